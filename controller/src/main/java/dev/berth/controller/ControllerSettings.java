@@ -1,0 +1,42 @@
+package dev.berth.controller;
+
+import dev.berth.engine.EngineSettings;
+import dev.berth.engine.config.Setting;
+import dev.berth.engine.config.SettingType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Settings of the daemon process: its API socket, metrics endpoint, spec sources and schedules. */
+public final class ControllerSettings {
+    private ControllerSettings() {
+    }
+
+    public static final Setting<String> API_ADDRESS = Setting.at(SettingType.STRING, "grpc", "address")
+            .defaultValue("/run/berth/berth.sock")
+            .doc("Unix socket of Berth's local API (HTTP/JSON; containerd keeps its gRPC socket here).")
+            .build();
+
+    public static final Setting<String> METRICS_ADDRESS = Setting.at(SettingType.STRING, "metrics", "address")
+            .defaultValue("")
+            .doc("host:port for Prometheus metrics; empty disables the endpoint.")
+            .build();
+
+    public static final Setting<String> MANIFEST_DIR = Setting.berth(SettingType.STRING, "manifest_dir")
+            .defaultValue("/etc/berth/manifests")
+            .doc("Directory of YAML specs the daemon keeps the node in line with (GitOps source).")
+            .build();
+
+    public static final Setting<Duration> RESYNC_INTERVAL = Setting.berth(SettingType.DURATION, "resync_interval")
+            .defaultValue(Duration.ofSeconds(30))
+            .doc("How often every object is reconciled even without a change, to repair drift.")
+            .validator(d -> d.compareTo(Duration.ofSeconds(1)) >= 0 ? null : "must be at least 1s")
+            .build();
+
+    /** Every setting Berth reads, engine first, in {@code berth config default} order. */
+    public static List<Setting<?>> schema() {
+        List<Setting<?>> all = new ArrayList<>(EngineSettings.all());
+        all.addAll(List.of(API_ADDRESS, METRICS_ADDRESS, MANIFEST_DIR, RESYNC_INTERVAL));
+        return all;
+    }
+}

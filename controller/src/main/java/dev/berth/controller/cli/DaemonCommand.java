@@ -1,0 +1,44 @@
+package dev.berth.controller.cli;
+
+import dev.berth.controller.Daemon;
+import dev.berth.controller.ControllerSettings;
+import dev.berth.engine.config.Config;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code berth daemon}: runs the node agent in the foreground until SIGTERM or SIGINT. */
+@Command(name = "daemon", description = "Run the Berth daemon in the foreground.")
+public final class DaemonCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--manifests", paramLabel = "DIR", description = "Manifest directory (overrides manifest_dir).")
+    Path manifests;
+
+    @Option(names = "--root", paramLabel = "DIR", description = "Persistent data directory (overrides root).")
+    Path root;
+
+    @Option(names = "--state", paramLabel = "DIR", description = "Runtime state directory (overrides state).")
+    Path state;
+
+    @Override
+    public void run() {
+        Config c = GlobalOptions.of(spec).load();
+        if (manifests != null) {
+            c = c.with(ControllerSettings.MANIFEST_DIR, manifests.toAbsolutePath().toString());
+        }
+        if (root != null) {
+            c = c.with(dev.berth.engine.EngineSettings.ROOT, root.toAbsolutePath().toString());
+        }
+        if (state != null) {
+            c = c.with(dev.berth.engine.EngineSettings.STATE, state.toAbsolutePath().toString());
+            if (!GlobalOptions.of(spec).load().isSet(ControllerSettings.API_ADDRESS)) {
+                c = c.with(ControllerSettings.API_ADDRESS, state.resolve("berth.sock").toAbsolutePath().toString());
+            }
+        }
+        Daemon d = Daemon.start(c);
+        Runtime.getRuntime().addShutdownHook(new Thread(d::close, "berth-shutdown"));
+        d.awaitTermination();
+    }
+}

@@ -1,0 +1,44 @@
+package dev.berth.controller.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+
+/** {@code berth version}: the client's version, and the daemon's when one answers. */
+@Command(name = "version", description = "Print the client version, and the daemon's when one is reachable.")
+public final class VersionCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** The version baked into the jar at build time. */
+    public static String clientVersion() {
+        try (InputStream in = VersionCommand.class.getResourceAsStream("/dev/berth/controller/version.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    @Override
+    public void run() {
+        System.out.println("Client:");
+        System.out.println("  Version:  " + clientVersion());
+        System.out.println("  Java:     " + Runtime.version());
+        System.out.println("Server:");
+        System.out.println("  " + DaemonProbe.describe(GlobalOptions.of(spec).load()));
+    }
+
+    /** Supplies {@code berth --version}. */
+    public static final class Provider implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"berth " + clientVersion()};
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.berth.engine;
+
+import dev.berth.engine.config.Config;
+import dev.berth.engine.metadata.MetadataStore;
+import dev.berth.engine.metadata.RootLock;
+import java.nio.file.Path;
+
+/**
+ * The engine opened on one root: holds the root lock and the metadata store, and gives access to the
+ * components (content, images, snapshotters, runtime) built on them. The daemon opens one for its
+ * lifetime; CLI commands open one in-process when no daemon runs (see "Who owns the store" in
+ * DESIGN.md). Thread-safe; {@link #close()} releases the root.
+ */
+public final class Engine implements AutoCloseable {
+    private final Config config;
+    private final Path root;
+    private final Path state;
+    private final RootLock lock;
+    private final MetadataStore metadata;
+
+    private Engine(Config config, RootLock lock, MetadataStore metadata) {
+        this.config = config;
+        this.root = Path.of(config.get(EngineSettings.ROOT));
+        this.state = Path.of(config.get(EngineSettings.STATE));
+        this.lock = lock;
+        this.metadata = metadata;
+    }
+
+    /** Takes the root lock and opens the stores; fails with LOCKED when another process owns the root. */
+    public static Engine open(Config config) {
+        Path root = Path.of(config.get(EngineSettings.ROOT));
+        RootLock lock = RootLock.acquire(root);
+        try {
+            MetadataStore metadata = MetadataStore.open(root.resolve("meta.db"));
+            return new Engine(config, lock, metadata);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path state() {
+        return state;
+    }
+
+    public MetadataStore metadata() {
+        return metadata;
+    }
+
+    @Override
+    public void close() {
+        try {
+            metadata.close();
+        } finally {
+            lock.close();
+        }
+    }
+}

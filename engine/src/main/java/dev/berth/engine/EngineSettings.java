@@ -1,0 +1,46 @@
+package dev.berth.engine;
+
+import dev.berth.engine.cgroups.CgroupSettings;
+import dev.berth.engine.config.Setting;
+import dev.berth.engine.config.SettingType;
+import dev.berth.engine.diff.DiffSettings;
+import dev.berth.engine.gc.GcSettings;
+import dev.berth.engine.remotes.RemoteSettings;
+import dev.berth.engine.runtime.RuntimeSettings;
+import dev.berth.engine.sandbox.SandboxSettings;
+import dev.berth.engine.snapshots.SnapshotSettings;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The engine's own top-level settings, and the list of every engine setting in the order
+ * {@code berth config default} prints them. Each component declares its settings next to its code;
+ * this class only collects them.
+ */
+public final class EngineSettings {
+    private EngineSettings() {
+    }
+
+    public static final Setting<String> ROOT = Setting.at(SettingType.STRING, "root")
+            .defaultValue("/var/lib/berth")
+            .doc("Persistent data: content blobs, snapshots, the metadata database (meta.db).")
+            .build();
+
+    public static final Setting<String> STATE = Setting.at(SettingType.STRING, "state")
+            .defaultValue("/run/berth")
+            .doc("Runtime state that does not survive a reboot: task bundles, exit files, the API socket.")
+            .build();
+
+    /** Every engine setting, top-level first. */
+    public static List<Setting<?>> all() {
+        List<Setting<?>> all = new ArrayList<>(List.of(ROOT, STATE));
+        all.addAll(SandboxSettings.all());
+        all.addAll(SnapshotSettings.all());
+        all.addAll(RemoteSettings.all());
+        all.addAll(RuntimeSettings.all());
+        all.addAll(CgroupSettings.all());
+        all.addAll(DiffSettings.all());
+        all.addAll(GcSettings.all());
+        return all;
+    }
+}

@@ -1,0 +1,38 @@
+package dev.berth.engine.sandbox;
+
+import static dev.berth.engine.config.Layout.V2_CRI;
+import static dev.berth.engine.config.Layout.V3_IMAGES;
+import static dev.berth.engine.config.Layout.V3_RUNTIME;
+import static dev.berth.engine.config.Layout.path;
+
+import dev.berth.engine.config.Setting;
+import dev.berth.engine.config.SettingType;
+import java.util.List;
+
+/** Settings of pod sandboxes: the pause image and the CNI plugin directories. */
+public final class SandboxSettings {
+    private SandboxSettings() {
+    }
+
+    public static final Setting<String> SANDBOX_IMAGE = Setting.moved(SettingType.STRING,
+                    path(V2_CRI, "sandbox_image"), path(V3_IMAGES, "pinned_images", "sandbox"))
+            .defaultValue("registry.k8s.io/pause:3.10")
+            .doc("Image whose pause process holds a sandbox's namespaces (version 2: sandbox_image).")
+            .build();
+
+    public static final Setting<String> CNI_BIN_DIR = Setting.moved(SettingType.STRING,
+                    path(V2_CRI, "cni", "bin_dir"), path(V3_RUNTIME, "cni", "bin_dir"))
+            .defaultValue("/opt/cni/bin")
+            .doc("Directory of CNI plugin binaries (Debian's containernetworking-plugins uses /usr/lib/cni).")
+            .build();
+
+    public static final Setting<String> CNI_CONF_DIR = Setting.moved(SettingType.STRING,
+                    path(V2_CRI, "cni", "conf_dir"), path(V3_RUNTIME, "cni", "conf_dir"))
+            .defaultValue("/etc/cni/net.d")
+            .doc("Directory of CNI network configurations.")
+            .build();
+
+    public static List<Setting<?>> all() {
+        return List.of(SANDBOX_IMAGE, CNI_BIN_DIR, CNI_CONF_DIR);
+    }
+}
