@@ -63,6 +63,10 @@ public final class ObjectStore {
         listeners.add(l);
     }
 
+    public void removeListener(Consumer<Event> l) {
+        listeners.remove(l);
+    }
+
     /**
      * Creates or updates the spec (and labels/annotations) of an object from {@code source}. The
      * object must carry kind, metadata.name and metadata.namespace; its status is ignored. Fails with

@@ -24,11 +24,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
-class ManifestDirectorySourceTest {
+public class ManifestDirectorySourceTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** JSON is YAML: each file holds a JSON array of objects (the real YAML codec lives in crd). */
-    static final ManifestDecoder DECODER = (file, text) -> {
+    public static final ManifestDecoder DECODER = (file, text) -> {
         try {
             List<ObjectNode> out = new ArrayList<>();
             for (JsonNode n : JSON.readTree(text)) {
@@ -64,7 +64,7 @@ class ManifestDirectorySourceTest {
         db.close();
     }
 
-    static String containers(String... nameImage) {
+    public static String containers(String... nameImage) {
         List<String> docs = new ArrayList<>();
         for (int i = 0; i < nameImage.length; i += 2) {
             docs.add("{\"kind\":\"Container\",\"metadata\":{\"name\":\"%s\"},\"spec\":{\"image\":\"%s\"}}"
