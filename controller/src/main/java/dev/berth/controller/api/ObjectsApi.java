@@ -45,6 +45,12 @@ public final class ObjectsApi {
         api.route("DELETE", BASE + "/namespaces/{namespace}/{plural}/{name}", this::delete);
     }
 
+    /** The plural resource name of a kind ({@code Container} → {@code containers}). */
+    public static String pluralOf(String kind) {
+        return KINDS.entrySet().stream().filter(e -> e.getValue().equals(kind)).map(Map.Entry::getKey).findFirst()
+                .orElseThrow(() -> BerthException.notFound("unknown kind %s", kind));
+    }
+
     /** Maps a plural, kind, or short name ({@code ctr}, {@code img}) to the kind. */
     public static String kindOf(String s) {
         String l = s.toLowerCase(java.util.Locale.ROOT);

@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
             VersionCommand.class,
             ConfigCommand.class,
             DaemonCommand.class,
+            ApplyCommand.class,
+            GetCommand.class,
+            DeleteCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
