@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
             ApplyCommand.class,
             GetCommand.class,
             DeleteCommand.class,
+            DescribeCommand.class,
+            EventsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
