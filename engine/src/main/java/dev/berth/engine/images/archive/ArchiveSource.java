@@ -73,6 +73,7 @@ abstract class ArchiveSource implements AutoCloseable {
             Kind k = e.isDirectory() ? Kind.DIR
                     : e.isSymbolicLink() ? Kind.SYMLINK
                     : e.isLink() ? Kind.HARDLINK
+                    : e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO() ? Kind.OTHER
                     : e.isFile() ? Kind.FILE : Kind.OTHER;
             return new Entry(e.getName(), k, e.getSize(), e.getLinkName(), tar);
         }
