@@ -44,7 +44,7 @@ public final class Quantities {
         if (suffix == null) {
             return number;
         }
-        if (suffix.length() > 1 && (suffix.charAt(0) == 'e' || suffix.charAt(0) == 'E')) {
+        if (!SUFFIX.containsKey(suffix)) {
             int exp;
             try {
                 exp = Integer.parseInt(suffix.substring(1));

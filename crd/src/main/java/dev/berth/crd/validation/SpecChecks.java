@@ -91,7 +91,8 @@ final class SpecChecks {
             return Optional.of("\"" + name + "\" looks like an image reference; this field names an Image object"
                     + " in the same namespace (create an Image with spec.ref: " + name + " and use its metadata.name)");
         }
-        return p.map(m -> "must name a " + kind + " object: " + m);
+        String article = "AEIOU".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ";
+        return p.map(m -> "must name " + article + kind + " object: " + m);
     }
 
     /** Absolute, normalised path (no "." or ".." components, no "//"). */
