@@ -201,6 +201,18 @@ class SpecCodecTest {
     }
 
     @Test
+    void topLevelTyposAreCaught() {
+        SpecException e = assertThrows(SpecException.class, () -> codec.decode("t.yaml", """
+                apiVersion: berth.dev/v1alpha1
+                kind: Image
+                metadata: {name: a}
+                specs: {ref: busybox}
+                """));
+        assertEquals(List.of("t.yaml:4: specs: unknown field (did you mean spec?)"),
+                e.errors().stream().map(SpecError::toString).toList());
+    }
+
+    @Test
     void emptyStreamHasNoDocuments() {
         assertEquals(List.of(), codec.read("empty", "# nothing here\n---\n"));
     }
