@@ -1,7 +1,6 @@
 package dev.berth.controller;
 
 import dev.berth.controller.api.ApiServer;
-import dev.berth.controller.cli.VersionCommand;
 import dev.berth.engine.Engine;
 import dev.berth.engine.EngineSettings;
 import dev.berth.engine.config.Config;
@@ -38,7 +37,7 @@ public final class Daemon implements AutoCloseable {
         Engine engine = Engine.open(config);
         try {
             ApiServer api = new ApiServer(Path.of(config.get(ControllerSettings.API_ADDRESS)));
-            api.get("/version", () -> Map.of("version", VersionCommand.clientVersion(),
+            api.get("/version", () -> Map.of("version", BuildInfo.version(),
                     "pid", ProcessHandle.current().pid()));
             api.get("/healthz", () -> Map.of("status", "ok"));
             api.start();
@@ -52,7 +51,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     private void announce() {
-        LOG.info("berth daemon {} started: root={} state={} api={}", VersionCommand.clientVersion(),
+        LOG.info("berth daemon {} started: root={} state={} api={}", BuildInfo.version(),
                 config.get(EngineSettings.ROOT), config.get(EngineSettings.STATE),
                 config.get(ControllerSettings.API_ADDRESS));
         Path dir = Path.of(config.get(ControllerSettings.MANIFEST_DIR));
