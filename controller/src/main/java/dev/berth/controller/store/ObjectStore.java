@@ -1,5 +1,6 @@
 package dev.berth.controller.store;
 
+import dev.berth.crd.ObjectRef;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.metadata.MetadataStore;
@@ -73,7 +74,7 @@ public final class ObjectStore {
      * FAILED_PRECONDITION when another source owns the object, unless {@code takeOver}.
      */
     public ApplyOutcome apply(ObjectNode desired, String source, boolean takeOver) {
-        ObjectKey key = keyOf(desired);
+        ObjectRef key = keyOf(desired);
         Event[] event = new Event[1];
         ApplyOutcome outcome = db.inTransaction(c -> {
             Optional<StoredObject> current = get(c, key);
@@ -124,7 +125,7 @@ public final class ObjectStore {
     }
 
     /** Replaces the status of an object; never changes its generation. Returns the new state. */
-    public Optional<StoredObject> updateStatus(ObjectKey key, JsonNode status) {
+    public Optional<StoredObject> updateStatus(ObjectRef key, JsonNode status) {
         Event[] event = new Event[1];
         Optional<StoredObject> r = db.inTransaction(c -> {
             Optional<StoredObject> current = get(c, key);
@@ -150,7 +151,7 @@ public final class ObjectStore {
     }
 
     /** Requests deletion: marks the object; returns false when it does not exist. Idempotent. */
-    public boolean requestDeletion(ObjectKey key) {
+    public boolean requestDeletion(ObjectRef key) {
         Event[] event = new Event[1];
         boolean found = db.inTransaction(c -> {
             Optional<StoredObject> current = get(c, key);
@@ -176,7 +177,7 @@ public final class ObjectStore {
     }
 
     /** Drops an object for good (after its cleanup). Idempotent. */
-    public void remove(ObjectKey key) {
+    public void remove(ObjectRef key) {
         Event[] event = new Event[1];
         db.inTransaction(c -> {
             Optional<StoredObject> current = get(c, key);
@@ -192,7 +193,7 @@ public final class ObjectStore {
         fire(event[0]);
     }
 
-    public Optional<StoredObject> get(ObjectKey key) {
+    public Optional<StoredObject> get(ObjectRef key) {
         return db.read(c -> get(c, key));
     }
 
@@ -241,7 +242,7 @@ public final class ObjectStore {
         }
     }
 
-    private static ObjectKey keyOf(ObjectNode o) {
+    private static ObjectRef keyOf(ObjectNode o) {
         String kind = o.path("kind").asText("");
         String name = o.path("metadata").path("name").asText("");
         String ns = o.path("metadata").path("namespace").asText("");
@@ -249,7 +250,7 @@ public final class ObjectStore {
             throw BerthException.invalid("an object needs kind, metadata.name and metadata.namespace (got %s/%s/%s)",
                     kind, ns, name);
         }
-        return new ObjectKey(kind, ns, name);
+        return new ObjectRef(kind, ns, name);
     }
 
     private static void copyOrRemove(JsonNode from, ObjectNode to, String field) {
@@ -269,7 +270,7 @@ public final class ObjectStore {
         }
     }
 
-    private static Optional<StoredObject> get(Connection c, ObjectKey key) throws SQLException {
+    private static Optional<StoredObject> get(Connection c, ObjectRef key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT * FROM objects WHERE kind=? AND namespace=? AND name=?")) {
             bindKey(ps, key);
             try (ResultSet rs = ps.executeQuery()) {
@@ -278,7 +279,7 @@ public final class ObjectStore {
         }
     }
 
-    private static void bindKey(PreparedStatement ps, ObjectKey key) throws SQLException {
+    private static void bindKey(PreparedStatement ps, ObjectRef key) throws SQLException {
         ps.setString(1, key.kind());
         ps.setString(2, key.namespace());
         ps.setString(3, key.name());
@@ -287,7 +288,7 @@ public final class ObjectStore {
     private static StoredObject row(ResultSet rs) throws SQLException {
         String deletion = rs.getString("deletion");
         return new StoredObject(
-                new ObjectKey(rs.getString("kind"), rs.getString("namespace"), rs.getString("name")),
+                new ObjectRef(rs.getString("kind"), rs.getString("namespace"), rs.getString("name")),
                 rs.getString("uid"), rs.getLong("generation"), rs.getLong("resource_version"), rs.getString("source"),
                 (ObjectNode) JSON.readTree(rs.getString("object")), Instant.parse(rs.getString("created")),
                 deletion == null ? null : Instant.parse(deletion));
