@@ -44,9 +44,11 @@ public interface ContentWriter extends AutoCloseable {
      * {@code labels}, and releases the ref. The writer is unusable afterwards.
      *
      * @return the committed digest
-     * @throws BerthException FAILED_PRECONDITION on a size or digest mismatch (the ingest is kept so
-     *     the caller can {@link IngestManager#abort abort} or truncate it); ALREADY_EXISTS when the
-     *     blob is present already (the ingest is removed, the stored blob is what callers use)
+     * @throws BerthException FAILED_PRECONDITION when fewer than {@code size} bytes were written (the
+     *     ingest is kept, so a new writer on the ref resumes it) or when there are more bytes than
+     *     {@code size} or the digest differs (the ingest is discarded: its bytes are useless);
+     *     ALREADY_EXISTS when the blob is present already (the ingest is removed, the stored blob is
+     *     what callers use). The ref is released in every case.
      */
     Digest commit(long size, Digest expected, Map<String, String> labels);
 
