@@ -214,6 +214,57 @@ public final class RegistryProcess implements AutoCloseable {
         Skopeo.run(cmd);
     }
 
+    /**
+     * Pushes {@code img} (all blobs, child manifests by digest, the root by {@code tag}) with plain
+     * HTTP API calls, for content skopeo will not read from an OCI layout (Docker media types).
+     * Only for registries without auth.
+     */
+    public void pushRaw(BuiltImage img, String repo, String tag) {
+        try {
+            for (java.util.Map.Entry<dev.berth.engine.oci.Digest, byte[]> e : img.blobs().entrySet()) {
+                HttpURLConnection post = (HttpURLConnection) url().resolve("/v2/" + repo + "/blobs/uploads/").toURL()
+                        .openConnection();
+                post.setRequestMethod("POST");
+                post.setDoOutput(true);
+                post.getOutputStream().close();
+                expect(post, 202);
+                URI loc = url().resolve("/v2/" + repo + "/blobs/uploads/").resolve(post.getHeaderField("Location"));
+                String sep = loc.getRawQuery() == null ? "?" : "&";
+                put(URI.create(loc + sep + "digest=" + e.getKey()), "application/octet-stream", e.getValue());
+            }
+            for (BuiltImage child : img.children()) {
+                put(url().resolve("/v2/" + repo + "/manifests/" + child.target().digest()),
+                        child.target().mediaType(), img.blobs().get(child.target().digest()));
+            }
+            put(url().resolve("/v2/" + repo + "/manifests/" + tag), img.target().mediaType(),
+                    img.blobs().get(img.target().digest()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void put(URI u, String type, byte[] body) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) u.toURL().openConnection();
+        c.setRequestMethod("PUT");
+        c.setDoOutput(true);
+        c.setRequestProperty("Content-Type", type);
+        c.setFixedLengthStreamingMode(body.length);
+        try (java.io.OutputStream o = c.getOutputStream()) {
+            o.write(body);
+        }
+        expect(c, 201);
+    }
+
+    private static void expect(HttpURLConnection c, int status) throws IOException {
+        int st = c.getResponseCode();
+        if (st != status) {
+            java.io.InputStream es = c.getErrorStream();
+            String body = es == null ? "" : new String(es.readAllBytes(), StandardCharsets.UTF_8);
+            throw new IllegalStateException(c.getRequestMethod() + " " + c.getURL() + " answered " + st + ": " + body);
+        }
+        c.getInputStream().close();
+    }
+
     /** {@code skopeo inspect --raw} of a reference in this registry: the manifest bytes as served. */
     public byte[] inspectRaw(String repoAndRef) {
         List<String> cmd = new ArrayList<>(List.of("skopeo", "inspect", "--raw", "--tls-verify=false"));
