@@ -98,7 +98,7 @@ final class BlobDownloader {
                     } else if (e.category() == ErrorCategory.FAILED_PRECONDITION) {
                         Digest got = w.digest();
                         w.close();
-                        store.abort(ref);
+                        abortQuietly(ref);
                         if (resumedFrom > 0 && attempt == 0) {
                             // the kept partial ingest may be what is wrong: start once from zero
                             continue;
@@ -112,6 +112,11 @@ final class BlobDownloader {
                 }
             } catch (BerthException e) {
                 listener.update(new BlobProgress(ref, desc, 0, BlobProgress.Phase.FAILED));
+                if (w.offset() == 0) {
+                    // nothing to resume from: leave no empty ingest behind
+                    w.close();
+                    abortQuietly(ref);
+                }
                 throw e;
             }
             listener.update(new BlobProgress(ref, desc, desc.size(), BlobProgress.Phase.DONE));
@@ -144,6 +149,16 @@ final class BlobDownloader {
                     ? ErrorCategory.DEADLINE_EXCEEDED : ErrorCategory.UNAVAILABLE;
             throw new BerthException(c, e.getMessage() + " (ingest " + ref + " kept at byte " + w.offset()
                     + "; pulling again resumes there)", e);
+        }
+    }
+
+    private void abortQuietly(String ref) {
+        try {
+            store.abort(ref);
+        } catch (BerthException e) {
+            if (e.category() != ErrorCategory.NOT_FOUND) {
+                throw e;
+            }
         }
     }
 

@@ -121,25 +121,34 @@ final class ResumingStream extends InputStream {
             resumesWithoutProgress = 0;
         }
         events.add(failure);
-        if (resumesWithoutProgress >= maxResumes || closed) {
-            throw new IOException(giveUp());
-        }
-        resumesWithoutProgress++;
-        resumesTotal++;
         closeQuietly(in);
         in = null;
-        stalled = false;
-        lastProgressNanos = System.nanoTime();
-        posAtLastOpen = pos;
-        try {
-            in = opener.open(pos);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException(what + ": interrupted while resuming");
-        } catch (BerthException e) {
-            throw new IOException(giveUp() + "; resuming failed: " + e.getMessage(), e);
+        while (true) {
+            if (resumesWithoutProgress >= maxResumes || closed) {
+                throw new IOException(giveUp());
+            }
+            resumesWithoutProgress++;
+            resumesTotal++;
+            stalled = false;
+            posAtLastOpen = pos;
+            lastProgressNanos = System.nanoTime();
+            try {
+                in = opener.open(pos);
+                lastProgressNanos = System.nanoTime();
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException(what + ": interrupted while resuming");
+            } catch (BerthException e) {
+                if (!e.category().retryable()) {
+                    throw new IOException(giveUp() + "; resuming failed: " + e.getMessage(), e);
+                }
+                if (e.category() == ErrorCategory.DEADLINE_EXCEEDED) {
+                    timedOut = true;
+                }
+                events.add("resume at byte " + pos + " failed: " + e.getMessage());
+            }
         }
-        lastProgressNanos = System.nanoTime();
     }
 
     private String giveUp() {
