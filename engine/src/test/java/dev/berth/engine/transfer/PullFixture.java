@@ -87,9 +87,14 @@ final class PullFixture implements AutoCloseable {
 
     @Override
     public void close() {
+        release();
+        deleteTree(root);
+    }
+
+    /** Closes the stores but keeps the directory (another fixture or process may reopen it). */
+    void release() {
         resolver.close();
         metadata.close();
-        deleteTree(root);
     }
 
     static void deleteTree(Path dir) {
