@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
             VersionCommand.class,
             ConfigCommand.class,
             DaemonCommand.class,
+            PullCommand.class,
+            PushCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -43,6 +43,22 @@ public record RegistryOptions(HostsConfig hosts, Credentials credentials, Clock 
         return new Builder();
     }
 
+    /**
+     * Options from the config: hosts.toml directories ({@code registry.config_path}), the credentials
+     * file ({@code auth_file}, overridden by {@code user} when not null), and the progress timeout.
+     *
+     * @param plainHttp use http for registries without hosts.toml (the {@code --plain-http} flag)
+     */
+    public static Builder fromConfig(dev.berth.engine.config.Config config, boolean plainHttp,
+                                     Credentials user) {
+        Credentials creds = user != null ? user : new dev.berth.engine.remotes.auth.DockerConfigCredentials(
+                java.nio.file.Path.of(config.get(dev.berth.engine.remotes.RemoteSettings.AUTH_FILE)));
+        return builder()
+                .hosts(new HostsConfig(config.get(dev.berth.engine.remotes.RemoteSettings.CONFIG_PATH), plainHttp))
+                .credentials(creds)
+                .progressTimeout(config.get(dev.berth.engine.remotes.RemoteSettings.PULL_PROGRESS_TIMEOUT));
+    }
+
     /** Builds {@link RegistryOptions}; defaults suit production. Not thread-safe. */
     public static final class Builder {
         private HostsConfig hosts = new HostsConfig("", false);
