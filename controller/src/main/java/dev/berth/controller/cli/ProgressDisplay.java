@@ -1,7 +1,7 @@
 package dev.berth.controller.cli;
 
 import dev.berth.engine.transfer.BlobProgress;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 final class ProgressDisplay implements BlobProgress.Listener, AutoCloseable {
     private static final int BAR = 30;
 
-    private final PrintStream out;
+    private final PrintWriter out;
     private final boolean tty;
     private final long start = System.nanoTime();
     private final Map<String, BlobProgress> blobs = new LinkedHashMap<>();
@@ -27,7 +27,7 @@ final class ProgressDisplay implements BlobProgress.Listener, AutoCloseable {
     private String header;
     private int drawnLines;
 
-    ProgressDisplay(PrintStream out, boolean tty, String header) {
+    ProgressDisplay(PrintWriter out, boolean tty, String header) {
         this.out = out;
         this.tty = tty;
         this.header = header;
@@ -48,6 +48,7 @@ final class ProgressDisplay implements BlobProgress.Listener, AutoCloseable {
         header = h;
         if (!tty) {
             out.println(h);
+            out.flush();
         }
     }
 
@@ -62,6 +63,7 @@ final class ProgressDisplay implements BlobProgress.Listener, AutoCloseable {
                     ? " (resuming at " + bytes(p.offset()) + ")" : "";
             out.println(p.ref() + ": " + phase(p) + " " + bytes(p.phase().finished() ? p.total() : p.offset()) + "/"
                     + bytes(p.total()) + extra);
+            out.flush();
         }
     }
 

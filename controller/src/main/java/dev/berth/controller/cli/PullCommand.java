@@ -47,17 +47,17 @@ public final class PullCommand implements Runnable {
         boolean tty = System.console() != null && !quiet;
         try (Engine engine = Engine.open(c);
              RegistryResolver resolver = new RegistryResolver(registry.options(c));
-             ProgressDisplay display = quiet ? null : new ProgressDisplay(System.out, tty, r + ": resolving")) {
+             ProgressDisplay display = quiet ? null : new ProgressDisplay(spec.commandLine().getOut(), tty, r + ": resolving")) {
             PullOptions opts = new PullOptions(matcher, c.get(RemoteSettings.MAX_CONCURRENT_DOWNLOADS).intValue(),
                     display == null ? p -> { } : display);
             Image img = new ImagePuller(engine.content(), engine.images(), resolver).pull(r, opts);
             if (display != null) {
                 display.header(r + ": resolved " + img.target().digest());
                 display.close();
-                System.out.printf(Locale.ROOT, "pulled %s (%s) in %.1f s%n", img.name(), img.target().digest(),
+                spec.commandLine().getOut().printf(Locale.ROOT, "pulled %s (%s) in %.1f s%n", img.name(), img.target().digest(),
                         display.elapsedSeconds());
             } else {
-                System.out.println(img.target().digest());
+                spec.commandLine().getOut().println(img.target().digest());
             }
         }
     }

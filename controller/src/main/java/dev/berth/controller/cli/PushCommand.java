@@ -39,13 +39,13 @@ public final class PushCommand implements Runnable {
         boolean tty = System.console() != null;
         try (Engine engine = Engine.open(c);
              RegistryResolver resolver = new RegistryResolver(registry.options(c));
-             ProgressDisplay display = new ProgressDisplay(System.out, tty, dest + ": pushing " + name)) {
+             ProgressDisplay display = new ProgressDisplay(spec.commandLine().getOut(), tty, dest + ": pushing " + name)) {
             PullOptions opts = new PullOptions(Platforms.all(), c.get(RemoteSettings.MAX_CONCURRENT_DOWNLOADS).intValue(),
                     display);
             Descriptor d = new ImagePusher(engine.content(), engine.images(), resolver).push(name, dest, opts);
             display.header(dest + ": pushed " + d.digest());
             display.close();
-            System.out.println("pushed " + dest + " (" + d.digest() + ")");
+            spec.commandLine().getOut().println("pushed " + dest + " (" + d.digest() + ")");
         }
     }
 }
