@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
             EventsCommand.class,
             ImagesCommand.class,
             ContentCommand.class,
+            PullCommand.class,
+            PushCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
