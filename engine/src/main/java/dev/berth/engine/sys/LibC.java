@@ -45,6 +45,9 @@ public interface LibC {
     int lremovexattr(byte[] path, byte[] name);
 
     @SaveError
+    int symlink(byte[] target, byte[] linkpath);
+
+    @SaveError
     int unshare(int flags);
 
     @SaveError

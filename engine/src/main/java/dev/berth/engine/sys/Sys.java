@@ -74,6 +74,13 @@ public final class Sys {
         }
     }
 
+    /** symlink(2): writes {@code target} verbatim as the link text (no normalisation). */
+    public static void symlink(String target, Path link) {
+        if (LIBC.symlink(cstr(target), cstr(link)) != 0) {
+            throw error("symlink", link + " -> " + target);
+        }
+    }
+
     /** lchown(2): changes the owner of a symlink itself, not its target. */
     public static void lchown(Path path, int uid, int gid) {
         if (LIBC.lchown(cstr(path), uid, gid) != 0) {
