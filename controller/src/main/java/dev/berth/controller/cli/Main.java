@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
             DeleteCommand.class,
             DescribeCommand.class,
             EventsCommand.class,
+            ImagesCommand.class,
+            SnapshotsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
