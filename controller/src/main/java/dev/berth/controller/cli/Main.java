@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             EventsCommand.class,
             ImagesCommand.class,
             SnapshotsCommand.class,
+            ContentCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
