@@ -42,6 +42,8 @@ final class LayerWriter {
     private final boolean overlay;
     private final List<DirTimes> dirTimes = new ArrayList<>();
     private final Set<Path> unpacked = new HashSet<>();
+    /** Directories checked or made in this layer: skips repeated lstats of the same parents. */
+    private final Set<Path> knownDirs = new HashSet<>();
     private final byte[] buffer = new byte[1 << 16];
 
     LayerWriter(Path root, List<Path> lowers, boolean overlay) {
@@ -57,24 +59,28 @@ final class LayerWriter {
         }
         String base = comps.get(comps.size() - 1);
         List<String> parentComps = comps.subList(0, comps.size() - 1);
-        Path parent = ScopedPaths.resolveDir(root, parentComps, h.name());
+        Path parent = ScopedPaths.resolveDir(root, parentComps, h.name(), knownDirs);
         Path path = parent.resolve(base);
-        if (!parent.equals(root)) {
+        if (!parent.equals(root) && !knownDirs.contains(parent)) {
             mkparent(parent);
+            for (Path d = parent; d != null && !d.equals(root); d = d.getParent()) {
+                knownDirs.add(d);
+            }
         }
         if (base.startsWith(WH)) {
             whiteout(h, parent, base);
             return;
         }
-        FileTree.Stat existing = FileTree.lstat(path);
+        FileTree.Stat existing = h.isRegular() ? null : FileTree.lstat(path);
         if (existing != null && !(existing.isDir() && h.isDir())) {
-            FileTree.deleteRecursively(path);
+            delete(path);
         }
         switch (h.type()) {
             case TarHeader.DIR -> {
                 if (existing == null || !existing.isDir()) {
                     Files.createDirectory(path);
                 }
+                knownDirs.add(path);
             }
             case TarHeader.REG, TarHeader.CONT -> writeFile(path, data);
             case TarHeader.SYMLINK -> Sys.symlink(h.linkName(), path);
@@ -101,6 +107,14 @@ final class LayerWriter {
         }
     }
 
+    /** Deletes {@code path} (and below); forgets cached directories, which may have gone with it. */
+    private void delete(Path path) {
+        if (FileTree.lstat(path) != null) {
+            FileTree.deleteRecursively(path);
+            knownDirs.clear();
+        }
+    }
+
     /** Sets directory times last, once nothing else will be written into them. */
     void finish() {
         for (DirTimes d : dirTimes) {
@@ -122,12 +136,10 @@ final class LayerWriter {
             throw BerthException.invalid("layer entry %s is an invalid whiteout name", h.name());
         }
         Path target = parent.resolve(victim);
+        delete(target);
         if (overlay) {
-            FileTree.deleteRecursively(target);
             Sys.mknod(target, Sys.S_IFCHR, 0, 0);
             Sys.lchown(target, h.uid(), h.gid());
-        } else {
-            FileTree.deleteRecursively(target);
         }
     }
 
@@ -135,7 +147,7 @@ final class LayerWriter {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path child : ds) {
                 if (!unpacked.contains(child)) {
-                    FileTree.deleteRecursively(child);
+                    delete(child);
                 }
             }
         } catch (IOException e) {
@@ -162,7 +174,15 @@ final class LayerWriter {
     }
 
     private void writeFile(Path path, InputStream data) throws IOException {
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        FileChannel opened;
+        try {
+            opened = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // replaced, whatever it was (a directory goes with its contents)
+            delete(path);
+            opened = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        }
+        try (FileChannel ch = opened) {
             int r;
             while ((r = data.read(buffer, 0, buffer.length)) > 0) {
                 ByteBuffer bb = ByteBuffer.wrap(buffer, 0, r);

@@ -50,6 +50,18 @@ final class ScopedPaths {
      * root. Components that do not exist yet are appended as they are (the caller creates them).
      */
     static Path resolveDir(Path root, List<String> comps, String entry) {
+        return resolveDir(root, comps, entry, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #resolveDir(Path, List, String)}, trusting that every path in {@code knownDirs} is a
+     * real directory (no lstat needed): the applier's cache of directories it has checked or made.
+     */
+    static Path resolveDir(Path root, List<String> comps, String entry, java.util.Set<Path> knownDirs) {
+        Path direct = join(root, comps);
+        if (knownDirs.contains(direct)) {
+            return direct;
+        }
         Deque<String> todo = new ArrayDeque<>(comps);
         List<String> done = new ArrayList<>();
         int links = 0;
@@ -66,6 +78,10 @@ final class ScopedPaths {
                 continue;
             }
             Path p = join(root, done).resolve(c);
+            if (knownDirs.contains(p)) {
+                done.add(c);
+                continue;
+            }
             FileTree.Stat st = FileTree.lstat(p);
             if (st == null || !st.isSymlink()) {
                 done.add(c);

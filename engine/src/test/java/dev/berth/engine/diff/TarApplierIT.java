@@ -236,6 +236,11 @@ class TarApplierIT {
                     b.symlink("up", "../../..");
                     b.hardlink("secret", "up/outside/secret");
                 }),
+                Arguments.of("directory replaced by a symlink, then written through", (Consumer<LayerTarBuilder>) b -> {
+                    b.file("d/x", "x");
+                    b.symlink("d", "../../..");
+                    b.file("d/outside/pwned", "x");
+                }),
                 Arguments.of("invalid whiteout", (Consumer<LayerTarBuilder>) b -> b.file("a/.wh..", "")));
     }
 
