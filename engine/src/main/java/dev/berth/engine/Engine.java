@@ -1,6 +1,13 @@
 package dev.berth.engine;
 
 import dev.berth.engine.config.Config;
+import dev.berth.engine.diff.DiffSettings;
+import dev.berth.engine.diff.TarApplier;
+import dev.berth.engine.snapshots.SnapshotSettings;
+import dev.berth.engine.snapshots.Snapshotter;
+import dev.berth.engine.snapshots.Snapshotters;
+import dev.berth.engine.unpack.ImageMounter;
+import dev.berth.engine.unpack.Unpacker;
 import dev.berth.engine.content.ContentStore;
 import dev.berth.engine.content.local.LocalContentStore;
 import dev.berth.engine.images.ImageStore;
@@ -24,6 +31,8 @@ public final class Engine implements AutoCloseable {
     private final MetadataStore metadata;
     private ContentStore content;
     private ImageStore images;
+    private Snapshotters snapshotters;
+    private Unpacker unpacker;
 
     private Engine(Config config, RootLock lock, MetadataStore metadata) {
         this.config = config;
@@ -76,6 +85,33 @@ public final class Engine implements AutoCloseable {
             images = new MetadataImageStore(metadata, Clock.systemUTC());
         }
         return images;
+    }
+
+    /** The snapshotters under {@code <root>/snapshots/<name>}, opened on first use. */
+    public synchronized Snapshotters snapshotters() {
+        if (snapshotters == null) {
+            snapshotters = new Snapshotters(root, metadata, Clock.systemUTC());
+        }
+        return snapshotters;
+    }
+
+    /** The configured default snapshotter ({@code snapshotter} in config.toml). */
+    public Snapshotter snapshotter() {
+        return snapshotters().get(config.get(SnapshotSettings.SNAPSHOTTER));
+    }
+
+    /** Unpacks stored images into snapshotters, with the configured layer size bound. */
+    public synchronized Unpacker unpacker() {
+        if (unpacker == null) {
+            unpacker = new Unpacker(content(), images(), snapshotters(),
+                    new TarApplier(config.get(DiffSettings.MAX_LAYER_UNPACKED_SIZE)));
+        }
+        return unpacker;
+    }
+
+    /** Mounts image root file systems on directories ({@code berth images mount}). */
+    public ImageMounter imageMounter() {
+        return new ImageMounter(unpacker(), snapshotters()::get);
     }
 
     @Override

@@ -26,10 +26,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code berth images ls|rm|import|export}: image records and archives, like {@code ctr images}. */
+/** {@code berth images ls|rm|import|export|unpack|mount|unmount}: image records and archives, like {@code ctr images}. */
 @Command(name = "images", aliases = "image", description = "Manage images in the local store.",
         subcommands = {ImagesCommand.Ls.class, ImagesCommand.Rm.class, ImagesCommand.Import.class,
-            ImagesCommand.Export.class})
+            ImagesCommand.Export.class, ImageUnpackCommands.Unpack.class, ImageUnpackCommands.MountImage.class,
+            ImageUnpackCommands.Unmount.class})
 public final class ImagesCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

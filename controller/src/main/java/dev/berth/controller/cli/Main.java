@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             DescribeCommand.class,
             EventsCommand.class,
             ImagesCommand.class,
+            SnapshotsCommand.class,
             ContentCommand.class,
             PullCommand.class,
             PushCommand.class,
