@@ -3,6 +3,9 @@ package dev.berth.engine;
 import dev.berth.engine.config.Config;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.metadata.RootLock;
+import dev.berth.engine.runtime.TaskRuntime;
+import dev.berth.engine.runtime.conmon.ConmonRuntime;
+import dev.berth.engine.runtime.conmon.RuntimeOptions;
 import java.nio.file.Path;
 
 /**
@@ -17,6 +20,7 @@ public final class Engine implements AutoCloseable {
     private final Path state;
     private final RootLock lock;
     private final MetadataStore metadata;
+    private TaskRuntime runtime;
 
     private Engine(Config config, RootLock lock, MetadataStore metadata) {
         this.config = config;
@@ -55,9 +59,26 @@ public final class Engine implements AutoCloseable {
         return metadata;
     }
 
+    /**
+     * The task runtime (conmon + runc/crun), opened on first use: adopts the tasks a previous owner of
+     * this root left running and records exits that happened meanwhile.
+     */
+    public synchronized TaskRuntime runtime() {
+        if (runtime == null) {
+            runtime = ConmonRuntime.open(RuntimeOptions.from(config), metadata,
+                    config.source().map(Path::toString).orElse("config.toml"));
+        }
+        return runtime;
+    }
+
     @Override
     public void close() {
         try {
+            synchronized (this) {
+                if (runtime != null) {
+                    runtime.close();
+                }
+            }
             metadata.close();
         } finally {
             lock.close();
