@@ -49,6 +49,15 @@ public record Resources(
         }
     }
 
+    /**
+     * The cgroup v2 {@code cpu.weight} runc writes for v1 {@code shares}. On v2 nodes the shares read
+     * back by {@link Cgroups#limits} are the smallest value of the same weight, so compare shares
+     * through this function when looking for drift.
+     */
+    public static long cpuWeight(long shares) {
+        return V2Cgroups.sharesToWeight(shares);
+    }
+
     private static void positive(String field, Long v) {
         if (v != null && v <= 0) {
             throw BerthException.invalid("resources.%s is %d; it must be a positive number of bytes", field, v);

@@ -82,7 +82,7 @@ public final class SpecGenerator {
         return List.copyOf(all);
     }
 
-    /** Image env overlaid by the spec's, key by key, order kept; PATH added when neither sets it. */
+    /** Image env overlaid by the spec's: a repeated key is replaced in place (containerd's WithEnv); PATH added when neither sets it. */
     public static List<String> mergeEnv(List<String> imageEnv, List<String> specEnv) {
         Map<String, String> merged = new LinkedHashMap<>();
         for (List<String> src : java.util.Arrays.asList(imageEnv, specEnv)) {
@@ -91,9 +91,7 @@ public final class SpecGenerator {
             }
             for (String e : src) {
                 int eq = e.indexOf('=');
-                String key = eq < 0 ? e : e.substring(0, eq);
-                merged.remove(key);
-                merged.put(key, e);
+                merged.put(eq < 0 ? e : e.substring(0, eq), e);
             }
         }
         merged.putIfAbsent("PATH", "PATH=" + SpecDefaults.DEFAULT_PATH);
