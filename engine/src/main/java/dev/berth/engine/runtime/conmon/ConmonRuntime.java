@@ -147,7 +147,7 @@ public final class ConmonRuntime implements TaskRuntime {
                 }
             }
             live.put(row.key(), row);
-            LOG.info("adopted task {} (monitor pid {})", row.key(), row.monitorPid());
+            LOG.debug("adopted task {} (monitor pid {})", row.key(), row.monitorPid());
         }
         scan();
     }
