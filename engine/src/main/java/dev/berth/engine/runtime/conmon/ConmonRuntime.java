@@ -243,7 +243,8 @@ public final class ConmonRuntime implements TaskRuntime {
                 throw BerthException.alreadyExists("task %s/%s already exists (%s); delete it first", ns, id,
                         status(existing.get()).state().text());
             }
-            if (cli.state(ns, id).isPresent()) {
+            // runc keeps <root>/<id>/state.json per container: a file check instead of a runc exec
+            if (Files.exists(cli.root(ns).resolve(id)) && cli.state(ns, id).isPresent()) {
                 throw BerthException.alreadyExists("task %s/%s exists in %s's state (%s) without a Berth record; "
                         + "remove it with: %s --root %s delete --force %s", ns, id, cli.binary(), cli.root(ns),
                         cli.binary(), cli.root(ns), id);
@@ -290,9 +291,10 @@ public final class ConmonRuntime implements TaskRuntime {
             }
             long monitorPid = TaskFiles.readPid(bundle.resolve("conmon.pid"));
             records.setPids(ns, id, pid, monitorPid);
-            row = records.get(ns, id).orElseThrow();
+            row = new TaskRecords.Row(ns, id, row.bundle(), row.runtime(), row.cgroupPath(), row.logPath(), pid,
+                    monitorPid, row.createdAt(), null, null, null, false);
             live.put(row.key(), row);
-            return status(row);
+            return toStatus(row, TaskState.CREATED, pid);
         }
     }
 
@@ -353,13 +355,22 @@ public final class ConmonRuntime implements TaskRuntime {
     @Override
     public void start(String ns, String id) {
         synchronized (lock(ns, id)) {
-            TaskStatus st = status(row(ns, id));
-            if (st.state() != TaskState.CREATED) {
-                throw BerthException.precondition("task %s/%s is %s; only a created task can be started", ns, id,
-                        st.state().text());
+            TaskRecords.Row r = row(ns, id);
+            if (r.exitCode() != null) {
+                throw BerthException.precondition("task %s/%s has stopped (exit %d); delete it and create it again",
+                        ns, id, r.exitCode());
             }
-            cli.start(ns, id);
-            records.setStarted(ns, id, options.clock().instant());
+            // the runtime refuses anything but a created container; no state call first on this hot path
+            try {
+                cli.start(ns, id);
+            } catch (BerthException e) {
+                if (e.category() == ErrorCategory.NOT_FOUND) {
+                    throw e;
+                }
+                TaskStatus st = status(r);
+                throw BerthException.precondition("task %s/%s is %s; only a created task can be started (%s)", ns, id,
+                        st.state().text(), e.getMessage());
+            }
         }
     }
 

@@ -60,10 +60,6 @@ final class TaskRecords {
         update("UPDATE tasks SET pid=?, monitor_pid=? WHERE namespace=? AND id=?", pid, monitorPid, ns, id);
     }
 
-    void setStarted(String ns, String id, Instant at) {
-        update("UPDATE tasks SET started_at=? WHERE namespace=? AND id=?", at.toString(), ns, id);
-    }
-
     /** Records the exit once; false when an exit was already recorded. */
     boolean setExit(String ns, String id, int code, Instant at, boolean oom) {
         return update("UPDATE tasks SET exit_code=?, exited_at=?, oom_killed=? WHERE namespace=? AND id=? "
