@@ -36,6 +36,32 @@ final class ConmonLauncher {
     private ConmonLauncher() {
     }
 
+    /** conmon's command line for creating task {@code ns/id}. */
+    static List<String> args(RuntimeOptions options, OciRuntimeCli cli, String ns, String id, Path bundle, Path log,
+            Path exitDir, Path socketsDir, boolean conmonRotates) {
+        List<String> a = new ArrayList<>(List.of(options.conmonBinary(), "--api-version", "1",
+                "-c", id, "-u", java.util.UUID.randomUUID().toString().replace("-", ""), "-n", ns + "/" + id,
+                "-r", cli.binary(), "-b", bundle.toString(), "-p", bundle.resolve("init.pid").toString(),
+                "--conmon-pidfile", bundle.resolve("conmon.pid").toString(),
+                "-l", "k8s-file:" + log, "--exit-dir", exitDir.toString(),
+                "--socket-dir-path", socketsDir.toString(), "--log-level", "warning"));
+        if (options.logMaxSize() > 0) {
+            a.addAll(List.of("--log-size-max", Long.toString(options.logMaxSize())));
+            if (conmonRotates) {
+                a.addAll(List.of("--log-rotate", "--log-max-files", "1"));
+            }
+        }
+        if (options.systemdCgroup()) {
+            a.add("-s");
+        }
+        for (String g : cli.globalArgs(ns)) {
+            a.add("--runtime-arg");
+            a.add(g);
+        }
+        a.addAll(List.of("--runtime-arg", "--log=" + bundle.resolve("log.json"), "--runtime-arg", "--log-format=json"));
+        return a;
+    }
+
     /**
      * Starts {@code argv} with exactly {@code env} and waits for conmon's report.
      *

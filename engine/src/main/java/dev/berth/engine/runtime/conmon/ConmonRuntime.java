@@ -25,12 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -46,7 +41,6 @@ import org.slf4j.LoggerFactory;
 public final class ConmonRuntime implements TaskRuntime {
     private static final Logger LOG = LoggerFactory.getLogger(ConmonRuntime.class);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
-    private static final int LOST_EXIT = 255;
 
     private final RuntimeOptions options;
     private final TaskRecords records;
@@ -57,11 +51,8 @@ public final class ConmonRuntime implements TaskRuntime {
     private final Path exitsDir;
     private final Path socketsDir;
     private final boolean conmonRotates;
-    private final Map<String, TaskRecords.Row> live = new ConcurrentHashMap<>();
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
-    private final Map<String, CompletableFuture<TaskExit>> exitFutures = new ConcurrentHashMap<>();
-    private final List<Consumer<TaskExit>> listeners = new CopyOnWriteArrayList<>();
-    private final ExitMonitor monitor;
+    private final ExitTracker exits;
 
     private ConmonRuntime(RuntimeOptions options, MetadataStore metadata, Cgroups cgroups) {
         this.options = options;
@@ -74,7 +65,8 @@ public final class ConmonRuntime implements TaskRuntime {
         this.socketsDir = options.state().resolve("s");
         this.conmonRotates = Processes.run(List.of(options.conmonBinary(), "--help"), null, Duration.ofSeconds(10))
                 .stdout().contains("--log-rotate");
-        this.monitor = new ExitMonitor(exitsDir, this::onExitFile, this::scan, 1000);
+        this.exits = new ExitTracker(records, cli, cgroups, options.clock(), exitsDir,
+                r -> bundle(r.namespace(), r.id()));
     }
 
     /**
@@ -88,8 +80,7 @@ public final class ConmonRuntime implements TaskRuntime {
             CgroupPaths.requireSystemd(Path.of("/proc"), Path.of("/run"), configSource);
         }
         ConmonRuntime r = new ConmonRuntime(options, metadata, Cgroups.host());
-        r.adopt();
-        r.monitor.start();
+        r.exits.adoptAndStart();
         return r;
     }
 
@@ -111,7 +102,7 @@ public final class ConmonRuntime implements TaskRuntime {
     }
 
     private Path exitFile(String ns, String id) {
-        return exitsDir.resolve(ns).resolve(id);
+        return exits.exitFile(ns, id);
     }
 
     @Override
@@ -128,108 +119,12 @@ public final class ConmonRuntime implements TaskRuntime {
         }
     }
 
-    // ---- adoption and exit watching -------------------------------------------------------------
-
-    private void adopt() {
-        for (TaskRecords.Row row : records.pending()) {
-            try {
-                monitor.watch(row.namespace());
-            } catch (IOException e) {
-                throw BerthException.unavailable("cannot watch %s: %s", exitsDir.resolve(row.namespace()), e.getMessage());
-            }
-            if (row.monitorPid() == 0) {
-                // an earlier Berth stopped between recording the task and learning conmon's pid
-                long mon = TaskFiles.readPid(bundle(row.namespace(), row.id()).resolve("conmon.pid"));
-                long pid = TaskFiles.readPid(bundle(row.namespace(), row.id()).resolve("init.pid"));
-                if (mon > 0) {
-                    records.setPids(row.namespace(), row.id(), pid, mon);
-                    row = records.get(row.namespace(), row.id()).orElseThrow();
-                }
-            }
-            live.put(row.key(), row);
-            LOG.debug("adopted task {} (monitor pid {})", row.key(), row.monitorPid());
-        }
-        scan();
-    }
-
-    private void onExitFile(String ns, String id) {
-        TaskRecords.Row row = live.get(key(ns, id));
-        if (row != null) {
-            finishIfExited(row);
-        }
-    }
-
-    /** Checks every live task: exit file written, or monitor gone without one. */
-    private void scan() {
-        for (TaskRecords.Row row : List.copyOf(live.values())) {
-            try {
-                finishIfExited(row);
-            } catch (RuntimeException e) {
-                LOG.warn("checking task {}: {}", row.key(), e.getMessage());
-            }
-        }
-    }
-
-    /** Records the exit when conmon wrote it, or 255 when conmon died and the container is gone too. */
-    private void finishIfExited(TaskRecords.Row row) {
-        TaskFiles.Exit exit = TaskFiles.readExit(exitFile(row.namespace(), row.id()));
-        if (exit != null) {
-            recordExit(row, exit.code(), exit.at());
-            return;
-        }
-        if (row.monitorPid() == 0 || TaskFiles.alive(row.monitorPid(), "conmon")) {
-            return;
-        }
-        exit = TaskFiles.readExit(exitFile(row.namespace(), row.id()));
-        if (exit != null) {
-            recordExit(row, exit.code(), exit.at());
-            return;
-        }
-        Optional<OciRuntimeCli.State> st = cli.state(row.namespace(), row.id());
-        if (st.isEmpty() || !st.get().state().alive()) {
-            LOG.warn("task {}: monitor {} is gone without an exit file; recording exit {}", row.key(),
-                    row.monitorPid(), LOST_EXIT);
-            recordExit(row, LOST_EXIT, options.clock().instant());
-        }
-    }
-
-    private void recordExit(TaskRecords.Row row, int code, java.time.Instant at) {
-        boolean oom = Files.exists(bundle(row.namespace(), row.id()).resolve("oom"));
-        if (!oom) {
-            try {
-                if (cgroups.exists(row.cgroupPath())) {
-                    Long kills = cgroups.stats(row.cgroupPath()).oomKills();
-                    oom = kills != null && kills > 0;
-                }
-            } catch (RuntimeException e) {
-                LOG.debug("oom counter of {}: {}", row.key(), e.getMessage());
-            }
-        }
-        boolean first = records.setExit(row.namespace(), row.id(), code, at, oom);
-        live.remove(row.key());
-        TaskExit event = new TaskExit(row.namespace(), row.id(), code, at, oom);
-        CompletableFuture<TaskExit> f = exitFutures.remove(row.key());
-        if (f != null) {
-            f.complete(event);
-        }
-        if (first) {
-            for (Consumer<TaskExit> l : listeners) {
-                try {
-                    l.accept(event);
-                } catch (RuntimeException e) {
-                    LOG.warn("exit listener failed for {}", row.key(), e);
-                }
-            }
-        }
-    }
+    // ---- lifecycle ------------------------------------------------------------------------------
 
     @Override
     public AutoCloseable onExit(Consumer<TaskExit> listener) {
-        listeners.add(listener);
-        return () -> listeners.remove(listener);
+        return exits.onExit(listener);
     }
-
-    // ---- lifecycle ------------------------------------------------------------------------------
 
     @Override
     public TaskStatus create(String ns, String id, RuntimeSpec spec) {
@@ -271,7 +166,7 @@ public final class ConmonRuntime implements TaskRuntime {
                 Files.createDirectories(log.getParent());
                 Files.createDirectories(socketsDir);
                 Files.createDirectories(cli.root(ns));
-                Files.deleteIfExists(monitor.watch(ns).resolve(id));
+                Files.deleteIfExists(exits.watch(ns).resolve(id));
             } catch (IOException e) {
                 throw BerthException.unavailable("cannot prepare bundle %s: %s", bundle, e.getMessage());
             }
@@ -283,7 +178,7 @@ public final class ConmonRuntime implements TaskRuntime {
             }
             long pid;
             try {
-                pid = ConmonLauncher.launch(conmonArgs(ns, id, bundle, log), Map.of("PATH",
+                pid = ConmonLauncher.launch(ConmonLauncher.args(options, cli, ns, id, bundle, log, exitsDir.resolve(ns), socketsDir, conmonRotates), Map.of("PATH",
                         System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")), bundle.resolve("conmon.out"));
             } catch (BerthException e) {
                 cleanupFailedCreate(ns, id, bundle);
@@ -293,34 +188,11 @@ public final class ConmonRuntime implements TaskRuntime {
             records.setPids(ns, id, pid, monitorPid);
             row = new TaskRecords.Row(ns, id, row.bundle(), row.runtime(), row.cgroupPath(), row.logPath(), pid,
                     monitorPid, row.createdAt(), null, null, null, false);
-            live.put(row.key(), row);
+            exits.track(row);
             return toStatus(row, TaskState.CREATED, pid);
         }
     }
 
-    private List<String> conmonArgs(String ns, String id, Path bundle, Path log) {
-        List<String> a = new ArrayList<>(List.of(options.conmonBinary(), "--api-version", "1",
-                "-c", id, "-u", UUID.randomUUID().toString().replace("-", ""), "-n", ns + "/" + id,
-                "-r", cli.binary(), "-b", bundle.toString(), "-p", bundle.resolve("init.pid").toString(),
-                "--conmon-pidfile", bundle.resolve("conmon.pid").toString(),
-                "-l", "k8s-file:" + log, "--exit-dir", exitsDir.resolve(ns).toString(),
-                "--socket-dir-path", socketsDir.toString(), "--log-level", "warning"));
-        if (options.logMaxSize() > 0) {
-            a.addAll(List.of("--log-size-max", Long.toString(options.logMaxSize())));
-            if (conmonRotates) {
-                a.addAll(List.of("--log-rotate", "--log-max-files", "1"));
-            }
-        }
-        if (options.systemdCgroup()) {
-            a.add("-s");
-        }
-        for (String g : cli.globalArgs(ns)) {
-            a.add("--runtime-arg");
-            a.add(g);
-        }
-        a.addAll(List.of("--runtime-arg", "--log=" + bundle.resolve("log.json"), "--runtime-arg", "--log-format=json"));
-        return a;
-    }
 
     private void cleanupFailedCreate(String ns, String id, Path bundle) {
         try {
@@ -329,7 +201,7 @@ public final class ConmonRuntime implements TaskRuntime {
             LOG.debug("cleanup delete of {}/{}: {}", ns, id, e.getMessage());
         }
         records.delete(ns, id);
-        live.remove(key(ns, id));
+        exits.forget(key(ns, id));
         try {
             Files.deleteIfExists(exitFile(ns, id));
             TaskFiles.removeBundle(bundle);
@@ -397,7 +269,7 @@ public final class ConmonRuntime implements TaskRuntime {
     /** The task's status: the recorded exit if any, else the runtime's view. */
     private TaskStatus status(TaskRecords.Row row) {
         if (row.exitCode() == null) {
-            finishIfExited(row);
+            exits.finishIfExited(row);
             row = records.get(row.namespace(), row.id()).orElse(row);
         }
         if (row.exitCode() != null) {
@@ -409,9 +281,9 @@ public final class ConmonRuntime implements TaskRuntime {
         }
         if (st.get().state() == TaskState.STOPPED) {
             // the process is gone; conmon writes the exit file a moment later
-            TaskStatus done = waitForExit(row.namespace(), row.id(), Duration.ofSeconds(2), false);
+            TaskRecords.Row done = exits.waitForExit(row.namespace(), row.id(), Duration.ofSeconds(2), false);
             if (done != null) {
-                return done;
+                return toStatus(done, TaskState.STOPPED, 0);
             }
         }
         return toStatus(row, st.get().state(), st.get().pid() > 0 ? st.get().pid() : row.pid());
@@ -433,43 +305,9 @@ public final class ConmonRuntime implements TaskRuntime {
 
     @Override
     public TaskStatus waitForExit(String ns, String id, Duration timeout) {
-        TaskStatus st = waitForExit(ns, id, timeout, true);
-        return st != null ? st : state(ns, id);
-    }
-
-    /** The STOPPED status once the exit is recorded within {@code timeout}, else null. */
-    private TaskStatus waitForExit(String ns, String id, Duration timeout, boolean allowScan) {
-        String k = key(ns, id);
-        CompletableFuture<TaskExit> f = exitFutures.computeIfAbsent(k, x -> new CompletableFuture<>());
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            TaskRecords.Row r = row(ns, id);
-            if (r.exitCode() != null) {
-                exitFutures.remove(k, f);
-                return toStatus(r, TaskState.STOPPED, 0);
-            }
-            if (allowScan) {
-                finishIfExited(r);
-            } else {
-                TaskFiles.Exit e = TaskFiles.readExit(exitFile(ns, id));
-                if (e != null) {
-                    recordExit(r, e.code(), e.at());
-                    continue;
-                }
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return null;
-            }
-            try {
-                f.get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(250)), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException | ExecutionException e) {
-                // loop: re-check files (covers an event the watcher has not delivered yet)
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new BerthException(ErrorCategory.DEADLINE_EXCEEDED, "interrupted waiting for task " + k);
-            }
-        }
+        validate(ns, id);
+        TaskRecords.Row done = exits.waitForExit(ns, id, timeout, true);
+        return done != null ? toStatus(done, TaskState.STOPPED, 0) : state(ns, id);
     }
 
     @Override
@@ -484,9 +322,9 @@ public final class ConmonRuntime implements TaskRuntime {
         int signal = stopSignal(ns, id);
         try {
             cli.kill(ns, id, signal, false);
-            TaskStatus done = waitForExit(ns, id, grace, true);
+            TaskRecords.Row done = exits.waitForExit(ns, id, grace, true);
             if (done != null) {
-                return done;
+                return toStatus(done, TaskState.STOPPED, 0);
             }
             LOG.info("task {}/{} still running {} after signal {}; sending SIGKILL", ns, id, grace, signal);
             cli.kill(ns, id, Signals.SIGKILL, true);
@@ -495,12 +333,12 @@ public final class ConmonRuntime implements TaskRuntime {
                 throw e;
             }
         }
-        TaskStatus done = waitForExit(ns, id, Duration.ofSeconds(30), true);
+        TaskRecords.Row done = exits.waitForExit(ns, id, Duration.ofSeconds(30), true);
         if (done == null) {
             throw new BerthException(ErrorCategory.DEADLINE_EXCEEDED, "task " + ns + "/" + id
                     + " did not exit within 30s of SIGKILL; check its processes (D state?)");
         }
-        return done;
+        return toStatus(done, TaskState.STOPPED, 0);
     }
 
     private int stopSignal(String ns, String id) {
@@ -531,15 +369,14 @@ public final class ConmonRuntime implements TaskRuntime {
                 } catch (BerthException e) {
                     LOG.debug("force kill of {}/{}: {}", ns, id, e.getMessage());
                 }
-                waitForExit(ns, id, Duration.ofSeconds(10), true);
+                exits.waitForExit(ns, id, Duration.ofSeconds(10), true);
             }
             cli.delete(ns, id, force);
             long mon = r.monitorPid();
             if (TaskFiles.alive(mon, "conmon") && !waitGone(mon, Duration.ofSeconds(5))) {
                 ProcessHandle.of(mon).ifPresent(ProcessHandle::destroyForcibly);
             }
-            live.remove(key(ns, id));
-            exitFutures.remove(key(ns, id));
+            exits.forget(key(ns, id));
             try {
                 Files.deleteIfExists(exitFile(ns, id));
                 TaskFiles.removeBundle(bundle(ns, id));
@@ -654,6 +491,6 @@ public final class ConmonRuntime implements TaskRuntime {
 
     @Override
     public void close() {
-        monitor.close();
+        exits.close();
     }
 }
