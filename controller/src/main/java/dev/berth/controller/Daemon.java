@@ -36,6 +36,9 @@ public final class Daemon implements AutoCloseable {
     public static Daemon start(Config config) {
         Engine engine = Engine.open(config);
         try {
+            // adopt the tasks a previous daemon left running (and record exits that happened while none
+            // ran) before serving anything; a cgroup driver this node cannot use fails the start here
+            engine.runtime();
             ApiServer api = new ApiServer(Path.of(config.get(ControllerSettings.API_ADDRESS)));
             api.get("/version", () -> Map.of("version", BuildInfo.version(),
                     "pid", ProcessHandle.current().pid()));

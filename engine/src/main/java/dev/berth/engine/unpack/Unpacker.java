@@ -16,7 +16,7 @@ import dev.berth.engine.oci.Digest;
 import dev.berth.engine.snapshots.Kind;
 import dev.berth.engine.snapshots.SnapshotInfo;
 import dev.berth.engine.snapshots.Snapshotter;
-import dev.berth.engine.snapshots.Snapshotters;
+import dev.berth.engine.snapshots.registry.Snapshotters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.SecureRandom;
