@@ -1,9 +1,14 @@
 package dev.berth.engine;
 
 import dev.berth.engine.config.Config;
+import dev.berth.engine.content.ContentStore;
+import dev.berth.engine.content.local.LocalContentStore;
+import dev.berth.engine.images.ImageStore;
+import dev.berth.engine.images.MetadataImageStore;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.metadata.RootLock;
 import java.nio.file.Path;
+import java.time.Clock;
 
 /**
  * The engine opened on one root: holds the root lock and the metadata store, and gives access to the
@@ -17,6 +22,8 @@ public final class Engine implements AutoCloseable {
     private final Path state;
     private final RootLock lock;
     private final MetadataStore metadata;
+    private ContentStore content;
+    private ImageStore images;
 
     private Engine(Config config, RootLock lock, MetadataStore metadata) {
         this.config = config;
@@ -53,6 +60,22 @@ public final class Engine implements AutoCloseable {
 
     public MetadataStore metadata() {
         return metadata;
+    }
+
+    /** The content store under {@code <root>/content}, opened on first use. */
+    public synchronized ContentStore content() {
+        if (content == null) {
+            content = LocalContentStore.open(root.resolve("content"), metadata, Clock.systemUTC());
+        }
+        return content;
+    }
+
+    /** The image records in the metadata store, opened on first use. */
+    public synchronized ImageStore images() {
+        if (images == null) {
+            images = new MetadataImageStore(metadata, Clock.systemUTC());
+        }
+        return images;
     }
 
     @Override

@@ -9,16 +9,22 @@ import picocli.CommandLine.Command;
 @Command(name = "config", description = "Show Berth's configuration.",
         subcommands = {ConfigCommand.Default.class, ConfigCommand.Dump.class})
 public final class ConfigCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public void run() {
-        new picocli.CommandLine(this).usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     @Command(name = "default", description = "Print the complete default config.toml, with comments.")
     static final class Default implements Runnable {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Override
         public void run() {
-            System.out.print(new ConfigRenderer(ControllerSettings.schema()).render(Config.defaults(),
+            spec.commandLine().getOut().print(new ConfigRenderer(ControllerSettings.schema()).render(Config.defaults(),
                     "Berth configuration: containerd's config.toml layout, version 3.\n"
                             + "Version 2 files (containerd 1.x) load too. Every key is shown with its default."));
         }
@@ -34,7 +40,7 @@ public final class ConfigCommand implements Runnable {
             Config c = GlobalOptions.of(spec).load();
             String from = c.source().map(p -> "from " + p + " (layout version " + c.version() + ")")
                     .orElse("built-in defaults (no config file)");
-            System.out.print(new ConfigRenderer(ControllerSettings.schema()).render(c,
+            spec.commandLine().getOut().print(new ConfigRenderer(ControllerSettings.schema()).render(c,
                     "Effective Berth configuration, " + from + "."));
         }
     }

@@ -13,6 +13,13 @@ import picocli.CommandLine.Command;
             VersionCommand.class,
             ConfigCommand.class,
             DaemonCommand.class,
+            ApplyCommand.class,
+            GetCommand.class,
+            DeleteCommand.class,
+            DescribeCommand.class,
+            EventsCommand.class,
+            ImagesCommand.class,
+            ContentCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
@@ -24,7 +31,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     public static void main(String[] args) {
@@ -33,7 +40,14 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns its exit code (used by tests). */
     public static int run(String... args) {
+        return run(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the CLI with the given output streams and returns its exit code. */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof BerthException be) {
                 cmd.getErr().println("berth: " + be.getMessage());

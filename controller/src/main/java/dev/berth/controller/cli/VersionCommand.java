@@ -17,11 +17,11 @@ public final class VersionCommand implements Runnable {
 
     @Override
     public void run() {
-        System.out.println("Client:");
-        System.out.println("  Version:  " + clientVersion());
-        System.out.println("  Java:     " + Runtime.version());
-        System.out.println("Server:");
-        System.out.println("  " + DaemonProbe.describe(GlobalOptions.of(spec).load()));
+        spec.commandLine().getOut().println("Client:");
+        spec.commandLine().getOut().println("  Version:  " + clientVersion());
+        spec.commandLine().getOut().println("  Java:     " + Runtime.version());
+        spec.commandLine().getOut().println("Server:");
+        spec.commandLine().getOut().println("  " + DaemonProbe.describe(GlobalOptions.of(spec).load()));
     }
 
     /** Supplies {@code berth --version}. */

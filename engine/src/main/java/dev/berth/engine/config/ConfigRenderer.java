@@ -1,9 +1,10 @@
 package dev.berth.engine.config;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Writes a {@link Config} as a commented config.toml in containerd's version 3 layout: every setting
@@ -19,7 +20,8 @@ public final class ConfigRenderer {
     }
 
     public String render(Config config, String header) {
-        Map<List<String>, List<Setting<?>>> tables = new LinkedHashMap<>();
+        Map<List<String>, List<Setting<?>>> tables =
+                new TreeMap<>(Comparator.comparing(ConfigLoader::render));
         tables.put(List.of(), new ArrayList<>());
         for (Setting<?> s : schema) {
             List<String> path = s.path(3);

@@ -44,7 +44,7 @@ public final class Setting<T> {
         Builder<T> b = new Builder<>(type);
         b.v2Path = List.of(path);
         b.v3Path = List.of(path);
-        b.name = String.join(".", path);
+        b.name = ConfigLoader.render(List.of(path));
         return b;
     }
 
@@ -58,7 +58,7 @@ public final class Setting<T> {
         Builder<T> b = new Builder<>(type);
         b.v2Path = v2Path;
         b.v3Path = v3Path;
-        b.name = String.join(".", v3Path);
+        b.name = ConfigLoader.render(v3Path);
         return b;
     }
 

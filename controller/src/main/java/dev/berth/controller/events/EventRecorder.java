@@ -1,0 +1,150 @@
+package dev.berth.controller.events;
+
+import dev.berth.controller.store.ObjectKey;
+import dev.berth.engine.metadata.MetadataStore;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kubernetes-style events about objects (Pulled, Started, BackOff, OOMKilled, Failed…), kept in the
+ * metadata database (the newest {@value #KEEP} in all) and shown by {@code berth describe} and
+ * {@code berth events}. A repeat of the same object, type, reason and message within a minute
+ * increments the count of the last event instead of adding one, as the Kubernetes event recorder
+ * does. Listeners (watch streams, Kubernetes Events mirroring) see every recorded event. Thread-safe.
+ */
+public final class EventRecorder {
+    private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
+    static final int KEEP = 5000;
+
+    /** One event; {@code count} is how many times it happened in a row. */
+    public record Event(long id, Instant firstTime, Instant lastTime, ObjectKey object, String type, String reason,
+            String message, int count) {
+    }
+
+    private final MetadataStore db;
+    private final Clock clock;
+    private final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
+
+    public EventRecorder(MetadataStore db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+        db.migrate("events", List.of(
+                "CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, first_time TEXT NOT NULL, "
+                        + "last_time TEXT NOT NULL, kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, "
+                        + "type TEXT NOT NULL, reason TEXT NOT NULL, message TEXT NOT NULL, count INTEGER NOT NULL)",
+                "CREATE INDEX events_object ON events (kind, namespace, name)"));
+    }
+
+    public void addListener(Consumer<Event> l) {
+        listeners.add(l);
+    }
+
+    public void removeListener(Consumer<Event> l) {
+        listeners.remove(l);
+    }
+
+    public void normal(ObjectKey object, String reason, String message) {
+        record(object, "Normal", reason, message);
+    }
+
+    public void warning(ObjectKey object, String reason, String message) {
+        record(object, "Warning", reason, message);
+    }
+
+    public void record(ObjectKey object, String type, String reason, String message) {
+        Instant now = clock.instant();
+        Event e = db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT * FROM events WHERE kind=? AND namespace=? AND name=? ORDER BY id DESC LIMIT 1")) {
+                ps.setString(1, object.kind());
+                ps.setString(2, object.namespace());
+                ps.setString(3, object.name());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        Event last = row(rs);
+                        if (last.type().equals(type) && last.reason().equals(reason) && last.message().equals(message)
+                                && last.lastTime().plusSeconds(60).isAfter(now)) {
+                            try (PreparedStatement u = c.prepareStatement(
+                                    "UPDATE events SET count=count+1, last_time=? WHERE id=?")) {
+                                u.setString(1, now.toString());
+                                u.setLong(2, last.id());
+                                u.executeUpdate();
+                            }
+                            return new Event(last.id(), last.firstTime(), now, object, type, reason, message,
+                                    last.count() + 1);
+                        }
+                    }
+                }
+            }
+            long id;
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (first_time, last_time, kind, namespace, "
+                    + "name, type, reason, message, count) VALUES (?,?,?,?,?,?,?,?,1) RETURNING id")) {
+                ps.setString(1, now.toString());
+                ps.setString(2, now.toString());
+                ps.setString(3, object.kind());
+                ps.setString(4, object.namespace());
+                ps.setString(5, object.name());
+                ps.setString(6, type);
+                ps.setString(7, reason);
+                ps.setString(8, message);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    id = rs.getLong(1);
+                }
+            }
+            if (id % 500 == 0) {
+                try (PreparedStatement d = c.prepareStatement("DELETE FROM events WHERE id <= ?")) {
+                    d.setLong(1, id - KEEP);
+                    d.executeUpdate();
+                }
+            }
+            return new Event(id, now, now, object, type, reason, message, 1);
+        });
+        if ("Warning".equals(type)) {
+            LOG.warn("{} {}: {}", object, reason, message);
+        } else {
+            LOG.info("{} {}: {}", object, reason, message);
+        }
+        listeners.forEach(l -> l.accept(e));
+    }
+
+    /** Events of one object (all objects when null), oldest first, at most {@code limit}. */
+    public List<Event> list(ObjectKey object, int limit) {
+        return db.read(c -> {
+            String sql = object == null
+                    ? "SELECT * FROM (SELECT * FROM events ORDER BY id DESC LIMIT ?) ORDER BY id"
+                    : "SELECT * FROM (SELECT * FROM events WHERE kind=? AND namespace=? AND name=? ORDER BY id DESC LIMIT ?) ORDER BY id";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                int i = 1;
+                if (object != null) {
+                    ps.setString(i++, object.kind());
+                    ps.setString(i++, object.namespace());
+                    ps.setString(i++, object.name());
+                }
+                ps.setInt(i, limit);
+                List<Event> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(row(rs));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    private static Event row(ResultSet rs) throws java.sql.SQLException {
+        return new Event(rs.getLong("id"), Instant.parse(rs.getString("first_time")),
+                Instant.parse(rs.getString("last_time")),
+                new ObjectKey(rs.getString("kind"), rs.getString("namespace"), rs.getString("name")),
+                rs.getString("type"), rs.getString("reason"), rs.getString("message"), rs.getInt("count"));
+    }
+}

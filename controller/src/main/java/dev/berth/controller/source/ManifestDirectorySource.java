@@ -1,0 +1,227 @@
+package dev.berth.controller.source;
+
+import dev.berth.controller.store.ObjectKey;
+import dev.berth.controller.store.ObjectStore;
+import dev.berth.controller.store.StoredObject;
+import dev.berth.engine.errdefs.BerthException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The GitOps source: a directory of multi-document YAML files ({@code *.yaml}, {@code *.yml}, found
+ * recursively, hidden files and directories skipped), kept in force in the {@link ObjectStore}.
+ *
+ * <p>Each object is owned by its file ({@code file:<absolute path>}). A scan applies every file
+ * that decodes cleanly and prunes the objects a file no longer holds; a file that is removed has its
+ * objects deleted. A file that fails to decode or validate keeps its last good objects in force and
+ * reports the error, with file and line, in {@link #statuses()} and the log. The same object in two
+ * files is an error on the later file (in path order). Scans run on {@link #rescan()} (periodic
+ * resync) and, debounced, on file-system events while {@link #watch()} runs. Thread-safe: scans are
+ * serialised.
+ */
+public final class ManifestDirectorySource implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ManifestDirectorySource.class);
+    public static final String PREFIX = "file:";
+
+    private final Path dir;
+    private final ObjectStore store;
+    private final ManifestDecoder decoder;
+    private final Clock clock;
+    private final Map<String, SourceStatus> statuses = new LinkedHashMap<>();
+    private volatile WatchService watcher;
+    private Thread watchThread;
+
+    public ManifestDirectorySource(Path dir, ObjectStore store, ManifestDecoder decoder, Clock clock) {
+        this.dir = dir.toAbsolutePath().normalize();
+        this.store = store;
+        this.decoder = decoder;
+        this.clock = clock;
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    /** The state of every file seen in the last scan, in path order. */
+    public synchronized List<SourceStatus> statuses() {
+        return List.copyOf(statuses.values());
+    }
+
+    /** Scans the directory once and brings the store in line with it. */
+    public synchronized void rescan() {
+        List<Path> files = listFiles();
+        Set<String> present = new HashSet<>();
+        Map<ObjectKey, String> claimed = new HashMap<>();
+        Map<String, SourceStatus> next = new LinkedHashMap<>();
+        for (Path f : files) {
+            String source = PREFIX + f;
+            present.add(source);
+            next.put(source, scanFile(f, source, claimed));
+        }
+        // files that disappeared: delete what they created
+        for (StoredObject o : store.list(null)) {
+            if (o.source().startsWith(PREFIX) && o.source().startsWith(PREFIX + dir + "/")
+                    && !present.contains(o.source()) && !o.deleting()) {
+                LOG.info("{} removed: deleting {}", o.source().substring(PREFIX.length()), o.key());
+                store.requestDeletion(o.key());
+            }
+        }
+        statuses.clear();
+        statuses.putAll(next);
+    }
+
+    private SourceStatus scanFile(Path f, String source, Map<ObjectKey, String> claimed) {
+        List<StoredObject> owned = store.listBySource(source);
+        try {
+            String text = Files.readString(f, StandardCharsets.UTF_8);
+            List<ObjectNode> objects = decoder.decode(f, text);
+            Set<ObjectKey> keys = new HashSet<>();
+            for (ObjectNode o : objects) {
+                ObjectKey k = keyOf(o);
+                String other = claimed.putIfAbsent(k, source);
+                if (other != null || !keys.add(k)) {
+                    throw BerthException.invalid("%s: %s is declared twice (also in %s); keep one declaration",
+                            f, k, other == null ? "this file" : other.substring(PREFIX.length()));
+                }
+            }
+            for (ObjectNode o : objects) {
+                ObjectStore.ApplyOutcome out = store.apply(o, source, false);
+                if (out != ObjectStore.ApplyOutcome.UNCHANGED) {
+                    LOG.info("{}: {} {}", f.getFileName(), keyOf(o), out.name().toLowerCase());
+                }
+            }
+            for (StoredObject o : owned) {
+                if (!keys.contains(o.key()) && !o.deleting()) {
+                    LOG.info("{}: {} no longer declared, deleting", f.getFileName(), o.key());
+                    store.requestDeletion(o.key());
+                }
+            }
+            return new SourceStatus(source, clock.instant(), objects.size(), null);
+        } catch (BerthException | IOException e) {
+            // keep the last good objects of this file in force
+            owned.forEach(o -> claimed.putIfAbsent(o.key(), source));
+            String msg = e instanceof IOException ? f + ": " + e.getMessage() : e.getMessage();
+            LOG.error("manifest {} not applied, keeping its last good objects: {}", f, msg);
+            return new SourceStatus(source, clock.instant(), owned.size(), msg);
+        }
+    }
+
+    private static ObjectKey keyOf(ObjectNode o) {
+        return new ObjectKey(o.path("kind").asText(), o.path("metadata").path("namespace").asText(),
+                o.path("metadata").path("name").asText());
+    }
+
+    private List<Path> listFiles() {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(p -> !isHidden(p))
+                    .filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+                    .filter(Files::isRegularFile)
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            LOG.error("cannot list manifest directory {}: {}", dir, e.getMessage());
+            return List.of();
+        }
+    }
+
+    private boolean isHidden(Path p) {
+        for (Path part : dir.relativize(p)) {
+            if (part.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Starts watching the directory tree; each burst of events triggers one rescan after
+     * {@code debounceMillis} of quiet. Also scans once immediately.
+     */
+    public synchronized void watch(long debounceMillis, Runnable afterScan) {
+        rescan();
+        afterScan.run();
+        try {
+            Files.createDirectories(dir);
+            watcher = FileSystems.getDefault().newWatchService();
+            registerAll();
+        } catch (IOException e) {
+            LOG.error("cannot watch {} (periodic rescans still apply): {}", dir, e.getMessage());
+            return;
+        }
+        watchThread = new Thread(() -> watchLoop(debounceMillis, afterScan), "manifest-watch");
+        watchThread.setDaemon(true);
+        watchThread.start();
+    }
+
+    private void registerAll() throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path d : s.filter(Files::isDirectory).filter(p -> !isHidden(p)).toList()) {
+                d.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE,
+                        StandardWatchEventKinds.ENTRY_MODIFY);
+            }
+        }
+    }
+
+    private void watchLoop(long debounceMillis, Runnable afterScan) {
+        WatchService w = watcher;
+        try {
+            while (true) {
+                WatchKey key = w.take();
+                List<WatchKey> keys = new ArrayList<>(List.of(key));
+                // debounce: editors write files in several steps
+                for (WatchKey more; (more = w.poll(debounceMillis, TimeUnit.MILLISECONDS)) != null; ) {
+                    keys.add(more);
+                }
+                keys.forEach(k -> {
+                    k.pollEvents();
+                    k.reset();
+                });
+                registerAll();
+                rescan();
+                afterScan.run();
+            }
+        } catch (InterruptedException | ClosedWatchServiceException e) {
+            // closing
+        } catch (IOException | RuntimeException e) {
+            LOG.error("manifest watch on {} stopped (periodic rescans still apply): {}", dir, e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        WatchService w = watcher;
+        if (w != null) {
+            try {
+                w.close();
+            } catch (IOException e) {
+                LOG.debug("closing watcher", e);
+            }
+        }
+        if (watchThread != null) {
+            watchThread.interrupt();
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package dev.berth.controller.source;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.berth.controller.store.ObjectKey;
+import dev.berth.controller.store.ObjectStore;
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.metadata.MetadataStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+public class ManifestDirectorySourceTest {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** JSON is YAML: each file holds a JSON array of objects (the real YAML codec lives in crd). */
+    public static final ManifestDecoder DECODER = (file, text) -> {
+        try {
+            List<ObjectNode> out = new ArrayList<>();
+            for (JsonNode n : JSON.readTree(text)) {
+                ObjectNode o = (ObjectNode) n;
+                if (!o.path("metadata").has("namespace")) {
+                    ((ObjectNode) o.get("metadata")).put("namespace", "default");
+                }
+                out.add(o);
+            }
+            return out;
+        } catch (JacksonException e) {
+            throw BerthException.invalid("%s:%d: %s", file, e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
+                    e.getOriginalMessage());
+        }
+    };
+
+    @TempDir
+    Path tmp;
+    MetadataStore db;
+    ObjectStore store;
+    Path dir;
+
+    @BeforeEach
+    void open() throws Exception {
+        db = MetadataStore.open(tmp.resolve("meta.db"));
+        store = new ObjectStore(db, Clock.systemUTC());
+        dir = tmp.resolve("manifests");
+        Files.createDirectories(dir.resolve("sub"));
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    public static String containers(String... nameImage) {
+        List<String> docs = new ArrayList<>();
+        for (int i = 0; i < nameImage.length; i += 2) {
+            docs.add("{\"kind\":\"Container\",\"metadata\":{\"name\":\"%s\"},\"spec\":{\"image\":\"%s\"}}"
+                    .formatted(nameImage[i], nameImage[i + 1]));
+        }
+        return "[" + String.join(",", docs) + "]";
+    }
+
+    static ObjectKey key(String name) {
+        return new ObjectKey("Container", "default", name);
+    }
+
+    @Test
+    void appliesPrunesAndKeepsLastGoodObjectsOnError() throws Exception {
+        ManifestDirectorySource src = new ManifestDirectorySource(dir, store, DECODER, Clock.systemUTC());
+        Files.writeString(dir.resolve("a.yaml"), containers("web", "busybox", "db", "busybox"));
+        Files.writeString(dir.resolve("sub/b.yml"), containers("cache", "busybox"));
+        Files.writeString(dir.resolve(".hidden.yaml"), containers("ghost", "busybox"));
+        Files.writeString(dir.resolve("notes.txt"), "not a manifest");
+        src.rescan();
+        assertEquals(3, store.list("Container").size());
+        assertFalse(store.get(key("ghost")).isPresent());
+        assertEquals("file:" + dir.resolve("a.yaml"), store.get(key("web")).orElseThrow().source());
+
+        // a broken edit keeps web and db in force and reports the file and line
+        Files.writeString(dir.resolve("a.yaml"), "[{\"kind\":\"Container\",\n  \"metadata\": {\"name\": }}]");
+        src.rescan();
+        assertTrue(store.get(key("web")).isPresent());
+        assertFalse(store.get(key("web")).orElseThrow().deleting());
+        SourceStatus a = src.statuses().get(0);
+        assertTrue(a.error().contains(dir.resolve("a.yaml") + ":2"), a.error());
+        assertEquals(2, a.objects());
+
+        // fixed, with db gone: db is pruned, web updated
+        Files.writeString(dir.resolve("a.yaml"), containers("web", "nginx"));
+        src.rescan();
+        assertEquals(2, store.get(key("web")).orElseThrow().generation());
+        assertTrue(store.get(key("db")).orElseThrow().deleting());
+        assertNull(src.statuses().get(0).error());
+
+        // file removed: its objects go, others stay
+        Files.delete(dir.resolve("sub/b.yml"));
+        src.rescan();
+        assertTrue(store.get(key("cache")).orElseThrow().deleting());
+        assertFalse(store.get(key("web")).orElseThrow().deleting());
+    }
+
+    @Test
+    void theSameObjectInTwoFilesIsAnErrorOnTheLaterFile() throws Exception {
+        ManifestDirectorySource src = new ManifestDirectorySource(dir, store, DECODER, Clock.systemUTC());
+        Files.writeString(dir.resolve("a.yaml"), containers("web", "busybox"));
+        Files.writeString(dir.resolve("b.yaml"), containers("web", "nginx", "other", "busybox"));
+        src.rescan();
+        assertEquals("busybox", store.get(key("web")).orElseThrow().spec().path("image").asText());
+        assertFalse(store.get(key("other")).isPresent(), "a file with an error applies nothing");
+        assertTrue(src.statuses().get(1).error().contains("declared twice"), src.statuses().get(1).error());
+    }
+
+    @Test
+    void watchRescansOnChange() throws Exception {
+        AtomicInteger scans = new AtomicInteger();
+        try (ManifestDirectorySource src = new ManifestDirectorySource(dir, store, DECODER, Clock.systemUTC())) {
+            src.watch(50, scans::incrementAndGet);
+            Files.writeString(dir.resolve("sub/new.yaml"), containers("late", "busybox"));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                    .until(() -> store.get(key("late")).isPresent());
+            assertTrue(scans.get() >= 2);
+        }
+    }
+}
