@@ -6,10 +6,17 @@ import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPac
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.core.importer.Location;
+import dev.berth.crd.Berth;
+import dev.berth.engine.Engine;
+import dev.berth.reconcilers.Result;
+import java.util.List;
+import java.util.stream.Stream;
 import io.fabric8.kubernetes.client.CustomResource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,11 +31,17 @@ class ArchitectureTest {
 
     @BeforeAll
     static void load() {
+        // import each module's production classes from where they were loaded (a directory or a
+        // jar), rather than scanning the whole classpath for the package
+        List<Location> modules = Stream.of(Engine.class, Berth.class, Result.class, BuildInfo.class)
+                .map(c -> Location.of(c.getProtectionDomain().getCodeSource().getLocation()))
+                .toList();
         berth = new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                // test-jars (engine's shared fixtures) are test code too
-                .withImportOption(location -> !location.contains("-tests.jar") && !location.contains("/test-classes/"))
-                .importPackages("dev.berth");
+                .importLocations(modules);
+        assertTrue(berth.containPackage("dev.berth.engine") && berth.containPackage("dev.berth.crd")
+                && berth.containPackage("dev.berth.reconcilers") && berth.containPackage("dev.berth.controller.queue"),
+                "all modules imported");
     }
 
     @Test

@@ -167,18 +167,21 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private void apply(ObjectRef key, Result r) {
-        queue.forget(key);
         if (r instanceof Result.Converged) {
+            queue.forget(key);
             dependents.outcome(key, true).forEach(queue::add);
         } else if (r instanceof Result.RequeueAfter ra) {
+            queue.forget(key);
             dependents.outcome(key, false);
             queue.addAfter(key, ra.delay());
         } else if (r instanceof Result.WaitingFor w) {
             dependents.outcome(key, false);
             if (dependents.waitFor(key, w.dependency())) {
-                // the dependency converged before we registered; look again, but with backoff in
-                // case this reconciler disagrees with it for a while
+                // the dependency converged before we registered: look again, with growing backoff
+                // (not forgotten) in case this reconciler keeps disagreeing with it
                 queue.addRateLimited(key);
+            } else {
+                queue.forget(key);
             }
         }
     }

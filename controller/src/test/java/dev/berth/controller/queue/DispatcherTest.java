@@ -136,6 +136,14 @@ class DispatcherTest {
         assertNull(step(d));
         clock.advance(Duration.ofMillis(10));
         assertEquals(WEB, step(d), "no lost wake-up when the dependency converged first");
+        clock.advance(Duration.ofMillis(19));
+        assertNull(step(d), "a reconciler that keeps disagreeing with its dependency backs off");
+        clock.advance(Duration.ofMillis(1));
+        assertEquals(WEB, step(d));
+        next.put(WEB, Result.converged());
+        clock.advance(Duration.ofMillis(40));
+        assertEquals(WEB, step(d));
+        assertEquals(0, queue.numRequeues(WEB));
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
@@ -65,13 +66,42 @@ public final class SpecCodec {
      */
     public List<Document> decode(String source, String text) {
         List<SpecError> errors = new ArrayList<>();
+        List<Document> docs = decode(source, text, errors);
+        if (!errors.isEmpty()) {
+            errors.sort(Comparator.comparingInt(SpecError::line));
+            throw new SpecException(errors);
+        }
+        return docs;
+    }
+
+    /**
+     * Decodes and validates: the documents of {@code text}, or a {@link SpecException} with every
+     * decoding and validation problem located by line (documents that decoded are validated even
+     * when others did not, so one run reports everything).
+     */
+    public List<Document> read(String source, String text) {
+        List<SpecError> errors = new ArrayList<>();
+        List<Document> docs = decode(source, text, errors);
+        for (Document d : docs) {
+            for (FieldError f : Validator.validate(d.object())) {
+                errors.add(d.error(f.path(), f.message()));
+            }
+        }
+        if (!errors.isEmpty()) {
+            errors.sort(Comparator.comparingInt(SpecError::line));
+            throw new SpecException(errors);
+        }
+        return docs;
+    }
+
+    private List<Document> decode(String source, String text, List<SpecError> errors) {
         List<YamlTree.Doc> docs;
         try (JsonParser p = yaml.createParser(text)) {
             docs = new YamlTree(p, source, errors).readAll();
         } catch (JacksonException e) {
             int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
             errors.add(new SpecError(source, line, "", "not valid YAML: " + firstLine(e.getOriginalMessage())));
-            throw new SpecException(errors);
+            return List.of();
         }
         List<Document> out = new ArrayList<>();
         for (int i = 0; i < docs.size(); i++) {
@@ -81,28 +111,7 @@ public final class SpecCodec {
                 out.add(new Document(source, i, d.line(), obj, d.lines()));
             }
         }
-        if (!errors.isEmpty()) {
-            throw new SpecException(errors);
-        }
         return out;
-    }
-
-    /**
-     * Decodes and validates: the documents of {@code text}, or a {@link SpecException} with every
-     * decoding and validation problem located by line.
-     */
-    public List<Document> read(String source, String text) {
-        List<Document> docs = decode(source, text);
-        List<SpecError> errors = new ArrayList<>();
-        for (Document d : docs) {
-            for (FieldError f : Validator.validate(d.object())) {
-                errors.add(d.error(f.path(), f.message()));
-            }
-        }
-        if (!errors.isEmpty()) {
-            throw new SpecException(errors);
-        }
-        return docs;
     }
 
     /** {@link #read} of a file, named by its path in errors. */

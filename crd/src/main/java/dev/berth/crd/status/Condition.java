@@ -1,5 +1,6 @@
 package dev.berth.crd.status;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.fabric8.generator.annotation.Required;
 
@@ -27,6 +28,7 @@ public record Condition(@Required String type, @Required String status, String r
     }
 
     /** Whether {@code status} is "True". */
+    @JsonIgnore
     public boolean isTrue() {
         return TRUE.equals(status);
     }
