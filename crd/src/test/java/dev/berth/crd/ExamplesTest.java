@@ -62,7 +62,7 @@ class ExamplesTest {
 
     @Test
     void theLocalExamplesUseTheImportedImage() throws IOException {
-        Image image = (Image) new SpecCodec().read(EXAMPLES.resolve("busybox-image.yaml")).get(0).object();
+        Image image = (Image) new SpecCodec().read(EXAMPLES.resolve("local/busybox-image.yaml")).get(0).object();
         assertEquals("localhost/berth/busybox:latest", image.getSpec().ref());
         for (String name : List.of("hello-world.yaml", "web-server.yaml", "resource-limited.yaml")) {
             assertTrue(Files.exists(EXAMPLES.resolve(name)), name);
