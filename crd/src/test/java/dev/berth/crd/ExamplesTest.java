@@ -65,7 +65,7 @@ class ExamplesTest {
         Image image = (Image) new SpecCodec().read(EXAMPLES.resolve("local/busybox-image.yaml")).get(0).object();
         assertEquals("localhost/berth/busybox:latest", image.getSpec().ref());
         for (String name : List.of("hello-world.yaml", "web-server.yaml", "resource-limited.yaml")) {
-            assertTrue(Files.exists(EXAMPLES.resolve(name)), name);
+            assertTrue(Files.exists(EXAMPLES.resolve("local").resolve(name)), name);
         }
     }
 }
