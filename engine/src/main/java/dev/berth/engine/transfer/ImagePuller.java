@@ -58,7 +58,15 @@ public final class ImagePuller {
      * the reference and blob.
      */
     public Image pull(Reference ref, PullOptions options) {
-        Resolved resolved = resolver.resolve(ref);
+        return pull(resolver.resolve(ref), options);
+    }
+
+    /**
+     * Pulls what {@code resolved} names (the result of this puller's resolver, e.g. resolved while
+     * the stores were being opened).
+     */
+    public Image pull(Resolved resolved, PullOptions options) {
+        Reference ref = resolved.reference();
         Fetcher fetcher = resolver.fetcher(ref);
         Map<String, String> source = Map.of(DISTRIBUTION_SOURCE + ref.domain(), ref.path());
         BlobDownloader downloader = new BlobDownloader(content, options.listener());
