@@ -92,7 +92,9 @@ public final class ImagePuller {
         if (MediaTypes.isIndex(type)) {
             Index index = OciJson.read(body, Index.class, what);
             Descriptor child = choose(index, platforms, what);
-            labels.put(GC_REF + "m.0", child.digest().toString());
+            // keyed by position in the index, as containerd's ChildGCLabels: pulling another platform
+            // later adds its own key instead of replacing this one
+            labels.put(GC_REF + "m." + index.manifests().indexOf(child), child.digest().toString());
             store(desc, body, labels, downloader);
             walk(fetcher, child, ref, platforms, source, downloader, blobs, depth + 1);
             return;
