@@ -4,6 +4,7 @@ import dev.berth.engine.Engine;
 import dev.berth.engine.content.ContentStore;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.images.Image;
+import dev.berth.engine.images.ImageStore;
 import dev.berth.engine.images.Images;
 import dev.berth.engine.images.PlatformMatcher;
 import dev.berth.engine.images.Platforms;
@@ -14,6 +15,7 @@ import dev.berth.engine.images.archive.ImportOptions;
 import dev.berth.engine.oci.Descriptor;
 import dev.berth.engine.oci.MediaTypes;
 import dev.berth.engine.oci.Platform;
+import dev.berth.engine.remotes.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,6 +39,19 @@ public final class ImagesCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
+    }
+
+    /** The image named exactly {@code arg}, else by its normalised reference ({@code busybox} → docker.io/library/busybox:latest). */
+    static Image lookup(ImageStore store, String arg) {
+        return store.find(arg).orElseGet(() -> {
+            String normal;
+            try {
+                normal = Reference.parse(arg).toString();
+            } catch (BerthException e) {
+                throw BerthException.notFound("image %s not found; see berth images ls", arg);
+            }
+            return store.get(normal);
+        });
     }
 
     @Command(name = "ls", aliases = "list", description = "List images: name, type, digest, size, platforms, labels.")
@@ -100,8 +115,9 @@ public final class ImagesCommand implements Runnable {
             int rc = 0;
             for (String n : names) {
                 try {
-                    engine.images().delete(n);
-                    out().println(n);
+                    Image img = lookup(engine.images(), n);
+                    engine.images().delete(img.name());
+                    out().println(img.name());
                 } catch (BerthException e) {
                     System.err.println("berth: " + e.getMessage());
                     rc = 1;
@@ -165,7 +181,7 @@ public final class ImagesCommand implements Runnable {
             ExportOptions opts = new ExportOptions(f, m, true);
             List<Image> images = new ArrayList<>();
             for (String n : names) {
-                images.add(engine.images().get(n));
+                images.add(lookup(engine.images(), n));
             }
             ImageExporter exporter = new ImageExporter(engine.content());
             if (out.equals("-")) {

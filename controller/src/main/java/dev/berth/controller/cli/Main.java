@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
             DaemonCommand.class,
             ImagesCommand.class,
             ContentCommand.class,
+            PullCommand.class,
+            PushCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

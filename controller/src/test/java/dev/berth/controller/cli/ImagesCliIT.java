@@ -89,13 +89,14 @@ class ImagesCliIT {
         assertArrayEquals(bb.blobs().get(bb.target().digest()),
                 Tools.run(List.of("skopeo", "inspect", "--raw", "oci-archive:" + oci + ":latest")));
         Path docker = tmp.resolve("docker.tar");
-        Result expd = berth("images", "export", "--format", "docker", docker.toString(), name);
+        Result expd = berth("images", "export", "--format", "docker", docker.toString(), "busybox:latest");
         assertEquals(0, expd.code(), expd.err());
         assertArrayEquals(bb.blobs().get(bb.configDescriptor().digest()),
                 Tools.run(List.of("skopeo", "inspect", "--config", "--raw", "docker-archive:" + docker)));
 
-        Result rm = berth("images", "rm", name);
+        Result rm = berth("images", "rm", "busybox");
         assertEquals(0, rm.code(), rm.err());
+        assertEquals(name, rm.text().trim());
         assertEquals("", berth("images", "ls", "-q").text());
         Result rm2 = berth("images", "rm", name);
         assertEquals(1, rm2.code());
