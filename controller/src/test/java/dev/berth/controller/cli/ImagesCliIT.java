@@ -83,6 +83,10 @@ class ImagesCliIT {
         assertEquals(0, get.code(), get.err());
         assertArrayEquals(bb.blobs().get(bb.configDescriptor().digest()), get.out());
 
+        Result verify = berth("content", "verify");
+        assertEquals(0, verify.code(), verify.err());
+        assertEquals(bb.blobs().size() + " of " + bb.blobs().size() + " blobs verified", verify.text().trim());
+
         Path oci = tmp.resolve("out.tar");
         Result exp = berth("images", "export", oci.toString(), name);
         assertEquals(0, exp.code(), exp.err());
@@ -98,6 +102,9 @@ class ImagesCliIT {
         assertEquals(0, rm.code(), rm.err());
         assertEquals(name, rm.text().trim());
         assertEquals("", berth("images", "ls", "-q").text());
+        Result crm = berth("content", "rm", bb.configDescriptor().digest().toString());
+        assertEquals(0, crm.code(), crm.err());
+        assertEquals(1, berth("content", "get", bb.configDescriptor().digest().toString()).code());
         Result rm2 = berth("images", "rm", name);
         assertEquals(1, rm2.code());
         assertTrue(rm2.err().contains("not found"), rm2.err());

@@ -167,6 +167,11 @@ class LocalContentStoreIT extends ContentStoreContract {
         } finally {
             held.close();
         }
+        clock.advance(Duration.ofHours(25));
+        md.close();
+        md = MetadataStore.open(root.resolve("meta.db"));
+        store = LocalContentStore.open(root.resolve("content"), md, clock);
+        assertEquals(List.of(), store.statuses(), "stale ingests are aborted when the store opens");
     }
 
     /** A clock tests move by hand. */
