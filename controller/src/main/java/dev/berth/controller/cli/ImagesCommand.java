@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
 /** {@code berth images ls|rm|import|export}: image records and archives, like {@code ctr images}. */
 @Command(name = "images", aliases = "image", description = "Manage images in the local store.",
         subcommands = {ImagesCommand.Ls.class, ImagesCommand.Rm.class, ImagesCommand.Import.class,
-            ImagesCommand.Export.class})
+            ImagesCommand.Export.class, ImagesCommand.Check.class})
 public final class ImagesCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -102,6 +102,46 @@ public final class ImagesCommand implements Runnable {
             } catch (BerthException e) {
                 return MediaTypes.isIndex(target.mediaType()) || MediaTypes.isManifest(target.mediaType()) ? "(missing)" : "-";
             }
+        }
+    }
+
+    @Command(name = "check", description = "Check that the content of images is complete for a platform (exit 1 when not).")
+    static final class Check extends EngineCommand {
+        @Parameters(arity = "0..*", paramLabel = "NAME", description = "Images to check (default: all).")
+        List<String> names = List.of();
+
+        @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "Platform to check (default: host).")
+        String platform;
+
+        @Override
+        protected int run(Engine engine) {
+            PlatformMatcher m = platform == null ? Platforms.defaultMatcher() : Platforms.only(Platforms.parse(platform));
+            List<Image> images = names.isEmpty() ? engine.images().list()
+                    : names.stream().map(n -> lookup(engine.images(), n)).toList();
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"REF", "DIGEST", "STATUS", "SIZE"});
+            int rc = 0;
+            for (Image i : images) {
+                String status;
+                String size;
+                try {
+                    dev.berth.engine.images.ContentCheck c = Images.check(engine.content(), i.target(), m);
+                    status = (c.complete() ? "complete" : "incomplete") + " (" + c.present().size() + "/"
+                            + c.required().size() + ")";
+                    size = humanSize(c.present().stream().mapToLong(Descriptor::size).sum()) + "/"
+                            + humanSize(c.required().stream().mapToLong(Descriptor::size).sum());
+                    if (!c.complete()) {
+                        rc = 1;
+                    }
+                } catch (BerthException e) {
+                    status = "error: " + e.getMessage();
+                    size = "-";
+                    rc = 1;
+                }
+                rows.add(new String[] {i.name(), i.target().digest().toString(), status, size});
+            }
+            Table.print(out(), rows);
+            return rc;
         }
     }
 

@@ -98,13 +98,19 @@ class ImagesCliIT {
         assertArrayEquals(bb.blobs().get(bb.configDescriptor().digest()),
                 Tools.run(List.of("skopeo", "inspect", "--config", "--raw", "docker-archive:" + docker)));
 
+        Result check = berth("images", "check");
+        assertEquals(0, check.code(), check.err());
+        assertTrue(check.text().contains("complete (3/3)"), check.text());
+        Result crm = berth("content", "rm", bb.layers().get(0).digest().toString());
+        assertEquals(0, crm.code(), crm.err());
+        assertEquals(1, berth("content", "get", bb.layers().get(0).digest().toString()).code());
+        Result check2 = berth("images", "check", "busybox");
+        assertEquals(1, check2.code());
+        assertTrue(check2.text().contains("incomplete (2/3)"), check2.text());
         Result rm = berth("images", "rm", "busybox");
         assertEquals(0, rm.code(), rm.err());
         assertEquals(name, rm.text().trim());
         assertEquals("", berth("images", "ls", "-q").text());
-        Result crm = berth("content", "rm", bb.configDescriptor().digest().toString());
-        assertEquals(0, crm.code(), crm.err());
-        assertEquals(1, berth("content", "get", bb.configDescriptor().digest().toString()).code());
         Result rm2 = berth("images", "rm", name);
         assertEquals(1, rm2.code());
         assertTrue(rm2.err().contains("not found"), rm2.err());
