@@ -204,6 +204,26 @@ final class LocalWriter implements ContentWriter {
     }
 
     @Override
+    public void abort() {
+        if (done) {
+            return;
+        }
+        done = true;
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // the directory goes anyway
+        }
+        try {
+            ingest.delete();
+        } catch (IOException e) {
+            throw BerthException.unavailable("removing ingest %s: %s", ref, e.getMessage());
+        } finally {
+            store.unlock(ref);
+        }
+    }
+
+    @Override
     public void close() {
         if (done) {
             return;
