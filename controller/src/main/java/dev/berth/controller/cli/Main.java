@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
             DeleteCommand.class,
             DescribeCommand.class,
             EventsCommand.class,
+            ImagesCommand.class,
+            ContentCommand.class,
             PullCommand.class,
             PushCommand.class,
             CommandLine.HelpCommand.class

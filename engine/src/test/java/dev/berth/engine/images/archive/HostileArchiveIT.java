@@ -142,6 +142,47 @@ class HostileArchiveIT {
     }
 
     @Test
+    void layoutDirectoryWithSymlinkOutIsRefusedNotFollowed() throws IOException {
+        Path dir = tmp.resolve("layoutdir");
+        img.writeLayout(dir, "docker.io/library/x:1");
+        Path blob = dir.resolve("blobs/sha256/" + img.configDescriptor().digest().hex());
+        Files.delete(blob);
+        Files.createSymbolicLink(blob, Path.of("/etc/passwd"));
+        importFails(dir, ErrorCategory.INVALID_ARGUMENT, "absolute");
+        assertFalse(content.exists(Digest.sha256(Files.readAllBytes(Path.of("/etc/passwd")))));
+    }
+
+    @Test
+    void gzipAndZstdCompressedArchivesImport() throws IOException {
+        Path plain = layout(f -> { });
+        for (String kind : new String[] {"gzip", "zstd"}) {
+            Path z = tmp.resolve("layout.tar." + kind);
+            try (OutputStream o = Files.newOutputStream(z);
+                    OutputStream c = kind.equals("gzip") ? new java.util.zip.GZIPOutputStream(o)
+                            : new com.github.luben.zstd.ZstdOutputStream(o)) {
+                Files.copy(plain, c);
+            }
+            assertEquals(img.target(), new ImageImporter(content, images).importFrom(z, ImportOptions.defaults())
+                    .get(0).target());
+        }
+    }
+
+    @Test
+    void hardlinkOutAndSymlinkLoopsAreRefused() throws IOException {
+        importFails(tar(t -> link(t, "x", TarConstants.LF_LINK, "../../etc/shadow")), ErrorCategory.INVALID_ARGUMENT,
+                "climbs out");
+        byte[] config = img.blobs().get(img.configDescriptor().digest());
+        String manifest = "[{\"Config\":\"" + img.configDescriptor().digest().hex() + ".json\",\"RepoTags\":[\"x:1\"],"
+                + "\"Layers\":[\"a/layer.tar\"]}]";
+        importFails(tar(t -> {
+            put(t, img.configDescriptor().digest().hex() + ".json", config);
+            link(t, "a/layer.tar", TarConstants.LF_SYMLINK, "../b/layer.tar");
+            link(t, "b/layer.tar", TarConstants.LF_SYMLINK, "../a/layer.tar");
+            put(t, "manifest.json", manifest.getBytes(StandardCharsets.UTF_8));
+        }), ErrorCategory.INVALID_ARGUMENT, "loops");
+    }
+
+    @Test
     void deviceEntryIsRefused() throws IOException {
         importFails(tar(t -> link(t, "dev", TarConstants.LF_CHR, "")), ErrorCategory.INVALID_ARGUMENT, "special file");
     }

@@ -1,0 +1,64 @@
+package dev.berth.controller.cli;
+
+import dev.berth.engine.Engine;
+import dev.berth.engine.EngineSettings;
+import dev.berth.engine.config.Config;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Base of imperative commands that work on the store directly: loads the config, opens the engine
+ * in-process under the root lock (see "Who owns the store" in DESIGN.md; a running daemon makes
+ * this fail with LOCKED naming its pid), runs {@link #run(Engine)}, and closes the engine. Subclasses
+ * add their picocli options and arguments. One instance per invocation; not thread-safe.
+ */
+public abstract class EngineCommand implements Callable<Integer> {
+    @Spec
+    protected CommandSpec spec;
+
+    @Option(names = "--root", paramLabel = "DIR",
+            description = "Berth root to open (overrides the config's root).")
+    protected Path root;
+
+    /** Does the command's work; returns the exit code. */
+    protected abstract int run(Engine engine) throws Exception;
+
+    /** The effective config: {@code --config} file (or defaults) with {@code --root} applied. */
+    protected Config config() {
+        Config c = GlobalOptions.of(spec).load();
+        if (root != null) {
+            c = c.with(EngineSettings.ROOT, root.toAbsolutePath().toString());
+        }
+        return c;
+    }
+
+    /** Where results go (standard output). */
+    protected PrintStream out() {
+        return System.out;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        try (Engine engine = Engine.open(config())) {
+            return run(engine);
+        } finally {
+            out().flush();
+        }
+    }
+
+    /** Formats a byte count as ctr does: 1.2 MiB, 512.0 B. */
+    public static String humanSize(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+}
