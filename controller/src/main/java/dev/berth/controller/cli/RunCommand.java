@@ -121,6 +121,7 @@ public final class RunCommand extends EngineCommand {
             out().println(id);
             return 0;
         }
+        forwardSignals(runtime, id);
         AtomicBoolean stopped = new AtomicBoolean();
         Thread follower = new Thread(() -> CriLog.follow(runtime.logPath(namespace, id), -1, e -> {
             (e.stderr() ? err() : out()).println(e.text());
@@ -143,6 +144,24 @@ public final class RunCommand extends EngineCommand {
             err().println("berth: container " + id + " was killed by the OOM killer");
         }
         return done.exitCode();
+    }
+
+    /** Like ctr run: SIGINT, SIGTERM and SIGHUP sent to this command go to the container's init. */
+    @SuppressWarnings("restriction")
+    private void forwardSignals(TaskRuntime runtime, String id) {
+        for (String name : List.of("INT", "TERM", "HUP")) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
+                    try {
+                        runtime.kill(namespace, id, s.getNumber(), false);
+                    } catch (RuntimeException e) {
+                        err().println("berth: forwarding SIG" + name + ": " + e.getMessage());
+                    }
+                });
+            } catch (IllegalArgumentException e) {
+                // the JVM reserves this signal here; leave its default
+            }
+        }
     }
 
     private ContainerSpec containerSpec(List<String> args) {

@@ -90,6 +90,12 @@ final class ExitTracker implements AutoCloseable {
                 if (mon > 0) {
                     records.setPids(row.namespace(), row.id(), TaskFiles.readPid(bundle.resolve("init.pid")), mon);
                     row = records.get(row.namespace(), row.id()).orElseThrow();
+                } else if (cli.state(row.namespace(), row.id()).isEmpty()) {
+                    // conmon never started: the create failed with its caller gone, nothing runs
+                    LOG.warn("task {} was being created when Berth stopped and never started; removing its record",
+                            row.key());
+                    records.delete(row.namespace(), row.id());
+                    continue;
                 }
             }
             live.put(row.key(), row);
