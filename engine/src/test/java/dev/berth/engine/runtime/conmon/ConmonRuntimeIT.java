@@ -219,4 +219,24 @@ class ConmonRuntimeIT {
         assertEquals("last-line", tail.get(0).text());
         fx.runtime.delete(NS, id, false);
     }
+
+    @Test
+    void rootfsInsideTheBundleIsUsedAndLeftToItsOwner() throws Exception {
+        // how an image-based task looks: the snapshot is mounted at <bundle>/rootfs before create
+        String id = fx.id("inbundle");
+        Path bundleRootfs = dev.berth.engine.runtime.BusyboxRootfs.create(
+                fx.dir.resolve("state/tasks/default/" + id + "/rootfs"));
+        var spec = dev.berth.engine.runtime.spec.SpecGenerator.generate(id, sh("echo from-bundle"), null,
+                bundleRootfs, fx.runtime.cgroupPaths().specPath(NS, id));
+        var relative = new dev.berth.engine.runtime.spec.RuntimeSpec(spec.ociVersion(), spec.process(),
+                new dev.berth.engine.runtime.spec.RuntimeSpec.Root("rootfs", null), spec.hostname(), spec.mounts(),
+                spec.linux(), spec.annotations());
+        fx.runtime.create(NS, id, relative);
+        fx.runtime.start(NS, id);
+        assertEquals(0, fx.runtime.waitForExit(NS, id, WAIT).exitCode());
+        assertTrue(log(id).contains("stdout:from-bundle"), log(id));
+        fx.runtime.delete(NS, id, false);
+        assertTrue(Files.exists(bundleRootfs.resolve("bin/busybox")), "the rootfs belongs to whoever mounted it");
+        assertFalse(Files.exists(bundleRootfs.getParent().resolve("config.json")));
+    }
 }
