@@ -101,8 +101,34 @@ final class ExitTracker implements AutoCloseable {
             live.put(row.key(), row);
             LOG.debug("adopted task {} (monitor pid {})", row.key(), row.monitorPid());
         }
+        warnAboutOrphans();
         scan();
         monitor.start();
+    }
+
+    /** Containers in Berth's runtime roots without a record (a lost database) are reported, never adopted blind. */
+    private void warnAboutOrphans() {
+        Path roots = cli.root("x").getParent();
+        if (!Files.isDirectory(roots)) {
+            return;
+        }
+        try (var namespaces = Files.list(roots)) {
+            for (Path ns : namespaces.toList()) {
+                try (var ids = Files.list(ns)) {
+                    for (Path id : ids.toList()) {
+                        String n = ns.getFileName().toString();
+                        String i = id.getFileName().toString();
+                        if (records.get(n, i).isEmpty()) {
+                            LOG.warn("container {}/{} is in {}'s state without a Berth record; it is not managed. "
+                                    + "Remove it with: {} --root {} delete --force {}", n, i, cli.binary(), cli.binary(),
+                                    ns, i);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("listing {}: {}", roots, e.getMessage());
+        }
     }
 
     private void onExitFile(String ns, String id) {
