@@ -1,12 +1,24 @@
 package dev.berth.engine;
 
 import dev.berth.engine.config.Config;
+import dev.berth.engine.diff.DiffSettings;
+import dev.berth.engine.diff.TarApplier;
+import dev.berth.engine.snapshots.SnapshotSettings;
+import dev.berth.engine.snapshots.Snapshotter;
+import dev.berth.engine.snapshots.registry.Snapshotters;
+import dev.berth.engine.unpack.ImageMounter;
+import dev.berth.engine.unpack.Unpacker;
+import dev.berth.engine.content.ContentStore;
+import dev.berth.engine.content.local.LocalContentStore;
+import dev.berth.engine.images.ImageStore;
+import dev.berth.engine.images.MetadataImageStore;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.metadata.RootLock;
 import dev.berth.engine.runtime.TaskRuntime;
 import dev.berth.engine.runtime.conmon.ConmonRuntime;
 import dev.berth.engine.runtime.conmon.RuntimeOptions;
 import java.nio.file.Path;
+import java.time.Clock;
 
 /**
  * The engine opened on one root: holds the root lock and the metadata store, and gives access to the
@@ -20,6 +32,10 @@ public final class Engine implements AutoCloseable {
     private final Path state;
     private final RootLock lock;
     private final MetadataStore metadata;
+    private ContentStore content;
+    private ImageStore images;
+    private Snapshotters snapshotters;
+    private Unpacker unpacker;
     private TaskRuntime runtime;
 
     private Engine(Config config, RootLock lock, MetadataStore metadata) {
@@ -57,6 +73,49 @@ public final class Engine implements AutoCloseable {
 
     public MetadataStore metadata() {
         return metadata;
+    }
+
+    /** The content store under {@code <root>/content}, opened on first use. */
+    public synchronized ContentStore content() {
+        if (content == null) {
+            content = LocalContentStore.open(root.resolve("content"), metadata, Clock.systemUTC());
+        }
+        return content;
+    }
+
+    /** The image records in the metadata store, opened on first use. */
+    public synchronized ImageStore images() {
+        if (images == null) {
+            images = new MetadataImageStore(metadata, Clock.systemUTC());
+        }
+        return images;
+    }
+
+    /** The snapshotters under {@code <root>/snapshots/<name>}, opened on first use. */
+    public synchronized Snapshotters snapshotters() {
+        if (snapshotters == null) {
+            snapshotters = new Snapshotters(root, metadata, Clock.systemUTC());
+        }
+        return snapshotters;
+    }
+
+    /** The configured default snapshotter ({@code snapshotter} in config.toml). */
+    public Snapshotter snapshotter() {
+        return snapshotters().get(config.get(SnapshotSettings.SNAPSHOTTER));
+    }
+
+    /** Unpacks stored images into snapshotters, with the configured layer size bound. */
+    public synchronized Unpacker unpacker() {
+        if (unpacker == null) {
+            unpacker = new Unpacker(content(), images(), snapshotters(),
+                    new TarApplier(config.get(DiffSettings.MAX_LAYER_UNPACKED_SIZE)));
+        }
+        return unpacker;
+    }
+
+    /** Mounts image root file systems on directories ({@code berth images mount}). */
+    public ImageMounter imageMounter() {
+        return new ImageMounter(unpacker(), snapshotters()::get);
     }
 
     /**

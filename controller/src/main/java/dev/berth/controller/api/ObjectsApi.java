@@ -1,7 +1,7 @@
 package dev.berth.controller.api;
 
 import dev.berth.controller.source.ManifestDecoder;
-import dev.berth.controller.store.ObjectKey;
+import dev.berth.crd.ObjectRef;
 import dev.berth.controller.store.ObjectStore;
 import dev.berth.controller.store.StoredObject;
 import dev.berth.engine.errdefs.BerthException;
@@ -76,7 +76,7 @@ public final class ObjectsApi {
         List<Map<String, Object>> results = new ArrayList<>();
         for (ObjectNode o : objects) {
             ObjectStore.ApplyOutcome out = store.apply(o, SOURCE, force);
-            ObjectKey k = new ObjectKey(o.path("kind").asText(), o.path("metadata").path("namespace").asText(),
+            ObjectRef k = new ObjectRef(o.path("kind").asText(), o.path("metadata").path("namespace").asText(),
                     o.path("metadata").path("name").asText());
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("key", k.toString());
@@ -103,14 +103,14 @@ public final class ObjectsApi {
     }
 
     private ApiResponse get(ApiRequest r) {
-        ObjectKey k = new ObjectKey(kindOf(r.param("plural")), r.param("namespace"), r.param("name"));
+        ObjectRef k = new ObjectRef(kindOf(r.param("plural")), r.param("namespace"), r.param("name"));
         return ApiResponse.ok(store.get(k).map(StoredObject::object)
                 .orElseThrow(() -> BerthException.notFound("%s \"%s\" not found in namespace %s", k.kind(), k.name(),
                         k.namespace())));
     }
 
     private ApiResponse delete(ApiRequest r) {
-        ObjectKey k = new ObjectKey(kindOf(r.param("plural")), r.param("namespace"), r.param("name"));
+        ObjectRef k = new ObjectRef(kindOf(r.param("plural")), r.param("namespace"), r.param("name"));
         if (!store.requestDeletion(k)) {
             throw BerthException.notFound("%s \"%s\" not found in namespace %s", k.kind(), k.name(), k.namespace());
         }

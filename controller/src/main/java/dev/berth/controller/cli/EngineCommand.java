@@ -1,39 +1,78 @@
 package dev.berth.controller.cli;
 
 import dev.berth.engine.Engine;
+import dev.berth.engine.EngineSettings;
+import dev.berth.engine.config.Config;
+import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * Base of imperative commands that open the engine in-process under the root lock, as podman does,
- * when no daemon owns the root (see "Who owns the store" in DESIGN.md). A running daemon makes the
- * open fail with LOCKED naming its pid. Subclasses implement {@link #call(Engine)}; the engine is
- * closed afterwards, and containers keep running under their monitors.
+ * Base of imperative commands that work on the store directly: loads the config, opens the engine
+ * in-process under the root lock (see "Who owns the store" in DESIGN.md; a running daemon makes
+ * this fail with LOCKED naming its pid), runs the command, and closes the engine; containers keep
+ * running under their monitors. Subclasses override {@link #run(Engine)} and add their picocli
+ * options and arguments. One instance per invocation; not thread-safe.
  */
 public abstract class EngineCommand implements Callable<Integer> {
     @Spec
     protected CommandSpec spec;
 
+    @Option(names = "--root", paramLabel = "DIR",
+            description = "Berth root to open (overrides the config's root).")
+    protected Path root;
+
     @Option(names = {"-n", "--namespace"}, defaultValue = "default", description = "Namespace (default: ${DEFAULT-VALUE}).")
     protected String namespace;
 
-    /** Runs with the open engine; the return value is the process exit code. */
-    protected abstract int call(Engine engine) throws Exception;
-
-    @Override
-    public Integer call() throws Exception {
-        try (Engine engine = Engine.open(GlobalOptions.of(spec).load())) {
-            return call(engine);
-        }
+    /** Does the command's work with the open engine; returns the exit code. */
+    protected int run(Engine engine) throws Exception {
+        return call(engine);
     }
 
-    protected java.io.PrintWriter out() {
+    /** Alternative name of {@link #run(Engine)} used by the task commands. */
+    protected int call(Engine engine) throws Exception {
+        throw new UnsupportedOperationException(getClass().getName() + " implements neither run nor call");
+    }
+
+    /** The effective config: {@code --config} file (or defaults) with {@code --root} applied. */
+    protected Config config() {
+        Config c = GlobalOptions.of(spec).load();
+        if (root != null) {
+            c = c.with(EngineSettings.ROOT, root.toAbsolutePath().toString());
+        }
+        return c;
+    }
+
+    protected PrintWriter out() {
         return spec.commandLine().getOut();
     }
 
-    protected java.io.PrintWriter err() {
+    protected PrintWriter err() {
         return spec.commandLine().getErr();
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        try (Engine engine = Engine.open(config())) {
+            return run(engine);
+        } finally {
+            out().flush();
+        }
+    }
+
+    /** Formats a byte count as ctr does: 1.2 MiB, 512.0 B. */
+    public static String humanSize(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }

@@ -1,6 +1,6 @@
 package dev.berth.engine.runtime.conmon;
 
-import dev.berth.engine.EngineSettings;
+import dev.berth.engine.config.CoreSettings;
 import dev.berth.engine.cgroups.CgroupSettings;
 import dev.berth.engine.config.Config;
 import dev.berth.engine.errdefs.BerthException;
@@ -24,7 +24,7 @@ public record RuntimeOptions(Path state, Path logDir, String runtimeBinary, Stri
     /** From the effective config; UNAVAILABLE when a binary is missing from PATH. */
     public static RuntimeOptions from(Config config) {
         String bin = config.get(RuntimeSettings.BINARY_NAME);
-        return new RuntimeOptions(Path.of(config.get(EngineSettings.STATE)), Path.of(config.get(RuntimeSettings.LOG_DIR)),
+        return new RuntimeOptions(Path.of(config.get(CoreSettings.STATE)), Path.of(config.get(RuntimeSettings.LOG_DIR)),
                 which(bin.isEmpty() ? "runc" : bin, "BinaryName"),
                 which(config.get(RuntimeSettings.CONMON), "plugins.\"dev.berth.v1\".conmon"),
                 config.get(RuntimeSettings.SYSTEMD_CGROUP), config.get(CgroupSettings.CGROUP_PARENT),

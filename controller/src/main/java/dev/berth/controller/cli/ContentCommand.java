@@ -1,0 +1,104 @@
+package dev.berth.controller.cli;
+
+import dev.berth.engine.Engine;
+import dev.berth.engine.content.ContentFilters;
+import dev.berth.engine.content.Info;
+import dev.berth.engine.content.Status;
+import dev.berth.engine.oci.Digest;
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code berth content ls|get|active}: the blobs of the content store, like {@code ctr content}. */
+@Command(name = "content", description = "Inspect the content store.",
+        subcommands = {ContentCommand.Ls.class, ContentCommand.Get.class, ContentCommand.Active.class})
+public final class ContentCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "ls", aliases = "list", description = "List blobs: digest, size, age, labels.")
+    static final class Ls extends EngineCommand {
+        @Option(names = {"-q", "--quiet"}, description = "Print only the digests.")
+        boolean quiet;
+
+        @Parameters(arity = "0..*", paramLabel = "FILTER",
+                description = "containerd filters, e.g. labels.\"containerd.io/gc.root\" or size==42 (all must match).")
+        List<String> filters = List.of();
+
+        @Override
+        protected int run(Engine engine) {
+            List<Info> infos = engine.content().list(ContentFilters.parse(String.join(",", filters)));
+            if (quiet) {
+                infos.forEach(i -> out().println(i.digest()));
+                return 0;
+            }
+            Instant now = Instant.now();
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"DIGEST", "SIZE", "AGE", "LABELS"});
+            for (Info i : infos) {
+                rows.add(new String[] {i.digest().toString(), humanSize(i.size()), age(Duration.between(i.createdAt(), now)),
+                    i.labels().isEmpty() ? "-" : i.labels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                            .collect(Collectors.joining(","))});
+            }
+            Table.print(out(), rows);
+            return 0;
+        }
+    }
+
+    @Command(name = "get", description = "Write a blob to standard output.")
+    static final class Get extends EngineCommand {
+        @Parameters(index = "0", paramLabel = "DIGEST")
+        String digest;
+
+        @Override
+        protected int run(Engine engine) throws Exception {
+            try (InputStream in = engine.content().open(Digest.parse(digest))) {
+                in.transferTo(System.out);
+            }
+            System.out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "active", description = "List ingests in progress: ref, bytes written, total, age.")
+    static final class Active extends EngineCommand {
+        @Override
+        protected int run(Engine engine) {
+            Instant now = Instant.now();
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"REF", "SIZE", "TOTAL", "STARTED", "UPDATED"});
+            for (Status s : engine.content().statuses()) {
+                rows.add(new String[] {s.ref(), humanSize(s.offset()), s.total() > 0 ? humanSize(s.total()) : "-",
+                    age(Duration.between(s.startedAt(), now)) + " ago", age(Duration.between(s.updatedAt(), now)) + " ago"});
+            }
+            Table.print(out(), rows);
+            return 0;
+        }
+    }
+
+    static String age(Duration d) {
+        long s = Math.max(0, d.getSeconds());
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return s / 60 + "m";
+        }
+        if (s < 86400) {
+            return s / 3600 + "h";
+        }
+        return s / 86400 + "d";
+    }
+}

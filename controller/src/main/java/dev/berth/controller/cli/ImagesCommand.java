@@ -1,0 +1,183 @@
+package dev.berth.controller.cli;
+
+import dev.berth.engine.Engine;
+import dev.berth.engine.content.ContentStore;
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.images.Image;
+import dev.berth.engine.images.Images;
+import dev.berth.engine.images.PlatformMatcher;
+import dev.berth.engine.images.Platforms;
+import dev.berth.engine.images.archive.ExportOptions;
+import dev.berth.engine.images.archive.ImageExporter;
+import dev.berth.engine.images.archive.ImageImporter;
+import dev.berth.engine.images.archive.ImportOptions;
+import dev.berth.engine.oci.Descriptor;
+import dev.berth.engine.oci.MediaTypes;
+import dev.berth.engine.oci.Platform;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code berth images ls|rm|import|export|unpack|mount|unmount}: image records and archives, like {@code ctr images}. */
+@Command(name = "images", aliases = "image", description = "Manage images in the local store.",
+        subcommands = {ImagesCommand.Ls.class, ImagesCommand.Rm.class, ImagesCommand.Import.class,
+            ImagesCommand.Export.class, ImageUnpackCommands.Unpack.class, ImageUnpackCommands.MountImage.class,
+            ImageUnpackCommands.Unmount.class})
+public final class ImagesCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "ls", aliases = "list", description = "List images: name, type, digest, size, platforms, labels.")
+    static final class Ls extends EngineCommand {
+        @Option(names = {"-q", "--quiet"}, description = "Print only the names.")
+        boolean quiet;
+
+        @Override
+        protected int run(Engine engine) {
+            List<Image> images = engine.images().list();
+            if (quiet) {
+                images.forEach(i -> out().println(i.name()));
+                return 0;
+            }
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"REF", "TYPE", "DIGEST", "SIZE", "PLATFORMS", "LABELS"});
+            for (Image i : images) {
+                rows.add(new String[] {i.name(), i.target().mediaType(), i.target().digest().toString(),
+                    size(engine.content(), i.target()), platforms(engine.content(), i.target()),
+                    i.labels().isEmpty() ? "-" : i.labels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                            .collect(Collectors.joining(","))});
+            }
+            Table.print(out(), rows);
+            return 0;
+        }
+
+        private static String size(ContentStore content, Descriptor target) {
+            long[] total = {0};
+            try {
+                Images.walk(content, target, Platforms.all(), true, d -> {
+                    if (content.exists(d.digest())) {
+                        total[0] += d.size();
+                    }
+                });
+            } catch (BerthException e) {
+                return "-";
+            }
+            return humanSize(total[0]);
+        }
+
+        private static String platforms(ContentStore content, Descriptor target) {
+            try {
+                Set<String> ps = new LinkedHashSet<>();
+                for (Platform p : Images.platforms(content, target)) {
+                    ps.add(Platforms.format(p));
+                }
+                return ps.isEmpty() ? "-" : String.join(",", ps);
+            } catch (BerthException e) {
+                return MediaTypes.isIndex(target.mediaType()) || MediaTypes.isManifest(target.mediaType()) ? "(missing)" : "-";
+            }
+        }
+    }
+
+    @Command(name = "rm", aliases = {"remove", "delete"}, description = "Remove image records (content goes at garbage collection).")
+    static final class Rm extends EngineCommand {
+        @Parameters(arity = "1..*", paramLabel = "NAME", description = "Image names as `berth images ls` shows them.")
+        List<String> names;
+
+        @Override
+        protected int run(Engine engine) {
+            int rc = 0;
+            for (String n : names) {
+                try {
+                    engine.images().delete(n);
+                    out().println(n);
+                } catch (BerthException e) {
+                    System.err.println("berth: " + e.getMessage());
+                    rc = 1;
+                }
+            }
+            return rc;
+        }
+    }
+
+    @Command(name = "import", description = "Import an OCI image layout (directory or tar) or a docker save archive.")
+    static final class Import extends EngineCommand {
+        @Parameters(index = "0", paramLabel = "FILE|DIR", description = "Archive file (tar, tar.gz, tar.zst) or OCI layout directory.")
+        Path source;
+
+        @Option(names = "--name", paramLabel = "NAME",
+                description = "Name for an image the archive leaves unnamed, or the repository for entries named only by a tag.")
+        String name;
+
+        @Override
+        protected int run(Engine engine) {
+            List<Image> imported = new ImageImporter(engine.content(), engine.images())
+                    .importFrom(source, ImportOptions.defaults().withName(name));
+            for (Image i : imported) {
+                out().println("imported " + i.name() + " " + i.target().digest());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "export", description = "Export images as an OCI layout (tar, or a directory when OUT is one "
+            + "or ends in /) or as a docker save archive.")
+    static final class Export extends EngineCommand {
+        @Parameters(index = "0", paramLabel = "OUT", description = "Output tar file, '-' for standard output, or a directory.")
+        String out;
+
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "NAME", description = "Images to export.")
+        List<String> names;
+
+        @Option(names = "--format", paramLabel = "oci|docker", defaultValue = "oci",
+                description = "oci (default; also carries a docker manifest.json) or docker (docker save layout).")
+        String format;
+
+        @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "Export only this platform.")
+        String platform;
+
+        @Option(names = "--all-platforms", description = "Export every platform present (default: the host platform).")
+        boolean allPlatforms;
+
+        @Override
+        protected int run(Engine engine) throws Exception {
+            ExportOptions.Format f = switch (format) {
+                case "oci" -> ExportOptions.Format.OCI;
+                case "docker", "docker-archive" -> ExportOptions.Format.DOCKER;
+                default -> throw BerthException.invalid("--format %s is not known; use oci or docker", format);
+            };
+            if (allPlatforms && platform != null) {
+                throw BerthException.invalid("--platform and --all-platforms exclude each other");
+            }
+            PlatformMatcher m = platform != null ? Platforms.only(Platforms.parse(platform))
+                    : allPlatforms ? null : Platforms.defaultMatcher();
+            ExportOptions opts = new ExportOptions(f, m, true);
+            List<Image> images = new ArrayList<>();
+            for (String n : names) {
+                images.add(engine.images().get(n));
+            }
+            ImageExporter exporter = new ImageExporter(engine.content());
+            if (out.equals("-")) {
+                exporter.export(images, System.out, opts);
+                System.out.flush();
+            } else if (out.endsWith("/") || Files.isDirectory(Path.of(out))) {
+                exporter.exportLayout(images, Path.of(out), opts);
+            } else {
+                exporter.export(images, Path.of(out), opts);
+            }
+            return 0;
+        }
+    }
+}

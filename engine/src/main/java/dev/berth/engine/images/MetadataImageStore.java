@@ -1,0 +1,208 @@
+package dev.berth.engine.images;
+
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.metadata.MetadataStore;
+import dev.berth.engine.oci.Descriptor;
+import dev.berth.engine.oci.OciJson;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import tools.jackson.core.type.TypeReference;
+
+/**
+ * {@link ImageStore} in the metadata database (table {@code images}, domain {@code images}): the
+ * target descriptor is stored as its JSON, labels as a JSON object. Thread-safe.
+ */
+public final class MetadataImageStore implements ImageStore {
+    private static final int MAX_LABEL_BYTES = 4096;
+    private static final TypeReference<Map<String, String>> LABELS = new TypeReference<>() { };
+
+    private final MetadataStore md;
+    private final Clock clock;
+
+    public MetadataImageStore(MetadataStore md, Clock clock) {
+        this.md = md;
+        this.clock = clock;
+        md.migrate("images", List.of(
+                "CREATE TABLE images (name TEXT PRIMARY KEY, target TEXT NOT NULL, labels TEXT NOT NULL, "
+                        + "created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"));
+    }
+
+    @Override
+    public Image get(String name) {
+        return find(name).orElseThrow(() -> BerthException.notFound("image %s not found; see berth images ls", name));
+    }
+
+    @Override
+    public Optional<Image> find(String name) {
+        return md.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT name, target, labels, created_at, updated_at FROM images WHERE name=?")) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<Image> list(Predicate<Image> filter) {
+        List<Image> all = md.read(c -> {
+            List<Image> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT name, target, labels, created_at, updated_at FROM images ORDER BY name");
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row(rs));
+                }
+            }
+            return out;
+        });
+        return all.stream().filter(filter).toList();
+    }
+
+    @Override
+    public Image create(Image image) {
+        validate(image);
+        Instant now = clock.instant();
+        Image stored = new Image(image.name(), image.target(), image.labels(), now, now);
+        md.inTransaction(c -> {
+            if (exists(c, image.name())) {
+                throw BerthException.alreadyExists("image %s already exists", image.name());
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO images(name, target, labels, created_at, updated_at) VALUES(?,?,?,?,?)")) {
+                ps.setString(1, stored.name());
+                ps.setString(2, json(stored.target()));
+                ps.setString(3, json(stored.labels()));
+                ps.setString(4, now.toString());
+                ps.setString(5, now.toString());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+        return stored;
+    }
+
+    @Override
+    public Image update(Image image, Set<String> fieldPaths) {
+        if (image.name() == null || image.name().isEmpty()) {
+            throw BerthException.invalid("image name must not be empty");
+        }
+        for (String p : fieldPaths) {
+            if (!p.equals("target") && !p.equals("labels") && !p.startsWith("labels.")) {
+                throw BerthException.invalid("cannot update field \"%s\" of image %s; use target, labels or labels.<key>",
+                        p, image.name());
+            }
+        }
+        return md.inTransaction(c -> {
+            Image cur;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT name, target, labels, created_at, updated_at FROM images WHERE name=?")) {
+                ps.setString(1, image.name());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw BerthException.notFound("image %s not found", image.name());
+                    }
+                    cur = row(rs);
+                }
+            }
+            Descriptor target = cur.target();
+            Map<String, String> labels = new LinkedHashMap<>(cur.labels());
+            boolean all = fieldPaths.isEmpty();
+            if (all || fieldPaths.contains("target")) {
+                target = image.target();
+            }
+            if (all || fieldPaths.contains("labels")) {
+                labels = new LinkedHashMap<>(image.labels());
+            } else {
+                for (String p : fieldPaths) {
+                    if (p.startsWith("labels.")) {
+                        String k = p.substring("labels.".length());
+                        if (image.labels().containsKey(k)) {
+                            labels.put(k, image.labels().get(k));
+                        } else {
+                            labels.remove(k);
+                        }
+                    }
+                }
+            }
+            Image next = new Image(cur.name(), target, labels, cur.createdAt(), clock.instant());
+            validate(next);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE images SET target=?, labels=?, updated_at=? WHERE name=?")) {
+                ps.setString(1, json(next.target()));
+                ps.setString(2, json(next.labels()));
+                ps.setString(3, next.updatedAt().toString());
+                ps.setString(4, next.name());
+                ps.executeUpdate();
+            }
+            return next;
+        });
+    }
+
+    @Override
+    public void delete(String name) {
+        boolean deleted = md.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM images WHERE name=?")) {
+                ps.setString(1, name);
+                return ps.executeUpdate() > 0;
+            }
+        });
+        if (!deleted) {
+            throw BerthException.notFound("image %s not found; see berth images ls", name);
+        }
+    }
+
+    private static void validate(Image image) {
+        if (image.name() == null || image.name().isBlank()) {
+            throw BerthException.invalid("image name must not be empty");
+        }
+        if (image.name().chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f || Character.isWhitespace(ch))) {
+            throw BerthException.invalid("image name \"%s\" contains whitespace or control characters", image.name());
+        }
+        Descriptor t = image.target();
+        if (t == null || t.digest() == null || t.mediaType() == null || t.size() <= 0) {
+            throw BerthException.invalid("image %s needs a target with media type, digest and size", image.name());
+        }
+        for (Map.Entry<String, String> e : image.labels().entrySet()) {
+            int n = e.getKey().getBytes(StandardCharsets.UTF_8).length
+                    + (e.getValue() == null ? 0 : e.getValue().getBytes(StandardCharsets.UTF_8).length);
+            if (e.getKey().isEmpty() || e.getValue() == null || n > MAX_LABEL_BYTES) {
+                throw BerthException.invalid("image %s label \"%s\" is empty or over %d bytes", image.name(),
+                        e.getKey(), MAX_LABEL_BYTES);
+            }
+        }
+    }
+
+    private static boolean exists(Connection c, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM images WHERE name=?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static Image row(ResultSet rs) throws SQLException {
+        Descriptor target = OciJson.read(rs.getString(2).getBytes(StandardCharsets.UTF_8), Descriptor.class, "image target");
+        Map<String, String> labels = OciJson.MAPPER.readValue(rs.getString(3), LABELS);
+        return new Image(rs.getString(1), target, labels, Instant.parse(rs.getString(4)), Instant.parse(rs.getString(5)));
+    }
+
+    private static String json(Object o) {
+        return new String(OciJson.write(o), StandardCharsets.UTF_8);
+    }
+}

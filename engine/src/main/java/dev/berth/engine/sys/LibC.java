@@ -1,0 +1,57 @@
+package dev.berth.engine.sys;
+
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.annotations.SaveError;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The glibc functions Berth calls directly (jnr-ffi binding). Paths are passed as NUL-terminated
+ * byte arrays so names that are not valid in the JVM's charset still reach the kernel unchanged.
+ * Package-private: callers use {@link Sys}, which turns errno into exceptions.
+ */
+public interface LibC {
+    @SaveError
+    int mount(byte[] source, byte[] target, byte[] fstype, long flags, byte[] data);
+
+    @SaveError
+    int umount2(byte[] target, int flags);
+
+    @SaveError
+    int mknod(byte[] path, int mode, long dev);
+
+    @SaveError
+    int lchown(byte[] path, int uid, int gid);
+
+    @SaveError
+    int chmod(byte[] path, int mode);
+
+    @SaveError
+    int utimensat(int dirfd, byte[] path, @In long[] times, int flags);
+
+    @SaveError
+    int lsetxattr(byte[] path, byte[] name, @In byte[] value, @size_t long size, int flags);
+
+    @SaveError
+    @ssize_t
+    long lgetxattr(byte[] path, byte[] name, @Out byte[] value, @size_t long size);
+
+    @SaveError
+    @ssize_t
+    long llistxattr(byte[] path, @Out byte[] list, @size_t long size);
+
+    @SaveError
+    int lremovexattr(byte[] path, byte[] name);
+
+    @SaveError
+    int symlink(byte[] target, byte[] linkpath);
+
+    @SaveError
+    int unshare(int flags);
+
+    @SaveError
+    int chdir(byte[] path);
+
+    String strerror(int errnum);
+}

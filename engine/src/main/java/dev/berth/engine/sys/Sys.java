@@ -1,0 +1,234 @@
+package dev.berth.engine.sys;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Runtime;
+
+/**
+ * Native calls the JDK does not offer: mount(2), umount2(2), mknod(2), lchown(2), extended attributes
+ * without following symlinks, nanosecond times on symlinks, unshare(2). Every failure becomes a
+ * {@link SysException} naming the call, the path and the errno text. Thread-safe (errno is per
+ * thread).
+ */
+public final class Sys {
+    public static final long MS_RDONLY = 1;
+    public static final long MS_NOSUID = 2;
+    public static final long MS_NODEV = 4;
+    public static final long MS_NOEXEC = 8;
+    public static final long MS_SYNCHRONOUS = 16;
+    public static final long MS_REMOUNT = 32;
+    public static final long MS_MANDLOCK = 64;
+    public static final long MS_DIRSYNC = 128;
+    public static final long MS_NOSYMFOLLOW = 256;
+    public static final long MS_NOATIME = 1024;
+    public static final long MS_NODIRATIME = 2048;
+    public static final long MS_BIND = 4096;
+    public static final long MS_MOVE = 8192;
+    public static final long MS_REC = 16384;
+    public static final long MS_PRIVATE = 1 << 18;
+    public static final long MS_SLAVE = 1 << 19;
+    public static final long MS_SHARED = 1 << 20;
+    public static final long MS_RELATIME = 1 << 21;
+    public static final long MS_STRICTATIME = 1 << 24;
+
+    public static final int MNT_FORCE = 1;
+    public static final int MNT_DETACH = 2;
+
+    public static final int S_IFIFO = 0010000;
+    public static final int S_IFCHR = 0020000;
+    public static final int S_IFBLK = 0060000;
+    public static final int CLONE_FS = 0x00000200;
+
+    private static final int AT_FDCWD = -100;
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+
+    private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+    private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+
+    private Sys() {
+    }
+
+    /** mount(2). {@code source}, {@code fstype} and {@code data} may be null. */
+    public static void mount(String source, Path target, String fstype, long flags, String data) {
+        if (LIBC.mount(cstr(source), cstr(target), cstr(fstype), flags, cstr(data)) != 0) {
+            throw error("mount", (fstype == null ? "" : fstype + " ") + source + " on " + target
+                    + (data == null || data.isEmpty() ? "" : " (" + data + ")"));
+        }
+    }
+
+    /** umount2(2). */
+    public static void umount(Path target, int flags) {
+        if (LIBC.umount2(cstr(target), flags) != 0) {
+            throw error("umount", target.toString());
+        }
+    }
+
+    /** mknod(2) with {@code mode} including the file type bits. */
+    public static void mknod(Path path, int mode, int major, int minor) {
+        if (LIBC.mknod(cstr(path), mode, makedev(major, minor)) != 0) {
+            throw error("mknod", path.toString());
+        }
+    }
+
+    /** symlink(2): writes {@code target} verbatim as the link text (no normalisation). */
+    public static void symlink(String target, Path link) {
+        if (LIBC.symlink(cstr(target), cstr(link)) != 0) {
+            throw error("symlink", link + " -> " + target);
+        }
+    }
+
+    /** lchown(2): changes the owner of a symlink itself, not its target. */
+    public static void lchown(Path path, int uid, int gid) {
+        if (LIBC.lchown(cstr(path), uid, gid) != 0) {
+            throw error("lchown", path.toString());
+        }
+    }
+
+    /** chmod(2) with the full 07777 permission bits (follows symlinks; never call it on one). */
+    public static void chmod(Path path, int mode) {
+        if (LIBC.chmod(cstr(path), mode & 07777) != 0) {
+            throw error("chmod", path.toString());
+        }
+    }
+
+    /** Sets access and modification time in nanoseconds since the epoch, without following symlinks. */
+    public static void lutimes(Path path, long atimeNanos, long mtimeNanos) {
+        long[] ts = {
+            Math.floorDiv(atimeNanos, 1_000_000_000L), Math.floorMod(atimeNanos, 1_000_000_000L),
+            Math.floorDiv(mtimeNanos, 1_000_000_000L), Math.floorMod(mtimeNanos, 1_000_000_000L)};
+        if (LIBC.utimensat(AT_FDCWD, cstr(path), ts, AT_SYMLINK_NOFOLLOW) != 0) {
+            throw error("utimensat", path.toString());
+        }
+    }
+
+    /** lsetxattr(2). */
+    public static void setXattr(Path path, String name, byte[] value) {
+        if (LIBC.lsetxattr(cstr(path), cstr(name), value, value.length, 0) != 0) {
+            throw error("setxattr " + name, path.toString());
+        }
+    }
+
+    /** lgetxattr(2); null when the attribute is absent (ENODATA) or xattrs are unsupported. */
+    public static byte[] getXattr(Path path, String name) {
+        byte[] p = cstr(path);
+        byte[] n = cstr(name);
+        int size = 256;
+        while (true) {
+            byte[] buf = new byte[size];
+            long r = LIBC.lgetxattr(p, n, buf, buf.length);
+            if (r >= 0) {
+                return Arrays.copyOf(buf, (int) r);
+            }
+            int e = RUNTIME.getLastError();
+            if (e == Errno.ENODATA || e == Errno.ENOTSUP) {
+                return null;
+            }
+            if (e != Errno.ERANGE || size > 1 << 20) {
+                throw error(e, "getxattr " + name, path.toString());
+            }
+            size *= 4;
+        }
+    }
+
+    /** llistxattr(2): the attribute names of {@code path} (empty when unsupported). */
+    public static List<String> listXattrs(Path path) {
+        byte[] p = cstr(path);
+        int size = 1024;
+        while (true) {
+            byte[] buf = new byte[size];
+            long r = LIBC.llistxattr(p, buf, buf.length);
+            if (r >= 0) {
+                List<String> names = new ArrayList<>();
+                int start = 0;
+                for (int i = 0; i < r; i++) {
+                    if (buf[i] == 0) {
+                        if (i > start) {
+                            names.add(new String(buf, start, i - start, StandardCharsets.UTF_8));
+                        }
+                        start = i + 1;
+                    }
+                }
+                return names;
+            }
+            int e = RUNTIME.getLastError();
+            if (e == Errno.ENOTSUP) {
+                return List.of();
+            }
+            if (e != Errno.ERANGE || size > 1 << 22) {
+                throw error(e, "listxattr", path.toString());
+            }
+            size *= 4;
+        }
+    }
+
+    /** lremovexattr(2); absent attributes are not an error. */
+    public static void removeXattr(Path path, String name) {
+        if (LIBC.lremovexattr(cstr(path), cstr(name)) != 0) {
+            int e = RUNTIME.getLastError();
+            if (e != Errno.ENODATA) {
+                throw error(e, "removexattr " + name, path.toString());
+            }
+        }
+    }
+
+    /**
+     * unshare(2) for the calling thread only. With {@link #CLONE_FS} the thread gets its own working
+     * directory, so a later {@link #chdir} does not move the rest of the JVM.
+     */
+    public static void unshare(int flags) {
+        if (LIBC.unshare(flags) != 0) {
+            throw error("unshare", Integer.toHexString(flags));
+        }
+    }
+
+    /** chdir(2) of the calling thread's file-system context (see {@link #unshare}). */
+    public static void chdir(Path dir) {
+        if (LIBC.chdir(cstr(dir)) != 0) {
+            throw error("chdir", dir.toString());
+        }
+    }
+
+    /** The C library's message for an errno. */
+    public static String strerror(int errno) {
+        return LIBC.strerror(errno);
+    }
+
+    /** Linux's encoding of a device number (glibc gnu_dev_makedev). */
+    public static long makedev(int major, int minor) {
+        long ma = major & 0xffffffffL;
+        long mi = minor & 0xffffffffL;
+        return ((ma & 0xfffL) << 8) | ((ma & ~0xfffL) << 32) | (mi & 0xffL) | ((mi & ~0xffL) << 12);
+    }
+
+    public static int major(long dev) {
+        return (int) (((dev >>> 8) & 0xfffL) | ((dev >>> 32) & ~0xfffL));
+    }
+
+    public static int minor(long dev) {
+        return (int) ((dev & 0xffL) | ((dev >>> 12) & ~0xffL));
+    }
+
+    private static SysException error(String call, String object) {
+        return error(RUNTIME.getLastError(), call, object);
+    }
+
+    private static SysException error(int errno, String call, String object) {
+        return new SysException(call, object, errno, strerror(errno));
+    }
+
+    private static byte[] cstr(Path p) {
+        return p == null ? null : cstr(p.toString());
+    }
+
+    private static byte[] cstr(String s) {
+        if (s == null) {
+            return null;
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        return Arrays.copyOf(b, b.length + 1);
+    }
+}

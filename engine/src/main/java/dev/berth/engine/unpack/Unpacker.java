@@ -1,0 +1,194 @@
+package dev.berth.engine.unpack;
+
+import dev.berth.engine.content.ContentStore;
+import dev.berth.engine.diff.AppliedLayer;
+import dev.berth.engine.diff.Applier;
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.errdefs.ErrorCategory;
+import dev.berth.engine.images.Image;
+import dev.berth.engine.images.ImageStore;
+import dev.berth.engine.images.Images;
+import dev.berth.engine.images.PlatformMatcher;
+import dev.berth.engine.images.ResolvedImage;
+import dev.berth.engine.mount.Mount;
+import dev.berth.engine.oci.Descriptor;
+import dev.berth.engine.oci.Digest;
+import dev.berth.engine.snapshots.Kind;
+import dev.berth.engine.snapshots.SnapshotInfo;
+import dev.berth.engine.snapshots.Snapshotter;
+import dev.berth.engine.snapshots.registry.Snapshotters;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Unpacks stored images into a snapshotter, as containerd's unpacker does: for each layer, bottom
+ * first, the committed snapshot named by the layer's chainID is reused when it exists; otherwise an
+ * active snapshot {@code extract-<random> <chainID>} is prepared on the previous chainID, the layer
+ * is applied into it, its uncompressed digest checked against the config's diff_id, and it is
+ * committed as the chainID. A failed layer removes its active snapshot, so nothing partial is left
+ * and nothing is marked unpacked. Only after the whole stack is committed does the image's config
+ * blob get the label {@code containerd.io/gc.ref.snapshot.<snapshotter>=<top chainID>}, which is
+ * both containerd's GC reference and Berth's "unpacked" mark.
+ *
+ * <p>Thread-safe: unpacks of images sharing layers serialise per chainID and reuse each other's
+ * work. Layers are applied one after the other (containerd's default); the applier itself streams,
+ * so a layer is never decompressed to disk first.
+ */
+public final class Unpacker {
+    private static final Logger LOG = LoggerFactory.getLogger(Unpacker.class);
+    public static final String SNAPSHOT_REF_LABEL = "containerd.io/snapshot.ref";
+    public static final String UNCOMPRESSED_LABEL = "containerd.io/uncompressed";
+    public static final String GC_SNAPSHOT_LABEL = "containerd.io/gc.ref.snapshot.";
+
+    private final ContentStore content;
+    private final ImageStore images;
+    private final Function<String, Snapshotter> snapshotters;
+    private final Applier applier;
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+
+    public Unpacker(ContentStore content, ImageStore images, Snapshotters snapshotters, Applier applier) {
+        this(content, images, snapshotters::get, applier);
+    }
+
+    public Unpacker(ContentStore content, ImageStore images, Function<String, Snapshotter> snapshotters,
+            Applier applier) {
+        this.content = content;
+        this.images = images;
+        this.snapshotters = snapshotters;
+        this.applier = applier;
+    }
+
+    /** What one unpack did. Immutable. */
+    public record Result(String image, String snapshotter, Digest chainId, List<Layer> layers) {
+        /** Layers applied now (the others were already unpacked). */
+        public long applied() {
+            return layers.stream().filter(Layer::applied).count();
+        }
+    }
+
+    /** One layer of an unpack: its chainID, diffID, whether it was applied now, and its uncompressed size. */
+    public record Layer(Digest chainId, Digest diffId, boolean applied, long uncompressedSize) {
+    }
+
+    /** Unpacks image record {@code name} for the best platform {@code matcher} accepts. Idempotent. */
+    public Result unpack(String name, String snapshotterName, PlatformMatcher matcher) {
+        Image image = images.get(name);
+        ResolvedImage r = Images.resolve(content, image.target(), matcher);
+        Snapshotter sn = snapshotters.apply(snapshotterName);
+        List<Layer> done = new ArrayList<>();
+        List<Descriptor> layers = r.layers();
+        for (int i = 0; i < layers.size(); i++) {
+            Digest chain = r.chainIds().get(i);
+            String parent = i == 0 ? null : r.chainIds().get(i - 1).toString();
+            done.add(unpackLayer(sn, name, layers.get(i), r.diffIds().get(i), chain, parent));
+        }
+        Digest top = r.topChainId();
+        if (top != null) {
+            content.setLabel(r.configDescriptor().digest(), GC_SNAPSHOT_LABEL + sn.name(), top.toString());
+        }
+        return new Result(name, sn.name(), top, done);
+    }
+
+    /**
+     * Whether image {@code name} is unpacked in {@code snapshotterName}: its config carries the mark
+     * and the top snapshot exists, committed.
+     */
+    public boolean isUnpacked(String name, String snapshotterName, PlatformMatcher matcher) {
+        Image image = images.get(name);
+        ResolvedImage r = Images.resolve(content, image.target(), matcher);
+        Snapshotter sn = snapshotters.apply(snapshotterName);
+        if (r.topChainId() == null) {
+            return true;
+        }
+        String mark = content.info(r.configDescriptor().digest()).labels().get(GC_SNAPSHOT_LABEL + sn.name());
+        return r.topChainId().toString().equals(mark) && committed(sn, r.topChainId().toString());
+    }
+
+    private Layer unpackLayer(Snapshotter sn, String image, Descriptor layer, Digest diffId, Digest chain,
+            String parent) {
+        String chainName = chain.toString();
+        ReentrantLock lock = locks.computeIfAbsent(sn.name() + "/" + chainName, k -> new ReentrantLock());
+        lock.lock();
+        try {
+            if (committed(sn, chainName)) {
+                return new Layer(chain, diffId, false, 0);
+            }
+            String key = "extract-" + HexFormat.of().formatHex(randomBytes()) + " " + chainName;
+            Map<String, String> labels = parent == null
+                    ? Map.of(SNAPSHOT_REF_LABEL, chainName, "containerd.io/snapshot/diff-id", diffId.toString())
+                    : Map.of(SNAPSHOT_REF_LABEL, chainName, "containerd.io/snapshot/diff-id", diffId.toString(),
+                            "containerd.io/snapshot/parent-chain-id", parent);
+            List<Mount> mounts = sn.prepare(key, parent, labels);
+            try {
+                AppliedLayer applied;
+                try (InputStream in = content.open(layer.digest())) {
+                    applied = applier.apply(layer, in, mounts);
+                } catch (IOException e) {
+                    throw BerthException.internal("reading layer " + layer.digest() + ": " + e.getMessage(), e);
+                }
+                if (!applied.diffId().equals(diffId)) {
+                    throw BerthException.precondition("layer %s of image %s uncompresses to %s but the image config "
+                            + "lists diff_id %s: the layer or the config is corrupt; delete and pull the image again",
+                            layer.digest(), image, applied.diffId(), diffId);
+                }
+                sn.commit(chainName, key, null);
+                try {
+                    content.setLabel(layer.digest(), UNCOMPRESSED_LABEL, diffId.toString());
+                } catch (BerthException e) {
+                    LOG.warn("could not label layer {}: {}", layer.digest(), e.getMessage());
+                }
+                LOG.info("unpacked layer {} of {} into {} as {} ({} bytes, {} entries)", layer.digest(), image,
+                        sn.name(), chainName, applied.uncompressedSize(), applied.entries());
+                return new Layer(chain, diffId, true, applied.uncompressedSize());
+            } catch (RuntimeException e) {
+                removeQuietly(sn, key, e);
+                if (e instanceof BerthException be && be.category() == ErrorCategory.ALREADY_EXISTS
+                        && committed(sn, chainName)) {
+                    return new Layer(chain, diffId, false, 0);
+                }
+                throw e instanceof BerthException be ? be.wrap("unpacking " + image + " into " + sn.name()) : e;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private byte[] randomBytes() {
+        byte[] b = new byte[8];
+        random.nextBytes(b);
+        return b;
+    }
+
+    private static boolean committed(Snapshotter sn, String name) {
+        try {
+            SnapshotInfo info = sn.stat(name);
+            return info.kind() == Kind.COMMITTED;
+        } catch (BerthException e) {
+            if (e.category() == ErrorCategory.NOT_FOUND) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private static void removeQuietly(Snapshotter sn, String key, RuntimeException cause) {
+        try {
+            sn.remove(key);
+        } catch (RuntimeException e) {
+            if (!BerthException.is(e, ErrorCategory.NOT_FOUND)) {
+                cause.addSuppressed(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package dev.berth.engine.unpack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.berth.engine.content.Content;
+import dev.berth.engine.images.Image;
+import dev.berth.engine.images.Platforms;
+import dev.berth.engine.mount.MountTable;
+import dev.berth.engine.oci.Descriptor;
+import dev.berth.engine.oci.Digest;
+import dev.berth.engine.oci.ImageConfig;
+import dev.berth.engine.oci.Manifest;
+import dev.berth.engine.oci.MediaTypes;
+import dev.berth.engine.oci.OciJson;
+import dev.berth.engine.oci.Platform;
+import dev.berth.engine.snapshots.LocalSnapshotter;
+import dev.berth.engine.testing.BuiltImage;
+import dev.berth.engine.testing.LayerTarBuilder;
+import dev.berth.engine.testing.PrivateContainerd;
+import dev.berth.engine.testing.TreeListing;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The conformance test of the unpack issue: one image full of tricky entries is unpacked by Berth
+ * and by a private containerd (the Debian package), and both mounted root file systems, and each
+ * layer's snapshot directory, must be identical entry by entry.
+ */
+class ContainerdConformanceIT {
+    private UnpackFixture f;
+    private PrivateContainerd ctrd;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
+        assumeTrue(PrivateContainerd.available(), "needs the containerd package");
+        f = new UnpackFixture();
+    }
+
+    @AfterEach
+    void tearDown() {
+        try {
+            if (ctrd != null) {
+                ctrd.close();
+            }
+        } finally {
+            if (f != null) {
+                f.close();
+            }
+        }
+    }
+
+    /** Guards the oracle: the listing has what the image put there, and most mtimes are compared exactly. */
+    private static void assertMeaningful(Map<String, TreeListing.Entry> l, long since) {
+        assertTrue(l.size() > 50, "only " + l.size() + " entries");
+        assertTrue(l.get("/files/xattrs").line().contains("xattr.user.bin=0001fe0a"), l.get("/files/xattrs").line());
+        assertTrue(l.get("/usr/bin/prog-link").line().contains("mode=4755"), l.get("/usr/bin/prog-link").line());
+        assertTrue(l.get("/usr/bin/cap").line().contains("xattr.security.capability="), l.get("/usr/bin/cap").line());
+        assertFalse(l.containsKey("/h/b"));
+        assertFalse(l.containsKey("/opq/a"));
+        long exact = l.values().stream().filter(e -> e.mtimeNanos() < since).count();
+        assertTrue(exact > l.size() * 3 / 5, exact + " of " + l.size() + " mtimes compared exactly");
+    }
+
+    @Test
+    void berthUnpacksExactlyWhatContainerdUnpacks() throws Exception {
+        List<LayerTarBuilder> layers = ConformanceImage.layers();
+        Map<Digest, byte[]> blobs = new LinkedHashMap<>();
+        List<Descriptor> descs = new ArrayList<>();
+        List<Digest> diffIds = new ArrayList<>();
+        String[] types = {MediaTypes.OCI_LAYER_GZIP, MediaTypes.OCI_LAYER, MediaTypes.OCI_LAYER_ZSTD};
+        for (int i = 0; i < layers.size(); i++) {
+            byte[] blob = switch (i % 3) {
+                case 0 -> layers.get(i).gzip();
+                case 1 -> layers.get(i).tar();
+                default -> layers.get(i).zstd();
+            };
+            diffIds.add(Digest.sha256(layers.get(i).tar()));
+            Descriptor d = Descriptor.of(types[i % 3], Digest.sha256(blob), blob.length);
+            blobs.put(d.digest(), blob);
+            descs.add(d);
+        }
+        Platform host = Platforms.host();
+        byte[] config = OciJson.write(new ImageConfig("2020-01-01T00:00:00Z", null, host.architecture(), host.os(),
+                host.variant(), null, new ImageConfig.RootFs("layers", diffIds), null));
+        Descriptor cd = Descriptor.of(MediaTypes.OCI_CONFIG, Digest.sha256(config), config.length);
+        blobs.put(cd.digest(), config);
+        byte[] manifest = OciJson.write(new Manifest(2, MediaTypes.OCI_MANIFEST, null, cd, descs, null, null));
+        Descriptor md = Descriptor.of(MediaTypes.OCI_MANIFEST, Digest.sha256(manifest), manifest.length);
+        blobs.put(md.digest(), manifest);
+
+        // Berth
+        for (Map.Entry<Digest, byte[]> b : blobs.entrySet()) {
+            Content.writeBytes(f.engine.content(), "application/octet-stream", b.getValue(), Map.of());
+        }
+        f.engine.images().create(Image.of("berth/conformance:1", md));
+        long since = System.currentTimeMillis() * 1_000_000L - 5_000_000_000L;
+        Unpacker.Result r = f.engine.unpacker().unpack("berth/conformance:1", "overlayfs", Platforms.defaultMatcher());
+
+        // containerd, from an OCI layout archive of the same blobs
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes());
+        files.put("index.json", OciJson.write(Map.of("schemaVersion", 2, "manifests",
+                List.of(md.withAnnotations(Map.of("org.opencontainers.image.ref.name", "1"))))));
+        blobs.forEach((d, b) -> files.put("blobs/sha256/" + d.hex(), b));
+        Path archive = f.tmp.resolve("image.tar");
+        BuiltImage.writeTar(archive, files);
+        ctrd = PrivateContainerd.start(f.tmp);
+        ctrd.ctr("images", "import", "--base-name", "berth/conformance", "--snapshotter", "overlayfs",
+                archive.toString());
+
+        Path berthMnt = Files.createDirectories(f.tmp.resolve("berth-mnt"));
+        Path ctrdMnt = Files.createDirectories(f.tmp.resolve("ctrd-mnt"));
+        ImageMounter mounter = f.engine.imageMounter();
+        mounter.mount("berth/conformance:1", berthMnt, "overlayfs", Platforms.defaultMatcher(), false);
+        try {
+            ctrd.ctr("images", "mount", "--snapshotter", "overlayfs", "berth/conformance:1", ctrdMnt.toString());
+            try {
+                Map<String, TreeListing.Entry> expected = TreeListing.list(ctrdMnt);
+                assertMeaningful(expected, since);
+                List<String> diff = TreeListing.diff(expected, TreeListing.list(berthMnt), since);
+                assertEquals(List.of(), diff, "merged root file systems differ (- containerd, + Berth):\n"
+                        + String.join("\n", diff));
+            } finally {
+                ctrd.ctr("images", "unmount", ctrdMnt.toString());
+            }
+        } finally {
+            mounter.unmount(berthMnt, "overlayfs");
+        }
+
+        // each layer's snapshot directory: whiteout devices and opaque xattrs included
+        String view = ctrd.ctr("snapshots", "--snapshotter", "overlayfs", "view", "--mounts", "oracle-view",
+                r.chainId().toString());
+        JsonNode m = OciJson.MAPPER.readTree(view).get(0);
+        List<Path> ctrdLayers = new ArrayList<>();
+        for (JsonNode o : m.get("Options")) {
+            if (o.asString().startsWith("lowerdir=")) {
+                for (String d : o.asString().substring("lowerdir=".length()).split(":")) {
+                    ctrdLayers.add(0, Path.of(d));
+                }
+            }
+        }
+        assertEquals(layers.size(), ctrdLayers.size(), view);
+        LocalSnapshotter sn = (LocalSnapshotter) f.engine.snapshotters().get("overlayfs");
+        for (int i = 0; i < layers.size(); i++) {
+            Path ours = sn.fsDir(r.layers().get(i).chainId().toString());
+            Map<String, TreeListing.Entry> expected = TreeListing.list(ctrdLayers.get(i));
+            if (i == 1) {
+                assertTrue(expected.get("/h/b").line().contains("type=c") && expected.get("/h/b").line().contains("rdev=0:0"),
+                        "containerd wrote a 0/0 whiteout: " + expected.get("/h/b"));
+                assertTrue(expected.get("/opq").line().contains("xattr.trusted.overlay.opaque=79"), expected.get("/opq").line());
+            }
+            List<String> diff = TreeListing.diff(expected, TreeListing.list(ours), since);
+            assertEquals(List.of(), diff, "layer " + (i + 1) + " snapshot directories differ (- containerd, + Berth):\n"
+                    + String.join("\n", diff));
+        }
+        ctrd.ctr("snapshots", "--snapshotter", "overlayfs", "rm", "oracle-view");
+        assertEquals(List.of(), MountTable.under(f.tmp).stream().map(x -> x.mountPoint().toString()).toList());
+    }
+
+}
