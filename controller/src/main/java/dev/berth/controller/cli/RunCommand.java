@@ -97,24 +97,30 @@ public final class RunCommand extends EngineCommand {
         }
         String id = pos.remove(0);
         TaskRuntime runtime = engine.runtime();
-        ImageRootfs.Prepared prepared = null;
         Path root;
         ImageConfig config = null;
         if (image != null) {
-            prepared = ImageRootfs.current().prepare(engine, namespace, id, image,
-                    engine.state().resolve("tasks").resolve(namespace).resolve(id).resolve("rootfs"));
+            ImageRootfs.Prepared prepared = ImageRootfs.prepare(engine, namespace, id, image);
             root = prepared.rootfs();
             config = prepared.config();
         } else {
             root = rootfs.toAbsolutePath();
         }
-        RuntimeSpec oci = SpecGenerator.generate(id, containerSpec(pos), config, root,
-                runtime.cgroupPaths().specPath(namespace, id));
-        runtime.create(namespace, id, oci);
+        try {
+            RuntimeSpec oci = SpecGenerator.generate(id, containerSpec(pos), config, root,
+                    runtime.cgroupPaths().specPath(namespace, id));
+            runtime.create(namespace, id, oci);
+        } catch (RuntimeException e) {
+            if (image != null && !BerthException.is(e, dev.berth.engine.errdefs.ErrorCategory.ALREADY_EXISTS)) {
+                ImageRootfs.release(engine, namespace, id);
+            }
+            throw e;
+        }
         try {
             runtime.start(namespace, id);
         } catch (RuntimeException e) {
             runtime.delete(namespace, id, true);
+            ImageRootfs.release(engine, namespace, id);
             throw e;
         }
         if (detach) {
@@ -136,9 +142,7 @@ public final class RunCommand extends EngineCommand {
         follower.join();
         if (rm) {
             runtime.delete(namespace, id, false);
-            if (prepared != null) {
-                prepared.close();
-            }
+            ImageRootfs.release(engine, namespace, id);
         }
         if (done.oomKilled()) {
             err().println("berth: container " + id + " was killed by the OOM killer");
