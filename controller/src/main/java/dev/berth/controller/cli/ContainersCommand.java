@@ -22,7 +22,7 @@ public final class ContainersCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    @Command(name = "rm", aliases = {"delete", "del"}, description = "Delete containers: task, bundle and log.")
+    @Command(name = "rm", aliases = {"delete", "del"}, description = "Delete containers: task, bundle, image rootfs snapshot and log.")
     static final class Rm extends EngineCommand {
         @Option(names = {"-f", "--force"}, description = "Kill a running task first.")
         boolean force;
@@ -36,10 +36,12 @@ public final class ContainersCommand implements Runnable {
             for (String id : ids) {
                 try {
                     engine.runtime().delete(namespace, id, force);
+                    ImageRootfs.release(engine, namespace, id);
                     Files.deleteIfExists(engine.runtime().logPath(namespace, id));
                     out().println(id);
                 } catch (BerthException e) {
                     if (e.category() == ErrorCategory.NOT_FOUND) {
+                        ImageRootfs.release(engine, namespace, id);
                         Files.deleteIfExists(engine.runtime().logPath(namespace, id));
                     }
                     err().println("berth: " + e.getMessage());

@@ -119,9 +119,9 @@ class RunCliIT {
 
     @Test
     void badInvocationsFailWithUsefulMessages() {
-        Run image = berth("run", "--rm", "docker.io/library/busybox:latest", id("img"), "true");
+        Run image = berth("run", "--rm", "docker.io/library/nosuch:latest", id("img"), "true");
         assertEquals(1, image.code());
-        assertTrue(image.err().contains("--rootfs"), image.err());
+        assertTrue(image.err().contains("nosuch"), image.err());
         Run both = berth("run", "--rm", "-d", "--rootfs", rootfs.toString(), id("x"), "true");
         assertEquals(1, both.code());
         assertTrue(both.err().contains("--rm and --detach"), both.err());
@@ -151,6 +151,36 @@ class RunCliIT {
             } catch (InterruptedException e) {
                 throw new AssertionError(e);
             }
+        }
+    }
+
+    @Test
+    void imageRunMountsTheSnapshotAndRemovesItAgain() throws Exception {
+        String name = "example.test/busybox:it";
+        GlobalOptions options = new GlobalOptions();
+        options.config = config;
+        try (dev.berth.engine.Engine e = dev.berth.engine.Engine.open(options.load())) {
+            var img = dev.berth.engine.testing.OciImageBuilder.busybox().cmd("sh", "-c", "echo from-image; id -un").build();
+            img.writeTo(e.content());
+            java.time.Instant now = java.time.Instant.now();
+            e.images().put(new dev.berth.engine.images.Image(name, img.target(), java.util.Map.of(), now, now));
+        }
+        String id = id("img");
+        Path target = dir.resolve("state/tasks/default/" + id + "/rootfs");
+        try {
+            Run fg = berth("run", "--rm", name, id);
+            assertEquals(0, fg.code(), fg.err());
+            assertTrue(fg.out().contains("from-image") && fg.out().contains("root"), fg.out());
+            assertTrue(!Files.exists(target), "--rm unmounted and removed the rootfs");
+
+            Run bg = berth("run", "-d", name, id, "sleep", "1000");
+            assertEquals(0, bg.code(), bg.err());
+            assertTrue(dev.berth.engine.mount.MountTable.isMountPoint(target));
+            assertEquals(1, berth("run", "-d", name, id, "true").code(), "a second run of the same id is refused");
+            assertEquals(0, berth("containers", "rm", "-f", id).code());
+            assertTrue(!dev.berth.engine.mount.MountTable.isMountPoint(target) && !Files.exists(target));
+        } finally {
+            dev.berth.engine.mount.Unmount.unmountAll(target);
         }
     }
 }
