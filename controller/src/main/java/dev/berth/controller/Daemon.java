@@ -101,6 +101,7 @@ public final class Daemon implements AutoCloseable {
                 "queueDepth", controller.queueDepth(), "objects", store.list(null).size()));
         new ObjectsApi(store, decoder).register(api);
         new EventsApi(events).register(api);
+        new dev.berth.controller.api.ExecApi(engine).register(api);
         api.start();
         closeables.add(api);
 

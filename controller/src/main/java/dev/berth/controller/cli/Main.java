@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             DiffCommand.class,
             DescribeCommand.class,
             EventsCommand.class,
+            ExecCommand.class,
             ImagesCommand.class,
             SnapshotsCommand.class,
             ContentCommand.class,
