@@ -24,6 +24,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +76,7 @@ final class KubernetesSource implements AutoCloseable {
             synced.add(informer.start().toCompletableFuture());
         }
         CompletableFuture.allOf(synced.toArray(CompletableFuture[]::new))
-                .thenRun(() -> worker.execute(this::pruneVanished));
+                .thenRun(() -> submit(this::pruneVanished));
     }
 
     private <T extends CustomResource<?, ?>> SharedIndexInformer<T> inform(Class<T> kind) {
@@ -113,13 +114,19 @@ final class KubernetesSource implements AutoCloseable {
         if (closed) {
             return;
         }
-        worker.execute(() -> {
-            try {
-                r.run();
-            } catch (RuntimeException e) {
-                LOG.warn("Kubernetes source: {}", e.toString(), e);
-            }
-        });
+        try {
+            worker.execute(() -> {
+                try {
+                    r.run();
+                } catch (RejectedExecutionException e) {
+                    LOG.debug("agent stopping: {}", e.toString());
+                } catch (RuntimeException e) {
+                    LOG.warn("Kubernetes source: {}", e.toString(), e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            LOG.debug("agent stopping: {}", e.toString());
+        }
     }
 
     /** The API object as last seen by the informer, if any. */

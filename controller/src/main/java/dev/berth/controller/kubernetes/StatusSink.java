@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -55,17 +56,23 @@ final class StatusSink implements Consumer<ObjectStore.Event> {
             return;
         }
         ObjectRef ref = e.object().key();
-        if (e.change() == ObjectStore.Change.DELETED) {
-            worker.execute(() -> {
-                try {
-                    source.afterLocalRemoval(ref);
-                } catch (RuntimeException x) {
-                    // the informer's next event for the terminating object retries the removal
-                    LOG.warn("{}: finishing the Kubernetes deletion failed: {}", ref, x.toString());
-                }
-            });
-        } else {
-            nudge(ref);
+        try {
+            if (e.change() == ObjectStore.Change.DELETED) {
+                worker.execute(() -> finishDeletion(ref));
+            } else {
+                nudge(ref);
+            }
+        } catch (RejectedExecutionException x) {
+            LOG.debug("agent stopping; {} is caught up when it leads again", ref);
+        }
+    }
+
+    private void finishDeletion(ObjectRef ref) {
+        try {
+            source.afterLocalRemoval(ref);
+        } catch (RuntimeException x) {
+            // the informer's next event for the terminating object retries the removal
+            LOG.warn("{}: finishing the Kubernetes deletion failed: {}", ref, x.toString());
         }
     }
 
@@ -74,8 +81,8 @@ final class StatusSink implements Consumer<ObjectStore.Event> {
         synchronized (pending) {
             pending.add(ref);
             if (!scheduled) {
-                scheduled = true;
                 worker.schedule(this::flush, COALESCE.toMillis(), TimeUnit.MILLISECONDS);
+                scheduled = true;
             }
         }
     }
