@@ -209,4 +209,28 @@ class KubernetesSourceTest {
         await().until(() -> client.v1().events().inNamespace("default").list().getItems().stream()
                 .anyMatch(x -> "Failed".equals(x.getReason()) && "Warning".equals(x.getType())));
     }
+
+    @Test
+    void aTerminatingObjectNeverGetsTheFinalizerAndOneWithNothingOnTheNodeIsReleased() {
+        // the mock accepts new finalizers on terminating objects (a real server answers 422): the
+        // agent itself must not try
+        Image held = f.create(Fixture.image("held", "localhost/held:1", Fixture.NODE));
+        held.getMetadata().getFinalizers().add("example.com/hold");
+        client.resource(held).update();
+        client.resources(Image.class).inNamespace("default").withName("held").delete();
+        // left over from an earlier agent whose local state is gone: nothing to clean up here
+        Image orphan = f.create(Fixture.image("orphan", "localhost/orphan:1", Fixture.NODE));
+        orphan.getMetadata().getFinalizers().add(KubeObjects.FINALIZER);
+        orphan.getMetadata().getFinalizers().add("example.com/hold");
+        client.resource(orphan).update();
+        client.resources(Image.class).inNamespace("default").withName("orphan").delete();
+
+        f.create(Fixture.image("busybox", "localhost/berth/busybox:1", Fixture.NODE));
+        f.startAgent(Fixture.NODE);
+        await().until(() -> !KubeObjects.hasFinalizer(kubeImage("orphan")));
+        await().until(() -> f.store.get(WEB_IMAGE).isPresent() && KubeObjects.hasFinalizer(kubeImage("busybox")));
+        assertFalse(KubeObjects.hasFinalizer(kubeImage("held")));
+        assertTrue(f.store.get(new ObjectRef("Image", "default", "held")).isEmpty());
+        assertTrue(f.store.get(new ObjectRef("Image", "default", "orphan")).isEmpty());
+    }
 }
