@@ -3,6 +3,9 @@ package dev.berth.controller.kubernetes;
 import dev.berth.crd.Berth;
 import dev.berth.crd.ObjectRef;
 import dev.berth.crd.codec.SpecCodec;
+import dev.berth.crd.codec.SpecException;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.CustomResource;
 import java.lang.reflect.ParameterizedType;
@@ -29,10 +32,29 @@ final class KubeObjects {
 
     private static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
+    private final SpecCodec codec;
     private final ObjectMapper json;
 
     KubeObjects(SpecCodec codec) {
+        this.codec = codec;
         this.json = codec.jsonMapper();
+    }
+
+    /** {@code spec.nodeName} of an object as served, before it is decoded; null when absent. */
+    static String nodeName(GenericKubernetesResource o) {
+        Object n = o.get("spec", "nodeName");
+        return n instanceof String s ? s : null;
+    }
+
+    /**
+     * The Berth object of a served resource, decoded and validated as strictly as a manifest file
+     * (the API server checks the schema, not quantities, references or names).
+     *
+     * @throws SpecException listing every problem, with field paths
+     */
+    CustomResource<?, ?> decode(GenericKubernetesResource o) {
+        ObjectRef ref = new ObjectRef(o.getKind(), o.getMetadata().getNamespace(), o.getMetadata().getName());
+        return codec.read("kubernetes:" + ref, Serialization.asJson(o)).get(0).object();
     }
 
     static ObjectRef refOf(HasMetadata o) {

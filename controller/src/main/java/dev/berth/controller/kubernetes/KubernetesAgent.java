@@ -149,7 +149,8 @@ public final class KubernetesAgent implements AutoCloseable {
         ExecutorService poster = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1000),
                 r -> daemon(r, "berth-kube-events"), new ThreadPoolExecutor.DiscardOldestPolicy());
         StatusSink[] sink = new StatusSink[1];
-        KubernetesSource source = new KubernetesSource(client, store, objects, options, worker, ref -> sink[0].nudge(ref));
+        KubernetesSource source = new KubernetesSource(client, store, objects, options, worker, ref -> sink[0].nudge(ref),
+                (ref, problem) -> recorder.warning(ref, "InvalidSpec", problem));
         sink[0] = new StatusSink(client, store, objects, source, worker);
         EventSink events = new EventSink(client, store, source, options.nodeName(), poster);
         running = new Running(worker, poster, source, sink[0], events);

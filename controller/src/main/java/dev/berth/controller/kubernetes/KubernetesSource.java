@@ -4,14 +4,13 @@ import dev.berth.controller.store.ObjectStore;
 import dev.berth.controller.store.StoredObject;
 import dev.berth.crd.Berth;
 import dev.berth.crd.ObjectRef;
-import dev.berth.crd.validation.FieldError;
-import dev.berth.crd.validation.Validator;
+import dev.berth.crd.codec.SpecException;
 import dev.berth.engine.errdefs.BerthException;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.MixedOperation;
-import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
@@ -52,26 +51,28 @@ final class KubernetesSource implements AutoCloseable {
     private final KubernetesAgent.Options options;
     private final Executor worker;
     private final Consumer<ObjectRef> statusNudge;
-    private final Map<String, SharedIndexInformer<? extends CustomResource<?, ?>>> informers = new LinkedHashMap<>();
+    private final java.util.function.BiConsumer<ObjectRef, String> recorder;
+    private final Map<String, SharedIndexInformer<GenericKubernetesResource>> informers = new LinkedHashMap<>();
     private final Map<ObjectRef, NavigableMap<Long, Long>> generations = new ConcurrentHashMap<>();
     private final Map<ObjectRef, String> reported = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     KubernetesSource(KubernetesClient client, ObjectStore store, KubeObjects objects, KubernetesAgent.Options options,
-            Executor worker, Consumer<ObjectRef> statusNudge) {
+            Executor worker, Consumer<ObjectRef> statusNudge, java.util.function.BiConsumer<ObjectRef, String> invalid) {
         this.client = client;
         this.store = store;
         this.objects = objects;
         this.options = options;
         this.worker = worker;
         this.statusNudge = statusNudge;
+        this.recorder = invalid;
     }
 
     /** Starts the informers; returns at once. Once all have listed, prunes what the API no longer has. */
     void start() {
         List<CompletableFuture<Void>> synced = new ArrayList<>();
         for (Class<? extends CustomResource<?, ?>> kind : Berth.KINDS) {
-            SharedIndexInformer<? extends CustomResource<?, ?>> informer = inform(kind);
+            SharedIndexInformer<GenericKubernetesResource> informer = inform(kind);
             informers.put(kind.getSimpleName(), informer);
             synced.add(informer.start().toCompletableFuture());
         }
@@ -79,11 +80,13 @@ final class KubernetesSource implements AutoCloseable {
                 .thenRun(() -> submit(this::pruneVanished));
     }
 
-    private <T extends CustomResource<?, ?>> SharedIndexInformer<T> inform(Class<T> kind) {
-        MixedOperation<T, ?, Resource<T>> op = client.resources(kind);
+    // generic resources, decoded per object: one object that does not decode (a bad quantity) must
+    // not fail the list of every object of its kind, as a typed informer's list would
+    private SharedIndexInformer<GenericKubernetesResource> inform(Class<? extends CustomResource<?, ?>> kind) {
+        var op = client.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(kind));
         var scoped = options.namespace().isEmpty() ? op.inAnyNamespace() : op.inNamespace(options.namespace());
         var filtered = options.labelSelector().isEmpty() ? scoped : scoped.withLabelSelector(options.labelSelector());
-        SharedIndexInformer<T> informer = filtered.runnableInformer(options.resync().toMillis());
+        SharedIndexInformer<GenericKubernetesResource> informer = filtered.runnableInformer(options.resync().toMillis());
         // keep retrying whatever fails (API server away, CRD not installed yet): local state stays as it is
         informer.exceptionHandler((started, t) -> {
             if (!closed) {
@@ -91,23 +94,27 @@ final class KubernetesSource implements AutoCloseable {
             }
             return !closed;
         });
-        informer.addEventHandler(new ResourceEventHandler<T>() {
+        informer.addEventHandler(new ResourceEventHandler<GenericKubernetesResource>() {
             @Override
-            public void onAdd(T o) {
+            public void onAdd(GenericKubernetesResource o) {
                 submit(() -> sync(o));
             }
 
             @Override
-            public void onUpdate(T old, T o) {
+            public void onUpdate(GenericKubernetesResource old, GenericKubernetesResource o) {
                 submit(() -> sync(o));
             }
 
             @Override
-            public void onDelete(T o, boolean finalStateUnknown) {
-                submit(() -> vanished(KubeObjects.refOf(o)));
+            public void onDelete(GenericKubernetesResource o, boolean finalStateUnknown) {
+                submit(() -> vanished(refOf(o)));
             }
         });
         return informer;
+    }
+
+    private static ObjectRef refOf(GenericKubernetesResource o) {
+        return new ObjectRef(o.getKind(), o.getMetadata().getNamespace(), o.getMetadata().getName());
     }
 
     private void submit(Runnable r) {
@@ -130,9 +137,20 @@ final class KubernetesSource implements AutoCloseable {
     }
 
     /** The API object as last seen by the informer, if any. */
-    Optional<CustomResource<?, ?>> cached(ObjectRef ref) {
-        SharedIndexInformer<? extends CustomResource<?, ?>> i = informers.get(ref.kind());
+    Optional<GenericKubernetesResource> cachedRaw(ObjectRef ref) {
+        SharedIndexInformer<GenericKubernetesResource> i = informers.get(ref.kind());
         return i == null ? Optional.empty() : Optional.ofNullable(i.getStore().getByKey(ref.namespace() + "/" + ref.name()));
+    }
+
+    /** The API object as last seen by the informer, decoded; empty when absent or invalid. */
+    Optional<CustomResource<?, ?>> cached(ObjectRef ref) {
+        return cachedRaw(ref).flatMap(g -> {
+            try {
+                return Optional.of(objects.decode(g));
+            } catch (RuntimeException e) { // SpecException: an invalid object has no decoded form
+                return Optional.empty();
+            }
+        });
     }
 
     /** Whether every informer is listed and watching. */
@@ -160,34 +178,37 @@ final class KubernetesSource implements AutoCloseable {
         return h == null ? null : h.get(observed);
     }
 
-    private void sync(CustomResource<?, ?> o) {
-        ObjectRef ref = KubeObjects.refOf(o);
+    private void sync(GenericKubernetesResource raw) {
+        ObjectRef ref = refOf(raw);
         Optional<StoredObject> stored = store.get(ref);
         boolean ours = stored.isPresent() && KubeObjects.SOURCE.equals(stored.get().source());
-        if (!mine(o)) {
+        if (!options.nodeName().equals(KubeObjects.nodeName(raw))) {
             if (ours && !stored.get().deleting()) {
-                LOG.info("{} moved to node {}: deleting it here", ref, objects.nodeName(o));
+                LOG.info("{} moved to node {}: deleting it here", ref, KubeObjects.nodeName(raw));
                 store.requestDeletion(ref);
             }
             return;
         }
-        if (KubeObjects.terminating(o)) {
+        if (KubeObjects.terminating(raw)) {
             if (ours) {
                 store.requestDeletion(ref);
-            } else if (KubeObjects.hasFinalizer(o)) {
+            } else if (KubeObjects.hasFinalizer(raw)) {
                 removeFinalizer(ref);
             }
             return;
         }
-        List<FieldError> errors = Validator.validate(o);
-        if (!errors.isEmpty()) {
-            String msg = errors.stream().map(FieldError::toString).reduce((a, b) -> a + "; " + b).orElseThrow();
-            if (!msg.equals(reported.put(ref, msg))) {
-                LOG.warn("{} (from Kubernetes) is invalid and left as it was on the node: {}", ref, msg);
+        CustomResource<?, ?> o;
+        try {
+            o = objects.decode(raw);
+        } catch (SpecException e) {
+            // like a manifest file that fails to parse: the last good spec stays in force on the node
+            if (!e.getMessage().equals(reported.put(ref, e.getMessage()))) {
+                LOG.warn("{} from Kubernetes is invalid; the node keeps its last good spec:\n{}", ref, e.getMessage());
+                recorder.accept(ref, e.getMessage());
             }
             return;
         }
-        if (!KubeObjects.hasFinalizer(o)) {
+        if (!KubeObjects.hasFinalizer(raw)) {
             try {
                 addFinalizer(ref);
             } catch (KubernetesClientException e) {
@@ -234,7 +255,7 @@ final class KubernetesSource implements AutoCloseable {
             return;
         }
         for (StoredObject s : store.listBySource(KubeObjects.SOURCE)) {
-            if (!s.deleting() && informers.containsKey(s.key().kind()) && cached(s.key()).isEmpty()) {
+            if (!s.deleting() && informers.containsKey(s.key().kind()) && cachedRaw(s.key()).isEmpty()) {
                 LOG.info("{} is no longer in Kubernetes: deleting it here", s.key());
                 store.requestDeletion(s.key());
             }
@@ -247,16 +268,16 @@ final class KubernetesSource implements AutoCloseable {
      */
     void afterLocalRemoval(ObjectRef ref) {
         generations.remove(ref);
-        Optional<CustomResource<?, ?>> cur = cached(ref);
+        Optional<GenericKubernetesResource> cur = cachedRaw(ref);
         if (cur.isEmpty()) {
             return;
         }
-        CustomResource<?, ?> o = cur.get();
+        GenericKubernetesResource o = cur.get();
         if (KubeObjects.terminating(o)) {
             if (KubeObjects.hasFinalizer(o)) {
                 removeFinalizer(ref);
             }
-        } else if (mine(o)) {
+        } else if (options.nodeName().equals(KubeObjects.nodeName(o))) {
             sync(o);
         }
         // an object moved to another node keeps the finalizer: that node's agent now owns it
@@ -275,18 +296,17 @@ final class KubernetesSource implements AutoCloseable {
         edit(ref, o -> o.getMetadata().getFinalizers().remove(KubeObjects.FINALIZER));
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private void edit(ObjectRef ref, Consumer<CustomResource<?, ?>> change) {
-        Class<? extends CustomResource> kind = Berth.kindClass(ref.kind()).orElseThrow();
+    private void edit(ObjectRef ref, Consumer<GenericKubernetesResource> change) {
+        Class<? extends CustomResource<?, ?>> kind = Berth.kindClass(ref.kind()).orElseThrow();
         try {
-            ((Resource) client.resources(kind).inNamespace(ref.namespace()).withName(ref.name())).edit(o -> {
-                CustomResource<?, ?> c = (CustomResource<?, ?>) o;
-                if (c.getMetadata().getFinalizers() == null) {
-                    c.getMetadata().setFinalizers(new ArrayList<>());
-                }
-                change.accept(c);
-                return c;
-            });
+            client.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(kind))
+                    .inNamespace(ref.namespace()).withName(ref.name()).edit(o -> {
+                        if (o.getMetadata().getFinalizers() == null) {
+                            o.getMetadata().setFinalizers(new ArrayList<>());
+                        }
+                        change.accept(o);
+                        return o;
+                    });
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {
                 throw e;

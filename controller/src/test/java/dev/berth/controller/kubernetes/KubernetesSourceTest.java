@@ -233,4 +233,37 @@ class KubernetesSourceTest {
         assertTrue(f.store.get(new ObjectRef("Image", "default", "held")).isEmpty());
         assertTrue(f.store.get(new ObjectRef("Image", "default", "orphan")).isEmpty());
     }
+
+    @Test
+    void anInvalidObjectIsReportedAndStallsNeitherItsKindNorItsLastGoodSpec() {
+        f.create(Fixture.container("good", "busybox", Fixture.NODE));
+        f.create(Fixture.container("edited", "busybox", Fixture.NODE));
+        // a quantity the schema lets through (int-or-string) but Berth cannot parse
+        var ctx = io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.fromResourceType(Container.class);
+        var bad = io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
+                apiVersion: berth.dev/v1alpha1
+                kind: Container
+                metadata: {name: bad, namespace: default}
+                spec: {image: busybox, nodeName: node-a, resources: {memory: 12XB}}
+                """, io.fabric8.kubernetes.api.model.GenericKubernetesResource.class);
+        client.genericKubernetesResources(ctx).inNamespace("default").resource(bad).create();
+        f.startAgent(Fixture.NODE);
+        ObjectRef good = new ObjectRef("Container", "default", "good");
+        ObjectRef edited = new ObjectRef("Container", "default", "edited");
+        ObjectRef badRef = new ObjectRef("Container", "default", "bad");
+        await().until(() -> f.store.get(good).isPresent() && f.store.get(edited).isPresent());
+        await().until(() -> f.recorder.list(badRef, 10).stream().anyMatch(e -> e.reason().equals("InvalidSpec")
+                && e.message().contains("spec.resources.memory")));
+        assertTrue(f.store.get(badRef).isEmpty());
+
+        client.genericKubernetesResources(ctx).inNamespace("default").withName("edited").edit(g -> {
+            g.<java.util.Map<String, Object>>get("spec").put("resources", java.util.Map.of("memory", "12XB"));
+            return g;
+        });
+        await().until(() -> f.recorder.list(edited, 10).stream().anyMatch(e -> e.reason().equals("InvalidSpec")));
+        StoredObject kept = f.store.get(edited).orElseThrow();
+        assertEquals(1L, kept.generation(), "the last good spec stays in force");
+        assertTrue(kept.spec().path("resources").isMissingNode() || kept.spec().path("resources").isNull()
+                || !kept.spec().path("resources").has("memory"));
+    }
 }
