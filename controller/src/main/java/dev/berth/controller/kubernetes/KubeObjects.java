@@ -5,9 +5,9 @@ import dev.berth.crd.ObjectRef;
 import dev.berth.crd.codec.SpecCodec;
 import dev.berth.crd.codec.SpecException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.lang.reflect.ParameterizedType;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
@@ -55,10 +55,6 @@ final class KubeObjects {
     CustomResource<?, ?> decode(GenericKubernetesResource o) {
         ObjectRef ref = new ObjectRef(o.getKind(), o.getMetadata().getNamespace(), o.getMetadata().getName());
         return codec.read("kubernetes:" + ref, Serialization.asJson(o)).get(0).object();
-    }
-
-    static ObjectRef refOf(HasMetadata o) {
-        return ObjectRef.of(o);
     }
 
     /** {@code spec.nodeName} of a Berth resource, or null. */
