@@ -4,6 +4,8 @@ import dev.berth.controller.api.ApiServer;
 import dev.berth.controller.api.EventsApi;
 import dev.berth.controller.api.ObjectsApi;
 import dev.berth.controller.events.EventRecorder;
+import dev.berth.controller.kubernetes.KubernetesAgent;
+import dev.berth.controller.kubernetes.KubernetesSettings;
 import dev.berth.controller.source.CrdManifestDecoder;
 import dev.berth.controller.source.ManifestDirectorySource;
 import dev.berth.controller.source.SourceStatus;
@@ -92,6 +94,10 @@ public final class Daemon implements AutoCloseable {
         closeables.add(manifests);
         manifests.watch(200, () -> {
         });
+        // Kubernetes mode: the API server is one more source of the store (and sink of status, events)
+        if (config.get(KubernetesSettings.ENABLED)) {
+            closeables.add(KubernetesAgent.start(store, events, config));
+        }
 
         ApiServer api = new ApiServer(Path.of(config.get(ControllerSettings.API_ADDRESS)));
         api.get("/version", () -> Map.of("version", BuildInfo.version(), "pid", ProcessHandle.current().pid()));
