@@ -62,9 +62,9 @@ workfs_teardown() {
   rm -f "$BENCH_DIR/workfs.img"
 }
 
-# user+system CPU of the containerd daemon so far, in microseconds (it applies the layers)
+# user+system CPU of the containerd daemon and its reaped children (e.g. unpigz) so far, in microseconds
 daemon_cpu_us() {
-  awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000000 / hz)}' "/proc/$CTRD_PID/stat"
+  awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15 + $16 + $17) * 1000000 / hz)}' "/proc/$CTRD_PID/stat"
 }
 
 start_containerd() {
