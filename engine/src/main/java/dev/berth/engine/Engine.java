@@ -5,7 +5,7 @@ import dev.berth.engine.diff.DiffSettings;
 import dev.berth.engine.diff.TarApplier;
 import dev.berth.engine.snapshots.SnapshotSettings;
 import dev.berth.engine.snapshots.Snapshotter;
-import dev.berth.engine.snapshots.Snapshotters;
+import dev.berth.engine.snapshots.registry.Snapshotters;
 import dev.berth.engine.unpack.ImageMounter;
 import dev.berth.engine.unpack.Unpacker;
 import dev.berth.engine.content.ContentStore;
@@ -14,6 +14,9 @@ import dev.berth.engine.images.ImageStore;
 import dev.berth.engine.images.MetadataImageStore;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.metadata.RootLock;
+import dev.berth.engine.runtime.TaskRuntime;
+import dev.berth.engine.runtime.conmon.ConmonRuntime;
+import dev.berth.engine.runtime.conmon.RuntimeOptions;
 import java.nio.file.Path;
 import java.time.Clock;
 
@@ -33,6 +36,7 @@ public final class Engine implements AutoCloseable {
     private ImageStore images;
     private Snapshotters snapshotters;
     private Unpacker unpacker;
+    private TaskRuntime runtime;
 
     private Engine(Config config, RootLock lock, MetadataStore metadata) {
         this.config = config;
@@ -116,9 +120,26 @@ public final class Engine implements AutoCloseable {
         return new ImageMounter(unpacker(), snapshotters()::get);
     }
 
+    /**
+     * The task runtime (conmon + runc/crun), opened on first use: adopts the tasks a previous owner of
+     * this root left running and records exits that happened meanwhile.
+     */
+    public synchronized TaskRuntime runtime() {
+        if (runtime == null) {
+            runtime = ConmonRuntime.open(RuntimeOptions.from(config), metadata,
+                    config.source().map(Path::toString).orElse("config.toml"));
+        }
+        return runtime;
+    }
+
     @Override
     public void close() {
         try {
+            synchronized (this) {
+                if (runtime != null) {
+                    runtime.close();
+                }
+            }
             metadata.close();
         } finally {
             lock.close();

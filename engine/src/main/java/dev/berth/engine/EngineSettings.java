@@ -1,8 +1,8 @@
 package dev.berth.engine;
 
 import dev.berth.engine.cgroups.CgroupSettings;
+import dev.berth.engine.config.CoreSettings;
 import dev.berth.engine.config.Setting;
-import dev.berth.engine.config.SettingType;
 import dev.berth.engine.diff.DiffSettings;
 import dev.berth.engine.gc.GcSettings;
 import dev.berth.engine.remotes.RemoteSettings;
@@ -21,15 +21,11 @@ public final class EngineSettings {
     private EngineSettings() {
     }
 
-    public static final Setting<String> ROOT = Setting.at(SettingType.STRING, "root")
-            .defaultValue("/var/lib/berth")
-            .doc("Persistent data: content blobs, snapshots, the metadata database (meta.db).")
-            .build();
+    /** See {@link CoreSettings#ROOT}. */
+    public static final Setting<String> ROOT = CoreSettings.ROOT;
 
-    public static final Setting<String> STATE = Setting.at(SettingType.STRING, "state")
-            .defaultValue("/run/berth")
-            .doc("Runtime state that does not survive a reboot: task bundles, exit files, the API socket.")
-            .build();
+    /** See {@link CoreSettings#STATE}. */
+    public static final Setting<String> STATE = CoreSettings.STATE;
 
     /** Every engine setting, top-level first. */
     public static List<Setting<?>> all() {

@@ -1,7 +1,7 @@
 package dev.berth.controller.api;
 
 import dev.berth.controller.events.EventRecorder;
-import dev.berth.controller.store.ObjectKey;
+import dev.berth.crd.ObjectRef;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +37,7 @@ public final class EventsApi {
 
     private ApiResponse list(ApiRequest r) {
         String obj = r.query("object", null);
-        ObjectKey key = obj == null ? null : ObjectKey.parse(obj);
+        ObjectRef key = obj == null ? null : ObjectRef.parse(obj);
         int limit = Integer.parseInt(r.query("limit", "500"));
         List<Map<String, Object>> items = new ArrayList<>();
         events.list(key, limit).forEach(e -> items.add(json(e)));

@@ -1,7 +1,7 @@
 package dev.berth.controller.api;
 
 import dev.berth.controller.source.ManifestDecoder;
-import dev.berth.controller.store.ObjectKey;
+import dev.berth.crd.ObjectRef;
 import dev.berth.controller.store.ObjectStore;
 import dev.berth.controller.store.StoredObject;
 import dev.berth.engine.errdefs.BerthException;
@@ -73,10 +73,17 @@ public final class ObjectsApi {
         boolean force = Boolean.parseBoolean(r.query("force", "false"));
         String name = r.query("filename", "request body");
         List<ObjectNode> objects = decoder.decode(Path.of(name), r.bodyText());
+        if (Boolean.parseBoolean(r.query("dryRun", "false"))) {
+            List<Map<String, Object>> plans = new ArrayList<>();
+            for (ObjectNode o : objects) {
+                plans.add(Plans.plan(store, o, SOURCE, force));
+            }
+            return ApiResponse.ok(Map.of("results", plans));
+        }
         List<Map<String, Object>> results = new ArrayList<>();
         for (ObjectNode o : objects) {
             ObjectStore.ApplyOutcome out = store.apply(o, SOURCE, force);
-            ObjectKey k = new ObjectKey(o.path("kind").asText(), o.path("metadata").path("namespace").asText(),
+            ObjectRef k = new ObjectRef(o.path("kind").asText(), o.path("metadata").path("namespace").asText(),
                     o.path("metadata").path("name").asText());
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("key", k.toString());
@@ -103,14 +110,14 @@ public final class ObjectsApi {
     }
 
     private ApiResponse get(ApiRequest r) {
-        ObjectKey k = new ObjectKey(kindOf(r.param("plural")), r.param("namespace"), r.param("name"));
+        ObjectRef k = new ObjectRef(kindOf(r.param("plural")), r.param("namespace"), r.param("name"));
         return ApiResponse.ok(store.get(k).map(StoredObject::object)
                 .orElseThrow(() -> BerthException.notFound("%s \"%s\" not found in namespace %s", k.kind(), k.name(),
                         k.namespace())));
     }
 
     private ApiResponse delete(ApiRequest r) {
-        ObjectKey k = new ObjectKey(kindOf(r.param("plural")), r.param("namespace"), r.param("name"));
+        ObjectRef k = new ObjectRef(kindOf(r.param("plural")), r.param("namespace"), r.param("name"));
         if (!store.requestDeletion(k)) {
             throw BerthException.notFound("%s \"%s\" not found in namespace %s", k.kind(), k.name(), k.namespace());
         }

@@ -3,7 +3,7 @@ package dev.berth.controller.cli;
 import dev.berth.engine.Engine;
 import dev.berth.engine.EngineSettings;
 import dev.berth.engine.config.Config;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,8 +13,9 @@ import picocli.CommandLine.Spec;
 /**
  * Base of imperative commands that work on the store directly: loads the config, opens the engine
  * in-process under the root lock (see "Who owns the store" in DESIGN.md; a running daemon makes
- * this fail with LOCKED naming its pid), runs {@link #run(Engine)}, and closes the engine. Subclasses
- * add their picocli options and arguments. One instance per invocation; not thread-safe.
+ * this fail with LOCKED naming its pid), runs the command, and closes the engine; containers keep
+ * running under their monitors. Subclasses override {@link #run(Engine)} and add their picocli
+ * options and arguments. One instance per invocation; not thread-safe.
  */
 public abstract class EngineCommand implements Callable<Integer> {
     @Spec
@@ -24,8 +25,18 @@ public abstract class EngineCommand implements Callable<Integer> {
             description = "Berth root to open (overrides the config's root).")
     protected Path root;
 
-    /** Does the command's work; returns the exit code. */
-    protected abstract int run(Engine engine) throws Exception;
+    @Option(names = {"-n", "--namespace"}, defaultValue = "default", description = "Namespace (default: ${DEFAULT-VALUE}).")
+    protected String namespace;
+
+    /** Does the command's work with the open engine; returns the exit code. */
+    protected int run(Engine engine) throws Exception {
+        return call(engine);
+    }
+
+    /** Alternative name of {@link #run(Engine)} used by the task commands. */
+    protected int call(Engine engine) throws Exception {
+        throw new UnsupportedOperationException(getClass().getName() + " implements neither run nor call");
+    }
 
     /** The effective config: {@code --config} file (or defaults) with {@code --root} applied. */
     protected Config config() {
@@ -36,9 +47,12 @@ public abstract class EngineCommand implements Callable<Integer> {
         return c;
     }
 
-    /** Where results go (standard output). */
-    protected PrintStream out() {
-        return System.out;
+    protected PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    protected PrintWriter err() {
+        return spec.commandLine().getErr();
     }
 
     @Override

@@ -16,11 +16,18 @@ import picocli.CommandLine.Command;
             ApplyCommand.class,
             GetCommand.class,
             DeleteCommand.class,
+            DiffCommand.class,
             DescribeCommand.class,
             EventsCommand.class,
             ImagesCommand.class,
             SnapshotsCommand.class,
             ContentCommand.class,
+            PullCommand.class,
+            PushCommand.class,
+            RunCommand.class,
+            TasksCommand.class,
+            ContainersCommand.class,
+            LogsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
@@ -49,6 +56,9 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
+        // the container's own command line follows the id: its options (sh -c ...) are not berth's
+        cl.getSubcommands().get("run").setStopAtPositional(true);
+        cl.getSubcommands().get("tasks").getSubcommands().get("exec").setStopAtPositional(true);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof BerthException be) {
                 cmd.getErr().println("berth: " + be.getMessage());

@@ -1,6 +1,6 @@
 package dev.berth.controller.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.List;
 
 /** Prints rows as left-aligned columns separated by two spaces, as ctr's tabwriter output. */
@@ -8,7 +8,7 @@ final class Table {
     private Table() {
     }
 
-    static void print(PrintStream out, List<String[]> rows) {
+    static void print(PrintWriter out, List<String[]> rows) {
         if (rows.isEmpty()) {
             return;
         }

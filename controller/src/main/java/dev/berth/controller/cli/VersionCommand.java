@@ -1,8 +1,6 @@
 package dev.berth.controller.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.Properties;
+import dev.berth.controller.BuildInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 
@@ -14,15 +12,7 @@ public final class VersionCommand implements Runnable {
 
     /** The version baked into the jar at build time. */
     public static String clientVersion() {
-        try (InputStream in = VersionCommand.class.getResourceAsStream("/dev/berth/controller/version.properties")) {
-            Properties p = new Properties();
-            if (in != null) {
-                p.load(in);
-            }
-            return p.getProperty("version", "unknown");
-        } catch (IOException e) {
-            return "unknown";
-        }
+        return BuildInfo.version();
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.berth.controller.events;
 
-import dev.berth.controller.store.ObjectKey;
+import dev.berth.crd.ObjectRef;
 import dev.berth.engine.metadata.MetadataStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,7 +25,7 @@ public final class EventRecorder {
     static final int KEEP = 5000;
 
     /** One event; {@code count} is how many times it happened in a row. */
-    public record Event(long id, Instant firstTime, Instant lastTime, ObjectKey object, String type, String reason,
+    public record Event(long id, Instant firstTime, Instant lastTime, ObjectRef object, String type, String reason,
             String message, int count) {
     }
 
@@ -51,15 +51,15 @@ public final class EventRecorder {
         listeners.remove(l);
     }
 
-    public void normal(ObjectKey object, String reason, String message) {
+    public void normal(ObjectRef object, String reason, String message) {
         record(object, "Normal", reason, message);
     }
 
-    public void warning(ObjectKey object, String reason, String message) {
+    public void warning(ObjectRef object, String reason, String message) {
         record(object, "Warning", reason, message);
     }
 
-    public void record(ObjectKey object, String type, String reason, String message) {
+    public void record(ObjectRef object, String type, String reason, String message) {
         Instant now = clock.instant();
         Event e = db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement(
@@ -117,7 +117,7 @@ public final class EventRecorder {
     }
 
     /** Events of one object (all objects when null), oldest first, at most {@code limit}. */
-    public List<Event> list(ObjectKey object, int limit) {
+    public List<Event> list(ObjectRef object, int limit) {
         return db.read(c -> {
             String sql = object == null
                     ? "SELECT * FROM (SELECT * FROM events ORDER BY id DESC LIMIT ?) ORDER BY id"
@@ -144,7 +144,7 @@ public final class EventRecorder {
     private static Event row(ResultSet rs) throws java.sql.SQLException {
         return new Event(rs.getLong("id"), Instant.parse(rs.getString("first_time")),
                 Instant.parse(rs.getString("last_time")),
-                new ObjectKey(rs.getString("kind"), rs.getString("namespace"), rs.getString("name")),
+                new ObjectRef(rs.getString("kind"), rs.getString("namespace"), rs.getString("name")),
                 rs.getString("type"), rs.getString("reason"), rs.getString("message"), rs.getInt("count"));
     }
 }

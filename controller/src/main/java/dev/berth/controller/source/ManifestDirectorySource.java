@@ -1,6 +1,6 @@
 package dev.berth.controller.source;
 
-import dev.berth.controller.store.ObjectKey;
+import dev.berth.crd.ObjectRef;
 import dev.berth.controller.store.ObjectStore;
 import dev.berth.controller.store.StoredObject;
 import dev.berth.engine.errdefs.BerthException;
@@ -71,7 +71,7 @@ public final class ManifestDirectorySource implements AutoCloseable {
     public synchronized void rescan() {
         List<Path> files = listFiles();
         Set<String> present = new HashSet<>();
-        Map<ObjectKey, String> claimed = new HashMap<>();
+        Map<ObjectRef, String> claimed = new HashMap<>();
         Map<String, SourceStatus> next = new LinkedHashMap<>();
         for (Path f : files) {
             String source = PREFIX + f;
@@ -90,14 +90,14 @@ public final class ManifestDirectorySource implements AutoCloseable {
         statuses.putAll(next);
     }
 
-    private SourceStatus scanFile(Path f, String source, Map<ObjectKey, String> claimed) {
+    private SourceStatus scanFile(Path f, String source, Map<ObjectRef, String> claimed) {
         List<StoredObject> owned = store.listBySource(source);
         try {
             String text = Files.readString(f, StandardCharsets.UTF_8);
             List<ObjectNode> objects = decoder.decode(f, text);
-            Set<ObjectKey> keys = new HashSet<>();
+            Set<ObjectRef> keys = new HashSet<>();
             for (ObjectNode o : objects) {
-                ObjectKey k = keyOf(o);
+                ObjectRef k = keyOf(o);
                 String other = claimed.putIfAbsent(k, source);
                 if (other != null || !keys.add(k)) {
                     throw BerthException.invalid("%s: %s is declared twice (also in %s); keep one declaration",
@@ -126,8 +126,8 @@ public final class ManifestDirectorySource implements AutoCloseable {
         }
     }
 
-    private static ObjectKey keyOf(ObjectNode o) {
-        return new ObjectKey(o.path("kind").asText(), o.path("metadata").path("namespace").asText(),
+    private static ObjectRef keyOf(ObjectNode o) {
+        return new ObjectRef(o.path("kind").asText(), o.path("metadata").path("namespace").asText(),
                 o.path("metadata").path("name").asText());
     }
 

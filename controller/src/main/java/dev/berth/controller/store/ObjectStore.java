@@ -1,5 +1,6 @@
 package dev.berth.controller.store;
 
+import dev.berth.crd.ObjectRef;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.metadata.MetadataStore;
@@ -34,8 +35,11 @@ public final class ObjectStore {
     /** What happened to an object. */
     public enum Change { ADDED, MODIFIED, DELETED }
 
+    /** What a write touched: the spec/metadata (an apply), the status, or the deletion request. */
+    public enum Cause { APPLY, STATUS, DELETION, REMOVAL }
+
     /** A committed change; {@code object} is the new state (the last state for DELETED). */
-    public record Event(Change change, StoredObject object) {
+    public record Event(Change change, Cause cause, StoredObject object) {
     }
 
     /** What an apply did. */
@@ -73,7 +77,7 @@ public final class ObjectStore {
      * FAILED_PRECONDITION when another source owns the object, unless {@code takeOver}.
      */
     public ApplyOutcome apply(ObjectNode desired, String source, boolean takeOver) {
-        ObjectKey key = keyOf(desired);
+        ObjectRef key = keyOf(desired);
         Event[] event = new Event[1];
         ApplyOutcome outcome = db.inTransaction(c -> {
             Optional<StoredObject> current = get(c, key);
@@ -88,7 +92,7 @@ public final class ObjectStore {
                         .put("creationTimestamp", now.toString());
                 StoredObject s = new StoredObject(key, uid, 1, rv, source, obj, now, null);
                 write(c, s, true);
-                event[0] = new Event(Change.ADDED, s);
+                event[0] = new Event(Change.ADDED, Cause.APPLY, s);
                 return ApplyOutcome.CREATED;
             }
             StoredObject cur = current.get();
@@ -116,7 +120,7 @@ public final class ObjectStore {
             meta.put("generation", gen).put("resourceVersion", Long.toString(rv));
             StoredObject s = new StoredObject(key, cur.uid(), gen, rv, source, obj, cur.created(), null);
             write(c, s, false);
-            event[0] = new Event(Change.MODIFIED, s);
+            event[0] = new Event(Change.MODIFIED, Cause.APPLY, s);
             return ApplyOutcome.CONFIGURED;
         });
         fire(event[0]);
@@ -124,7 +128,7 @@ public final class ObjectStore {
     }
 
     /** Replaces the status of an object; never changes its generation. Returns the new state. */
-    public Optional<StoredObject> updateStatus(ObjectKey key, JsonNode status) {
+    public Optional<StoredObject> updateStatus(ObjectRef key, JsonNode status) {
         Event[] event = new Event[1];
         Optional<StoredObject> r = db.inTransaction(c -> {
             Optional<StoredObject> current = get(c, key);
@@ -142,7 +146,7 @@ public final class ObjectStore {
             StoredObject s = new StoredObject(key, cur.uid(), cur.generation(), rv, cur.source(), obj, cur.created(),
                     cur.deletionTimestamp());
             write(c, s, false);
-            event[0] = new Event(Change.MODIFIED, s);
+            event[0] = new Event(Change.MODIFIED, Cause.STATUS, s);
             return Optional.of(s);
         });
         fire(event[0]);
@@ -150,7 +154,7 @@ public final class ObjectStore {
     }
 
     /** Requests deletion: marks the object; returns false when it does not exist. Idempotent. */
-    public boolean requestDeletion(ObjectKey key) {
+    public boolean requestDeletion(ObjectRef key) {
         Event[] event = new Event[1];
         boolean found = db.inTransaction(c -> {
             Optional<StoredObject> current = get(c, key);
@@ -168,7 +172,7 @@ public final class ObjectStore {
                     .put("deletionTimestamp", now.toString());
             StoredObject s = new StoredObject(key, cur.uid(), cur.generation(), rv, cur.source(), obj, cur.created(), now);
             write(c, s, false);
-            event[0] = new Event(Change.MODIFIED, s);
+            event[0] = new Event(Change.MODIFIED, Cause.DELETION, s);
             return true;
         });
         fire(event[0]);
@@ -176,7 +180,7 @@ public final class ObjectStore {
     }
 
     /** Drops an object for good (after its cleanup). Idempotent. */
-    public void remove(ObjectKey key) {
+    public void remove(ObjectRef key) {
         Event[] event = new Event[1];
         db.inTransaction(c -> {
             Optional<StoredObject> current = get(c, key);
@@ -185,14 +189,14 @@ public final class ObjectStore {
                     bindKey(ps, key);
                     ps.executeUpdate();
                 }
-                event[0] = new Event(Change.DELETED, current.get());
+                event[0] = new Event(Change.DELETED, Cause.REMOVAL, current.get());
             }
             return null;
         });
         fire(event[0]);
     }
 
-    public Optional<StoredObject> get(ObjectKey key) {
+    public Optional<StoredObject> get(ObjectRef key) {
         return db.read(c -> get(c, key));
     }
 
@@ -241,7 +245,7 @@ public final class ObjectStore {
         }
     }
 
-    private static ObjectKey keyOf(ObjectNode o) {
+    private static ObjectRef keyOf(ObjectNode o) {
         String kind = o.path("kind").asText("");
         String name = o.path("metadata").path("name").asText("");
         String ns = o.path("metadata").path("namespace").asText("");
@@ -249,7 +253,7 @@ public final class ObjectStore {
             throw BerthException.invalid("an object needs kind, metadata.name and metadata.namespace (got %s/%s/%s)",
                     kind, ns, name);
         }
-        return new ObjectKey(kind, ns, name);
+        return new ObjectRef(kind, ns, name);
     }
 
     private static void copyOrRemove(JsonNode from, ObjectNode to, String field) {
@@ -269,7 +273,7 @@ public final class ObjectStore {
         }
     }
 
-    private static Optional<StoredObject> get(Connection c, ObjectKey key) throws SQLException {
+    private static Optional<StoredObject> get(Connection c, ObjectRef key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT * FROM objects WHERE kind=? AND namespace=? AND name=?")) {
             bindKey(ps, key);
             try (ResultSet rs = ps.executeQuery()) {
@@ -278,7 +282,7 @@ public final class ObjectStore {
         }
     }
 
-    private static void bindKey(PreparedStatement ps, ObjectKey key) throws SQLException {
+    private static void bindKey(PreparedStatement ps, ObjectRef key) throws SQLException {
         ps.setString(1, key.kind());
         ps.setString(2, key.namespace());
         ps.setString(3, key.name());
@@ -287,7 +291,7 @@ public final class ObjectStore {
     private static StoredObject row(ResultSet rs) throws SQLException {
         String deletion = rs.getString("deletion");
         return new StoredObject(
-                new ObjectKey(rs.getString("kind"), rs.getString("namespace"), rs.getString("name")),
+                new ObjectRef(rs.getString("kind"), rs.getString("namespace"), rs.getString("name")),
                 rs.getString("uid"), rs.getLong("generation"), rs.getLong("resource_version"), rs.getString("source"),
                 (ObjectNode) JSON.readTree(rs.getString("object")), Instant.parse(rs.getString("created")),
                 deletion == null ? null : Instant.parse(deletion));

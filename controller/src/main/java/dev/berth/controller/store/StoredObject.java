@@ -1,5 +1,6 @@
 package dev.berth.controller.store;
 
+import dev.berth.crd.ObjectRef;
 import java.time.Instant;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -13,7 +14,7 @@ import tools.jackson.databind.node.ObjectNode;
  * @param source which source created it (e.g. {@code file:/etc/berth/manifests/web.yaml}, {@code api})
  * @param deletionTimestamp set when deletion was requested; the object stays until cleanup finishes
  */
-public record StoredObject(ObjectKey key, String uid, long generation, long resourceVersion, String source,
+public record StoredObject(ObjectRef key, String uid, long generation, long resourceVersion, String source,
         ObjectNode object, Instant created, Instant deletionTimestamp) {
 
     public JsonNode spec() {

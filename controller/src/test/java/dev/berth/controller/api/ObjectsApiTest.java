@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.controller.source.ManifestDirectorySourceTest;
-import dev.berth.controller.store.ObjectKey;
+import dev.berth.crd.ObjectRef;
 import dev.berth.controller.store.ObjectStore;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
@@ -55,7 +55,7 @@ class ObjectsApiTest {
                 }));
                 watcher.start();
                 org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> seen.size() >= 2);
-                store.updateStatus(new ObjectKey("Container", "default", "web"),
+                store.updateStatus(new ObjectRef("Container", "default", "web"),
                         JsonMapper.builder().build().readTree("{\"phase\":\"Running\"}"));
                 watcher.join(10_000);
                 JsonNode last = seen.get(seen.size() - 1);
@@ -63,7 +63,7 @@ class ObjectsApiTest {
                 assertEquals("Running", last.path("object").path("status").path("phase").asText());
 
                 c.delete(ObjectsApi.BASE + "/namespaces/default/containers/db");
-                assertTrue(store.get(new ObjectKey("Container", "default", "db")).orElseThrow().deleting());
+                assertTrue(store.get(new ObjectRef("Container", "default", "db")).orElseThrow().deleting());
             }
         }
     }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.berth.controller.store.ObjectKey;
+import dev.berth.crd.ObjectRef;
 import dev.berth.controller.store.ObjectStore;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.metadata.MetadataStore;
@@ -73,8 +73,8 @@ public class ManifestDirectorySourceTest {
         return "[" + String.join(",", docs) + "]";
     }
 
-    static ObjectKey key(String name) {
-        return new ObjectKey("Container", "default", name);
+    static ObjectRef key(String name) {
+        return new ObjectRef("Container", "default", name);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.berth.controller.store;
 
+import dev.berth.crd.ObjectRef;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -36,7 +37,7 @@ class ObjectStoreTest {
             ObjectStore s = new ObjectStore(db, Clock.systemUTC());
             List<ObjectStore.Event> events = new ArrayList<>();
             s.addListener(events::add);
-            ObjectKey k = new ObjectKey("Container", "default", "web");
+            ObjectRef k = new ObjectRef("Container", "default", "web");
 
             assertEquals(ObjectStore.ApplyOutcome.CREATED, s.apply(container("web", "busybox"), "file:a.yaml", false));
             StoredObject created = s.get(k).orElseThrow();
@@ -76,7 +77,7 @@ class ObjectStoreTest {
 
     @Test
     void deletionMarksThenRemovesAndSurvivesReopen() {
-        ObjectKey k = new ObjectKey("Container", "default", "web");
+        ObjectRef k = new ObjectRef("Container", "default", "web");
         try (MetadataStore db = MetadataStore.open(tmp.resolve("meta.db"))) {
             ObjectStore s = new ObjectStore(db, Clock.systemUTC());
             s.apply(container("web", "busybox"), "api", false);

@@ -32,7 +32,16 @@ public final class RemoteSettings {
             .doc("Registry credentials in docker config.json format ({\"auths\": {host: {auth|username|password}}}).")
             .build();
 
+    public static final Setting<java.time.Duration> PULL_PROGRESS_TIMEOUT = Setting.moved(SettingType.DURATION,
+                    path(V2_CRI, "image_pull_progress_timeout"), path(V3_IMAGES, "image_pull_progress_timeout"))
+            .defaultValue(java.time.Duration.ofMinutes(1))
+            .doc("A blob download that receives no bytes for this long is dropped and resumed with an HTTP Range\n"
+                    + "request (up to 3 times without progress, then the pull fails). containerd's default is 5m,\n"
+                    + "after which it cancels the pull.")
+            .validator(d -> d.isNegative() || d.isZero() ? "must be positive" : null)
+            .build();
+
     public static List<Setting<?>> all() {
-        return List.of(CONFIG_PATH, MAX_CONCURRENT_DOWNLOADS, AUTH_FILE);
+        return List.of(CONFIG_PATH, MAX_CONCURRENT_DOWNLOADS, AUTH_FILE, PULL_PROGRESS_TIMEOUT);
     }
 }

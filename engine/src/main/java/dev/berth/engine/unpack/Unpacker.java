@@ -18,7 +18,7 @@ import dev.berth.engine.snapshots.Kind;
 import dev.berth.engine.snapshots.LocalSnapshotter;
 import dev.berth.engine.snapshots.SnapshotInfo;
 import dev.berth.engine.snapshots.Snapshotter;
-import dev.berth.engine.snapshots.Snapshotters;
+import dev.berth.engine.snapshots.registry.Snapshotters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.SecureRandom;

@@ -142,6 +142,32 @@ class HostileArchiveIT {
     }
 
     @Test
+    void layoutDirectoryWithSymlinkOutIsRefusedNotFollowed() throws IOException {
+        Path dir = tmp.resolve("layoutdir");
+        img.writeLayout(dir, "docker.io/library/x:1");
+        Path blob = dir.resolve("blobs/sha256/" + img.configDescriptor().digest().hex());
+        Files.delete(blob);
+        Files.createSymbolicLink(blob, Path.of("/etc/passwd"));
+        importFails(dir, ErrorCategory.INVALID_ARGUMENT, "absolute");
+        assertFalse(content.exists(Digest.sha256(Files.readAllBytes(Path.of("/etc/passwd")))));
+    }
+
+    @Test
+    void gzipAndZstdCompressedArchivesImport() throws IOException {
+        Path plain = layout(f -> { });
+        for (String kind : new String[] {"gzip", "zstd"}) {
+            Path z = tmp.resolve("layout.tar." + kind);
+            try (OutputStream o = Files.newOutputStream(z);
+                    OutputStream c = kind.equals("gzip") ? new java.util.zip.GZIPOutputStream(o)
+                            : new com.github.luben.zstd.ZstdOutputStream(o)) {
+                Files.copy(plain, c);
+            }
+            assertEquals(img.target(), new ImageImporter(content, images).importFrom(z, ImportOptions.defaults())
+                    .get(0).target());
+        }
+    }
+
+    @Test
     void deviceEntryIsRefused() throws IOException {
         importFails(tar(t -> link(t, "dev", TarConstants.LF_CHR, "")), ErrorCategory.INVALID_ARGUMENT, "special file");
     }

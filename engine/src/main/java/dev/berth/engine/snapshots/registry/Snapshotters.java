@@ -1,4 +1,6 @@
-package dev.berth.engine.snapshots;
+package dev.berth.engine.snapshots.registry;
+
+import dev.berth.engine.snapshots.Snapshotter;
 
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.metadata.MetadataStore;

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Cold pull, Berth versus containerd, in one run on the same machine.
+#
+# Serves bench/manyfiles:1 (~250 MB, 20,000 files, 4 layers; built by fixtures.sh if the registry
+# lacks it) from a local docker-registry on 127.0.0.1, then per repetition, each engine starting
+# from an empty store on a fresh loop-mounted ext4 (BENCH_FS, see lib/common.sh):
+#   berth        bin/berth pull            (fetch + verify + record; Berth unpacks separately)
+#   ctr-fetch    ctr content fetch         (containerd's fetch of the same blobs, no unpack)
+#   ctr-pull     ctr images pull           (containerd's fetch + unpack, for context)
+# Times are wall clock around each client process (JVM start-up included). The first round is a
+# warm-up and is not counted. Prints min/median/max and the ratio of medians berth / ctr-fetch
+# (target <= 1.0) and berth / ctr-pull.
+#
+# Knobs: BENCH_REPS (5), BENCH_PULL_IMAGE (bench/manyfiles:1), BENCH_DIR, BENCH_REGISTRY_PORT,
+# BENCH_FS (ext4-loop), BENCH_SKIP_CTR_PULL=1. Runs as root. Results also go to
+# $BENCH_DIR/results/pull-<time>.txt.
+source "$(dirname "$0")/lib/common.sh"
+need containerd ctr java curl jq
+
+REPS=${BENCH_REPS:-5}
+IMAGE=${BENCH_PULL_IMAGE:-bench/manyfiles:1}
+REF="$BENCH_REGISTRY/$IMAGE"
+REPO_ROOT="$(cd "$BENCH_SRC/.." && pwd)"
+CTRD_PID=""
+
+cleanup() {
+  set +e
+  if [[ -n $CTRD_PID ]]; then
+    kill "$CTRD_PID" 2>/dev/null
+    for _ in $(seq 1 50); do [[ -d /proc/$CTRD_PID ]] || break; sleep 0.1; done
+    [[ -d /proc/$CTRD_PID ]] && kill -9 "$CTRD_PID"
+    CTRD_PID=""
+  fi
+  for m in $(findmnt -rn -o TARGET | grep "^$BENCH_WORK/" | sort -r); do umount -l "$m"; done
+  bench_cleanup
+}
+trap cleanup EXIT
+
+registry_start
+if ! registry_has "${IMAGE%%:*}" "${IMAGE##*:}"; then
+  log "$IMAGE missing in the registry: building it"
+  BENCH_KEEP_REGISTRY=1 BENCH_IMAGES="$IMAGE" "$BENCH_SRC/fixtures.sh"
+fi
+
+log "building berth (mvn package -DskipTests)"
+(cd "$REPO_ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package >&2)
+
+workfs_setup
+CTRD="$BENCH_WORK/containerd"
+CTR=(ctr --address "$CTRD/containerd.sock" --namespace bench)
+mkdir -p "$CTRD/root" "$CTRD/state"
+cat >"$CTRD/config.toml" <<CFG
+version = 2
+root = "$CTRD/root"
+state = "$CTRD/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$CTRD/containerd.sock"
+[ttrpc]
+  address = "$CTRD/containerd.sock.ttrpc"
+[debug]
+  level = "warn"
+[metrics]
+  address = ""
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$CTRD/opt"
+CFG
+containerd --config "$CTRD/config.toml" >>"$BENCH_DIR/logs/containerd-pull.log" 2>&1 &
+CTRD_PID=$!
+for _ in $(seq 1 300); do "${CTR[@]}" version >/dev/null 2>&1 && break; sleep 0.1; done
+"${CTR[@]}" version >/dev/null || die "containerd did not start; see $BENCH_DIR/logs/containerd-pull.log"
+log "containerd $(containerd --version | awk '{print $3}') started (pid $CTRD_PID)"
+
+# an empty Berth config: defaults, no hosts.toml directories, nothing from /etc
+BERTH_CFG="$BENCH_WORK/berth.toml"
+printf 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n  config_path = ""\n' >"$BERTH_CFG"
+
+now_ns() { date +%s%N; }
+
+ctrd_cold() {
+  local imgs; imgs=$("${CTR[@]}" images ls -q)
+  [[ -n $imgs ]] && "${CTR[@]}" images rm --sync $imgs >/dev/null
+  local blobs; blobs=$("${CTR[@]}" content ls -q)
+  [[ -n $blobs ]] && "${CTR[@]}" content rm $blobs >/dev/null
+  for _ in $(seq 1 50); do
+    local n s
+    n=$(find "$CTRD/root/io.containerd.content.v1.content/blobs" -type f 2>/dev/null | wc -l)
+    s=$(find "$CTRD/root/io.containerd.snapshotter.v1.overlayfs/snapshots" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+    [[ $n == 0 && $s == 0 ]] && { sync; return 0; }
+    "${CTR[@]}" leases create --id bench-gc >/dev/null 2>&1
+    "${CTR[@]}" leases rm --sync bench-gc >/dev/null 2>&1
+    sleep 0.1
+  done
+  die "containerd store not empty after cleanup"
+}
+
+berth_cold() { rm -rf "$BENCH_WORK/berth"; sync; }
+
+declare -A T
+run() { # run NAME CMD...: prints seconds
+  local t0 t1
+  t0=$(now_ns)
+  "${@:2}" >>"$BENCH_DIR/logs/pull-$1.log" 2>&1 || die "$1 failed; see $BENCH_DIR/logs/pull-$1.log"
+  t1=$(now_ns)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'
+}
+
+ENGINES=(berth ctr-fetch)
+[[ ${BENCH_SKIP_CTR_PULL:-0} == 1 ]] || ENGINES+=(ctr-pull)
+for rep in $(seq 0 "$REPS"); do
+  for e in "${ENGINES[@]}"; do
+    case $e in
+      berth) berth_cold
+             s=$(run berth "$REPO_ROOT/bin/berth" --config "$BERTH_CFG" pull --root "$BENCH_WORK/berth" -q "$REF") ;;
+      ctr-fetch) ctrd_cold; s=$(run ctr-fetch "${CTR[@]}" content fetch --plain-http "$REF") ;;
+      ctr-pull) ctrd_cold; s=$(run ctr-pull "${CTR[@]}" images pull --plain-http "$REF") ;;
+    esac
+    if [[ $rep == 0 ]]; then
+      log "warm-up $e: ${s}s"
+    else
+      T[$e]+="$s "
+      log "rep $rep $e: ${s}s"
+    fi
+  done
+done
+
+stats() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {
+  m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.3f %.3f %.3f", a[1], m, a[NR] }'; }
+out="$BENCH_DIR/results/pull-$(date +%Y%m%d-%H%M%S).txt"
+{
+  echo "cold pull of $REF, $REPS repetitions after a warm-up, work fs $BENCH_FS"
+  printf '%-10s %8s %8s %8s\n' engine min median max
+  for e in "${ENGINES[@]}"; do read -r mn md mx <<<"$(stats "${T[$e]}")"; printf '%-10s %8s %8s %8s\n' "$e" "$mn" "$md" "$mx"; done
+  read -r _ bm _ <<<"$(stats "${T[berth]}")"
+  read -r _ fm _ <<<"$(stats "${T[ctr-fetch]}")"
+  awk -v b="$bm" -v f="$fm" 'BEGIN { printf "ratio berth/ctr-fetch (median): %.2f\n", b / f }'
+  if [[ -n ${T[ctr-pull]:-} ]]; then
+    read -r _ pm _ <<<"$(stats "${T[ctr-pull]}")"
+    awk -v b="$bm" -v p="$pm" 'BEGIN { printf "ratio berth/ctr-pull  (median): %.2f (ctr-pull includes unpacking)\n", b / p }'
+  fi
+} | tee "$out"

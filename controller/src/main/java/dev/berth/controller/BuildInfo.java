@@ -1,0 +1,24 @@
+package dev.berth.controller;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+/** What the build baked into the jar. Stateless and thread-safe. */
+public final class BuildInfo {
+    private BuildInfo() {
+    }
+
+    /** The version baked into the jar at build time, or "unknown". */
+    public static String version() {
+        try (InputStream in = BuildInfo.class.getResourceAsStream("/dev/berth/controller/version.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

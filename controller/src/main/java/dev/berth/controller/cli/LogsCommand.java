@@ -1,0 +1,51 @@
+package dev.berth.controller.cli;
+
+import dev.berth.engine.Engine;
+import dev.berth.engine.runtime.TaskRuntime;
+import dev.berth.engine.runtime.TaskStatus;
+import dev.berth.engine.runtime.logs.CriLog;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code berth logs [-f] [--tail N] [-t] ID}: a container's output from its CRI log file. */
+@Command(name = "logs", description = "Print a container's log (stdout to stdout, stderr to stderr).")
+public final class LogsCommand extends EngineCommand {
+    @Option(names = {"-f", "--follow"}, description = "Keep printing new lines until the task stops.")
+    boolean follow;
+
+    @Option(names = "--tail", defaultValue = "-1", paramLabel = "N", description = "Only the last N lines.")
+    int tail;
+
+    @Option(names = {"-t", "--timestamps"})
+    boolean timestamps;
+
+    @Parameters(paramLabel = "ID")
+    String id;
+
+    @Override
+    protected int call(Engine engine) {
+        TaskRuntime rt = engine.runtime();
+        Path log = rt.logPath(namespace, id);
+        Optional<TaskStatus> task = rt.find(namespace, id);
+        if (task.isEmpty() && !Files.exists(log)) {
+            throw dev.berth.engine.errdefs.BerthException.notFound("container %s/%s has neither a task nor a log", namespace, id);
+        }
+        java.util.function.Consumer<CriLog.Entry> print = e -> {
+            var w = e.stderr() ? err() : out();
+            w.println(timestamps ? e.time() + " " + e.text() : e.text());
+            w.flush();
+        };
+        if (!follow) {
+            CriLog.tail(log, tail).forEach(print);
+            return 0;
+        }
+        CriLog.follow(log, tail, print,
+                () -> rt.find(namespace, id).map(t -> !t.state().alive()).orElse(true), Duration.ofMillis(100));
+        return 0;
+    }
+}

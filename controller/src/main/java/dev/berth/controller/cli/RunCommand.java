@@ -1,0 +1,186 @@
+package dev.berth.controller.cli;
+
+import dev.berth.engine.Engine;
+import dev.berth.engine.cgroups.Resources;
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.oci.ImageConfig;
+import dev.berth.engine.runtime.TaskRuntime;
+import dev.berth.engine.runtime.TaskStatus;
+import dev.berth.engine.runtime.logs.CriLog;
+import dev.berth.engine.runtime.spec.ContainerSpec;
+import dev.berth.engine.runtime.spec.RuntimeSpec;
+import dev.berth.engine.runtime.spec.SpecGenerator;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code berth run [--rm] [-d] [--rootfs DIR] IMAGE ID [ARGS...]}, like {@code ctr run}: creates and
+ * starts a task. In the foreground it streams the container's output and exits with its exit status;
+ * {@code -d} returns once it runs. With {@code --rootfs} there is no IMAGE argument.
+ */
+@Command(name = "run", description = "Run a container (in-process engine; the container outlives this command with -d).")
+public final class RunCommand extends EngineCommand {
+    @Option(names = "--rm", description = "Delete the task when it exits (not with -d).")
+    boolean rm;
+
+    @Option(names = {"-d", "--detach"}, description = "Return once the task runs.")
+    boolean detach;
+
+    @Option(names = "--rootfs", paramLabel = "DIR", description = "Run this unpacked root filesystem instead of an image.")
+    Path rootfs;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE")
+    List<String> env = new ArrayList<>();
+
+    @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]")
+    String user;
+
+    @Option(names = {"-w", "--cwd"}, paramLabel = "DIR")
+    String cwd;
+
+    @Option(names = "--hostname")
+    String hostname;
+
+    @Option(names = "--entrypoint", paramLabel = "CMD", description = "Replace the image's entrypoint (drops its cmd).")
+    String entrypoint;
+
+    @Option(names = "--memory-limit", paramLabel = "SIZE", description = "Memory limit, e.g. 64m or 1073741824.")
+    String memoryLimit;
+
+    @Option(names = "--memory-reservation", paramLabel = "SIZE")
+    String memoryReservation;
+
+    @Option(names = "--cpu-shares")
+    Long cpuShares;
+
+    @Option(names = "--cpu-quota", paramLabel = "US")
+    Long cpuQuota;
+
+    @Option(names = "--cpu-period", paramLabel = "US")
+    Long cpuPeriod;
+
+    @Option(names = "--cpuset-cpus", paramLabel = "LIST")
+    String cpusetCpus;
+
+    @Option(names = "--pids-limit")
+    Long pidsLimit;
+
+    @Option(names = "--mount", paramLabel = "SRC:DST[:ro]", description = "Bind mount a host path.")
+    List<String> mounts = new ArrayList<>();
+
+    @Option(names = "--read-only", description = "Mount the root filesystem read-only.")
+    boolean readOnly;
+
+    @Option(names = "--net-host", description = "Share the host's network namespace.")
+    boolean netHost;
+
+    @Parameters(paramLabel = "IMAGE ID [ARGS...]", arity = "1..*",
+            description = "The image (omitted with --rootfs), the container id, and the command to run.")
+    List<String> positional = new ArrayList<>();
+
+    @Override
+    protected int call(Engine engine) throws Exception {
+        if (rm && detach) {
+            throw BerthException.invalid("--rm and --detach cannot be used together");
+        }
+        List<String> pos = new ArrayList<>(positional);
+        String image = rootfs == null ? pos.remove(0) : null;
+        if (pos.isEmpty()) {
+            throw BerthException.invalid("missing container ID: berth run %sID [ARGS...]", rootfs == null ? "IMAGE " : "--rootfs DIR ");
+        }
+        String id = pos.remove(0);
+        TaskRuntime runtime = engine.runtime();
+        ImageRootfs.Prepared prepared = null;
+        Path root;
+        ImageConfig config = null;
+        if (image != null) {
+            prepared = ImageRootfs.current().prepare(engine, namespace, id, image,
+                    engine.state().resolve("tasks").resolve(namespace).resolve(id).resolve("rootfs"));
+            root = prepared.rootfs();
+            config = prepared.config();
+        } else {
+            root = rootfs.toAbsolutePath();
+        }
+        RuntimeSpec oci = SpecGenerator.generate(id, containerSpec(pos), config, root,
+                runtime.cgroupPaths().specPath(namespace, id));
+        runtime.create(namespace, id, oci);
+        try {
+            runtime.start(namespace, id);
+        } catch (RuntimeException e) {
+            runtime.delete(namespace, id, true);
+            throw e;
+        }
+        if (detach) {
+            out().println(id);
+            return 0;
+        }
+        AtomicBoolean stopped = new AtomicBoolean();
+        Thread follower = new Thread(() -> CriLog.follow(runtime.logPath(namespace, id), -1, e -> {
+            (e.stderr() ? err() : out()).println(e.text());
+            (e.stderr() ? err() : out()).flush();
+        }, stopped::get, Duration.ofMillis(20)), "berth-run-logs");
+        follower.start();
+        TaskStatus done;
+        do {
+            done = runtime.waitForExit(namespace, id, Duration.ofHours(1));
+        } while (done.exitCode() == null);
+        stopped.set(true);
+        follower.join();
+        if (rm) {
+            runtime.delete(namespace, id, false);
+            if (prepared != null) {
+                prepared.close();
+            }
+        }
+        if (done.oomKilled()) {
+            err().println("berth: container " + id + " was killed by the OOM killer");
+        }
+        return done.exitCode();
+    }
+
+    private ContainerSpec containerSpec(List<String> args) {
+        ContainerSpec.Builder b = ContainerSpec.builder().args(args).env(env).user(user).workingDir(cwd)
+                .hostname(hostname).readOnlyRootfs(readOnly);
+        if (entrypoint != null) {
+            b.command(entrypoint);
+        }
+        for (String m : mounts) {
+            String[] p = m.split(":");
+            if (p.length < 2 || p.length > 3 || p.length == 3 && !p[2].equals("ro") && !p[2].equals("rw")) {
+                throw BerthException.invalid("--mount '%s' must be SRC:DST or SRC:DST:ro", m);
+            }
+            b.mount(RuntimeSpec.Mount.bind(Path.of(p[0]).toAbsolutePath().toString(), p[1], p.length == 3 && p[2].equals("ro")));
+        }
+        if (netHost) {
+            b.hostNamespace("network");
+        }
+        b.resources(new Resources(size(memoryLimit, "--memory-limit"), size(memoryReservation, "--memory-reservation"),
+                cpuShares, cpuQuota, cpuPeriod, cpusetCpus, pidsLimit));
+        return b.build();
+    }
+
+    /** Parses 1024, 64k, 64m, 1g (binary units; an optional trailing "b"/"ib"). */
+    static Long size(String s, String option) {
+        if (s == null) {
+            return null;
+        }
+        String t = s.trim().toLowerCase(Locale.ROOT).replaceAll("i?b$", "");
+        long mult = 1;
+        if (!t.isEmpty() && "kmgt".indexOf(t.charAt(t.length() - 1)) >= 0) {
+            mult = 1L << (10 * ("kmgt".indexOf(t.charAt(t.length() - 1)) + 1));
+            t = t.substring(0, t.length() - 1);
+        }
+        try {
+            return Long.parseLong(t) * mult;
+        } catch (NumberFormatException e) {
+            throw BerthException.invalid("%s '%s' is not a size such as 64m or 1073741824", option, s);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.berth.crd.container;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.berth.crd.quantity.QuantityDeserializer;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import java.util.List;
+import tools.jackson.databind.annotation.JsonDeserialize;
+
+/**
+ * Desired state of a {@link Container}. Immutable. Changes to {@code resources} can be applied to a
+ * running task; changes to the other fields need the container recreated.
+ *
+ * @param image name of an Image object in the same namespace
+ * @param command replaces the image's entrypoint when present
+ * @param args replaces the image's cmd when present
+ * @param env environment added to the image's
+ * @param workingDir absolute path; the image's when absent
+ * @param user {@code uid[:gid]} or a user name from the image; the image's when absent
+ * @param resources memory, cpu (Kubernetes quantities) and pids limits
+ * @param mounts bind and tmpfs mounts
+ * @param hostname the container's hostname; the object name when absent
+ * @param readOnlyRootFilesystem mount the root filesystem read-only
+ * @param restartPolicy Always (default), OnFailure or Never
+ * @param state Running (default) or Stopped
+ * @param sandbox name of a Sandbox object whose namespaces the container joins
+ * @param nodeName in Kubernetes mode, the node whose agent handles this object
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ContainerSpec(
+        @Required @JsonPropertyDescription("name of an Image object in the same namespace") String image,
+        List<String> command,
+        List<String> args,
+        List<EnvVar> env,
+        String workingDir,
+        @JsonPropertyDescription("uid[:gid] or a user name known to the image") String user,
+        Resources resources,
+        List<Mount> mounts,
+        String hostname,
+        boolean readOnlyRootFilesystem,
+        RestartPolicy restartPolicy,
+        DesiredState state,
+        @JsonPropertyDescription("name of a Sandbox object in the same namespace") String sandbox,
+        String nodeName) {
+
+    public ContainerSpec {
+        if (restartPolicy == null) {
+            restartPolicy = RestartPolicy.Always;
+        }
+        if (state == null) {
+            state = DesiredState.Running;
+        }
+    }
+
+    /** One environment variable. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record EnvVar(@Required String name, String value) {
+    }
+
+    /**
+     * Resource limits. {@code memory} and {@code cpu} use Kubernetes quantity syntax ({@code 64Mi},
+     * {@code 500m}); parse them with {@code dev.berth.crd.quantity.Quantities}.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Resources(
+            @JsonPropertyDescription("memory limit, e.g. 64Mi") @SchemaFrom(type = IntOrString.class)
+            @JsonDeserialize(using = QuantityDeserializer.class) String memory,
+            @JsonPropertyDescription("CPU limit in cores, e.g. 500m or 1.5") @SchemaFrom(type = IntOrString.class)
+            @JsonDeserialize(using = QuantityDeserializer.class) String cpu,
+            @JsonPropertyDescription("maximum number of processes") Long pids) {
+    }
+
+    /** A mount into the container. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Mount(
+            @Required @JsonPropertyDescription("absolute path in the container") String destination,
+            MountType type,
+            @JsonPropertyDescription("absolute host path (Bind)") String source,
+            boolean readOnly,
+            List<String> options) {
+
+        public Mount {
+            if (type == null) {
+                type = MountType.Bind;
+            }
+        }
+    }
+
+    /** Kinds of {@link Mount}. */
+    public enum MountType {
+        /** A host directory or file bind-mounted (the default). */
+        Bind,
+        /** A fresh tmpfs. */
+        Tmpfs
+    }
+}

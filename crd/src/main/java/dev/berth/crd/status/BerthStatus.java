@@ -1,0 +1,57 @@
+package dev.berth.crd.status;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What every Berth status carries: the generation it was computed for and its conditions. Status
+ * objects are mutable beans written by one reconcile at a time; not thread-safe.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public abstract class BerthStatus {
+    private Long observedGeneration;
+    private List<Condition> conditions = new ArrayList<>();
+
+    public Long getObservedGeneration() {
+        return observedGeneration;
+    }
+
+    public void setObservedGeneration(Long observedGeneration) {
+        this.observedGeneration = observedGeneration;
+    }
+
+    public List<Condition> getConditions() {
+        return conditions;
+    }
+
+    public void setConditions(List<Condition> conditions) {
+        this.conditions = conditions == null ? new ArrayList<>() : new ArrayList<>(conditions);
+    }
+
+    /** The condition of {@code type}, if set. */
+    public Optional<Condition> condition(String type) {
+        return Conditions.find(conditions, type);
+    }
+
+    /** Whether the Ready condition is True. */
+    @JsonIgnore
+    public boolean isReady() {
+        return condition(Condition.READY).map(Condition::isTrue).orElse(false);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o != null && o.getClass() == getClass()
+                && Objects.equals(observedGeneration, ((BerthStatus) o).observedGeneration)
+                && Objects.equals(conditions, ((BerthStatus) o).conditions);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(observedGeneration, conditions);
+    }
+}

@@ -1,0 +1,96 @@
+package dev.berth.engine.cgroups;
+
+import dev.berth.engine.errdefs.BerthException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * cgroup v1: one hierarchy per controller under the mount root ({@code memory/}, {@code cpu/},
+ * {@code cpuacct/}, {@code cpuset/}, {@code pids/}). Combined mounts such as {@code cpu,cpuacct}
+ * are reached through the usual {@code cpu} and {@code cpuacct} symlinks. Thread-safe.
+ */
+final class V1Cgroups implements Cgroups {
+    /** v1 reports "unlimited" as the largest page-aligned long. */
+    private static final long V1_UNLIMITED = 0x7FFFFFFFFFFFF000L;
+    private static final List<String> CONTROLLERS = List.of("memory", "cpu", "cpuacct", "cpuset", "pids",
+            "blkio", "devices", "freezer", "net_cls", "net_prio", "perf_event", "hugetlb", "rdma", "systemd", "unified");
+
+    private final Path root;
+
+    V1Cgroups(Path root) {
+        this.root = root;
+    }
+
+    @Override
+    public CgroupVersion version() {
+        return CgroupVersion.V1;
+    }
+
+    private Path dir(String controller, String rel) {
+        return root.resolve(controller).resolve(strip(rel));
+    }
+
+    static String strip(String rel) {
+        String r = rel;
+        while (r.startsWith("/")) {
+            r = r.substring(1);
+        }
+        return r;
+    }
+
+    @Override
+    public boolean exists(String rel) {
+        return Files.isDirectory(dir("memory", rel)) || Files.isDirectory(dir("pids", rel));
+    }
+
+    private void requireExists(String rel) {
+        if (!exists(rel)) {
+            throw BerthException.notFound("cgroup %s does not exist under %s (v1)", rel, root);
+        }
+    }
+
+    private static Long unlimitedAsNull(Long v) {
+        return v == null || v >= V1_UNLIMITED ? null : v;
+    }
+
+    @Override
+    public CgroupStats stats(String rel) {
+        requireExists(rel);
+        Path mem = dir("memory", rel);
+        return new CgroupStats(
+                CgroupFiles.number(mem.resolve("memory.usage_in_bytes")),
+                unlimitedAsNull(CgroupFiles.number(mem.resolve("memory.limit_in_bytes"))),
+                CgroupFiles.number(dir("cpuacct", rel).resolve("cpuacct.usage")),
+                CgroupFiles.number(dir("pids", rel).resolve("pids.current")),
+                CgroupFiles.number(dir("pids", rel).resolve("pids.max")),
+                CgroupFiles.keyed(mem.resolve("memory.oom_control"), "oom_kill"));
+    }
+
+    @Override
+    public Resources limits(String rel) {
+        requireExists(rel);
+        Path mem = dir("memory", rel);
+        Path cpu = dir("cpu", rel);
+        Long quota = CgroupFiles.number(cpu.resolve("cpu.cfs_quota_us"));
+        String cpus = CgroupFiles.read(dir("cpuset", rel).resolve("cpuset.cpus"));
+        return new Resources(
+                unlimitedAsNull(CgroupFiles.number(mem.resolve("memory.limit_in_bytes"))),
+                unlimitedAsNull(CgroupFiles.number(mem.resolve("memory.soft_limit_in_bytes"))),
+                CgroupFiles.number(cpu.resolve("cpu.shares")),
+                quota == null || quota < 0 ? null : quota,
+                CgroupFiles.number(cpu.resolve("cpu.cfs_period_us")),
+                cpus == null || cpus.isEmpty() ? null : cpus,
+                CgroupFiles.number(dir("pids", rel).resolve("pids.max")));
+    }
+
+    @Override
+    public void removeEmpty(String rel) {
+        if (strip(rel).isEmpty()) {
+            throw BerthException.invalid("refusing to remove the root cgroup");
+        }
+        for (String c : CONTROLLERS) {
+            CgroupFiles.removeTree(dir(c, rel));
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package dev.berth.engine.remotes.docker;
+
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.remotes.hosts.RegistryHost;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * The HTTP layer under the registry client: one {@link HttpClient} per TLS setting (default trust,
+ * extra CAs, or no verification) and connect timeout, plain http as HTTP/1.1, and redirects followed
+ * by hand (up to 10) so that an {@code Authorization} header never travels to another host such as
+ * a blob storage backend. Thread-safe.
+ */
+final class RegistryTransport implements AutoCloseable {
+    private record ClientKey(boolean skipVerify, List<Path> cas, Duration connectTimeout, boolean plain) {
+    }
+
+    private final Map<ClientKey, HttpClient> clients = new ConcurrentHashMap<>();
+    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "berth-registry-http");
+        t.setDaemon(true);
+        return t;
+    });
+
+    HttpClient client(RegistryHost host) {
+        return client(new ClientKey(host.skipVerify(), host.caFiles(), host.dialTimeout(), host.plainHttp()));
+    }
+
+    /** A client with default TLS for token servers. */
+    HttpClient defaultClient() {
+        return client(new ClientKey(false, List.of(), Duration.ofSeconds(30), false));
+    }
+
+    private HttpClient client(ClientKey key) {
+        return clients.computeIfAbsent(key, k -> {
+            HttpClient.Builder b = HttpClient.newBuilder()
+                    .connectTimeout(k.connectTimeout())
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .executor(executor)
+                    .version(k.plain() ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2);
+            if (k.skipVerify() || !k.cas().isEmpty()) {
+                b.sslContext(sslContext(k));
+            }
+            return b.build();
+        });
+    }
+
+    /**
+     * Sends {@code request} and follows redirects; a redirect to another authority drops the
+     * Authorization header.
+     */
+    <T> HttpResponse<T> send(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler)
+            throws IOException, InterruptedException {
+        HttpRequest current = request;
+        for (int hop = 0; ; hop++) {
+            HttpResponse<T> r = client.send(current, handler);
+            int st = r.statusCode();
+            if (st != 301 && st != 302 && st != 303 && st != 307 && st != 308) {
+                return r;
+            }
+            String loc = r.headers().firstValue("Location").orElse(null);
+            if (loc == null || hop >= 10) {
+                return r;
+            }
+            discard(r);
+            URI next = current.uri().resolve(loc);
+            HttpRequest.Builder b = HttpRequest.newBuilder(next);
+            current.timeout().ifPresent(b::timeout);
+            boolean sameHost = next.getRawAuthority() != null
+                    && next.getRawAuthority().equals(current.uri().getRawAuthority());
+            current.headers().map().forEach((name, values) -> {
+                if (sameHost || !name.equalsIgnoreCase("Authorization")) {
+                    values.forEach(v -> b.header(name, v));
+                }
+            });
+            String method = current.method();
+            if (st == 303 || ((st == 301 || st == 302) && method.equals("POST"))) {
+                b.GET();
+            } else if (current.bodyPublisher().isPresent() && !method.equals("GET") && !method.equals("HEAD")) {
+                b.method(method, current.bodyPublisher().get());
+            } else {
+                b.method(method, HttpRequest.BodyPublishers.noBody());
+            }
+            current = b.build();
+        }
+    }
+
+    private static void discard(HttpResponse<?> r) {
+        if (r.body() instanceof InputStream in) {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // the connection is dropped anyway
+            }
+        }
+    }
+
+    private static SSLContext sslContext(ClientKey k) {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            TrustManager tm;
+            if (k.skipVerify()) {
+                tm = new TrustAll();
+            } else {
+                KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+                ks.load(null, null);
+                TrustManagerFactory sys = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                sys.init((KeyStore) null);
+                int i = 0;
+                for (TrustManager t : sys.getTrustManagers()) {
+                    if (t instanceof X509TrustManager x) {
+                        for (X509Certificate c : x.getAcceptedIssuers()) {
+                            ks.setCertificateEntry("sys-" + i++, c);
+                        }
+                    }
+                }
+                CertificateFactory cf = CertificateFactory.getInstance("X.509");
+                for (Path ca : k.cas()) {
+                    try (InputStream in = Files.newInputStream(ca)) {
+                        for (Certificate c : cf.generateCertificates(in)) {
+                            ks.setCertificateEntry("ca-" + i++, c);
+                        }
+                    } catch (IOException | CertificateException e) {
+                        throw BerthException.invalid("cannot read CA file %s named in hosts.toml: %s", ca, e.getMessage());
+                    }
+                }
+                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(ks);
+                tm = tmf.getTrustManagers()[0];
+            }
+            ctx.init(null, new TrustManager[] {tm}, null);
+            return ctx;
+        } catch (GeneralSecurityException | IOException e) {
+            throw BerthException.internal("cannot set up TLS: " + e.getMessage(), e);
+        }
+    }
+
+    /** For {@code skip_verify}: accepts any certificate and skips the host name check. */
+    private static final class TrustAll extends X509ExtendedTrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}

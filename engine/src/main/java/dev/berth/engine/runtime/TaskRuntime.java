@@ -1,0 +1,97 @@
+package dev.berth.engine.runtime;
+
+import dev.berth.engine.cgroups.CgroupPaths;
+import dev.berth.engine.cgroups.CgroupStats;
+import dev.berth.engine.cgroups.Resources;
+import dev.berth.engine.runtime.spec.RuntimeSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Runs tasks: a container's init process in an OCI runtime (runc or crun) supervised by a monitor
+ * that outlives this process. A task is named by (namespace, id); its bundle is
+ * {@code <state>/tasks/<namespace>/<id>/} and its log {@code <log_dir>/<namespace>/<id>.log}.
+ *
+ * <p>State machine (containerd's): {@code create} → CREATED; {@code start} → RUNNING;
+ * {@code pause}/{@code resume} ⇄ PAUSED; the process exits → STOPPED with its exit status recorded
+ * (also when it exits while no Berth runs); {@code delete} removes it. Delete is refused while the
+ * task is alive unless forced; pause and resume are refused in CREATED; exec needs CREATED or
+ * RUNNING; kill works in every live state and is NOT_FOUND once the task has stopped.
+ *
+ * <p>Errors are {@code BerthException}s: NOT_FOUND for unknown tasks, ALREADY_EXISTS when creating
+ * a task that exists (in any state: delete it first), FAILED_PRECONDITION for a wrong state or a
+ * runtime refusal (with the runtime's message), UNAVAILABLE when a binary is missing.
+ *
+ * <p>Thread-safe. Operations on one task are serialised; different tasks proceed in parallel.
+ */
+public interface TaskRuntime extends AutoCloseable {
+
+    /** The cgroup naming in use (driver and parent); the runtime sets {@code cgroupsPath} with it. */
+    CgroupPaths cgroupPaths();
+
+    /**
+     * Creates the task from {@code spec} (root.path must name an existing directory; linux.cgroupsPath
+     * is replaced by this runtime's). The process exists, stopped before the user's program, until
+     * {@link #start}.
+     */
+    TaskStatus create(String namespace, String id, RuntimeSpec spec);
+
+    /** Starts a CREATED task's process. */
+    void start(String namespace, String id);
+
+    /** The task's current state; NOT_FOUND when it does not exist. */
+    TaskStatus state(String namespace, String id);
+
+    /** The task if it exists. */
+    Optional<TaskStatus> find(String namespace, String id);
+
+    /** Every task in {@code namespace}, or in all namespaces when it is null, sorted by namespace and id. */
+    List<TaskStatus> list(String namespace);
+
+    /** Sends {@code signal} to the init process, or to every process of the task when {@code all}. */
+    void kill(String namespace, String id, int signal, boolean all);
+
+    /**
+     * Stops the task: its stop signal (the image's StopSignal, else SIGTERM), then SIGKILL when it is
+     * still running after {@code grace}. Returns once it has stopped. Idempotent.
+     */
+    TaskStatus stop(String namespace, String id, Duration grace);
+
+    /** Waits up to {@code timeout} for the task to stop; the status (STOPPED or still alive). */
+    TaskStatus waitForExit(String namespace, String id, Duration timeout);
+
+    /** Removes a task: its runtime state, bundle and record. {@code force} kills a live task first. Log files stay. */
+    void delete(String namespace, String id, boolean force);
+
+    void pause(String namespace, String id);
+
+    void resume(String namespace, String id);
+
+    /** Runs a process inside the task and waits for it; output is captured in full. */
+    ExecResult exec(String namespace, String id, ExecRequest request);
+
+    /** Changes the task's resource limits in place ({@code runc update}). */
+    void update(String namespace, String id, Resources resources);
+
+    /** Cgroup usage of a live task. */
+    CgroupStats stats(String namespace, String id);
+
+    /** The limits in force in the task's cgroup now (for drift detection). */
+    Resources limits(String namespace, String id);
+
+    /** The task's CRI-format log file. */
+    Path logPath(String namespace, String id);
+
+    /**
+     * Calls {@code listener} for every recorded exit, on the runtime's monitor thread (keep it
+     * short). Returns a handle that removes the listener.
+     */
+    AutoCloseable onExit(Consumer<TaskExit> listener);
+
+    /** Stops watching; tasks and their monitors keep running and are re-adopted by the next open. */
+    @Override
+    void close();
+}

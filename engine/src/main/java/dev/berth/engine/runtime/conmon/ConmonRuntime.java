@@ -1,0 +1,496 @@
+package dev.berth.engine.runtime.conmon;
+
+import dev.berth.engine.cgroups.CgroupPaths;
+import dev.berth.engine.cgroups.CgroupStats;
+import dev.berth.engine.cgroups.Cgroups;
+import dev.berth.engine.cgroups.Resources;
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.errdefs.ErrorCategory;
+import dev.berth.engine.metadata.MetadataStore;
+import dev.berth.engine.runtime.ExecRequest;
+import dev.berth.engine.runtime.ExecResult;
+import dev.berth.engine.runtime.Signals;
+import dev.berth.engine.runtime.TaskExit;
+import dev.berth.engine.runtime.TaskRuntime;
+import dev.berth.engine.runtime.TaskState;
+import dev.berth.engine.runtime.TaskStatus;
+import dev.berth.engine.runtime.spec.RuntimeSpec;
+import dev.berth.engine.runtime.spec.SpecGenerator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link TaskRuntime} with one conmon per container driving runc or crun. conmon creates the
+ * container, copies its stdout/stderr into the CRI log, and writes the exit status to
+ * {@code <state>/exits/<namespace>/<id>}; Berth starts, signals, pauses, execs and deletes through
+ * the runtime's CLI. Opening adopts what an earlier Berth left: recorded tasks whose exit file
+ * appeared meanwhile get their exit recorded, live ones are watched again. Thread-safe.
+ */
+public final class ConmonRuntime implements TaskRuntime {
+    private static final Logger LOG = LoggerFactory.getLogger(ConmonRuntime.class);
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+
+    private final RuntimeOptions options;
+    private final TaskRecords records;
+    private final OciRuntimeCli cli;
+    private final CgroupPaths cgroupPaths;
+    private final Cgroups cgroups;
+    private final Path tasksDir;
+    private final Path exitsDir;
+    private final Path socketsDir;
+    private final boolean conmonRotates;
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private final ExitTracker exits;
+
+    private ConmonRuntime(RuntimeOptions options, MetadataStore metadata, Cgroups cgroups) {
+        this.options = options;
+        this.records = new TaskRecords(metadata);
+        this.cgroupPaths = new CgroupPaths(options.systemdCgroup(), options.cgroupParent());
+        this.cli = new OciRuntimeCli(options.runtimeBinary(), options.state().resolve("runc"), options.systemdCgroup());
+        this.cgroups = cgroups;
+        this.tasksDir = options.state().resolve("tasks");
+        this.exitsDir = options.state().resolve("exits");
+        this.socketsDir = options.state().resolve("s");
+        this.conmonRotates = Processes.run(List.of(options.conmonBinary(), "--help"), null, Duration.ofSeconds(10))
+                .stdout().contains("--log-rotate");
+        this.exits = new ExitTracker(records, cli, cgroups, options.clock(), exitsDir,
+                r -> bundle(r.namespace(), r.id()));
+    }
+
+    /**
+     * Opens the runtime: checks the cgroup driver, adopts the tasks an earlier run left (recording
+     * exits that happened meanwhile before this returns) and starts watching exits.
+     *
+     * @param configSource names the config file in error messages
+     */
+    public static ConmonRuntime open(RuntimeOptions options, MetadataStore metadata, String configSource) {
+        if (options.systemdCgroup()) {
+            CgroupPaths.requireSystemd(Path.of("/proc"), Path.of("/run"), configSource);
+        }
+        ConmonRuntime r = new ConmonRuntime(options, metadata, Cgroups.host());
+        r.exits.adoptAndStart();
+        return r;
+    }
+
+    @Override
+    public CgroupPaths cgroupPaths() {
+        return cgroupPaths;
+    }
+
+    private static String key(String ns, String id) {
+        return ns + "/" + id;
+    }
+
+    private Object lock(String ns, String id) {
+        return locks.computeIfAbsent(key(ns, id), k -> new Object());
+    }
+
+    private Path bundle(String ns, String id) {
+        return tasksDir.resolve(ns).resolve(id);
+    }
+
+    private Path exitFile(String ns, String id) {
+        return exits.exitFile(ns, id);
+    }
+
+    @Override
+    public Path logPath(String ns, String id) {
+        return options.logDir().resolve(ns).resolve(id + ".log");
+    }
+
+    private static void validate(String ns, String id) {
+        if (ns == null || !ID.matcher(ns).matches()) {
+            throw BerthException.invalid("namespace '%s' must match %s", ns, ID.pattern());
+        }
+        if (id == null || !ID.matcher(id).matches()) {
+            throw BerthException.invalid("task id '%s' must match %s", id, ID.pattern());
+        }
+    }
+
+    // ---- lifecycle ------------------------------------------------------------------------------
+
+    @Override
+    public AutoCloseable onExit(Consumer<TaskExit> listener) {
+        return exits.onExit(listener);
+    }
+
+    @Override
+    public TaskStatus create(String ns, String id, RuntimeSpec spec) {
+        validate(ns, id);
+        if (spec.root() == null || spec.root().path() == null) {
+            throw BerthException.invalid("runtime spec of task %s/%s has no root.path", ns, id);
+        }
+        synchronized (lock(ns, id)) {
+            Optional<TaskRecords.Row> existing = records.get(ns, id);
+            if (existing.isPresent()) {
+                throw BerthException.alreadyExists("task %s/%s already exists (%s); delete it first", ns, id,
+                        status(existing.get()).state().text());
+            }
+            // runc keeps <root>/<id>/state.json per container: a file check instead of a runc exec
+            if (Files.exists(cli.root(ns).resolve(id)) && cli.state(ns, id).isPresent()) {
+                throw BerthException.alreadyExists("task %s/%s exists in %s's state (%s) without a Berth record; "
+                        + "remove it with: %s --root %s delete --force %s", ns, id, cli.binary(), cli.root(ns),
+                        cli.binary(), cli.root(ns), id);
+            }
+            Path bundle = bundle(ns, id);
+            Path rootfs = bundle.resolve(spec.root().path());
+            if (!Files.isDirectory(rootfs)) {
+                throw BerthException.invalid("root filesystem %s of task %s/%s is not a directory", rootfs, ns, id);
+            }
+            String cgroupsPath = cgroupPaths.specPath(ns, id);
+            RuntimeSpec withCgroup = new RuntimeSpec(spec.ociVersion(), spec.process(), spec.root(), spec.hostname(),
+                    spec.mounts(), new RuntimeSpec.Linux(
+                            spec.linux() == null ? null : spec.linux().resources(), cgroupsPath,
+                            spec.linux() == null ? null : spec.linux().namespaces(),
+                            spec.linux() == null ? null : spec.linux().maskedPaths(),
+                            spec.linux() == null ? null : spec.linux().readonlyPaths()),
+                    spec.annotations());
+            Path log = logPath(ns, id);
+            try {
+                Files.createDirectories(bundle);
+                TaskFiles.removeBundle(bundle);
+                Files.createDirectories(bundle);
+                Files.write(bundle.resolve("config.json"), withCgroup.toJson());
+                Files.createDirectories(log.getParent());
+                Files.createDirectories(socketsDir);
+                Files.createDirectories(cli.root(ns));
+                Files.deleteIfExists(exits.watch(ns).resolve(id));
+            } catch (IOException e) {
+                throw BerthException.unavailable("cannot prepare bundle %s: %s", bundle, e.getMessage());
+            }
+            TaskRecords.Row row = new TaskRecords.Row(ns, id, bundle.toString(), cli.binary(),
+                    CgroupPaths.toRelative(cgroupsPath), log.toString(), 0, 0, options.clock().instant(), null, null,
+                    null, false);
+            if (!records.insert(row)) {
+                throw BerthException.alreadyExists("task %s/%s already exists", ns, id);
+            }
+            long pid;
+            try {
+                pid = ConmonLauncher.launch(ConmonLauncher.args(options, cli, ns, id, bundle, log, exitsDir.resolve(ns), socketsDir, conmonRotates), Map.of("PATH",
+                        System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")), bundle.resolve("conmon.out"));
+            } catch (BerthException e) {
+                cleanupFailedCreate(ns, id, bundle);
+                throw e.wrap("creating task " + ns + "/" + id + " with " + cli.binary());
+            }
+            long monitorPid = TaskFiles.readPid(bundle.resolve("conmon.pid"));
+            records.setPids(ns, id, pid, monitorPid);
+            row = new TaskRecords.Row(ns, id, row.bundle(), row.runtime(), row.cgroupPath(), row.logPath(), pid,
+                    monitorPid, row.createdAt(), null, null, null, false);
+            exits.track(row);
+            return toStatus(row, TaskState.CREATED, pid);
+        }
+    }
+
+
+    private void cleanupFailedCreate(String ns, String id, Path bundle) {
+        try {
+            cli.delete(ns, id, true);
+        } catch (RuntimeException e) {
+            LOG.debug("cleanup delete of {}/{}: {}", ns, id, e.getMessage());
+        }
+        records.delete(ns, id);
+        exits.forget(key(ns, id));
+        try {
+            Files.deleteIfExists(exitFile(ns, id));
+            TaskFiles.removeBundle(bundle);
+        } catch (IOException e) {
+            LOG.debug("cleanup of bundle {}: {}", bundle, e.getMessage());
+        }
+        removeCgroup(cgroupPaths.relativePath(ns, id));
+    }
+
+    private void removeCgroup(String relative) {
+        try {
+            cgroups.removeEmpty(relative);
+        } catch (RuntimeException e) {
+            LOG.debug("removing cgroup {}: {}", relative, e.getMessage());
+        }
+    }
+
+    private TaskRecords.Row row(String ns, String id) {
+        validate(ns, id);
+        return records.get(ns, id).orElseThrow(() -> BerthException.notFound("task %s/%s does not exist", ns, id));
+    }
+
+    @Override
+    public void start(String ns, String id) {
+        synchronized (lock(ns, id)) {
+            TaskRecords.Row r = row(ns, id);
+            if (r.exitCode() != null) {
+                throw BerthException.precondition("task %s/%s has stopped (exit %d); delete it and create it again",
+                        ns, id, r.exitCode());
+            }
+            // the runtime refuses anything but a created container; no state call first on this hot path
+            try {
+                cli.start(ns, id);
+            } catch (BerthException e) {
+                if (e.category() == ErrorCategory.NOT_FOUND) {
+                    throw e;
+                }
+                TaskStatus st = status(r);
+                throw BerthException.precondition("task %s/%s is %s; only a created task can be started (%s)", ns, id,
+                        st.state().text(), e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public TaskStatus state(String ns, String id) {
+        return status(row(ns, id));
+    }
+
+    @Override
+    public Optional<TaskStatus> find(String ns, String id) {
+        validate(ns, id);
+        return records.get(ns, id).map(this::status);
+    }
+
+    @Override
+    public List<TaskStatus> list(String ns) {
+        List<TaskStatus> out = new ArrayList<>();
+        for (TaskRecords.Row r : records.list(ns)) {
+            out.add(status(r));
+        }
+        return out;
+    }
+
+    /** The task's status: the recorded exit if any, else the runtime's view. */
+    private TaskStatus status(TaskRecords.Row row) {
+        if (row.exitCode() == null) {
+            exits.finishIfExited(row);
+            row = records.get(row.namespace(), row.id()).orElse(row);
+        }
+        if (row.exitCode() != null) {
+            return toStatus(row, TaskState.STOPPED, 0);
+        }
+        Optional<OciRuntimeCli.State> st = cli.state(row.namespace(), row.id());
+        if (st.isEmpty()) {
+            return toStatus(row, row.monitorPid() == 0 ? TaskState.CREATED : TaskState.UNKNOWN, row.pid());
+        }
+        if (st.get().state() == TaskState.STOPPED) {
+            // the process is gone; conmon writes the exit file a moment later
+            TaskRecords.Row done = exits.waitForExit(row.namespace(), row.id(), Duration.ofSeconds(2), false);
+            if (done != null) {
+                return toStatus(done, TaskState.STOPPED, 0);
+            }
+        }
+        return toStatus(row, st.get().state(), st.get().pid() > 0 ? st.get().pid() : row.pid());
+    }
+
+    private static TaskStatus toStatus(TaskRecords.Row r, TaskState state, long pid) {
+        return new TaskStatus(r.namespace(), r.id(), state, state == TaskState.STOPPED ? 0 : pid, r.monitorPid(),
+                r.exitCode(), r.exitedAt(), r.oomKilled(), r.createdAt(), r.bundle(), r.logPath(), r.cgroupPath());
+    }
+
+    @Override
+    public void kill(String ns, String id, int signal, boolean all) {
+        TaskRecords.Row r = row(ns, id);
+        if (r.exitCode() != null) {
+            throw BerthException.notFound("task %s/%s: process already finished (exit %d)", ns, id, r.exitCode());
+        }
+        cli.kill(ns, id, signal, all);
+    }
+
+    @Override
+    public TaskStatus waitForExit(String ns, String id, Duration timeout) {
+        validate(ns, id);
+        TaskRecords.Row done = exits.waitForExit(ns, id, timeout, true);
+        return done != null ? toStatus(done, TaskState.STOPPED, 0) : state(ns, id);
+    }
+
+    @Override
+    public TaskStatus stop(String ns, String id, Duration grace) {
+        TaskStatus st = state(ns, id);
+        if (!st.state().alive()) {
+            return st;
+        }
+        if (st.state() == TaskState.PAUSED) {
+            resume(ns, id);
+        }
+        int signal = stopSignal(ns, id);
+        try {
+            cli.kill(ns, id, signal, false);
+            TaskRecords.Row done = exits.waitForExit(ns, id, grace, true);
+            if (done != null) {
+                return toStatus(done, TaskState.STOPPED, 0);
+            }
+            LOG.info("task {}/{} still running {} after signal {}; sending SIGKILL", ns, id, grace, signal);
+            cli.kill(ns, id, Signals.SIGKILL, true);
+        } catch (BerthException e) {
+            if (e.category() != ErrorCategory.NOT_FOUND) {
+                throw e;
+            }
+        }
+        TaskRecords.Row done = exits.waitForExit(ns, id, Duration.ofSeconds(30), true);
+        if (done == null) {
+            throw new BerthException(ErrorCategory.DEADLINE_EXCEEDED, "task " + ns + "/" + id
+                    + " did not exit within 30s of SIGKILL; check its processes (D state?)");
+        }
+        return toStatus(done, TaskState.STOPPED, 0);
+    }
+
+    private int stopSignal(String ns, String id) {
+        try {
+            RuntimeSpec spec = RuntimeSpec.fromJson(Files.readAllBytes(bundle(ns, id).resolve("config.json")), "config.json");
+            String s = spec.annotations() == null ? null : spec.annotations().get(SpecGenerator.STOP_SIGNAL_ANNOTATION);
+            return s == null || s.isBlank() ? Signals.SIGTERM : Signals.parse(s);
+        } catch (IOException | BerthException e) {
+            return Signals.SIGTERM;
+        }
+    }
+
+    @Override
+    public void delete(String ns, String id, boolean force) {
+        synchronized (lock(ns, id)) {
+            TaskRecords.Row r = row(ns, id);
+            TaskStatus st = status(r);
+            if (st.state().alive() || st.state() == TaskState.UNKNOWN && TaskFiles.alive(r.monitorPid(), "conmon")) {
+                if (!force) {
+                    throw BerthException.precondition("task %s/%s is %s; stop it first (or delete with force)", ns, id,
+                            st.state().text());
+                }
+                try {
+                    if (st.state() == TaskState.PAUSED) {
+                        cli.resume(ns, id);
+                    }
+                    cli.kill(ns, id, Signals.SIGKILL, true);
+                } catch (BerthException e) {
+                    LOG.debug("force kill of {}/{}: {}", ns, id, e.getMessage());
+                }
+                exits.waitForExit(ns, id, Duration.ofSeconds(10), true);
+            }
+            cli.delete(ns, id, force);
+            long mon = r.monitorPid();
+            if (TaskFiles.alive(mon, "conmon") && !waitGone(mon, Duration.ofSeconds(5))) {
+                ProcessHandle.of(mon).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            exits.forget(key(ns, id));
+            try {
+                Files.deleteIfExists(exitFile(ns, id));
+                TaskFiles.removeBundle(bundle(ns, id));
+            } catch (IOException e) {
+                throw BerthException.unavailable("task %s/%s deleted but its bundle %s remains: %s", ns, id,
+                        bundle(ns, id), e.getMessage());
+            }
+            removeCgroup(r.cgroupPath());
+            records.delete(ns, id);
+        }
+        locks.remove(key(ns, id));
+    }
+
+    private static boolean waitGone(long pid, Duration d) {
+        long deadline = System.nanoTime() + d.toNanos();
+        while (TaskFiles.alive(pid, "conmon")) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void pause(String ns, String id) {
+        synchronized (lock(ns, id)) {
+            requireState(ns, id, "paused", TaskState.RUNNING);
+            cli.pause(ns, id);
+        }
+    }
+
+    @Override
+    public void resume(String ns, String id) {
+        synchronized (lock(ns, id)) {
+            requireState(ns, id, "resumed", TaskState.PAUSED);
+            cli.resume(ns, id);
+        }
+    }
+
+    private TaskStatus requireState(String ns, String id, String verb, TaskState... allowed) {
+        TaskStatus st = state(ns, id);
+        for (TaskState a : allowed) {
+            if (st.state() == a) {
+                return st;
+            }
+        }
+        throw BerthException.precondition("task %s/%s is %s and cannot be %s", ns, id, st.state().text(), verb);
+    }
+
+    @Override
+    public ExecResult exec(String ns, String id, ExecRequest request) {
+        requireState(ns, id, "exec'd into", TaskState.CREATED, TaskState.RUNNING);
+        Path bundle = bundle(ns, id);
+        Path processFile = bundle.resolve("exec-" + UUID.randomUUID() + ".json");
+        try {
+            RuntimeSpec spec = RuntimeSpec.fromJson(Files.readAllBytes(bundle.resolve("config.json")), "config.json");
+            RuntimeSpec.Process p = spec.process();
+            List<String> env = SpecGenerator.mergeEnv(p.env(), request.env());
+            RuntimeSpec.Process ep = p.withArgs(request.args()).withEnv(env)
+                    .withCwd(request.cwd() == null ? p.cwd() : request.cwd());
+            Files.write(processFile, dev.berth.engine.oci.OciJson.write(ep));
+            Processes.Result r = cli.exec(ns, id, processFile, request.timeout());
+            return new ExecResult(r.exitCode(), r.stdout(), r.stderr());
+        } catch (IOException e) {
+            throw BerthException.unavailable("exec in task %s/%s: %s", ns, id, e.getMessage());
+        } finally {
+            try {
+                Files.deleteIfExists(processFile);
+            } catch (IOException e) {
+                LOG.debug("removing {}", processFile, e);
+            }
+        }
+    }
+
+    @Override
+    public void update(String ns, String id, Resources resources) {
+        synchronized (lock(ns, id)) {
+            requireState(ns, id, "updated", TaskState.CREATED, TaskState.RUNNING, TaskState.PAUSED);
+            Path file = bundle(ns, id).resolve("update-" + UUID.randomUUID() + ".json");
+            try {
+                RuntimeSpec.LinuxResources lr = SpecGenerator.resources(resources);
+                Files.write(file, dev.berth.engine.oci.OciJson.write(
+                        new RuntimeSpec.LinuxResources(null, lr.memory(), lr.cpu(), lr.pids())));
+                cli.update(ns, id, file);
+            } catch (IOException e) {
+                throw BerthException.unavailable("update of task %s/%s: %s", ns, id, e.getMessage());
+            } finally {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    LOG.debug("removing {}", file, e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public CgroupStats stats(String ns, String id) {
+        return cgroups.stats(row(ns, id).cgroupPath());
+    }
+
+    @Override
+    public Resources limits(String ns, String id) {
+        return cgroups.limits(row(ns, id).cgroupPath());
+    }
+
+    @Override
+    public void close() {
+        exits.close();
+    }
+}

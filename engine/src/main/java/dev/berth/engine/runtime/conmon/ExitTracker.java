@@ -1,0 +1,221 @@
+package dev.berth.engine.runtime.conmon;
+
+import dev.berth.engine.cgroups.Cgroups;
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.errdefs.ErrorCategory;
+import dev.berth.engine.runtime.TaskExit;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Knows which tasks are live and records each one's exit exactly once: from conmon's exit file, or
+ * 255 when the monitor died without writing one and the container is gone. Adopts the live tasks
+ * an earlier Berth recorded, wakes waiters, and tells listeners. Thread-safe.
+ */
+final class ExitTracker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ExitTracker.class);
+    static final int LOST_EXIT = 255;
+
+    private final TaskRecords records;
+    private final OciRuntimeCli cli;
+    private final Cgroups cgroups;
+    private final Clock clock;
+    private final Path exitsDir;
+    private final Function<TaskRecords.Row, Path> bundleOf;
+    private final Map<String, TaskRecords.Row> live = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<TaskExit>> exitFutures = new ConcurrentHashMap<>();
+    private final List<Consumer<TaskExit>> listeners = new CopyOnWriteArrayList<>();
+    private final ExitMonitor monitor;
+
+    ExitTracker(TaskRecords records, OciRuntimeCli cli, Cgroups cgroups, Clock clock, Path exitsDir,
+            Function<TaskRecords.Row, Path> bundleOf) {
+        this.records = records;
+        this.cli = cli;
+        this.cgroups = cgroups;
+        this.clock = clock;
+        this.exitsDir = exitsDir;
+        this.bundleOf = bundleOf;
+        this.monitor = new ExitMonitor(exitsDir, this::onExitFile, this::scan, 1000);
+    }
+
+    Path exitFile(String ns, String id) {
+        return exitsDir.resolve(ns).resolve(id);
+    }
+
+    /** The namespace's exit directory, created and watched. */
+    Path watch(String ns) {
+        try {
+            return monitor.watch(ns);
+        } catch (IOException e) {
+            throw BerthException.unavailable("cannot watch %s: %s", exitsDir.resolve(ns), e.getMessage());
+        }
+    }
+
+    /** Starts watching a task whose monitor runs. */
+    void track(TaskRecords.Row row) {
+        live.put(row.key(), row);
+    }
+
+    /** Forgets a task (deleted). */
+    void forget(String key) {
+        live.remove(key);
+        exitFutures.remove(key);
+    }
+
+    /** Adopts every recorded task without an exit, records the exits that happened meanwhile, and starts watching. */
+    void adoptAndStart() {
+        for (TaskRecords.Row row : records.pending()) {
+            watch(row.namespace());
+            if (row.monitorPid() == 0) {
+                // an earlier Berth stopped between recording the task and learning conmon's pid
+                Path bundle = bundleOf.apply(row);
+                long mon = TaskFiles.readPid(bundle.resolve("conmon.pid"));
+                if (mon > 0) {
+                    records.setPids(row.namespace(), row.id(), TaskFiles.readPid(bundle.resolve("init.pid")), mon);
+                    row = records.get(row.namespace(), row.id()).orElseThrow();
+                }
+            }
+            live.put(row.key(), row);
+            LOG.debug("adopted task {} (monitor pid {})", row.key(), row.monitorPid());
+        }
+        scan();
+        monitor.start();
+    }
+
+    private void onExitFile(String ns, String id) {
+        TaskRecords.Row row = live.get(ns + "/" + id);
+        if (row != null) {
+            finishIfExited(row);
+        }
+    }
+
+    /** Checks every live task: exit file written, or monitor gone without one. */
+    private void scan() {
+        for (TaskRecords.Row row : List.copyOf(live.values())) {
+            try {
+                finishIfExited(row);
+            } catch (RuntimeException e) {
+                LOG.warn("checking task {}: {}", row.key(), e.getMessage());
+            }
+        }
+    }
+
+    /** Records the exit when conmon wrote it, or 255 when conmon died and the container is gone too. */
+    void finishIfExited(TaskRecords.Row row) {
+        TaskFiles.Exit exit = TaskFiles.readExit(exitFile(row.namespace(), row.id()));
+        if (exit != null) {
+            recordExit(row, exit.code(), exit.at());
+            return;
+        }
+        if (row.monitorPid() == 0 || TaskFiles.alive(row.monitorPid(), "conmon")) {
+            return;
+        }
+        exit = TaskFiles.readExit(exitFile(row.namespace(), row.id()));
+        if (exit != null) {
+            recordExit(row, exit.code(), exit.at());
+            return;
+        }
+        Optional<OciRuntimeCli.State> st = cli.state(row.namespace(), row.id());
+        if (st.isEmpty() || !st.get().state().alive()) {
+            LOG.warn("task {}: monitor {} is gone without an exit file; recording exit {}", row.key(),
+                    row.monitorPid(), LOST_EXIT);
+            recordExit(row, LOST_EXIT, clock.instant());
+        }
+    }
+
+    private void recordExit(TaskRecords.Row row, int code, Instant at) {
+        boolean oom = Files.exists(bundleOf.apply(row).resolve("oom"));
+        if (!oom) {
+            try {
+                if (cgroups.exists(row.cgroupPath())) {
+                    Long kills = cgroups.stats(row.cgroupPath()).oomKills();
+                    oom = kills != null && kills > 0;
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("oom counter of {}: {}", row.key(), e.getMessage());
+            }
+        }
+        boolean first = records.setExit(row.namespace(), row.id(), code, at, oom);
+        live.remove(row.key());
+        TaskExit event = new TaskExit(row.namespace(), row.id(), code, at, oom);
+        CompletableFuture<TaskExit> f = exitFutures.remove(row.key());
+        if (f != null) {
+            f.complete(event);
+        }
+        if (first) {
+            for (Consumer<TaskExit> l : listeners) {
+                try {
+                    l.accept(event);
+                } catch (RuntimeException e) {
+                    LOG.warn("exit listener failed for {}", row.key(), e);
+                }
+            }
+        }
+    }
+
+    AutoCloseable onExit(Consumer<TaskExit> listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    /**
+     * The task's record once its exit is recorded within {@code timeout}, else null. With
+     * {@code checkMonitor} a dead monitor counts as an exit (255); without, only the exit file does.
+     */
+    TaskRecords.Row waitForExit(String ns, String id, Duration timeout, boolean checkMonitor) {
+        String k = ns + "/" + id;
+        CompletableFuture<TaskExit> f = exitFutures.computeIfAbsent(k, x -> new CompletableFuture<>());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            TaskRecords.Row r = records.get(ns, id)
+                    .orElseThrow(() -> BerthException.notFound("task %s/%s does not exist", ns, id));
+            if (r.exitCode() != null) {
+                exitFutures.remove(k, f);
+                return r;
+            }
+            if (checkMonitor) {
+                finishIfExited(r);
+            } else {
+                TaskFiles.Exit e = TaskFiles.readExit(exitFile(ns, id));
+                if (e != null) {
+                    recordExit(r, e.code(), e.at());
+                    continue;
+                }
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return null;
+            }
+            try {
+                f.get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(250)), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                // loop: re-check the files (covers an event the watcher has not delivered yet)
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BerthException(ErrorCategory.DEADLINE_EXCEEDED, "interrupted waiting for task " + k);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        monitor.close();
+    }
+}

@@ -1,0 +1,92 @@
+package dev.berth.engine.runtime.conmon;
+
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.errdefs.ErrorCategory;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Runs short-lived external commands from argument arrays and captures their output. Stateless. */
+final class Processes {
+    private Processes() {
+    }
+
+    /** Exit status and captured output of one command. */
+    record Result(int exitCode, String stdout, String stderr) {
+        boolean ok() {
+            return exitCode == 0;
+        }
+
+        /** stderr, else stdout, trimmed, for an error message. */
+        String message() {
+            String s = stderr.isBlank() ? stdout : stderr;
+            return s.trim();
+        }
+    }
+
+    /**
+     * Runs {@code argv}, feeding {@code stdin} (may be null), and waits up to {@code timeout} (null:
+     * forever); on timeout the process is killed and the result has exit code 137 with a note.
+     */
+    static Result run(List<String> argv, byte[] stdin, Duration timeout) {
+        Process p;
+        try {
+            p = new ProcessBuilder(argv).start();
+        } catch (IOException e) {
+            throw new BerthException(ErrorCategory.UNAVAILABLE, "cannot run " + argv.get(0) + ": " + e.getMessage()
+                    + "; is it installed and on PATH?", e);
+        }
+        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()), Processes::spawnThread);
+        try (OutputStream in = p.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin);
+            }
+        } catch (IOException e) {
+            // the command closed its stdin early; its exit status tells the story
+        }
+        CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> drain(p.getInputStream()), Processes::spawnThread);
+        boolean timedOut = false;
+        try {
+            if (timeout == null) {
+                p.waitFor();
+            } else if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                timedOut = true;
+                p.destroyForcibly();
+                p.waitFor();
+            }
+            String o = new String(out.join(), StandardCharsets.UTF_8);
+            String e = new String(err.join(), StandardCharsets.UTF_8);
+            if (timedOut) {
+                e = e + "\n(killed after " + timeout + ")";
+            }
+            return new Result(p.exitValue(), o, e);
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new BerthException(ErrorCategory.DEADLINE_EXCEEDED, "interrupted while running " + argv.get(0), e);
+        }
+    }
+
+    private static void spawnThread(Runnable r) {
+        Thread t = new Thread(r, "berth-process-io");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static byte[] drain(InputStream in) {
+        try (in) {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            in.transferTo(buf);
+            return buf.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.berth.engine.runtime.conmon;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+
+/** The files of one task outside the database: bundle files, the exit file, pid files. Stateless. */
+final class TaskFiles {
+    /** Files Berth, conmon and the runtime leave in a bundle. {@code rootfs} is never touched here. */
+    static final List<String> BUNDLE_FILES = List.of("config.json", "init.pid", "conmon.pid", "log.json",
+            "conmon.out", "oom", "attach", "ctl", "winsz", "exit");
+
+    private TaskFiles() {
+    }
+
+    /** The exit status conmon wrote, with the file's time, or null when there is no (complete) file yet. */
+    record Exit(int code, Instant at) {
+    }
+
+    static Exit readExit(Path exitFile) {
+        try {
+            String s = Files.readString(exitFile, StandardCharsets.UTF_8).trim();
+            if (s.isEmpty()) {
+                return null;
+            }
+            FileTime t = Files.getLastModifiedTime(exitFile);
+            int code = Integer.parseInt(s);
+            // conmon writes -1 when it could not learn the status; containerd reports 255 for a lost exit
+            return new Exit(code < 0 ? 255 : code, t.toInstant());
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** A number from a pid file, 0 when missing or unreadable. */
+    static long readPid(Path file) {
+        try {
+            return Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).trim());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Whether {@code pid} is a live (not zombie) process named {@code comm}; guards against pid reuse
+     * after the monitor died.
+     */
+    static boolean alive(long pid, String comm) {
+        if (pid <= 0) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
+            int open = stat.indexOf('(');
+            int close = stat.lastIndexOf(')');
+            if (open < 0 || close < open) {
+                return false;
+            }
+            String name = stat.substring(open + 1, close);
+            char state = stat.length() > close + 2 ? stat.charAt(close + 2) : '?';
+            return name.equals(comm) && state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Removes the bundle's files, then {@code rootfs} and the bundle itself when they are empty directories. */
+    static void removeBundle(Path bundle) throws IOException {
+        for (String f : BUNDLE_FILES) {
+            Files.deleteIfExists(bundle.resolve(f));
+        }
+        try (var s = Files.list(bundle)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String n = p.getFileName().toString();
+                if (n.startsWith("exec-") || n.startsWith("update-")) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        deleteIfEmptyDir(bundle.resolve("rootfs"));
+        deleteIfEmptyDir(bundle);
+    }
+
+    private static void deleteIfEmptyDir(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            try (var s = Files.list(dir)) {
+                if (s.findAny().isPresent()) {
+                    return;
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package dev.berth.engine.runtime.logs;
+
+import dev.berth.engine.errdefs.BerthException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Reads container logs in the CRI format that conmon writes (kubelet's format): one physical line is
+ * {@code <RFC3339Nano time> <stdout|stderr> <P|F> <text>}; a long line is split into P (partial)
+ * pieces closed by an F piece. Readers here join the pieces back into whole lines. A size-capped log
+ * is truncated or rotated by conmon; {@link #follow} notices and starts over on the new file.
+ * Stateless and thread-safe.
+ */
+public final class CriLog {
+    private CriLog() {
+    }
+
+    /** One whole log line. */
+    public record Entry(OffsetDateTime time, String stream, String text) {
+        public boolean stderr() {
+            return "stderr".equals(stream);
+        }
+    }
+
+    /** One physical line of the file. */
+    public record Piece(OffsetDateTime time, String stream, boolean partial, String text) {
+    }
+
+    /** Parses a physical line; INVALID_ARGUMENT when it is not CRI format. */
+    public static Piece parse(String line) {
+        int a = line.indexOf(' ');
+        int b = a < 0 ? -1 : line.indexOf(' ', a + 1);
+        int c = b < 0 ? -1 : line.indexOf(' ', b + 1);
+        if (a < 0 || b < 0) {
+            throw BerthException.invalid("not a CRI log line: %s", line);
+        }
+        String tag = c < 0 ? line.substring(b + 1) : line.substring(b + 1, c);
+        String text = c < 0 ? "" : line.substring(c + 1);
+        String stream = line.substring(a + 1, b);
+        if (!stream.equals("stdout") && !stream.equals("stderr") || !tag.startsWith("P") && !tag.startsWith("F")) {
+            throw BerthException.invalid("not a CRI log line: %s", line);
+        }
+        try {
+            return new Piece(OffsetDateTime.parse(line.substring(0, a)), stream, tag.startsWith("P"), text);
+        } catch (DateTimeParseException e) {
+            throw BerthException.invalid("bad time in CRI log line: %s", line);
+        }
+    }
+
+    /** Formats a piece the way conmon and kubelet write it (without the newline). */
+    public static String format(Piece p) {
+        return p.time() + " " + p.stream() + " " + (p.partial() ? "P" : "F") + " " + p.text();
+    }
+
+    /** Joins pieces into entries, per stream. Not thread-safe. */
+    static final class Assembler {
+        private final StringBuilder out = new StringBuilder();
+        private final StringBuilder err = new StringBuilder();
+
+        /** The whole entry completed by {@code p}, or null while it is partial. Malformed lines are skipped. */
+        Entry add(String line) {
+            if (line.isEmpty()) {
+                return null;
+            }
+            Piece p;
+            try {
+                p = parse(line);
+            } catch (BerthException e) {
+                return null;
+            }
+            StringBuilder buf = p.stream().equals("stderr") ? err : out;
+            buf.append(p.text());
+            if (p.partial()) {
+                return null;
+            }
+            Entry e = new Entry(p.time(), p.stream(), buf.toString());
+            buf.setLength(0);
+            return e;
+        }
+    }
+
+    /** Every entry in the file; an absent file has none. */
+    public static List<Entry> read(Path file) {
+        return tail(file, -1);
+    }
+
+    /** The last {@code n} entries ({@code n < 0}: all). */
+    public static List<Entry> tail(Path file, int n) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw BerthException.unavailable("cannot read log %s: %s", file, e.getMessage());
+        }
+        Assembler asm = new Assembler();
+        Deque<Entry> keep = new ArrayDeque<>();
+        for (String l : lines) {
+            Entry e = asm.add(l);
+            if (e != null) {
+                keep.addLast(e);
+                if (n >= 0 && keep.size() > n) {
+                    keep.removeFirst();
+                }
+            }
+        }
+        return new ArrayList<>(keep);
+    }
+
+    /**
+     * Sends the last {@code tail} entries ({@code -1}: all) to {@code sink}, then every new entry as it
+     * is written, until {@code done} is true and the file has no more data. Polls every {@code poll}.
+     * Returns early if the thread is interrupted.
+     */
+    public static void follow(Path file, int tail, Consumer<Entry> sink, BooleanSupplier done, Duration poll) {
+        List<Entry> initial = tail(file, tail);
+        initial.forEach(sink);
+        long pos = 0;
+        Object identity = null;
+        try {
+            if (Files.exists(file)) {
+                BasicFileAttributes at = Files.readAttributes(file, BasicFileAttributes.class);
+                identity = at.fileKey();
+                pos = lengthOfCompleteLines(file);
+            }
+        } catch (IOException e) {
+            throw BerthException.unavailable("cannot read log %s: %s", file, e.getMessage());
+        }
+        Assembler asm = new Assembler();
+        ByteArrayOutputStream pending = new ByteArrayOutputStream();
+        while (true) {
+            boolean finished = done.getAsBoolean();
+            try {
+                if (Files.exists(file)) {
+                    BasicFileAttributes at = Files.readAttributes(file, BasicFileAttributes.class);
+                    if (!Objects.equals(at.fileKey(), identity) || at.size() < pos) {
+                        identity = at.fileKey();
+                        pos = 0;
+                        pending.reset();
+                    }
+                    if (at.size() > pos) {
+                        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+                            raf.seek(pos);
+                            byte[] buf = new byte[(int) Math.min(at.size() - pos, 1 << 20)];
+                            int n = raf.read(buf);
+                            if (n > 0) {
+                                pos += n;
+                                emit(buf, n, pending, asm, sink);
+                            }
+                        }
+                        continue;
+                    }
+                }
+            } catch (IOException e) {
+                throw BerthException.unavailable("cannot read log %s: %s", file, e.getMessage());
+            }
+            if (finished) {
+                return;
+            }
+            try {
+                Thread.sleep(poll.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static void emit(byte[] buf, int n, ByteArrayOutputStream pending, Assembler asm, Consumer<Entry> sink) {
+        int start = 0;
+        for (int i = 0; i < n; i++) {
+            if (buf[i] == '\n') {
+                pending.write(buf, start, i - start);
+                Entry e = asm.add(pending.toString(StandardCharsets.UTF_8));
+                pending.reset();
+                if (e != null) {
+                    sink.accept(e);
+                }
+                start = i + 1;
+            }
+        }
+        pending.write(buf, start, n - start);
+    }
+
+    /** The offset just past the last newline (the part {@link #tail} already covered). */
+    private static long lengthOfCompleteLines(Path file) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            long len = raf.length();
+            long p = len;
+            while (p > 0) {
+                raf.seek(p - 1);
+                if (raf.read() == '\n') {
+                    return p;
+                }
+                p--;
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package dev.berth.engine.transfer;
+
+import dev.berth.engine.content.ContentStore;
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.errdefs.ErrorCategory;
+import dev.berth.engine.images.Image;
+import dev.berth.engine.images.ImageStore;
+import dev.berth.engine.images.PlatformMatcher;
+import dev.berth.engine.oci.Descriptor;
+import dev.berth.engine.oci.Digest;
+import dev.berth.engine.oci.Index;
+import dev.berth.engine.oci.Manifest;
+import dev.berth.engine.oci.MediaTypes;
+import dev.berth.engine.oci.OciJson;
+import dev.berth.engine.remotes.Fetcher;
+import dev.berth.engine.remotes.Reference;
+import dev.berth.engine.remotes.Resolved;
+import dev.berth.engine.remotes.Resolver;
+import dev.berth.engine.remotes.docker.ManifestBodies;
+import dev.berth.engine.remotes.docker.RegistryOptions;
+import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Pulls an image into the content store and records it, as containerd's client pull: resolve the
+ * reference, walk index → manifest (taking the best platform match) → config and layers, fetch the
+ * blobs concurrently (at most {@code maxConcurrentDownloads}), verify each, label parents with GC
+ * references to their children and every blob with {@code containerd.io/distribution.source.<host>},
+ * and write the image record (name → root descriptor) last, so a failed pull leaves no record and only
+ * verified blobs plus resumable ingests. Pulling an image again is cheap: stored blobs are not fetched.
+ * Thread-safe; concurrent pulls of the same blob wait for each other on the ingest ref.
+ */
+public final class ImagePuller {
+    public static final String DISTRIBUTION_SOURCE = "containerd.io/distribution.source.";
+    private static final String GC_REF = "containerd.io/gc.ref.content.";
+
+    private final ContentStore content;
+    private final ImageStore images;
+    private final Resolver resolver;
+
+    public ImagePuller(ContentStore content, ImageStore images, Resolver resolver) {
+        this.content = content;
+        this.images = images;
+        this.resolver = resolver;
+    }
+
+    /**
+     * Pulls {@code ref} and returns the image record. Errors carry the category of the first failure
+     * (NOT_FOUND, PERMISSION_DENIED, UNAVAILABLE, DEADLINE_EXCEEDED, FAILED_PRECONDITION, …) and name
+     * the reference and blob.
+     */
+    public Image pull(Reference ref, PullOptions options) {
+        Resolved resolved = resolver.resolve(ref);
+        Fetcher fetcher = resolver.fetcher(ref);
+        Map<String, String> source = Map.of(DISTRIBUTION_SOURCE + ref.domain(), ref.path());
+        BlobDownloader downloader = new BlobDownloader(content, options.listener());
+        List<Descriptor> blobs = new ArrayList<>();
+        walk(fetcher, resolved.descriptor(), ref, options.platforms(), source, downloader, blobs, 0);
+        downloadAll(fetcher, blobs, ref, source, downloader, options.maxConcurrentDownloads());
+        return images.put(Image.of(ref.toString(), resolved.descriptor()));
+    }
+
+    private void walk(Fetcher fetcher, Descriptor desc, Reference ref, PlatformMatcher platforms,
+                      Map<String, String> source, BlobDownloader downloader, List<Descriptor> blobs, int depth) {
+        if (depth > 4) {
+            throw BerthException.precondition("%s: indexes nested more than 4 deep at %s", ref, desc.digest());
+        }
+        String what = (MediaTypes.isIndex(desc.mediaType()) ? "index " : "manifest ") + desc.digest() + " of " + ref;
+        byte[] body = manifestBytes(fetcher, desc, what);
+        String type = ManifestBodies.mediaType(body, desc.mediaType(), what);
+        if (MediaTypes.isIndex(type) != MediaTypes.isIndex(desc.mediaType())) {
+            throw BerthException.precondition("%s: its descriptor says %s but the content is %s", what,
+                    desc.mediaType(), type);
+        }
+        Map<String, String> labels = new LinkedHashMap<>(source);
+        if (MediaTypes.isIndex(type)) {
+            Index index = OciJson.read(body, Index.class, what);
+            Descriptor child = choose(index, platforms, what);
+            labels.put(GC_REF + "m.0", child.digest().toString());
+            store(desc, body, labels, downloader);
+            walk(fetcher, child, ref, platforms, source, downloader, blobs, depth + 1);
+            return;
+        }
+        Manifest m = OciJson.read(body, Manifest.class, what);
+        if (m.config() == null || m.config().digest() == null) {
+            throw BerthException.invalid("%s has no config descriptor", what);
+        }
+        if (!MediaTypes.isConfig(m.config().mediaType())) {
+            throw new BerthException(ErrorCategory.NOT_IMPLEMENTED, what + " has config media type \""
+                    + m.config().mediaType() + "\": it is an artifact, not a container image");
+        }
+        labels.put(GC_REF + "config", m.config().digest().toString());
+        blobs.add(m.config());
+        List<Descriptor> layers = m.layers() == null ? List.of() : m.layers();
+        for (int i = 0; i < layers.size(); i++) {
+            Descriptor l = layers.get(i);
+            if (l == null || l.digest() == null || !MediaTypes.isLayer(l.mediaType())) {
+                throw new BerthException(ErrorCategory.NOT_IMPLEMENTED, what + ": layer " + i + " has media type \""
+                        + (l == null ? null : l.mediaType()) + "\", which is not an image layer");
+            }
+            labels.put(GC_REF + "l." + i, l.digest().toString());
+            blobs.add(l);
+        }
+        store(desc, body, labels, downloader);
+    }
+
+    /** The manifest's bytes, from the store when present, else fetched and digest-checked. */
+    private byte[] manifestBytes(Fetcher fetcher, Descriptor desc, String what) {
+        if (content.exists(desc.digest())) {
+            return content.readAll(desc, RegistryOptions.MAX_MANIFEST_SIZE);
+        }
+        byte[] body = fetcher.fetchManifest(desc);
+        Digest actual = desc.digest().algorithm().equals("sha256") ? Digest.sha256(body)
+                : Digest.of(desc.digest().algorithm(), desc.digest().newHasher().digest(body));
+        if (!actual.equals(desc.digest()) || body.length != desc.size()) {
+            throw BerthException.precondition("%s: the registry sent %d bytes hashing to %s, expected %d bytes with"
+                    + " digest %s; nothing was stored", what, body.length, actual, desc.size(), desc.digest());
+        }
+        return body;
+    }
+
+    private void store(Descriptor desc, byte[] body, Map<String, String> labels, BlobDownloader downloader) {
+        downloader.download(off -> new ByteArrayInputStream(body, (int) off, body.length - (int) off),
+                desc, labels, "manifest " + desc.digest());
+    }
+
+    /** The best manifest of {@code index} for {@code platforms}, as containerd's FilterPlatforms + limit 1. */
+    private static Descriptor choose(Index index, PlatformMatcher platforms, String what) {
+        List<Descriptor> candidates = new ArrayList<>();
+        for (Descriptor d : index.manifests() == null ? List.<Descriptor>of() : index.manifests()) {
+            if (d == null || d.digest() == null) {
+                continue;
+            }
+            if (!(MediaTypes.isManifest(d.mediaType()) || MediaTypes.isIndex(d.mediaType()))) {
+                continue; // attestations, signatures and other artifacts
+            }
+            if (d.platform() == null || platforms.matches(d.platform())) {
+                candidates.add(d);
+            }
+        }
+        candidates.sort(Comparator.comparing(Descriptor::platform, platforms.comparator()));
+        if (candidates.isEmpty()) {
+            List<String> offered = new ArrayList<>();
+            index.manifests().forEach(d -> offered.add(String.valueOf(d.platform())));
+            throw BerthException.notFound("%s: no match for platform %s in the index (it offers %s); choose one with"
+                    + " --platform", what, platforms.describe(), offered);
+        }
+        return candidates.get(0);
+    }
+
+    private static void downloadAll(Fetcher fetcher, List<Descriptor> blobs, Reference ref, Map<String, String> source,
+                                    BlobDownloader downloader, int parallel) {
+        List<Descriptor> todo = new ArrayList<>();
+        for (Descriptor b : blobs) {
+            if (todo.stream().noneMatch(t -> t.digest().equals(b.digest())) && !downloader.skipIfPresent(b, source)) {
+                todo.add(b);
+            }
+        }
+        if (todo.isEmpty()) {
+            return;
+        }
+        for (Descriptor b : todo) {
+            downloader.listenerWaiting(b);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallel, todo.size()), r -> {
+            Thread t = new Thread(r, "berth-pull");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (Descriptor b : todo) {
+                String what = BlobDownloader.refKey(b).replace('-', ' ') + " of " + ref;
+                futures.add(pool.submit(() -> downloader.download(off -> fetcher.fetch(b, off), b, source, what)));
+            }
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    pool.shutdownNow();
+                    Throwable c = e.getCause();
+                    if (c instanceof BerthException be) {
+                        throw new BerthException(be.category(), "pulling " + ref + ": " + be.getMessage(), be);
+                    }
+                    throw BerthException.internal("pulling " + ref + ": " + c, c);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BerthException(ErrorCategory.UNAVAILABLE, "pull of " + ref + " interrupted", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

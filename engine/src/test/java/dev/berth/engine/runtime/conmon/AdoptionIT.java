@@ -1,0 +1,120 @@
+package dev.berth.engine.runtime.conmon;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.errdefs.ErrorCategory;
+import dev.berth.engine.runtime.TaskExit;
+import dev.berth.engine.runtime.TaskState;
+import dev.berth.engine.runtime.TaskStatus;
+import dev.berth.engine.runtime.spec.ContainerSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The daemon restarts while three containers run: they keep running, the new runtime adopts them
+ * without starting duplicates, an exit that happens while no runtime is open is recorded on the
+ * next open, and an exit after the restart is recorded through the re-attached watcher.
+ */
+class AdoptionIT {
+    private static final String NS = "default";
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    RuntimeFixture fx;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        fx = new RuntimeFixture("runc");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        fx.close();
+    }
+
+    /** Waits for /tmp/go-<id> in the shared rootfs, then exits with {@code code}. */
+    private ContainerSpec waitsForTrigger(String id, int code) {
+        return ContainerSpec.builder().args("sh", "-c",
+                "while [ ! -f /tmp/go-" + id + " ]; do sleep 0.1; done; echo bye; exit " + code).build();
+    }
+
+    private void trigger(String id) throws Exception {
+        Files.createFile(fx.rootfs.resolve("tmp/go-" + id));
+    }
+
+    @Test
+    void tasksSurviveARestartAndExitsAreNeverLost() throws Exception {
+        String a = fx.id("a");
+        String b = fx.id("b");
+        String c = fx.id("c");
+        Map<String, Long> pids = new java.util.HashMap<>();
+        for (String id : List.of(a, b, c)) {
+            pids.put(id, fx.run(id, waitsForTrigger(id, id.equals(a) ? 41 : 42)).pid());
+        }
+        fx.closeRuntime();
+
+        // while no runtime is open: all three still run; a exits
+        for (long pid : pids.values()) {
+            assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "container init " + pid);
+        }
+        trigger(a);
+        Path exitFile = fx.dir.resolve("state/exits/default/" + a);
+        await().atMost(WAIT).until(() -> Files.exists(exitFile) && !Files.readString(exitFile).isBlank());
+
+        fx.open();
+        List<TaskExit> events = new CopyOnWriteArrayList<>();
+        fx.runtime.onExit(events::add);
+        Map<String, TaskStatus> byId = fx.runtime.list(NS).stream()
+                .collect(Collectors.toMap(TaskStatus::id, s -> s));
+        assertEquals(TaskState.STOPPED, byId.get(a).state(), "exit while down is recorded on open");
+        assertEquals(41, byId.get(a).exitCode());
+        assertEquals(TaskState.RUNNING, byId.get(b).state());
+        assertEquals(TaskState.RUNNING, byId.get(c).state());
+        assertEquals(pids.get(b), byId.get(b).pid(), "adopted, not restarted");
+        assertEquals(pids.get(c), byId.get(c).pid(), "adopted, not restarted");
+
+        BerthException dup = org.junit.jupiter.api.Assertions.assertThrows(BerthException.class,
+                () -> fx.runtime.create(NS, b, fx.spec(b, waitsForTrigger(b, 0))));
+        assertEquals(ErrorCategory.ALREADY_EXISTS, dup.category());
+        BerthException restart = org.junit.jupiter.api.Assertions.assertThrows(BerthException.class,
+                () -> fx.runtime.start(NS, b));
+        assertEquals(ErrorCategory.FAILED_PRECONDITION, restart.category());
+
+        // an exit after the restart arrives through the re-attached watcher, without anyone asking
+        trigger(b);
+        await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e.id().equals(b) && e.exitCode() == 42));
+        assertEquals(42, fx.runtime.state(NS, b).exitCode());
+
+        assertEquals(137, fx.runtime.stop(NS, c, Duration.ofMillis(300)).exitCode());
+        for (String id : List.of(a, b, c)) {
+            fx.runtime.delete(NS, id, false);
+        }
+        assertTrue(fx.runtime.list(NS).isEmpty());
+    }
+
+    @Test
+    void aMonitorKilledWithoutAnExitFileIsRecordedAs255() throws Exception {
+        String id = fx.id("lost");
+        TaskStatus st = fx.run(id, ContainerSpec.builder().args("sleep", "1000").build());
+        fx.closeRuntime();
+        // conmon dies hard, then the container goes too: nobody writes an exit file
+        ProcessHandle.of(st.monitorPid()).orElseThrow().destroyForcibly();
+        await().atMost(WAIT).until(() -> !TaskFiles.alive(st.monitorPid(), "conmon"));
+        ProcessHandle.of(st.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        await().atMost(WAIT).until(() -> !ProcessHandle.of(st.pid()).map(ProcessHandle::isAlive).orElse(false));
+        fx.open();
+        TaskStatus after = fx.runtime.state(NS, id);
+        assertEquals(TaskState.STOPPED, after.state());
+        assertEquals(255, after.exitCode());
+        fx.runtime.delete(NS, id, false);
+    }
+}
