@@ -18,4 +18,12 @@ public interface Applier {
      * the snapshot is left partly written; the caller removes it.
      */
     AppliedLayer apply(Descriptor layer, InputStream blob, List<Mount> mounts);
+
+    /**
+     * Applies {@code blob} into {@code dir}, which will become an overlay upper directory, without
+     * its lower layers: whiteouts in overlay form; the directories made as parents are reported in
+     * {@link AppliedLayer#createdParents()} for {@link ParentCopyUp#fix} once the lowers exist. Lets
+     * independent layers be applied in parallel.
+     */
+    AppliedLayer applyDetached(Descriptor layer, InputStream blob, java.nio.file.Path dir);
 }

@@ -16,7 +16,15 @@ public final class DiffSettings {
                     .validator(Setting.atLeast(1))
                     .build();
 
+    public static final Setting<Long> MAX_CONCURRENT_UNPACKS =
+            Setting.berth(SettingType.INTEGER, "max_concurrent_unpacks")
+                    .defaultValue(0L)
+                    .doc("Layers of one image applied at the same time with overlayfs (0: one per CPU; 1: one after "
+                            + "another, as containerd does by default). The result is the same either way.")
+                    .validator(Setting.atLeast(0))
+                    .build();
+
     public static List<Setting<?>> all() {
-        return List.of(MAX_LAYER_UNPACKED_SIZE);
+        return List.of(MAX_LAYER_UNPACKED_SIZE, MAX_CONCURRENT_UNPACKS);
     }
 }

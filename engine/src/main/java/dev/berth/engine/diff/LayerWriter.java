@@ -33,6 +33,8 @@ final class LayerWriter {
     private static final String WH = ".wh.";
     private static final String OPAQUE = ".wh..wh..opq";
     private static final long MAX_TIME_NANOS = Long.MAX_VALUE;
+    /** The JDK maps file names to bytes with this charset; anything but UTF-8 would mangle names. */
+    private static final String NAME_ENCODING = System.getProperty("sun.jnu.encoding", "UTF-8");
 
     private record DirTimes(Path path, long atime, long mtime) {
     }
@@ -44,6 +46,8 @@ final class LayerWriter {
     private final Set<Path> unpacked = new HashSet<>();
     /** Directories checked or made in this layer: skips repeated lstats of the same parents. */
     private final Set<Path> knownDirs = new HashSet<>();
+    /** Directories made only because an entry needed them (relative, parents first), overlay mode. */
+    private final java.util.LinkedHashSet<String> createdParents = new java.util.LinkedHashSet<>();
     private final byte[] buffer = new byte[1 << 16];
 
     LayerWriter(Path root, List<Path> lowers, boolean overlay) {
@@ -53,6 +57,10 @@ final class LayerWriter {
     }
 
     void write(TarHeader h, InputStream data) throws IOException {
+        if (!NAME_ENCODING.equalsIgnoreCase("UTF-8") && !h.name().chars().allMatch(c -> c < 0x80)) {
+            throw BerthException.unavailable("layer entry %s has a non-ASCII name but this JVM encodes file names as "
+                    + "%s; run Berth with a UTF-8 locale (LANG=C.UTF-8)", h.name(), NAME_ENCODING);
+        }
         List<String> comps = ScopedPaths.clean(h.name(), h.name());
         if (comps.isEmpty()) {
             return;
@@ -81,6 +89,7 @@ final class LayerWriter {
                     Files.createDirectory(path);
                 }
                 knownDirs.add(path);
+                createdParents.remove(root.relativize(path).toString());
             }
             case TarHeader.REG, TarHeader.CONT -> writeFile(path, data);
             case TarHeader.SYMLINK -> Sys.symlink(h.linkName(), path);
@@ -105,6 +114,11 @@ final class LayerWriter {
         if (!overlay) {
             unpacked.add(path);
         }
+    }
+
+    /** The directories this layer made for its entries without carrying them, parents first. */
+    List<String> createdParents() {
+        return List.copyOf(createdParents);
     }
 
     /** Deletes {@code path} (and below); forgets cached directories, which may have gone with it. */
@@ -230,36 +244,8 @@ final class LayerWriter {
         if (!overlay) {
             return;
         }
-        Path rel = root.relativize(dir);
-        List<String> comps = new ArrayList<>();
-        rel.forEach(c -> comps.add(c.toString()));
-        for (Path lower : lowers) {
-            Path lp;
-            try {
-                lp = ScopedPaths.resolveDir(lower, comps, rel.toString());
-            } catch (BerthException e) {
-                return;
-            }
-            FileTree.Stat ls = FileTree.lstat(lp);
-            if (ls == null) {
-                continue;
-            }
-            if (!ls.isDir()) {
-                return;
-            }
-            Sys.lchown(dir, ls.uid(), ls.gid());
-            Sys.chmod(dir, ls.mode());
-            Sys.lutimes(dir, ls.atimeNanos(), ls.mtimeNanos());
-            for (String name : Sys.listXattrs(lp)) {
-                if (!name.startsWith("trusted.")) {
-                    byte[] v = Sys.getXattr(lp, name);
-                    if (v != null) {
-                        Sys.setXattr(dir, name, v);
-                    }
-                }
-            }
-            return;
-        }
+        createdParents.add(root.relativize(dir).toString());
+        ParentCopyUp.copyUp(root, dir, lowers, true);
     }
 
     /** Times before the epoch or beyond what fits are written as the epoch, as containerd does. */

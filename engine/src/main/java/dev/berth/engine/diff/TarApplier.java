@@ -53,6 +53,12 @@ public final class TarApplier implements Applier {
         }
     }
 
+    @Override
+    public AppliedLayer applyDetached(Descriptor layer, InputStream blob, Path dir) {
+        String what = layer.digest() == null ? "(unnamed layer)" : layer.digest().toString();
+        return applyInto(dir, List.of(), true, layer, blob, what);
+    }
+
     /** Applies {@code blob} into {@code root}; {@code lowers} (nearest first) only in overlay mode. */
     public AppliedLayer applyInto(Path root, List<Path> lowers, boolean overlay, Descriptor layer, InputStream blob,
             String what) {
@@ -82,7 +88,7 @@ public final class TarApplier implements Applier {
                 // trailing bytes after the end marker belong to the digested stream
             }
             digesting.drain();
-            return new AppliedLayer(digesting.digest(), digesting.count(), entries);
+            return new AppliedLayer(digesting.digest(), digesting.count(), entries, writer.createdParents());
         } catch (BerthException e) {
             throw e;
         } catch (EOFException e) {

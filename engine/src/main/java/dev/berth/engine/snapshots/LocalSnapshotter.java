@@ -1,11 +1,13 @@
 package dev.berth.engine.snapshots;
 
 import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.fs.FileTree;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.mount.Mount;
 import dev.berth.engine.mount.MountTable;
 import dev.berth.engine.snapshots.SnapshotMetadata.Row;
+import dev.berth.engine.sys.Sys;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -114,7 +116,47 @@ public abstract class LocalSnapshotter implements Snapshotter {
         return create(key, parent, Kind.VIEW, labels);
     }
 
+    /**
+     * Whether {@link #prepareFrom} works here: true when a snapshot's own files never depend on its
+     * parents' (overlay), false when a new snapshot starts as a copy of its parent (native).
+     */
+    public boolean acceptsPrebuilt() {
+        return false;
+    }
+
+    /**
+     * A new empty directory on the snapshotter's file system, for building a snapshot's files before
+     * the snapshot exists (parallel unpack). The caller deletes it, or hands it to {@link #prepareFrom};
+     * a crash leaves it for {@link #cleanup}.
+     */
+    public Path scratchDir() {
+        try {
+            Path d = Files.createTempDirectory(root, "new-");
+            Sys.chmod(d, 0755);
+            return d;
+        } catch (IOException e) {
+            throw BerthException.unavailable("cannot create a directory in %s: %s", root, e.getMessage());
+        }
+    }
+
+    /**
+     * Like {@link #prepare}, but the new active snapshot's files are the directory {@code prebuilt}
+     * (from {@link #scratchDir}), moved into place instead of starting empty. NOT_IMPLEMENTED unless
+     * {@link #acceptsPrebuilt()}.
+     */
+    public List<Mount> prepareFrom(String key, String parent, Map<String, String> labels, Path prebuilt) {
+        if (!acceptsPrebuilt()) {
+            throw new BerthException(ErrorCategory.NOT_IMPLEMENTED,
+                    "snapshotter " + name + " cannot take prebuilt snapshot contents");
+        }
+        return create(key, parent, Kind.ACTIVE, labels, prebuilt);
+    }
+
     private List<Mount> create(String key, String parent, Kind kind, Map<String, String> labels) {
+        return create(key, parent, kind, labels, null);
+    }
+
+    private List<Mount> create(String key, String parent, Kind kind, Map<String, String> labels, Path prebuilt) {
         List<Path> parentFs = parent == null || parent.isEmpty() ? List.of() : committedChain(key, parent);
         Path tmp;
         try {
@@ -124,6 +166,14 @@ public abstract class LocalSnapshotter implements Snapshotter {
         }
         try {
             populate(tmp, kind, parentFs);
+            if (prebuilt != null) {
+                Path fs = tmp.resolve("fs");
+                FileTree.Stat st = FileTree.lstat(fs);
+                Files.delete(fs);
+                Files.move(prebuilt, fs, StandardCopyOption.ATOMIC_MOVE);
+                Sys.lchown(fs, st.uid(), st.gid());
+                Sys.chmod(fs, st.mode());
+            }
             Row r = meta.store().inTransaction(c -> {
                 Row row = meta.create(c, key, parent, kind, labels);
                 try {

@@ -56,7 +56,11 @@ public interface Snapshotter extends AutoCloseable {
     /** Calls {@code fn} for every snapshot, in creation order. */
     void walk(Consumer<SnapshotInfo> fn);
 
-    /** Deletes directories that no snapshot owns any more (left by a crash). Idempotent. */
+    /**
+     * Deletes directories that no snapshot owns any more (left by a crash), unmounting anything left
+     * mounted inside them. Idempotent. Run it when no prepare or unpack is in flight (at daemon
+     * start): directories being built for a snapshot are not recorded yet.
+     */
     void cleanup();
 
     @Override

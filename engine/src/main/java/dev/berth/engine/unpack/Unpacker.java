@@ -13,7 +13,9 @@ import dev.berth.engine.images.ResolvedImage;
 import dev.berth.engine.mount.Mount;
 import dev.berth.engine.oci.Descriptor;
 import dev.berth.engine.oci.Digest;
+import dev.berth.engine.fs.FileTree;
 import dev.berth.engine.snapshots.Kind;
+import dev.berth.engine.snapshots.LocalSnapshotter;
 import dev.berth.engine.snapshots.SnapshotInfo;
 import dev.berth.engine.snapshots.Snapshotter;
 import dev.berth.engine.snapshots.registry.Snapshotters;
@@ -40,9 +42,15 @@ import org.slf4j.LoggerFactory;
  * blob get the label {@code containerd.io/gc.ref.snapshot.<snapshotter>=<top chainID>}, which is
  * both containerd's GC reference and Berth's "unpacked" mark.
  *
+ * <p>With overlayfs and a concurrency above 1, the missing layers are decompressed and applied at
+ * the same time, each into a scratch upper directory, and then prepared, fixed up (attributes of
+ * directories a layer made as parents come from the layers below) and committed bottom-up, so the
+ * result is the same as applying them in order. Otherwise layers are applied one after the other
+ * (containerd's default). Layers stream from the content store; nothing is decompressed to disk
+ * first.
+ *
  * <p>Thread-safe: unpacks of images sharing layers serialise per chainID and reuse each other's
- * work. Layers are applied one after the other (containerd's default); the applier itself streams,
- * so a layer is never decompressed to disk first.
+ * work.
  */
 public final class Unpacker {
     private static final Logger LOG = LoggerFactory.getLogger(Unpacker.class);
@@ -54,19 +62,27 @@ public final class Unpacker {
     private final ImageStore images;
     private final Function<String, Snapshotter> snapshotters;
     private final Applier applier;
+    private final int concurrency;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
 
-    public Unpacker(ContentStore content, ImageStore images, Snapshotters snapshotters, Applier applier) {
-        this(content, images, snapshotters::get, applier);
+    public Unpacker(ContentStore content, ImageStore images, Snapshotters snapshotters, Applier applier,
+            int concurrency) {
+        this(content, images, snapshotters::get, applier, concurrency);
     }
 
+    /**
+     * @param concurrency layers applied at the same time when the snapshotter can take prebuilt
+     *                    layers (overlayfs); 1 applies them one after another, as containerd does by
+     *                    default
+     */
     public Unpacker(ContentStore content, ImageStore images, Function<String, Snapshotter> snapshotters,
-            Applier applier) {
+            Applier applier, int concurrency) {
         this.content = content;
         this.images = images;
         this.snapshotters = snapshotters;
         this.applier = applier;
+        this.concurrency = Math.max(1, concurrency);
     }
 
     /** What one unpack did. Immutable. */
@@ -88,10 +104,15 @@ public final class Unpacker {
         Snapshotter sn = snapshotters.apply(snapshotterName);
         List<Layer> done = new ArrayList<>();
         List<Descriptor> layers = r.layers();
-        for (int i = 0; i < layers.size(); i++) {
-            Digest chain = r.chainIds().get(i);
-            String parent = i == 0 ? null : r.chainIds().get(i - 1).toString();
-            done.add(unpackLayer(sn, name, layers.get(i), r.diffIds().get(i), chain, parent));
+        long missing = r.chainIds().stream().filter(c -> !committed(sn, c.toString())).count();
+        if (concurrency > 1 && missing > 1 && sn instanceof LocalSnapshotter ls && ls.acceptsPrebuilt()) {
+            done.addAll(unpackParallel(ls, name, r));
+        } else {
+            for (int i = 0; i < layers.size(); i++) {
+                Digest chain = r.chainIds().get(i);
+                String parent = i == 0 ? null : r.chainIds().get(i - 1).toString();
+                done.add(unpackLayer(sn, name, layers.get(i), r.diffIds().get(i), chain, parent));
+            }
         }
         Digest top = r.topChainId();
         if (top != null) {
@@ -124,12 +145,8 @@ public final class Unpacker {
             if (committed(sn, chainName)) {
                 return new Layer(chain, diffId, false, 0);
             }
-            String key = "extract-" + HexFormat.of().formatHex(randomBytes()) + " " + chainName;
-            Map<String, String> labels = parent == null
-                    ? Map.of(SNAPSHOT_REF_LABEL, chainName, "containerd.io/snapshot/diff-id", diffId.toString())
-                    : Map.of(SNAPSHOT_REF_LABEL, chainName, "containerd.io/snapshot/diff-id", diffId.toString(),
-                            "containerd.io/snapshot/parent-chain-id", parent);
-            List<Mount> mounts = sn.prepare(key, parent, labels);
+            String key = extractKey(chainName);
+            List<Mount> mounts = sn.prepare(key, parent, labels(chainName, diffId, parent));
             try {
                 AppliedLayer applied;
                 try (InputStream in = content.open(layer.digest())) {
@@ -137,20 +154,9 @@ public final class Unpacker {
                 } catch (IOException e) {
                     throw BerthException.internal("reading layer " + layer.digest() + ": " + e.getMessage(), e);
                 }
-                if (!applied.diffId().equals(diffId)) {
-                    throw BerthException.precondition("layer %s of image %s uncompresses to %s but the image config "
-                            + "lists diff_id %s: the layer or the config is corrupt; delete and pull the image again",
-                            layer.digest(), image, applied.diffId(), diffId);
-                }
+                verifyDiffId(image, layer, applied, diffId);
                 sn.commit(chainName, key, null);
-                try {
-                    content.setLabel(layer.digest(), UNCOMPRESSED_LABEL, diffId.toString());
-                } catch (BerthException e) {
-                    LOG.warn("could not label layer {}: {}", layer.digest(), e.getMessage());
-                }
-                LOG.info("unpacked layer {} of {} into {} as {} ({} bytes, {} entries)", layer.digest(), image,
-                        sn.name(), chainName, applied.uncompressedSize(), applied.entries());
-                return new Layer(chain, diffId, true, applied.uncompressedSize());
+                return committedLayer(sn, image, layer, applied, chain, diffId);
             } catch (RuntimeException e) {
                 removeQuietly(sn, key, e);
                 if (e instanceof BerthException be && be.category() == ErrorCategory.ALREADY_EXISTS
@@ -162,6 +168,95 @@ public final class Unpacker {
         } finally {
             lock.unlock();
         }
+    }
+
+    private List<Layer> unpackParallel(LocalSnapshotter sn, String image, ResolvedImage r) {
+        List<Descriptor> layers = r.layers();
+        List<ReentrantLock> held = new ArrayList<>();
+        try {
+            for (Digest c : r.chainIds()) {
+                ReentrantLock lock = locks.computeIfAbsent(sn.name() + "/" + c, k -> new ReentrantLock());
+                lock.lock();
+                held.add(lock);
+            }
+            boolean[] need = new boolean[layers.size()];
+            int count = 0;
+            for (int i = 0; i < need.length; i++) {
+                need[i] = !committed(sn, r.chainIds().get(i).toString());
+                count += need[i] ? 1 : 0;
+            }
+            List<Layer> done = new ArrayList<>();
+            try (ParallelLayers p = new ParallelLayers(Math.min(concurrency, count), layers.size())) {
+                for (int i = 0; i < need.length; i++) {
+                    if (need[i]) {
+                        p.start(i, sn, content, applier, layers.get(i));
+                    }
+                }
+                for (int i = 0; i < need.length; i++) {
+                    Digest chain = r.chainIds().get(i);
+                    Digest diffId = r.diffIds().get(i);
+                    if (!need[i]) {
+                        done.add(new Layer(chain, diffId, false, 0));
+                        continue;
+                    }
+                    ParallelLayers.Built b = p.take(i);
+                    try {
+                        verifyDiffId(image, layers.get(i), b.applied(), diffId);
+                        String parent = i == 0 ? null : r.chainIds().get(i - 1).toString();
+                        String key = extractKey(chain.toString());
+                        List<Mount> mounts = sn.prepareFrom(key, parent, labels(chain.toString(), diffId, parent), b.dir());
+                        try {
+                            ParallelLayers.fixParents(b, mounts);
+                            sn.commit(chain.toString(), key, null);
+                        } catch (RuntimeException e) {
+                            removeQuietly(sn, key, e);
+                            throw e;
+                        }
+                        done.add(committedLayer(sn, image, layers.get(i), b.applied(), chain, diffId));
+                    } finally {
+                        FileTree.deleteRecursively(b.dir());
+                    }
+                }
+            }
+            return done;
+        } catch (BerthException e) {
+            throw e.wrap("unpacking " + image + " into " + sn.name());
+        } finally {
+            for (int i = held.size() - 1; i >= 0; i--) {
+                held.get(i).unlock();
+            }
+        }
+    }
+
+    private String extractKey(String chain) {
+        return "extract-" + HexFormat.of().formatHex(randomBytes()) + " " + chain;
+    }
+
+    private static Map<String, String> labels(String chain, Digest diffId, String parent) {
+        return parent == null
+                ? Map.of(SNAPSHOT_REF_LABEL, chain, "containerd.io/snapshot/diff-id", diffId.toString())
+                : Map.of(SNAPSHOT_REF_LABEL, chain, "containerd.io/snapshot/diff-id", diffId.toString(),
+                        "containerd.io/snapshot/parent-chain-id", parent);
+    }
+
+    private static void verifyDiffId(String image, Descriptor layer, AppliedLayer applied, Digest diffId) {
+        if (!applied.diffId().equals(diffId)) {
+            throw BerthException.precondition("layer %s of image %s uncompresses to %s but the image config "
+                    + "lists diff_id %s: the layer or the config is corrupt; delete and pull the image again",
+                    layer.digest(), image, applied.diffId(), diffId);
+        }
+    }
+
+    private Layer committedLayer(Snapshotter sn, String image, Descriptor layer, AppliedLayer applied, Digest chain,
+            Digest diffId) {
+        try {
+            content.setLabel(layer.digest(), UNCOMPRESSED_LABEL, diffId.toString());
+        } catch (BerthException e) {
+            LOG.warn("could not label layer {}: {}", layer.digest(), e.getMessage());
+        }
+        LOG.info("unpacked layer {} of {} into {} as {} ({} bytes, {} entries)", layer.digest(), image,
+                sn.name(), chain, applied.uncompressedSize(), applied.entries());
+        return new Layer(chain, diffId, true, applied.uncompressedSize());
     }
 
     private byte[] randomBytes() {

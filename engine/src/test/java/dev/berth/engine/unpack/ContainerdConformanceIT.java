@@ -165,7 +165,12 @@ class ContainerdConformanceIT {
             assertEquals(List.of(), diff, "layer " + (i + 1) + " snapshot directories differ (- containerd, + Berth):\n"
                     + String.join("\n", diff));
         }
-        ctrd.ctr("snapshots", "--snapshotter", "overlayfs", "rm", "oracle-view");
+        try {
+            ctrd.ctr("snapshots", "--snapshotter", "overlayfs", "rm", "oracle-view");
+        } catch (IllegalStateException e) {
+            // a view made by ctr holds no lease: containerd's GC may have removed it already
+            assertTrue(e.getMessage().contains("not found"), e.getMessage());
+        }
         assertEquals(List.of(), MountTable.under(f.tmp).stream().map(x -> x.mountPoint().toString()).toList());
     }
 

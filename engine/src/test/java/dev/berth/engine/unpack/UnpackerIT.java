@@ -129,6 +129,49 @@ class UnpackerIT {
         assertFalse(u.isUnpacked("test/bad:1", snapshotter, Platforms.defaultMatcher()));
         assertFalse(Files.exists(Path.of("/tmp/pwned")));
         assertEquals(img.name(), f.engine.images().get("test/bad:1").name());
+        assertNoScratchLeft(snapshotter);
+    }
+
+    private void assertNoScratchLeft(String snapshotter) {
+        Path root = ((dev.berth.engine.snapshots.LocalSnapshotter) f.engine.snapshotters().get(snapshotter)).root();
+        try (java.util.stream.Stream<Path> s = Files.list(root)) {
+            List<String> names = s.map(p -> p.getFileName().toString()).toList();
+            assertTrue(names.stream().allMatch(n -> n.matches("[0-9]+")), "leftovers: " + names);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Layers applied side by side end up exactly as layers applied one after another. */
+    @org.junit.jupiter.api.Test
+    void parallelAndSequentialUnpackGiveIdenticalLayers() throws Exception {
+        List<LayerTarBuilder> layers = ConformanceImage.layers();
+        try (UnpackFixture other = new UnpackFixture()) {
+            long since = System.currentTimeMillis() * 1_000_000L - 5_000_000_000L;
+            f.store("test/conf:1", layers, null);
+            other.store("test/conf:1", layers, null);
+            Unpacker sequential = new Unpacker(f.engine.content(), f.engine.images(), f.engine.snapshotters(),
+                    new dev.berth.engine.diff.TarApplier(Long.MAX_VALUE), 1);
+            Unpacker parallel = new Unpacker(other.engine.content(), other.engine.images(),
+                    other.engine.snapshotters(), new dev.berth.engine.diff.TarApplier(Long.MAX_VALUE), 3);
+            Unpacker.Result a = sequential.unpack("test/conf:1", "overlayfs", Platforms.defaultMatcher());
+            Unpacker.Result b = parallel.unpack("test/conf:1", "overlayfs", Platforms.defaultMatcher());
+            assertEquals(a.chainId(), b.chainId());
+            assertEquals(3, b.applied());
+            var sa = (dev.berth.engine.snapshots.LocalSnapshotter) f.engine.snapshotters().get("overlayfs");
+            var sb = (dev.berth.engine.snapshots.LocalSnapshotter) other.engine.snapshotters().get("overlayfs");
+            for (Unpacker.Layer l : a.layers()) {
+                List<String> diff = dev.berth.engine.testing.TreeListing.diff(
+                        dev.berth.engine.testing.TreeListing.list(sa.fsDir(l.chainId().toString())),
+                        dev.berth.engine.testing.TreeListing.list(sb.fsDir(l.chainId().toString())), since);
+                assertEquals(List.of(), diff, "layer " + l.chainId() + " differs (- sequential, + parallel):\n"
+                        + String.join("\n", diff));
+            }
+            // the fix-up really ran: data/ made implicitly in layer 2 took mode and owner from layer 1
+            FileTree.Stat data = FileTree.lstat(sb.fsDir(b.layers().get(1).chainId().toString()).resolve("data"));
+            assertEquals(0700, data.mode() & 07777);
+            assertEquals(5, data.uid());
+        }
     }
 
     @ParameterizedTest

@@ -50,6 +50,12 @@ public final class OverlaySnapshotter extends LocalSnapshotter {
         }
     }
 
+    /** An overlay snapshot's upper directory holds only its own changes, so it can be built beforehand. */
+    @Override
+    public boolean acceptsPrebuilt() {
+        return true;
+    }
+
     @Override
     protected void populate(Path dir, Kind kind, List<Path> parentFs) throws IOException {
         Path fs = dir.resolve("fs");
