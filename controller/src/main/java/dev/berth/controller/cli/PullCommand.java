@@ -50,7 +50,7 @@ public final class PullCommand implements Runnable {
              ProgressDisplay display = quiet ? null : new ProgressDisplay(spec.commandLine().getOut(), tty, r + ": resolving")) {
             PullOptions opts = new PullOptions(matcher, c.get(RemoteSettings.MAX_CONCURRENT_DOWNLOADS).intValue(),
                     display == null ? p -> { } : display);
-            Image img = new ImagePuller(engine.content(), engine.images(), resolver).pull(r, opts);
+            Image img = new ImagePuller(engine.content(), engine.images(), resolver, engine.leases()).pull(r, opts);
             if (display != null) {
                 display.header(r + ": resolved " + img.target().digest());
                 display.close();

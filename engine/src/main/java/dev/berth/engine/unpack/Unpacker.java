@@ -10,6 +10,8 @@ import dev.berth.engine.images.ImageStore;
 import dev.berth.engine.images.Images;
 import dev.berth.engine.images.PlatformMatcher;
 import dev.berth.engine.images.ResolvedImage;
+import dev.berth.engine.leases.LeaseManager;
+import dev.berth.engine.leases.LeaseResource;
 import dev.berth.engine.mount.Mount;
 import dev.berth.engine.oci.Descriptor;
 import dev.berth.engine.oci.Digest;
@@ -20,6 +22,7 @@ import dev.berth.engine.snapshots.registry.Snapshotters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -40,6 +43,10 @@ import org.slf4j.LoggerFactory;
  * blob get the label {@code containerd.io/gc.ref.snapshot.<snapshotter>=<top chainID>}, which is
  * both containerd's GC reference and Berth's "unpacked" mark.
  *
+ * <p>With a {@link LeaseManager}, each unpack holds a lease (expiring after 24 h, deleted when the
+ * unpack ends) on the image's target blob and on every snapshot it reuses or creates, each added
+ * before the snapshot is looked at, so garbage collection never removes half-done work.
+ *
  * <p>Thread-safe: unpacks of images sharing layers serialise per chainID and reuse each other's
  * work. Layers are applied one after the other (containerd's default); the applier itself streams,
  * so a layer is never decompressed to disk first.
@@ -54,6 +61,7 @@ public final class Unpacker {
     private final ImageStore images;
     private final Function<String, Snapshotter> snapshotters;
     private final Applier applier;
+    private final LeaseManager leases;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
 
@@ -63,10 +71,17 @@ public final class Unpacker {
 
     public Unpacker(ContentStore content, ImageStore images, Function<String, Snapshotter> snapshotters,
             Applier applier) {
+        this(content, images, snapshotters, applier, null);
+    }
+
+    /** An unpacker whose unpacks hold leases in {@code leases} (null: no leases). */
+    public Unpacker(ContentStore content, ImageStore images, Function<String, Snapshotter> snapshotters,
+            Applier applier, LeaseManager leases) {
         this.content = content;
         this.images = images;
         this.snapshotters = snapshotters;
         this.applier = applier;
+        this.leases = leases;
     }
 
     /** What one unpack did. Immutable. */
@@ -83,21 +98,31 @@ public final class Unpacker {
 
     /** Unpacks image record {@code name} for the best platform {@code matcher} accepts. Idempotent. */
     public Result unpack(String name, String snapshotterName, PlatformMatcher matcher) {
-        Image image = images.get(name);
-        ResolvedImage r = Images.resolve(content, image.target(), matcher);
         Snapshotter sn = snapshotters.apply(snapshotterName);
-        List<Layer> done = new ArrayList<>();
-        List<Descriptor> layers = r.layers();
-        for (int i = 0; i < layers.size(); i++) {
-            Digest chain = r.chainIds().get(i);
-            String parent = i == 0 ? null : r.chainIds().get(i - 1).toString();
-            done.add(unpackLayer(sn, name, layers.get(i), r.diffIds().get(i), chain, parent));
+        try (LeaseManager.Held lease = leases == null ? null : leases.createTemporary("unpack", Duration.ofHours(24))) {
+            Image image = images.get(name);
+            hold(lease, LeaseResource.content(image.target().digest()));
+            ResolvedImage r = Images.resolve(content, image.target(), matcher);
+            List<Layer> done = new ArrayList<>();
+            List<Descriptor> layers = r.layers();
+            for (int i = 0; i < layers.size(); i++) {
+                Digest chain = r.chainIds().get(i);
+                String parent = i == 0 ? null : r.chainIds().get(i - 1).toString();
+                hold(lease, LeaseResource.snapshot(sn.name(), chain.toString()));
+                done.add(unpackLayer(sn, name, layers.get(i), r.diffIds().get(i), chain, parent, lease));
+            }
+            Digest top = r.topChainId();
+            if (top != null) {
+                content.setLabel(r.configDescriptor().digest(), GC_SNAPSHOT_LABEL + sn.name(), top.toString());
+            }
+            return new Result(name, sn.name(), top, done);
         }
-        Digest top = r.topChainId();
-        if (top != null) {
-            content.setLabel(r.configDescriptor().digest(), GC_SNAPSHOT_LABEL + sn.name(), top.toString());
+    }
+
+    private static void hold(LeaseManager.Held lease, LeaseResource r) {
+        if (lease != null) {
+            lease.add(r);
         }
-        return new Result(name, sn.name(), top, done);
     }
 
     /**
@@ -116,7 +141,7 @@ public final class Unpacker {
     }
 
     private Layer unpackLayer(Snapshotter sn, String image, Descriptor layer, Digest diffId, Digest chain,
-            String parent) {
+            String parent, LeaseManager.Held lease) {
         String chainName = chain.toString();
         ReentrantLock lock = locks.computeIfAbsent(sn.name() + "/" + chainName, k -> new ReentrantLock());
         lock.lock();
@@ -129,6 +154,7 @@ public final class Unpacker {
                     ? Map.of(SNAPSHOT_REF_LABEL, chainName, "containerd.io/snapshot/diff-id", diffId.toString())
                     : Map.of(SNAPSHOT_REF_LABEL, chainName, "containerd.io/snapshot/diff-id", diffId.toString(),
                             "containerd.io/snapshot/parent-chain-id", parent);
+            hold(lease, LeaseResource.snapshot(sn.name(), key));
             List<Mount> mounts = sn.prepare(key, parent, labels);
             try {
                 AppliedLayer applied;
