@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "gc", description = "Remove blobs, snapshots, expired leases and stale ingests nothing references.")
 public final class GcCommand extends EngineCommand {
-    @Option(names = {"-n", "--dry-run"}, description = "Only print what would be removed.")
+    @Option(names = "--dry-run", description = "Only print what would be removed.")
     boolean dryRun;
 
     @Option(names = {"-q", "--quiet"}, description = "Print only the summary line.")
