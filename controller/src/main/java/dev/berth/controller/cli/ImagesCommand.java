@@ -160,7 +160,7 @@ public final class ImagesCommand implements Runnable {
             if (source == null) {
                 throw BerthException.invalid("berth images import needs an archive (FILE|DIR) or --rootfs DIR|TAR --name REF");
             }
-            List<Image> imported = new ImageImporter(engine.content(), engine.images())
+            List<Image> imported = new ImageImporter(engine.content(), engine.images(), engine.leases())
                     .importFrom(source, ImportOptions.defaults().withName(name));
             for (Image i : imported) {
                 out().println("imported " + i.name() + " " + i.target().digest());
