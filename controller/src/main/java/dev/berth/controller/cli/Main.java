@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             ApplyCommand.class,
             GetCommand.class,
             DeleteCommand.class,
+            DiffCommand.class,
             DescribeCommand.class,
             EventsCommand.class,
             ImagesCommand.class,
