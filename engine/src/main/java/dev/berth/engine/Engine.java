@@ -3,6 +3,9 @@ package dev.berth.engine;
 import dev.berth.engine.config.Config;
 import dev.berth.engine.diff.DiffSettings;
 import dev.berth.engine.diff.TarApplier;
+import dev.berth.engine.gc.GarbageCollector;
+import dev.berth.engine.leases.LeaseManager;
+import dev.berth.engine.leases.MetadataLeaseStore;
 import dev.berth.engine.snapshots.SnapshotSettings;
 import dev.berth.engine.snapshots.Snapshotter;
 import dev.berth.engine.snapshots.registry.Snapshotters;
@@ -36,6 +39,8 @@ public final class Engine implements AutoCloseable {
     private ImageStore images;
     private Snapshotters snapshotters;
     private Unpacker unpacker;
+    private LeaseManager leases;
+    private GarbageCollector gc;
     private TaskRuntime runtime;
 
     private Engine(Config config, RootLock lock, MetadataStore metadata) {
@@ -107,12 +112,34 @@ public final class Engine implements AutoCloseable {
     /** Unpacks stored images into snapshotters, with the configured layer size bound. */
     public synchronized Unpacker unpacker() {
         if (unpacker == null) {
+<<<<<<< HEAD
             long n = config.get(DiffSettings.MAX_CONCURRENT_UNPACKS);
             unpacker = new Unpacker(content(), images(), snapshotters(),
                     new TarApplier(config.get(DiffSettings.MAX_LAYER_UNPACKED_SIZE)),
                     n == 0 ? Runtime.getRuntime().availableProcessors() : (int) Math.min(n, 64));
+=======
+            unpacker = new Unpacker(content(), images(), snapshotters()::get,
+                    new TarApplier(config.get(DiffSettings.MAX_LAYER_UNPACKED_SIZE)), leases());
+>>>>>>> gc
         }
         return unpacker;
+    }
+
+    /** The leases in the metadata store, opened on first use. */
+    public synchronized LeaseManager leases() {
+        if (leases == null) {
+            leases = new MetadataLeaseStore(metadata, Clock.systemUTC());
+        }
+        return leases;
+    }
+
+    /** The garbage collector over this root's content, images, snapshotters and leases. */
+    public synchronized GarbageCollector gc() {
+        if (gc == null) {
+            gc = new GarbageCollector(metadata, content(), images(), Snapshotters.NAMES, snapshotters()::get, leases(),
+                    Clock.systemUTC(), GarbageCollector.DEFAULT_INGEST_MAX_AGE);
+        }
+        return gc;
     }
 
     /** Mounts image root file systems on directories ({@code berth images mount}). */

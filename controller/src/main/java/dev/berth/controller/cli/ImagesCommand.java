@@ -12,6 +12,9 @@ import dev.berth.engine.images.archive.ExportOptions;
 import dev.berth.engine.images.archive.ImageExporter;
 import dev.berth.engine.images.archive.ImageImporter;
 import dev.berth.engine.images.archive.ImportOptions;
+import dev.berth.engine.images.archive.RootfsImportOptions;
+import dev.berth.engine.images.archive.RootfsImporter;
+import dev.berth.engine.remotes.Reference;
 import dev.berth.engine.oci.Descriptor;
 import dev.berth.engine.oci.MediaTypes;
 import dev.berth.engine.oci.Platform;
@@ -168,23 +171,90 @@ public final class ImagesCommand implements Runnable {
         }
     }
 
-    @Command(name = "import", description = "Import an OCI image layout (directory or tar) or a docker save archive.")
+    @Command(name = "import", description = "Import an OCI image layout (directory or tar) or a docker save archive; "
+            + "or with --rootfs, make a single-layer image from a root file system (like docker import).")
     static final class Import extends EngineCommand {
-        @Parameters(index = "0", paramLabel = "FILE|DIR", description = "Archive file (tar, tar.gz, tar.zst) or OCI layout directory.")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "FILE|DIR",
+                description = "Archive file (tar, tar.gz, tar.zst) or OCI layout directory.")
         Path source;
 
         @Option(names = "--name", paramLabel = "NAME",
-                description = "Name for an image the archive leaves unnamed, or the repository for entries named only by a tag.")
+                description = "Name for an image the archive leaves unnamed, or the repository for entries named only by a tag; "
+                        + "with --rootfs the image's name (required).")
         String name;
+
+        @Option(names = "--rootfs", paramLabel = "DIR|TAR",
+                description = "Root file system to import as one layer: a directory, or a tar (plain, gzip or zstd).")
+        Path rootfs;
+
+        @Option(names = "--cmd", paramLabel = "ARG",
+                description = "With --rootfs: the image's Cmd, one argument per option, or one JSON array (e.g. '[\"/bin/sh\",\"-c\",\"x\"]').")
+        List<String> cmd = new ArrayList<>();
+
+        @Option(names = "--entrypoint", paramLabel = "ARG",
+                description = "With --rootfs: the image's Entrypoint, like --cmd.")
+        List<String> entrypoint = new ArrayList<>();
+
+        @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "With --rootfs: an Env entry (repeatable).")
+        List<String> env = new ArrayList<>();
+
+        @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "With --rootfs: the image's WorkingDir.")
+        String workdir;
+
+        @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "With --rootfs: the image's User.")
+        String user;
+
+        @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
+                description = "With --rootfs: the platform the image claims (default: this host's).")
+        String platform;
 
         @Override
         protected int run(Engine engine) {
-            List<Image> imported = new ImageImporter(engine.content(), engine.images())
+            if (rootfs != null) {
+                return importRootfs(engine);
+            }
+            if (source == null) {
+                throw BerthException.invalid("berth images import needs an archive (FILE|DIR) or --rootfs DIR|TAR --name REF");
+            }
+            List<Image> imported = new ImageImporter(engine.content(), engine.images(), engine.leases())
                     .importFrom(source, ImportOptions.defaults().withName(name));
             for (Image i : imported) {
                 out().println("imported " + i.name() + " " + i.target().digest());
             }
             return 0;
+        }
+
+        private int importRootfs(Engine engine) {
+            if (source != null) {
+                throw BerthException.invalid("give either an archive or --rootfs, not both");
+            }
+            if (name == null) {
+                throw BerthException.invalid("--rootfs needs --name REF, e.g. --name localhost/my/image:latest");
+            }
+            for (String e : env) {
+                if (!e.contains("=") || e.startsWith("=")) {
+                    throw BerthException.invalid("--env %s: use KEY=VALUE", e);
+                }
+            }
+            RootfsImportOptions o = RootfsImportOptions.named(Reference.parse(name).toString())
+                    .withCmd(argv("--cmd", cmd)).withEntrypoint(argv("--entrypoint", entrypoint)).withEnv(env)
+                    .withWorkingDir(workdir).withUser(user)
+                    .withPlatform(platform == null ? null : Platforms.normalize(Platforms.parse(platform)));
+            Image i = new RootfsImporter(engine.content(), engine.images(), engine.leases(), java.time.Clock.systemUTC())
+                    .importRootfs(rootfs, o);
+            out().println("imported " + i.name() + " " + i.target().digest());
+            return 0;
+        }
+
+        private static List<String> argv(String option, List<String> values) {
+            if (values.size() == 1 && values.get(0).trim().startsWith("[")) {
+                try {
+                    return List.of(dev.berth.engine.oci.OciJson.MAPPER.readValue(values.get(0), String[].class));
+                } catch (RuntimeException e) {
+                    throw BerthException.invalid("%s %s is not a JSON array of strings", option, values.get(0));
+                }
+            }
+            return values;
         }
     }
 

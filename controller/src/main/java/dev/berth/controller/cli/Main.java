@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
             ImagesCommand.class,
             SnapshotsCommand.class,
             ContentCommand.class,
+            LeasesCommand.class,
+            GcCommand.class,
             PullCommand.class,
             PushCommand.class,
             RunCommand.class,

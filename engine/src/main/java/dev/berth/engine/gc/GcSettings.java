@@ -40,7 +40,14 @@ public final class GcSettings {
             .doc("Delay before the first collection after start.")
             .build();
 
+    public static final Setting<Duration> MAX_INTERVAL = Setting.berth(SettingType.DURATION, "gc_max_interval")
+            .defaultValue(Duration.ofHours(1))
+            .doc("Longest time without a collection, so an idle node still reaps expired leases and stale "
+                    + "ingests (containerd never runs idle); 0s disables.")
+            .build();
+
     public static List<Setting<?>> all() {
-        return List.of(PAUSE_THRESHOLD, DELETION_THRESHOLD, MUTATION_THRESHOLD, SCHEDULE_DELAY, STARTUP_DELAY);
+        return List.of(PAUSE_THRESHOLD, DELETION_THRESHOLD, MUTATION_THRESHOLD, SCHEDULE_DELAY, STARTUP_DELAY,
+                MAX_INTERVAL);
     }
 }

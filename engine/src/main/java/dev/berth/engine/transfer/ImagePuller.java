@@ -6,7 +6,12 @@ import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.images.Image;
 import dev.berth.engine.images.ImageStore;
 import dev.berth.engine.images.PlatformMatcher;
+<<<<<<< HEAD
 import dev.berth.engine.images.Platforms;
+=======
+import dev.berth.engine.leases.LeaseManager;
+import dev.berth.engine.leases.LeaseResource;
+>>>>>>> gc
 import dev.berth.engine.oci.Descriptor;
 import dev.berth.engine.oci.Digest;
 import dev.berth.engine.oci.ImageConfig;
@@ -22,6 +27,7 @@ import dev.berth.engine.remotes.Resolver;
 import dev.berth.engine.remotes.docker.ManifestBodies;
 import dev.berth.engine.remotes.docker.RegistryOptions;
 import java.io.ByteArrayInputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -31,6 +37,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 
 /**
  * Pulls an image into the content store and records it, as containerd's client pull: resolve the
@@ -39,7 +46,9 @@ import java.util.concurrent.Future;
  * references to their children and every blob with {@code containerd.io/distribution.source.<host>},
  * and write the image record (name → root descriptor) last, so a failed pull leaves no record and only
  * verified blobs plus resumable ingests. Pulling an image again is cheap: stored blobs are not fetched.
- * Thread-safe; concurrent pulls of the same blob wait for each other on the ingest ref.
+ * With a {@link LeaseManager}, each pull holds a lease (expiring after 24 h, deleted when the pull
+ * ends) on every blob it stores, added before the blob is looked up, so garbage collection running
+ * meanwhile never removes the pull's half-done work. Thread-safe; concurrent pulls of the same blob wait for each other on the ingest ref.
  */
 public final class ImagePuller {
     public static final String DISTRIBUTION_SOURCE = "containerd.io/distribution.source.";
@@ -49,11 +58,18 @@ public final class ImagePuller {
     private final ContentStore content;
     private final ImageStore images;
     private final Resolver resolver;
+    private final LeaseManager leases;
 
     public ImagePuller(ContentStore content, ImageStore images, Resolver resolver) {
+        this(content, images, resolver, null);
+    }
+
+    /** A puller whose pulls hold leases in {@code leases} (null: no leases). */
+    public ImagePuller(ContentStore content, ImageStore images, Resolver resolver, LeaseManager leases) {
         this.content = content;
         this.images = images;
         this.resolver = resolver;
+        this.leases = leases;
     }
 
     /**
@@ -74,18 +90,28 @@ public final class ImagePuller {
         Fetcher fetcher = resolver.fetcher(ref);
         Map<String, String> source = Map.of(DISTRIBUTION_SOURCE + ref.domain(), ref.path());
         BlobDownloader downloader = new BlobDownloader(content, options.listener());
-        List<Descriptor> blobs = new ArrayList<>();
-        walk(fetcher, resolved.descriptor(), ref, options.platforms(), source, downloader, blobs, 0);
-        downloadAll(fetcher, blobs, ref, source, downloader, options.maxConcurrentDownloads());
-        return images.put(Image.of(ref.toString(), resolved.descriptor()));
+        try (LeaseManager.Held lease = leases == null ? null : leases.createTemporary("pull", Duration.ofHours(24))) {
+            Consumer<Descriptor> hold = d -> {
+                if (lease != null) {
+                    lease.add(LeaseResource.content(d.digest()));
+                }
+            };
+            List<Descriptor> blobs = new ArrayList<>();
+            walk(fetcher, resolved.descriptor(), ref, options.platforms(), source, downloader, blobs, hold, 0);
+            blobs.forEach(hold);
+            downloadAll(fetcher, blobs, ref, source, downloader, options.maxConcurrentDownloads());
+            return images.put(Image.of(ref.toString(), resolved.descriptor()));
+        }
     }
 
     private void walk(Fetcher fetcher, Descriptor desc, Reference ref, PlatformMatcher platforms,
-                      Map<String, String> source, BlobDownloader downloader, List<Descriptor> blobs, int depth) {
+                      Map<String, String> source, BlobDownloader downloader, List<Descriptor> blobs,
+                      Consumer<Descriptor> hold, int depth) {
         if (depth > 4) {
             throw BerthException.precondition("%s: indexes nested more than 4 deep at %s", ref, desc.digest());
         }
         String what = (MediaTypes.isIndex(desc.mediaType()) ? "index " : "manifest ") + desc.digest() + " of " + ref;
+        hold.accept(desc);
         byte[] body = manifestBytes(fetcher, desc, what);
         String type = ManifestBodies.mediaType(body, desc.mediaType(), what);
         if (MediaTypes.isIndex(type) != MediaTypes.isIndex(desc.mediaType())) {
@@ -100,7 +126,7 @@ public final class ImagePuller {
             // later adds its own key instead of replacing this one
             labels.put(GC_REF + "m." + index.manifests().indexOf(child), child.digest().toString());
             store(desc, body, labels, downloader);
-            walk(fetcher, child, ref, platforms, source, downloader, blobs, depth + 1);
+            walk(fetcher, child, ref, platforms, source, downloader, blobs, hold, depth + 1);
             return;
         }
         Manifest m = OciJson.read(body, Manifest.class, what);

@@ -150,7 +150,8 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
             Context ctx) {
         set(status, ctx, Condition.of(Condition.PROGRESSING, true, "Pulling", "pulling " + name));
         String file = image.getSpec().credentials() == null ? null : image.getSpec().credentials().file();
-        ImagePuller puller = new ImagePuller(engine.content(), engine.images(), registries.resolver(file));
+        ImagePuller puller = new ImagePuller(engine.content(), engine.images(), registries.resolver(file),
+                engine.leases());
         PullOptions opts = PullOptions.defaults().withPlatforms(matcher)
                 .withMaxConcurrentDownloads(engine.config().get(RemoteSettings.MAX_CONCURRENT_DOWNLOADS).intValue());
         String before = status.getDigest();

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -35,14 +36,20 @@ final class ArchiveContents {
     private final Map<String, String> links = new HashMap<>();
     private final ContentStore content;
     private final String importId = UUID.randomUUID().toString();
+    private final Consumer<Digest> hold;
 
-    private ArchiveContents(ContentStore content) {
+    private ArchiveContents(ContentStore content, Consumer<Digest> hold) {
         this.content = content;
+        this.hold = hold;
     }
 
-    /** Reads {@code source} (a tar, compressed or not, or a layout directory) into the store. */
-    static ArchiveContents read(ContentStore content, Path source) {
-        ArchiveContents c = new ArchiveContents(content);
+    /**
+     * Reads {@code source} (a tar, compressed or not, or a layout directory) into the store, calling
+     * {@code hold} with each blob's digest before the blob is looked up or committed (to add it to a
+     * lease).
+     */
+    static ArchiveContents read(ContentStore content, Path source, Consumer<Digest> hold) {
+        ArchiveContents c = new ArchiveContents(content, hold);
         try (ArchiveSource src = ArchiveSource.open(source)) {
             ArchiveSource.Entry e;
             while ((e = src.next()) != null) {
@@ -99,6 +106,7 @@ final class ArchiveContents {
 
     private Digest writeKnown(String name, Digest expected, ArchiveSource.Entry e) {
         Descriptor desc = Descriptor.of("application/octet-stream", expected, e.size());
+        hold.accept(expected);
         ContentWriter w;
         try {
             w = Content.openWriter(content, "import-" + expected, desc, Duration.ofMinutes(1));
@@ -124,6 +132,7 @@ final class ArchiveContents {
                     throw BerthException.invalid("archive entry %s is truncated: %d of %d bytes", name, w.offset(), e.size());
                 }
                 Digest d = w.digest();
+                hold.accept(d);
                 try {
                     w.commit(e.size(), d);
                 } catch (BerthException ex) {

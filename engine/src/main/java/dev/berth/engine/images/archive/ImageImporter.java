@@ -13,6 +13,8 @@ import dev.berth.engine.oci.Index;
 import dev.berth.engine.oci.Manifest;
 import dev.berth.engine.oci.MediaTypes;
 import dev.berth.engine.oci.OciJson;
+import dev.berth.engine.leases.LeaseManager;
+import dev.berth.engine.leases.LeaseResource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -22,6 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
@@ -43,10 +47,20 @@ public final class ImageImporter {
 
     private final ContentStore content;
     private final ImageStore images;
+    private final LeaseManager leases;
 
     public ImageImporter(ContentStore content, ImageStore images) {
+        this(content, images, null);
+    }
+
+    /**
+     * An importer whose imports hold a lease in {@code leases} (null: none) on every blob they write,
+     * from before the blob is written until the records are, so garbage collection meanwhile keeps them.
+     */
+    public ImageImporter(ContentStore content, ImageStore images, LeaseManager leases) {
         this.content = content;
         this.images = images;
+        this.leases = leases;
     }
 
     private record Named(String name, Descriptor target) {
@@ -60,7 +74,13 @@ public final class ImageImporter {
      *     {@link ImportOptions#name()}); NOT_FOUND when {@code source} does not exist
      */
     public List<Image> importFrom(Path source, ImportOptions opts) {
-        ArchiveContents a = ArchiveContents.read(content, source);
+        try (LeaseManager.Held lease = leases == null ? null : leases.createTemporary("import", Duration.ofHours(24))) {
+            return importFrom(source, opts, lease == null ? d -> { } : d -> lease.add(LeaseResource.content(d)));
+        }
+    }
+
+    private List<Image> importFrom(Path source, ImportOptions opts, Consumer<Digest> hold) {
+        ArchiveContents a = ArchiveContents.read(content, source, hold);
         List<Named> named;
         if (a.metadata.containsKey("index.json")) {
             named = fromOciLayout(a, opts, source);

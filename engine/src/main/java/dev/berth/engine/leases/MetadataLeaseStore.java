@@ -1,0 +1,211 @@
+package dev.berth.engine.leases;
+
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.metadata.MetadataStore;
+import dev.berth.engine.oci.OciJson;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import tools.jackson.core.type.TypeReference;
+
+/**
+ * {@link LeaseManager} in the metadata database (tables {@code leases} and {@code lease_resources},
+ * domain {@code leases}). Lease ids follow containerd's identifier rule. Thread-safe.
+ */
+public final class MetadataLeaseStore implements LeaseManager {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9]+([._-][A-Za-z0-9]+)*");
+    private static final TypeReference<Map<String, String>> LABELS = new TypeReference<>() { };
+
+    private final MetadataStore md;
+    private final Clock clock;
+    private final ReentrantLock freeze = new ReentrantLock();
+    private final SecureRandom random = new SecureRandom();
+
+    public MetadataLeaseStore(MetadataStore md, Clock clock) {
+        this.md = md;
+        this.clock = clock;
+        md.migrate("leases", List.of(
+                "CREATE TABLE leases (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, labels TEXT NOT NULL)",
+                "CREATE TABLE lease_resources (lease_id TEXT NOT NULL REFERENCES leases(id) ON DELETE CASCADE, "
+                        + "type TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (lease_id, type, id))"));
+    }
+
+    @Override
+    public Lease create(String id, Map<String, String> labels) {
+        if (id == null || id.length() > 76 || !ID.matcher(id).matches()) {
+            throw BerthException.invalid("lease id \"%s\" is invalid: use letters and digits separated by single "
+                    + ". _ or -, at most 76 characters", id);
+        }
+        Lease lease = new Lease(id, clock.instant(), labels);
+        md.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM leases WHERE id=?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        throw BerthException.alreadyExists("lease %s already exists", id);
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO leases(id, created_at, labels) VALUES(?,?,?)")) {
+                ps.setString(1, id);
+                ps.setString(2, lease.createdAt().toString());
+                ps.setString(3, new String(OciJson.write(lease.labels()), StandardCharsets.UTF_8));
+                ps.executeUpdate();
+            }
+            return null;
+        });
+        return lease;
+    }
+
+    @Override
+    public Held createTemporary(String prefix, Duration ttl) {
+        byte[] b = new byte[6];
+        random.nextBytes(b);
+        String expiry = DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(
+                clock.instant().plus(ttl).truncatedTo(ChronoUnit.SECONDS).atOffset(ZoneOffset.UTC));
+        Lease lease = create(prefix + "-" + HexFormat.of().formatHex(b), Map.of(Lease.EXPIRE_LABEL, expiry));
+        return new Held() {
+            private boolean closed;
+
+            @Override
+            public Lease lease() {
+                return lease;
+            }
+
+            @Override
+            public void add(LeaseResource r) {
+                addResource(lease.id(), r);
+            }
+
+            @Override
+            public void close() {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                try {
+                    delete(lease.id());
+                } catch (BerthException e) {
+                    // already deleted (e.g. by `berth leases rm`): nothing left to release
+                }
+            }
+        };
+    }
+
+    @Override
+    public Optional<Lease> find(String id) {
+        return list().stream().filter(l -> l.id().equals(id)).findFirst();
+    }
+
+    @Override
+    public List<Lease> list() {
+        return md.read(c -> {
+            List<Lease> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, created_at, labels FROM leases ORDER BY id");
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Lease(rs.getString(1), Instant.parse(rs.getString(2)),
+                            OciJson.MAPPER.readValue(rs.getString(3), LABELS)));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public void delete(String id) {
+        boolean deleted = md.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM leases WHERE id=?")) {
+                ps.setString(1, id);
+                return ps.executeUpdate() > 0;
+            }
+        });
+        if (!deleted) {
+            throw BerthException.notFound("lease %s not found; see berth leases ls", id);
+        }
+    }
+
+    @Override
+    public void addResource(String id, LeaseResource r) {
+        freeze.lock();
+        try {
+            md.inTransaction(c -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM leases WHERE id=?")) {
+                    ps.setString(1, id);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) {
+                            throw BerthException.notFound("lease %s not found", id);
+                        }
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT OR IGNORE INTO lease_resources(lease_id, type, id) VALUES(?,?,?)")) {
+                    ps.setString(1, id);
+                    ps.setString(2, r.type());
+                    ps.setString(3, r.id());
+                    ps.executeUpdate();
+                }
+                return null;
+            });
+        } finally {
+            freeze.unlock();
+        }
+    }
+
+    @Override
+    public void deleteResource(String id, LeaseResource r) {
+        md.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "DELETE FROM lease_resources WHERE lease_id=? AND type=? AND id=?")) {
+                ps.setString(1, id);
+                ps.setString(2, r.type());
+                ps.setString(3, r.id());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<LeaseResource> resources(String id) {
+        return md.read(c -> {
+            List<LeaseResource> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT type, id FROM lease_resources WHERE lease_id=? ORDER BY type, id")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new LeaseResource(rs.getString(1), rs.getString(2)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public <T> T frozen(Supplier<T> work) {
+        freeze.lock();
+        try {
+            return work.get();
+        } finally {
+            freeze.unlock();
+        }
+    }
+
+}
