@@ -112,15 +112,10 @@ public final class Engine implements AutoCloseable {
     /** Unpacks stored images into snapshotters, with the configured layer size bound. */
     public synchronized Unpacker unpacker() {
         if (unpacker == null) {
-<<<<<<< HEAD
             long n = config.get(DiffSettings.MAX_CONCURRENT_UNPACKS);
-            unpacker = new Unpacker(content(), images(), snapshotters(),
-                    new TarApplier(config.get(DiffSettings.MAX_LAYER_UNPACKED_SIZE)),
-                    n == 0 ? Runtime.getRuntime().availableProcessors() : (int) Math.min(n, 64));
-=======
             unpacker = new Unpacker(content(), images(), snapshotters()::get,
-                    new TarApplier(config.get(DiffSettings.MAX_LAYER_UNPACKED_SIZE)), leases());
->>>>>>> gc
+                    new TarApplier(config.get(DiffSettings.MAX_LAYER_UNPACKED_SIZE)),
+                    n == 0 ? Runtime.getRuntime().availableProcessors() : (int) Math.min(n, 64), leases());
         }
         return unpacker;
     }

@@ -48,7 +48,6 @@ public final class PullCommand implements Runnable {
         Reference r = Reference.parse(ref);
         PlatformMatcher matcher = platform == null ? Platforms.defaultMatcher() : Platforms.only(Platforms.parse(platform));
         boolean tty = System.console() != null && !quiet;
-<<<<<<< HEAD
         try (RegistryResolver resolver = new RegistryResolver(registry.options(c));
              ProgressDisplay display = quiet ? null
                      : new ProgressDisplay(spec.commandLine().getOut(), tty, r + ": resolving")) {
@@ -58,18 +57,10 @@ public final class PullCommand implements Runnable {
             try (Engine engine = Engine.open(c)) {
                 PullOptions opts = new PullOptions(matcher, c.get(RemoteSettings.MAX_CONCURRENT_DOWNLOADS).intValue(),
                         display == null ? p -> { } : display);
-                img = new ImagePuller(engine.content(), engine.images(), resolver).pull(join(resolving), opts);
+                img = new ImagePuller(engine.content(), engine.images(), resolver, engine.leases()).pull(join(resolving), opts);
             } finally {
                 resolving.cancel(false);
             }
-=======
-        try (Engine engine = Engine.open(c);
-             RegistryResolver resolver = new RegistryResolver(registry.options(c));
-             ProgressDisplay display = quiet ? null : new ProgressDisplay(spec.commandLine().getOut(), tty, r + ": resolving")) {
-            PullOptions opts = new PullOptions(matcher, c.get(RemoteSettings.MAX_CONCURRENT_DOWNLOADS).intValue(),
-                    display == null ? p -> { } : display);
-            Image img = new ImagePuller(engine.content(), engine.images(), resolver, engine.leases()).pull(r, opts);
->>>>>>> gc
             if (display != null) {
                 display.header(r + ": resolved " + img.target().digest());
                 display.close();

@@ -6,12 +6,9 @@ import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.images.Image;
 import dev.berth.engine.images.ImageStore;
 import dev.berth.engine.images.PlatformMatcher;
-<<<<<<< HEAD
 import dev.berth.engine.images.Platforms;
-=======
 import dev.berth.engine.leases.LeaseManager;
 import dev.berth.engine.leases.LeaseResource;
->>>>>>> gc
 import dev.berth.engine.oci.Descriptor;
 import dev.berth.engine.oci.Digest;
 import dev.berth.engine.oci.ImageConfig;

@@ -8,10 +8,10 @@ import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.images.Image;
 import dev.berth.engine.images.ImageStore;
 import dev.berth.engine.images.Images;
-import dev.berth.engine.images.PlatformMatcher;
-import dev.berth.engine.images.ResolvedImage;
 import dev.berth.engine.leases.LeaseManager;
 import dev.berth.engine.leases.LeaseResource;
+import dev.berth.engine.images.PlatformMatcher;
+import dev.berth.engine.images.ResolvedImage;
 import dev.berth.engine.mount.Mount;
 import dev.berth.engine.oci.Descriptor;
 import dev.berth.engine.oci.Digest;
@@ -45,18 +45,16 @@ import org.slf4j.LoggerFactory;
  * blob get the label {@code containerd.io/gc.ref.snapshot.<snapshotter>=<top chainID>}, which is
  * both containerd's GC reference and Berth's "unpacked" mark.
  *
-<<<<<<< HEAD
  * <p>With overlayfs and a concurrency above 1, the missing layers are decompressed and applied at
  * the same time, each into a scratch upper directory, and then prepared, fixed up (attributes of
  * directories a layer made as parents come from the layers below) and committed bottom-up, so the
  * result is the same as applying them in order. Otherwise layers are applied one after the other
  * (containerd's default). Layers stream from the content store; nothing is decompressed to disk
  * first.
-=======
+ *
  * <p>With a {@link LeaseManager}, each unpack holds a lease (expiring after 24 h, deleted when the
  * unpack ends) on the image's target blob and on every snapshot it reuses or creates, each added
  * before the snapshot is looked at, so garbage collection never removes half-done work.
->>>>>>> gc
  *
  * <p>Thread-safe: unpacks of images sharing layers serialise per chainID and reuse each other's
  * work.
@@ -71,45 +69,35 @@ public final class Unpacker {
     private final ImageStore images;
     private final Function<String, Snapshotter> snapshotters;
     private final Applier applier;
-<<<<<<< HEAD
     private final int concurrency;
-=======
     private final LeaseManager leases;
->>>>>>> gc
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
 
     public Unpacker(ContentStore content, ImageStore images, Snapshotters snapshotters, Applier applier,
             int concurrency) {
-        this(content, images, snapshotters::get, applier, concurrency);
+        this(content, images, snapshotters::get, applier, concurrency, null);
+    }
+
+    public Unpacker(ContentStore content, ImageStore images, Function<String, Snapshotter> snapshotters,
+            Applier applier, int concurrency) {
+        this(content, images, snapshotters, applier, concurrency, null);
     }
 
     /**
      * @param concurrency layers applied at the same time when the snapshotter can take prebuilt
      *                    layers (overlayfs); 1 applies them one after another, as containerd does by
      *                    default
+     * @param leases      where unpacks hold their leases (null: no leases)
      */
     public Unpacker(ContentStore content, ImageStore images, Function<String, Snapshotter> snapshotters,
-<<<<<<< HEAD
-            Applier applier, int concurrency) {
-=======
-            Applier applier) {
-        this(content, images, snapshotters, applier, null);
-    }
-
-    /** An unpacker whose unpacks hold leases in {@code leases} (null: no leases). */
-    public Unpacker(ContentStore content, ImageStore images, Function<String, Snapshotter> snapshotters,
-            Applier applier, LeaseManager leases) {
->>>>>>> gc
+            Applier applier, int concurrency, LeaseManager leases) {
         this.content = content;
         this.images = images;
         this.snapshotters = snapshotters;
         this.applier = applier;
-<<<<<<< HEAD
         this.concurrency = Math.max(1, concurrency);
-=======
         this.leases = leases;
->>>>>>> gc
     }
 
     /** What one unpack did. Immutable. */
@@ -127,37 +115,30 @@ public final class Unpacker {
     /** Unpacks image record {@code name} for the best platform {@code matcher} accepts. Idempotent. */
     public Result unpack(String name, String snapshotterName, PlatformMatcher matcher) {
         Snapshotter sn = snapshotters.apply(snapshotterName);
-<<<<<<< HEAD
-        List<Layer> done = new ArrayList<>();
-        List<Descriptor> layers = r.layers();
-        long missing = r.chainIds().stream().filter(c -> !committed(sn, c.toString())).count();
-        if (concurrency > 1 && missing > 1 && sn instanceof LocalSnapshotter ls && ls.acceptsPrebuilt()) {
-            done.addAll(unpackParallel(ls, name, r));
-        } else {
-            for (int i = 0; i < layers.size(); i++) {
-                Digest chain = r.chainIds().get(i);
-                String parent = i == 0 ? null : r.chainIds().get(i - 1).toString();
-                done.add(unpackLayer(sn, name, layers.get(i), r.diffIds().get(i), chain, parent));
-            }
-=======
         try (LeaseManager.Held lease = leases == null ? null : leases.createTemporary("unpack", Duration.ofHours(24))) {
             Image image = images.get(name);
             hold(lease, LeaseResource.content(image.target().digest()));
             ResolvedImage r = Images.resolve(content, image.target(), matcher);
+            for (Digest c : r.chainIds()) {
+                hold(lease, LeaseResource.snapshot(sn.name(), c.toString()));
+            }
             List<Layer> done = new ArrayList<>();
             List<Descriptor> layers = r.layers();
-            for (int i = 0; i < layers.size(); i++) {
-                Digest chain = r.chainIds().get(i);
-                String parent = i == 0 ? null : r.chainIds().get(i - 1).toString();
-                hold(lease, LeaseResource.snapshot(sn.name(), chain.toString()));
-                done.add(unpackLayer(sn, name, layers.get(i), r.diffIds().get(i), chain, parent, lease));
+            long missing = r.chainIds().stream().filter(c -> !committed(sn, c.toString())).count();
+            if (concurrency > 1 && missing > 1 && sn instanceof LocalSnapshotter ls && ls.acceptsPrebuilt()) {
+                done.addAll(unpackParallel(ls, name, r, lease));
+            } else {
+                for (int i = 0; i < layers.size(); i++) {
+                    Digest chain = r.chainIds().get(i);
+                    String parent = i == 0 ? null : r.chainIds().get(i - 1).toString();
+                    done.add(unpackLayer(sn, name, layers.get(i), r.diffIds().get(i), chain, parent, lease));
+                }
             }
             Digest top = r.topChainId();
             if (top != null) {
                 content.setLabel(r.configDescriptor().digest(), GC_SNAPSHOT_LABEL + sn.name(), top.toString());
             }
             return new Result(name, sn.name(), top, done);
->>>>>>> gc
         }
     }
 
@@ -191,18 +172,9 @@ public final class Unpacker {
             if (committed(sn, chainName)) {
                 return new Layer(chain, diffId, false, 0);
             }
-<<<<<<< HEAD
             String key = extractKey(chainName);
-            List<Mount> mounts = sn.prepare(key, parent, labels(chainName, diffId, parent));
-=======
-            String key = "extract-" + HexFormat.of().formatHex(randomBytes()) + " " + chainName;
-            Map<String, String> labels = parent == null
-                    ? Map.of(SNAPSHOT_REF_LABEL, chainName, "containerd.io/snapshot/diff-id", diffId.toString())
-                    : Map.of(SNAPSHOT_REF_LABEL, chainName, "containerd.io/snapshot/diff-id", diffId.toString(),
-                            "containerd.io/snapshot/parent-chain-id", parent);
             hold(lease, LeaseResource.snapshot(sn.name(), key));
-            List<Mount> mounts = sn.prepare(key, parent, labels);
->>>>>>> gc
+            List<Mount> mounts = sn.prepare(key, parent, labels(chainName, diffId, parent));
             try {
                 AppliedLayer applied;
                 try (InputStream in = content.open(layer.digest())) {
@@ -226,7 +198,7 @@ public final class Unpacker {
         }
     }
 
-    private List<Layer> unpackParallel(LocalSnapshotter sn, String image, ResolvedImage r) {
+    private List<Layer> unpackParallel(LocalSnapshotter sn, String image, ResolvedImage r, LeaseManager.Held lease) {
         List<Descriptor> layers = r.layers();
         List<ReentrantLock> held = new ArrayList<>();
         try {
@@ -260,6 +232,7 @@ public final class Unpacker {
                         verifyDiffId(image, layers.get(i), b.applied(), diffId);
                         String parent = i == 0 ? null : r.chainIds().get(i - 1).toString();
                         String key = extractKey(chain.toString());
+                        hold(lease, LeaseResource.snapshot(sn.name(), key));
                         List<Mount> mounts = sn.prepareFrom(key, parent, labels(chain.toString(), diffId, parent), b.dir());
                         try {
                             ParallelLayers.fixParents(b, mounts);
