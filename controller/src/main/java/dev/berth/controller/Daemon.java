@@ -15,6 +15,8 @@ import dev.berth.crd.codec.SpecCodec;
 import dev.berth.engine.Engine;
 import dev.berth.engine.EngineSettings;
 import dev.berth.engine.config.Config;
+import dev.berth.engine.gc.GcScheduler;
+import dev.berth.engine.gc.GcSettings;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.image.ImageReconciler;
 import dev.berth.reconcilers.image.Registries;
@@ -108,6 +110,12 @@ public final class Daemon implements AutoCloseable {
         new ObjectsApi(store, decoder).register(api);
         new EventsApi(events).register(api);
         new dev.berth.controller.api.ExecApi(engine).register(api);
+        api.route("POST", "/gc", req -> {
+            boolean dry = Boolean.parseBoolean(req.query("dryRun", "false"));
+            var r = engine.gc().collect(dry);
+            return dev.berth.controller.api.ApiResponse.ok(Map.of("dryRun", dry, "removed",
+                    r.removed().stream().map(Object::toString).toList(), "bytes", r.bytes(), "failures", r.failures()));
+        });
         api.start();
         closeables.add(api);
 
@@ -118,6 +126,24 @@ public final class Daemon implements AutoCloseable {
             manifests.rescan();
             controller.resync();
         });
+        // garbage collection: containerd's policy (mutation/deletion thresholds, pause share), checked
+        // every second; object applies count as mutations, removals as deletions
+        GcScheduler gc = GcScheduler.from(config, clock);
+        store.addListener(e -> {
+            switch (e.cause()) {
+                case APPLY -> gc.mutated();
+                case REMOVAL -> gc.deleted();
+                default -> {
+                }
+            }
+        });
+        schedules.every("gc", Duration.ofSeconds(1), config.get(GcSettings.STARTUP_DELAY), () -> gc.runIfDue(engine.gc())
+                .ifPresent(r -> {
+                    if (!r.removed().isEmpty() || !r.failures().isEmpty()) {
+                        LOG.info("garbage collection removed {} object(s), {} bytes, in {} ms{}", r.removed().size(),
+                                r.bytes(), r.took().toMillis(), r.failures().isEmpty() ? "" : "; failures: " + r.failures());
+                    }
+                }));
         // resume: everything is reconciled once at start
         controller.resync();
         LOG.info("berth daemon {} started: root={} state={} api={} manifests={} ({} objects)", BuildInfo.version(),

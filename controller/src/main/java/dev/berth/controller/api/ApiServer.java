@@ -44,7 +44,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private final Path socket;
-    private final List<Route> routes = new ArrayList<>();
+    private final List<Route> routes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Server server;
 
     public ApiServer(Path socket) {
