@@ -79,6 +79,11 @@ public final class Daemon implements AutoCloseable {
         // adopt the tasks a previous daemon left running (and record exits that happened while none
         // ran) before reconciling anything; a cgroup driver this node cannot use fails the start here
         engine.runtime();
+        // snapshot directories without a record (a crash between mkdir and commit) go before anything
+        // prepares new ones
+        for (String n : dev.berth.engine.snapshots.registry.Snapshotters.NAMES) {
+            engine.snapshotters().get(n).cleanup();
+        }
         SpecCodec codec = new SpecCodec();
         store = new ObjectStore(engine.metadata(), clock);
         events = new EventRecorder(engine.metadata(), clock);
