@@ -3,13 +3,16 @@ package dev.berth.controller.cli;
 import dev.berth.engine.Engine;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
+import dev.berth.engine.images.Platforms;
 import dev.berth.engine.oci.ImageConfig;
+import dev.berth.engine.remotes.Reference;
+import dev.berth.engine.rootfs.ContainerRootfs;
 import java.nio.file.Path;
 
 /**
  * Prepares a container's root filesystem from an image for {@code berth run IMAGE ID}: resolve the
- * image, make an active snapshot on its chain and mount it at {@code target}. The hook the image and
- * snapshot components plug into; until they do, {@code berth run --rootfs DIR} is the way in.
+ * image, make an active snapshot on its chain and mount it at {@code target}, through the engine's
+ * {@link ContainerRootfs}, which the Container reconciler uses as well.
  */
 interface ImageRootfs {
 
@@ -26,12 +29,55 @@ interface ImageRootfs {
 
     Prepared prepare(Engine engine, String namespace, String id, String image, Path target);
 
-    /** The implementation in use. */
+    /** The snapshot key of {@code berth run}'s rootfs for task {@code namespace/id}. */
+    static String key(String namespace, String id) {
+        return "run/" + namespace + "/" + id;
+    }
+
+    /**
+     * The implementation in use: the engine's {@link ContainerRootfs} (unpack when needed, active
+     * snapshot {@code run/<namespace>/<id>} on the image's top chainID, mounted at {@code target})
+     * in the configured snapshotter, for the host platform. The reference is normalised
+     * ({@code busybox} is {@code docker.io/library/busybox:latest}) as image records are named.
+     */
     static ImageRootfs current() {
         return (engine, namespace, id, image, target) -> {
-            throw new BerthException(ErrorCategory.NOT_IMPLEMENTED, "running image " + image
-                    + " needs the image and snapshot components, which this build does not wire into "
-                    + "'berth run' yet; run an unpacked root filesystem with: berth run --rootfs DIR " + id + " CMD...");
+            ContainerRootfs rootfs = engine.containerRootfs();
+            String snapshotter = engine.snapshotter().name();
+            String name = Reference.parse(image).toString();
+            try {
+                engine.images().get(name);
+            } catch (BerthException e) {
+                if (e.category() == ErrorCategory.NOT_FOUND) {
+                    throw BerthException.notFound("image %s is not in the image store; pull or import it first "
+                            + "(berth pull %s)", name, image);
+                }
+                throw e;
+            }
+            if (rootfs.exists(snapshotter, key(namespace, id))) {
+                throw BerthException.alreadyExists("snapshot %s of a previous 'berth run' of %s/%s exists in %s; "
+                        + "remove it with: berth snapshots rm %s", key(namespace, id), namespace, id, snapshotter,
+                        key(namespace, id));
+            }
+            ContainerRootfs.Prepared p = rootfs.prepare(name, snapshotter, Platforms.defaultMatcher(),
+                    key(namespace, id), target);
+            ImageConfig config = p.image().config();
+            return new Prepared() {
+                @Override
+                public Path rootfs() {
+                    return target;
+                }
+
+                @Override
+                public ImageConfig config() {
+                    return config;
+                }
+
+                @Override
+                public void close() {
+                    rootfs.remove(snapshotter, key(namespace, id), target);
+                }
+            };
         };
     }
 }

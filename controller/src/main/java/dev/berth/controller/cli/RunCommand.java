@@ -108,13 +108,24 @@ public final class RunCommand extends EngineCommand {
         } else {
             root = rootfs.toAbsolutePath();
         }
-        RuntimeSpec oci = SpecGenerator.generate(id, containerSpec(pos), config, root,
-                runtime.cgroupPaths().specPath(namespace, id));
-        runtime.create(namespace, id, oci);
         try {
-            runtime.start(namespace, id);
+            RuntimeSpec oci = SpecGenerator.generate(id, containerSpec(pos), config, root,
+                    runtime.cgroupPaths().specPath(namespace, id));
+            runtime.create(namespace, id, oci);
+            try {
+                runtime.start(namespace, id);
+            } catch (RuntimeException e) {
+                runtime.delete(namespace, id, true);
+                throw e;
+            }
         } catch (RuntimeException e) {
-            runtime.delete(namespace, id, true);
+            if (prepared != null) {
+                try {
+                    prepared.close();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
             throw e;
         }
         if (detach) {
