@@ -18,8 +18,6 @@ import dev.berth.engine.rootfs.ContainerRootfs;
 import dev.berth.engine.runtime.TaskRuntime;
 import dev.berth.engine.runtime.TaskState;
 import dev.berth.engine.runtime.TaskStatus;
-import dev.berth.engine.runtime.spec.RuntimeSpec;
-import dev.berth.engine.runtime.spec.SpecGenerator;
 import dev.berth.reconcilers.Cleaner;
 import dev.berth.reconcilers.Context;
 import dev.berth.reconcilers.EventSink;
@@ -28,8 +26,6 @@ import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
 import dev.berth.reconcilers.restart.CrashLoopBackOff;
 import dev.berth.reconcilers.restart.RestartState;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -83,6 +79,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
     private final Options options;
     private final CrashLoopBackOff backOff;
     private final ContainerStates states;
+    private final ContainerTasks tasks;
 
     public ContainerReconciler(Engine engine, ObjectLookup lookup, EventSink events, Clock clock) {
         this(engine, lookup, events, clock, Options.DEFAULTS);
@@ -97,6 +94,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         this.backOff = new CrashLoopBackOff(clock, options.backOffInitial(), options.backOffMax(),
                 options.backOffReset());
         this.states = new ContainerStates(engine.metadata());
+        this.tasks = new ContainerTasks(engine, lookup, events, clock, options.stopGrace(), states);
     }
 
     @Override
@@ -115,20 +113,16 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
     }
 
     private Path bundle(String ns, String name) {
-        return engine.state().resolve("tasks").resolve(ns).resolve(name);
+        return tasks.bundle(ns, name);
     }
 
-    /** The image to use, resolved from a Ready Image object. */
-    private record Target(String imageName, String digest, String snapshotter, PlatformMatcher matcher) {
-    }
-
-    private Target target(Image image) {
+    private ImageTarget target(Image image) {
         String snapshotter = image.getSpec().unpack() != null && image.getSpec().unpack().snapshotter() != null
                 ? image.getSpec().unpack().snapshotter() : engine.snapshotter().name();
         String platform = image.getStatus().getPlatform();
         PlatformMatcher matcher = platform == null || platform.isEmpty() ? Platforms.defaultMatcher()
                 : Platforms.only(Platforms.parse(platform));
-        return new Target(Reference.parse(image.getSpec().ref()).toString(), image.getStatus().getDigest(),
+        return new ImageTarget(Reference.parse(image.getSpec().ref()).toString(), image.getStatus().getDigest(),
                 snapshotter, matcher);
     }
 
@@ -164,7 +158,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         if (sandboxWait.isPresent()) {
             return sandboxWait.get();
         }
-        Target t = target(image.get());
+        ImageTarget t = target(image.get());
 
         // spec edits that need a new runtime container
         SpecChange change = SpecChange.between(rec.appliedSpec(), spec);
@@ -190,7 +184,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             if (!why.isEmpty()) {
                 events.normal(ref, "Recreating", String.join(", ", why) + " changed; recreating the container");
             }
-            teardown(ref, rootSnapshotter, task);
+            tasks.teardown(ref, rootSnapshotter, task);
             states.delete(ns, name);
             rec = ContainerRecord.EMPTY;
             task = Optional.empty();
@@ -216,8 +210,10 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
                 if (!STOPPED.equals(rec.reason())) {
                     int code = rec.exitCode();
                     if (!spec.restartPolicy().restartsAfter(code)) {
-                        rec = rec.withSpec(spec);
-                        states.put(ns, name, rec);
+                        if (!spec.equals(rec.appliedSpec())) {
+                            rec = rec.withSpec(spec);
+                            states.put(ns, name, rec);
+                        }
                         ContainerStatuses.observed(st, ContainerPhase.Exited, name, rec, ts, null);
                         ContainerStatuses.conditions(st, clock, gen, false, rec.reason(), "exited with code " + code
                                 + "; restartPolicy " + spec.restartPolicy() + " keeps it down", false, code != 0);
@@ -250,14 +246,14 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         if (task.isPresent() && !engine.containerRootfs().exists(rec.snapshotter(), snapshotKey(ns, name))) {
             events.warning(ref, "DriftRepaired", "rootfs snapshot " + snapshotKey(ns, name)
                     + " was removed; recreating the container");
-            teardown(ref, rec.snapshotter(), task);
+            tasks.teardown(ref, rec.snapshotter(), task);
             task = Optional.empty();
         }
         if (task.isEmpty()) {
             if (vanished) {
                 events.warning(ref, "DriftRepaired", "task " + ns + "/" + name + " had disappeared; recreating it");
             }
-            rec = create(ref, spec, rec, t, restart);
+            rec = tasks.create(ref, spec, rec, t, restart);
             task = Optional.of(rt.state(ns, name));
         }
         return running(c, ref, st, rec, task.get(), change, t, gen);
@@ -301,13 +297,13 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         String name = ref.name();
         TaskStatus ts = task.orElse(null);
         if (ts != null && ts.state().alive()) {
-            ts = engine.runtime().stop(ns, name, options.stopGrace());
+            ts = tasks.stop(ns, name);
             events.normal(ref, "Killed", "stopped task " + ns + "/" + name + " (spec.state is Stopped), exit code "
                     + ts.exitCode());
             rec = rec.exited(ts.exitedAt() == null ? clock.instant() : ts.exitedAt(),
                     ts.exitCode() == null ? 255 : ts.exitCode(), STOPPED, clock.instant(), null);
         }
-        if (rec.appliedSpec() != null) {
+        if (rec.appliedSpec() != null && (!c.getSpec().equals(rec.appliedSpec()) || ts != task.orElse(null))) {
             rec = rec.withSpec(c.getSpec());
             states.put(ns, name, rec);
         }
@@ -317,39 +313,8 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         return Result.converged();
     }
 
-    private ContainerRecord create(ObjectRef ref, ContainerSpec spec, ContainerRecord rec, Target t, boolean restart)
-            throws Exception {
-        String ns = ref.namespace();
-        String name = ref.name();
-        TaskRuntime rt = engine.runtime();
-        Path rootfs = bundle(ns, name).resolve("rootfs");
-        ContainerRootfs.Prepared p = engine.containerRootfs().prepare(t.imageName(), t.snapshotter(), t.matcher(),
-                snapshotKey(ns, name), rootfs);
-        var runtimeSpec = RuntimeSpecs.toRuntime(spec);
-        runtimeSpec = withSandbox(ref, spec, runtimeSpec);
-        RuntimeSpec oci = SpecGenerator.generate(name, runtimeSpec, p.image().config(), rootfs,
-                rt.cgroupPaths().specPath(ns, name));
-        // recorded before the task exists, so a crash after create never loses what was applied
-        rec = rec.applied(spec, t.digest(), t.imageName(), t.snapshotter()).started(clock.instant());
-        states.put(ns, name, rec);
-        rt.create(ns, name, oci);
-        events.normal(ref, "Created", "created task " + ns + "/" + name + " from " + t.imageName() + "@" + t.digest());
-        try {
-            rt.start(ns, name);
-        } catch (RuntimeException e) {
-            rt.delete(ns, name, true);
-            throw e;
-        }
-        if (restart) {
-            events.normal(ref, "Restarted", "restarted after exit code " + rec.exitCode() + " (restart "
-                    + rec.restartCount() + ")");
-        }
-        events.normal(ref, "Started", "started task " + ns + "/" + name);
-        return rec;
-    }
-
     private Result running(Container c, ObjectRef ref, ContainerStatus st, ContainerRecord rec, TaskStatus ts,
-            SpecChange change, Target t, Long gen) {
+            SpecChange change, ImageTarget t, Long gen) {
         String ns = ref.namespace();
         String name = ref.name();
         TaskRuntime rt = engine.runtime();
@@ -408,55 +373,6 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         return Optional.of(Result.waitingFor(sbRef));
     }
 
-    /** Joins a Ready sandbox's namespaces (network, ipc, uts) through its pause process. */
-    private dev.berth.engine.runtime.spec.ContainerSpec withSandbox(ObjectRef ref, ContainerSpec spec,
-            dev.berth.engine.runtime.spec.ContainerSpec rs) {
-        if (spec.sandbox() == null) {
-            return rs;
-        }
-        Sandbox sb = lookup.get(ref.sibling("Sandbox", spec.sandbox()), Sandbox.class).orElseThrow(() ->
-                BerthException.notFound("Sandbox %s/%s of container %s disappeared", ref.namespace(), spec.sandbox(), ref));
-        var b = rs.toBuilder();
-        Integer pid = sb.getStatus().getPid();
-        if (sb.getStatus().getNetnsPath() != null) {
-            b.joinNamespace("network", sb.getStatus().getNetnsPath());
-        } else if (pid != null) {
-            b.joinNamespace("network", "/proc/" + pid + "/ns/net");
-        }
-        if (pid != null) {
-            b.joinNamespace("ipc", "/proc/" + pid + "/ns/ipc");
-            b.joinNamespace("uts", "/proc/" + pid + "/ns/uts");
-        }
-        return b.build();
-    }
-
-    /** Stops and deletes the task, then unmounts and removes the rootfs snapshot. Idempotent. */
-    private void teardown(ObjectRef ref, String snapshotter, Optional<TaskStatus> task) {
-        String ns = ref.namespace();
-        String name = ref.name();
-        TaskRuntime rt = engine.runtime();
-        if (task.isPresent()) {
-            if (task.get().state().alive()) {
-                TaskStatus s = rt.stop(ns, name, options.stopGrace());
-                events.normal(ref, "Killed", "stopped task " + ns + "/" + name + ", exit code " + s.exitCode());
-            }
-            rt.delete(ns, name, true);
-        }
-        Path bundle = bundle(ns, name);
-        engine.containerRootfs().remove(snapshotter, snapshotKey(ns, name), bundle.resolve("rootfs"));
-        try {
-            if (Files.isDirectory(bundle)) {
-                try (var s = Files.list(bundle)) {
-                    if (s.findAny().isEmpty()) {
-                        Files.deleteIfExists(bundle);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw BerthException.unavailable("cannot remove bundle directory %s: %s", bundle, e.getMessage());
-        }
-    }
-
     @Override
     public Result cleanup(Container c, Context context) {
         ObjectRef ref = ObjectRef.of(c);
@@ -471,7 +387,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
                 snapshotters.add(s);
             }
         }
-        teardown(ref, snapshotters.get(0), task);
+        tasks.teardown(ref, snapshotters.get(0), task);
         for (String s : snapshotters.subList(1, snapshotters.size())) {
             if (engine.containerRootfs().exists(s, snapshotKey(ns, name))) {
                 engine.containerRootfs().remove(s, snapshotKey(ns, name), bundle(ns, name).resolve("rootfs"));

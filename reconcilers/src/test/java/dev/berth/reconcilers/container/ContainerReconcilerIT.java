@@ -154,6 +154,17 @@ class ContainerReconcilerIT {
     }
 
     @Test
+    void anOomKillIsReported() throws Exception {
+        Container c = f.container(f.name("oom"), spec(List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=64M",
+                "count=4"), new ContainerSpec.Resources("16Mi", null, null), RestartPolicy.Never));
+        f.reconcileUntil(c, x -> phase(x, ContainerPhase.Exited));
+        assertEquals("OOMKilled", c.getStatus().getReason());
+        assertEquals(137, c.getStatus().getExitCode());
+        assertTrue(f.reasons(c.getMetadata().getName()).contains("OOMKilled"), f.events.toString());
+        f.reconciler.cleanup(c, dev.berth.reconcilers.Context.first(f.clock));
+    }
+
+    @Test
     void crashLoopBacksOffAndSurvivesARestartOfTheReconciler() throws Exception {
         Container c = f.container(f.name("crash"), spec(List.of("sh", "-c", "exit 7"), null, RestartPolicy.OnFailure));
         String name = c.getMetadata().getName();
