@@ -190,7 +190,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             task = Optional.empty();
         }
 
-        boolean vanished = task.isEmpty() && rec.appliedSpec() != null;
+        boolean vanished = task.isEmpty() && rec.appliedSpec() != null && rec.startedAt() != null;
         if (spec.state() == DesiredState.Stopped) {
             return stopped(c, ref, st, rec, task, gen);
         }

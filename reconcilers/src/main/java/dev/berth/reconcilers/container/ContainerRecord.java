@@ -61,6 +61,12 @@ public record ContainerRecord(ContainerSpec appliedSpec, String imageDigest, Str
                 delayMillis, nextStartAt, at.toEpochMilli(), countedExitAt, exitCode, reason, finishedAt);
     }
 
+    /** Created but not (yet) started. */
+    public ContainerRecord notStarted() {
+        return new ContainerRecord(appliedSpec, imageDigest, imageName, snapshotter, restartCount, crashes,
+                delayMillis, nextStartAt, null, countedExitAt, exitCode, reason, finishedAt);
+    }
+
     /** A restart after an exit. */
     public ContainerRecord restarted() {
         return new ContainerRecord(appliedSpec, imageDigest, imageName, snapshotter, restartCount + 1, crashes,

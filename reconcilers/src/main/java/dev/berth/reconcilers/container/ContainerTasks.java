@@ -64,7 +64,8 @@ final class ContainerTasks {
         RuntimeSpec oci = SpecGenerator.generate(name, runtimeSpec, p.image().config(), rootfs,
                 rt.cgroupPaths().specPath(ns, name));
         // recorded before the task exists, so a crash after create never loses what was applied
-        rec = rec.applied(spec, t.digest(), t.imageName(), t.snapshotter()).started(clock.instant());
+        // (not started yet: a task missing later counts as drift only once it had been started)
+        rec = rec.applied(spec, t.digest(), t.imageName(), t.snapshotter()).notStarted();
         states.put(ns, name, rec);
         rt.create(ns, name, oci);
         events.normal(ref, "Created", "created task " + ns + "/" + name + " from " + t.imageName() + "@" + t.digest());
@@ -74,6 +75,8 @@ final class ContainerTasks {
             rt.delete(ns, name, true);
             throw e;
         }
+        rec = rec.started(clock.instant());
+        states.put(ns, name, rec);
         if (restart) {
             events.normal(ref, "Restarted", "restarted after exit code " + rec.exitCode() + " (restart "
                     + rec.restartCount() + ")");

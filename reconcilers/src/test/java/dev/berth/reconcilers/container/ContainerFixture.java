@@ -59,6 +59,8 @@ final class ContainerFixture implements AutoCloseable {
     final TestClock clock = new TestClock();
     final Map<ObjectRef, HasMetadata> objects = new ConcurrentHashMap<>();
     final List<String> events = new CopyOnWriteArrayList<>();
+    /** Reconciles that threw inside {@link #reconcileUntil} (retried there, as the dispatcher would). */
+    final List<Exception> failures = new CopyOnWriteArrayList<>();
     Engine engine;
     ContainerReconciler reconciler;
     BuiltImage image;
@@ -158,15 +160,29 @@ final class ContainerFixture implements AutoCloseable {
     /** Reconciles until {@code until} holds (real exits take a moment to be recorded); the last result. */
     Result reconcileUntil(Container c, Predicate<Container> until) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        Result r = reconcile(c);
-        while (!until.test(c)) {
+        Result r = null;
+        Exception last = null;
+        while (true) {
+            try {
+                r = reconcile(c);
+                last = null;
+            } catch (Exception e) {
+                // the dispatcher retries a failed reconcile with backoff; so does this loop
+                last = e;
+                failures.add(e);
+            }
+            if (last == null && until.test(c)) {
+                return r;
+            }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("not converged: status " + c.getStatus() + "; events " + events);
+                AssertionError e = new AssertionError("not converged: status " + c.getStatus() + "; events " + events);
+                if (last != null) {
+                    e.initCause(last);
+                }
+                throw e;
             }
             Thread.sleep(100);
-            r = reconcile(c);
         }
-        return r;
     }
 
     Path rootfs(String name) {
@@ -179,6 +195,9 @@ final class ContainerFixture implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        for (Exception e : failures) {
+            System.err.println("reconcile failed and was retried: " + e);
+        }
         List<Throwable> errors = new ArrayList<>();
         try {
             if (engine == null) {
