@@ -261,8 +261,12 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
 
     /** Whether the exit of stopped task {@code ts} is already counted in {@code rec}. */
     private static boolean counted(ContainerRecord rec, TaskStatus ts) {
-        return ts.exitedAt() != null && rec.countedExitAt() != null
-                && rec.countedExitAt() == ts.exitedAt().toEpochMilli();
+        return rec.countedExitAt() != null && rec.countedExitAt() == exitKey(ts).toEpochMilli();
+    }
+
+    /** What identifies one exit: the runtime's exit time (its create time should that be missing). */
+    private static Instant exitKey(TaskStatus ts) {
+        return ts.exitedAt() != null ? ts.exitedAt() : ts.createdAt();
     }
 
     private ContainerRecord countExit(ObjectRef ref, ContainerSpec spec, ContainerRecord rec, TaskStatus ts) {
@@ -274,8 +278,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             rs = backOff.onExit(rec.restartState(), rec.startedAt() == null ? null
                     : Instant.ofEpochMilli(rec.startedAt()), now);
         }
-        Instant exitedAt = ts.exitedAt() == null ? now : ts.exitedAt();
-        rec = rec.exited(exitedAt, code, reason, now, rs);
+        rec = rec.exited(exitKey(ts), code, reason, now, rs);
         states.put(ref.namespace(), ref.name(), rec);
         if (ts.oomKilled()) {
             events.warning(ref, "OOMKilled", "the kernel's OOM killer killed the container (memory limit "
@@ -300,8 +303,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             ts = tasks.stop(ns, name);
             events.normal(ref, "Killed", "stopped task " + ns + "/" + name + " (spec.state is Stopped), exit code "
                     + ts.exitCode());
-            rec = rec.exited(ts.exitedAt() == null ? clock.instant() : ts.exitedAt(),
-                    ts.exitCode() == null ? 255 : ts.exitCode(), STOPPED, clock.instant(), null);
+            rec = rec.exited(exitKey(ts), ts.exitCode() == null ? 255 : ts.exitCode(), STOPPED, clock.instant(), null);
         }
         if (rec.appliedSpec() != null && (!c.getSpec().equals(rec.appliedSpec()) || ts != task.orElse(null))) {
             rec = rec.withSpec(c.getSpec());
