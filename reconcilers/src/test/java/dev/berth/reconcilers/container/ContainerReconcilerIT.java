@@ -232,6 +232,31 @@ class ContainerReconcilerIT {
     }
 
     @Test
+    void aNewImageDigestRecreatesWithTheNewConfig() throws Exception {
+        Container c = running("digest", spec(SLEEP, null, RestartPolicy.Always));
+        String name = c.getMetadata().getName();
+        int pid = c.getStatus().getPid();
+        var v2 = dev.berth.engine.testing.OciImageBuilder.busybox().env("IMAGE_VERSION=2").build();
+        v2.writeTo(f.engine.content());
+        dev.berth.crd.image.Image img = (dev.berth.crd.image.Image) f.objects.get(
+                new ObjectRef("Image", NS, ContainerFixture.IMAGE));
+        String old = img.getStatus().getDigest();
+        f.engine.images().put(dev.berth.engine.images.Image.of(f.imageRef, v2.target()));
+        img.getStatus().setDigest(v2.target().digest().toString());
+        try {
+            f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running) && !x.getStatus().getPid().equals(pid));
+            assertEquals(v2.target().digest().toString(), c.getStatus().getImageDigest());
+            assertTrue(f.reasons(name).contains("Recreating"), f.events.toString());
+            String environ = Files.readString(Path.of("/proc", c.getStatus().getPid().toString(), "environ"));
+            assertTrue(environ.contains("IMAGE_VERSION=2"), environ);
+        } finally {
+            f.engine.images().put(dev.berth.engine.images.Image.of(f.imageRef, f.image.target()));
+            img.getStatus().setDigest(old);
+        }
+        f.reconciler.cleanup(c, dev.berth.reconcilers.Context.first(f.clock));
+    }
+
+    @Test
     void killedTaskIsRestartedPerPolicy() throws Exception {
         Container c = running("kill", spec(SLEEP, null, RestartPolicy.Always));
         int pid = c.getStatus().getPid();
