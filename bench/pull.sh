@@ -78,14 +78,14 @@ printf 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n  config_
 now_ns() { date +%s%N; }
 
 ctrd_cold() {
-  local imgs; imgs=$("${CTR[@]}" images ls -q)
-  [[ -n $imgs ]] && "${CTR[@]}" images rm --sync $imgs >/dev/null
-  local blobs; blobs=$("${CTR[@]}" content ls -q)
-  [[ -n $blobs ]] && "${CTR[@]}" content rm $blobs >/dev/null
+  local imgs blobs n s
+  imgs=$("${CTR[@]}" images ls -q)
+  if [[ -n $imgs ]]; then "${CTR[@]}" images rm --sync $imgs >/dev/null; fi
+  blobs=$("${CTR[@]}" content ls -q)
+  if [[ -n $blobs ]]; then "${CTR[@]}" content rm $blobs >/dev/null; fi
   for _ in $(seq 1 50); do
-    local n s
-    n=$(find "$CTRD/root/io.containerd.content.v1.content/blobs" -type f 2>/dev/null | wc -l)
-    s=$(find "$CTRD/root/io.containerd.snapshotter.v1.overlayfs/snapshots" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+    n=$({ find "$CTRD/root/io.containerd.content.v1.content/blobs" -type f 2>/dev/null || true; } | wc -l)
+    s=$({ find "$CTRD/root/io.containerd.snapshotter.v1.overlayfs/snapshots" -mindepth 1 -maxdepth 1 2>/dev/null || true; } | wc -l)
     [[ $n == 0 && $s == 0 ]] && { sync; return 0; }
     "${CTR[@]}" leases create --id bench-gc >/dev/null 2>&1
     "${CTR[@]}" leases rm --sync bench-gc >/dev/null 2>&1

@@ -1,5 +1,6 @@
 package dev.berth.controller;
 
+import dev.berth.controller.kubernetes.KubernetesSettings;
 import dev.berth.engine.EngineSettings;
 import dev.berth.engine.config.Setting;
 import dev.berth.engine.config.SettingType;
@@ -37,6 +38,7 @@ public final class ControllerSettings {
     public static List<Setting<?>> schema() {
         List<Setting<?>> all = new ArrayList<>(EngineSettings.all());
         all.addAll(List.of(API_ADDRESS, METRICS_ADDRESS, MANIFEST_DIR, RESYNC_INTERVAL));
+        all.addAll(KubernetesSettings.all());
         return all;
     }
 }

@@ -1,74 +1,146 @@
 package dev.berth.controller;
 
 import dev.berth.controller.api.ApiServer;
+import dev.berth.controller.api.EventsApi;
+import dev.berth.controller.api.ObjectsApi;
+import dev.berth.controller.events.EventRecorder;
+import dev.berth.controller.kubernetes.KubernetesAgent;
+import dev.berth.controller.kubernetes.KubernetesSettings;
+import dev.berth.controller.source.CrdManifestDecoder;
+import dev.berth.controller.source.ManifestDirectorySource;
+import dev.berth.controller.source.SourceStatus;
+import dev.berth.controller.store.ObjectStore;
+import dev.berth.crd.ObjectRef;
+import dev.berth.crd.codec.SpecCodec;
 import dev.berth.engine.Engine;
 import dev.berth.engine.EngineSettings;
 import dev.berth.engine.config.Config;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.berth.reconcilers.EventSink;
+import dev.berth.reconcilers.image.ImageReconciler;
+import dev.berth.reconcilers.image.Registries;
+import dev.berth.reconcilers.snapshot.SnapshotReconciler;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Berth daemon process: owns the root (lock), the metadata store and the local API. Later issues
- * add the reconcilers, sources and schedules here. {@link #close()} is idempotent.
+ * The Berth daemon process: owns the root (through the {@link Engine}), keeps the objects from its
+ * sources (manifest directory, local API) in the {@link ObjectStore}, runs the {@link Controller}
+ * that reconciles them, serves the local API, and schedules resync. Start order: engine (adopting
+ * running tasks), store, controller, sources, API, schedules; {@link #close()} stops them in reverse
+ * and is idempotent. Containers keep running after the daemon stops.
  */
 public final class Daemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    /** How often an Image with pullPolicy Always is checked for a new digest. */
+    static final Duration IMAGE_REFRESH = Duration.ofMinutes(5);
 
     private final Config config;
     private final Engine engine;
-    private final ApiServer api;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private ObjectStore store;
+    private EventRecorder events;
+    private Controller controller;
+    private ManifestDirectorySource manifests;
     private volatile boolean closed;
 
-    private Daemon(Config config, Engine engine, ApiServer api) {
+    private Daemon(Config config, Engine engine) {
         this.config = config;
         this.engine = engine;
-        this.api = api;
     }
 
     public static Daemon start(Config config) {
+        return start(config, Clock.systemUTC());
+    }
+
+    public static Daemon start(Config config, Clock clock) {
         Engine engine = Engine.open(config);
+        Daemon d = new Daemon(config, engine);
         try {
-            // adopt the tasks a previous daemon left running (and record exits that happened while none
-            // ran) before serving anything; a cgroup driver this node cannot use fails the start here
-            engine.runtime();
-            ApiServer api = new ApiServer(Path.of(config.get(ControllerSettings.API_ADDRESS)));
-            api.get("/version", () -> Map.of("version", BuildInfo.version(),
-                    "pid", ProcessHandle.current().pid()));
-            api.get("/healthz", () -> Map.of("status", "ok"));
-            api.start();
-            Daemon d = new Daemon(config, engine, api);
-            d.announce();
+            d.startParts(clock);
             return d;
         } catch (RuntimeException e) {
-            engine.close();
+            d.close();
             throw e;
         }
     }
 
-    private void announce() {
-        LOG.info("berth daemon {} started: root={} state={} api={}", BuildInfo.version(),
-                config.get(EngineSettings.ROOT), config.get(EngineSettings.STATE),
-                config.get(ControllerSettings.API_ADDRESS));
-        Path dir = Path.of(config.get(ControllerSettings.MANIFEST_DIR));
-        List<Path> files = List.of();
-        if (Files.isDirectory(dir)) {
-            try (Stream<Path> s = Files.walk(dir)) {
-                files = s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
-            } catch (IOException e) {
-                LOG.warn("cannot list manifest directory {}: {}", dir, e.getMessage());
-            }
+    private void startParts(Clock clock) {
+        // adopt the tasks a previous daemon left running (and record exits that happened while none
+        // ran) before reconciling anything; a cgroup driver this node cannot use fails the start here
+        engine.runtime();
+        SpecCodec codec = new SpecCodec();
+        store = new ObjectStore(engine.metadata(), clock);
+        events = new EventRecorder(engine.metadata(), clock);
+        EventSink sink = new RecorderSink(events);
+        Registries registries = new Registries(config);
+        closeables.add(registries);
+        controller = new Controller(store, codec, events, clock, 4);
+        closeables.add(controller);
+        controller.register(new ImageReconciler(engine, registries, controller.lookup(), sink, IMAGE_REFRESH));
+        controller.register(new SnapshotReconciler(engine, controller.lookup(), sink));
+        ContainerWiring.register(controller, engine, sink, clock, closeables);
+
+        CrdManifestDecoder decoder = new CrdManifestDecoder(codec);
+        manifests = new ManifestDirectorySource(Path.of(config.get(ControllerSettings.MANIFEST_DIR)), store, decoder, clock);
+        closeables.add(manifests);
+        manifests.watch(200, () -> {
+        });
+        // Kubernetes mode: the API server is one more source of the store (and sink of status, events)
+        if (config.get(KubernetesSettings.ENABLED)) {
+            closeables.add(KubernetesAgent.start(store, events, config));
         }
-        LOG.info("manifest directory {}: {} file(s)", dir, files.size());
-        files.forEach(f -> LOG.info("  {}", dir.relativize(f)));
-        LOG.warn("this build has no reconcilers yet: specs are listed but nothing is pulled or run");
+
+        ApiServer api = new ApiServer(Path.of(config.get(ControllerSettings.API_ADDRESS)));
+        api.get("/version", () -> Map.of("version", BuildInfo.version(), "pid", ProcessHandle.current().pid()));
+        api.get("/healthz", () -> Map.of("status", "ok"));
+        api.get("/sources", this::sources);
+        api.get("/stats", () -> Map.of("reconciles", controller.reconcileCount(), "failures", controller.failureCount(),
+                "queueDepth", controller.queueDepth(), "objects", store.list(null).size()));
+        new ObjectsApi(store, decoder).register(api);
+        new EventsApi(events).register(api);
+        new dev.berth.controller.api.ExecApi(engine).register(api);
+        api.start();
+        closeables.add(api);
+
+        Schedules schedules = new Schedules();
+        closeables.add(schedules);
+        Duration resync = config.get(ControllerSettings.RESYNC_INTERVAL);
+        schedules.every("resync", resync, resync, () -> {
+            manifests.rescan();
+            controller.resync();
+        });
+        // resume: everything is reconciled once at start
+        controller.resync();
+        LOG.info("berth daemon {} started: root={} state={} api={} manifests={} ({} objects)", BuildInfo.version(),
+                config.get(EngineSettings.ROOT), config.get(EngineSettings.STATE),
+                config.get(ControllerSettings.API_ADDRESS), manifests.directory(), store.list(null).size());
+    }
+
+    private Object sources() {
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (SourceStatus s : manifests.statuses()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("source", s.source());
+            m.put("lastScan", s.lastScan().toString());
+            m.put("objects", s.objects());
+            m.put("error", s.error());
+            items.add(m);
+        }
+        Map<String, Object> api = new LinkedHashMap<>();
+        api.put("source", ObjectsApi.SOURCE);
+        api.put("objects", store.listBySource(ObjectsApi.SOURCE).size());
+        api.put("error", null);
+        items.add(api);
+        return Map.of("items", items);
     }
 
     public Engine engine() {
@@ -77,6 +149,23 @@ public final class Daemon implements AutoCloseable {
 
     public Config config() {
         return config;
+    }
+
+    public ObjectStore store() {
+        return store;
+    }
+
+    public Controller controller() {
+        return controller;
+    }
+
+    public EventRecorder events() {
+        return events;
+    }
+
+    /** Enqueues an object now (tests, API). */
+    public void enqueue(ObjectRef ref) {
+        controller.enqueue(ref);
     }
 
     public void awaitTermination() {
@@ -94,7 +183,13 @@ public final class Daemon implements AutoCloseable {
         }
         closed = true;
         try {
-            api.close();
+            for (int i = closeables.size() - 1; i >= 0; i--) {
+                try {
+                    closeables.get(i).close();
+                } catch (Exception e) {
+                    LOG.warn("stopping {}: {}", closeables.get(i).getClass().getSimpleName(), e.toString());
+                }
+            }
             engine.close();
             LOG.info("berth daemon stopped");
         } finally {

@@ -44,9 +44,10 @@ class ExamplesTest {
         for (Path f : files) {
             List<Document> docs = codec.read(f);
             assertFalse(docs.isEmpty(), f + " has no documents");
-            byDir.computeIfAbsent(f.getParent(), k -> new ArrayList<>()).addAll(docs);
+            // one example directory (examples/<name>/…) is one GitOps source
+            byDir.computeIfAbsent(EXAMPLES.resolve(EXAMPLES.relativize(f).getName(0)), k -> new ArrayList<>()).addAll(docs);
         }
-        // within one directory (one GitOps source) every Container's image names an Image there
+        // within one example directory every Container's image names an Image there
         for (List<Document> docs : byDir.values()) {
             List<ObjectRef> images = docs.stream().filter(d -> d.object() instanceof Image).map(Document::ref).toList();
             for (Document d : docs) {
@@ -61,10 +62,10 @@ class ExamplesTest {
 
     @Test
     void theLocalExamplesUseTheImportedImage() throws IOException {
-        Image image = (Image) new SpecCodec().read(EXAMPLES.resolve("busybox-image.yaml")).get(0).object();
+        Image image = (Image) new SpecCodec().read(EXAMPLES.resolve("local/busybox-image.yaml")).get(0).object();
         assertEquals("localhost/berth/busybox:latest", image.getSpec().ref());
         for (String name : List.of("hello-world.yaml", "web-server.yaml", "resource-limited.yaml")) {
-            assertTrue(Files.exists(EXAMPLES.resolve(name)), name);
+            assertTrue(Files.exists(EXAMPLES.resolve("local").resolve(name)), name);
         }
     }
 }

@@ -73,6 +73,13 @@ public final class ObjectsApi {
         boolean force = Boolean.parseBoolean(r.query("force", "false"));
         String name = r.query("filename", "request body");
         List<ObjectNode> objects = decoder.decode(Path.of(name), r.bodyText());
+        if (Boolean.parseBoolean(r.query("dryRun", "false"))) {
+            List<Map<String, Object>> plans = new ArrayList<>();
+            for (ObjectNode o : objects) {
+                plans.add(Plans.plan(store, o, SOURCE, force));
+            }
+            return ApiResponse.ok(Map.of("results", plans));
+        }
         List<Map<String, Object>> results = new ArrayList<>();
         for (ObjectNode o : objects) {
             ObjectStore.ApplyOutcome out = store.apply(o, SOURCE, force);

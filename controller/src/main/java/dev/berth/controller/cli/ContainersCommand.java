@@ -22,7 +22,7 @@ public final class ContainersCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    @Command(name = "rm", aliases = {"delete", "del"}, description = "Delete containers: task, bundle and log.")
+    @Command(name = "rm", aliases = {"delete", "del"}, description = "Delete containers: task, bundle, image rootfs snapshot and log.")
     static final class Rm extends EngineCommand {
         @Option(names = {"-f", "--force"}, description = "Kill a running task first.")
         boolean force;
@@ -36,36 +36,19 @@ public final class ContainersCommand implements Runnable {
             for (String id : ids) {
                 try {
                     engine.runtime().delete(namespace, id, force);
+                    ImageRootfs.release(engine, namespace, id);
                     Files.deleteIfExists(engine.runtime().logPath(namespace, id));
-                    removeRunRootfs(engine, id);
                     out().println(id);
                 } catch (BerthException e) {
                     if (e.category() == ErrorCategory.NOT_FOUND) {
+                        ImageRootfs.release(engine, namespace, id);
                         Files.deleteIfExists(engine.runtime().logPath(namespace, id));
-                        removeRunRootfs(engine, id);
                     }
                     err().println("berth: " + e.getMessage());
                     rc = 1;
                 }
             }
             return rc;
-        }
-
-        /** The rootfs snapshot and mount 'berth run IMAGE' made for {@code id}, if any (as ctr c rm does). */
-        private void removeRunRootfs(Engine engine, String id) throws java.io.IOException {
-            String key = ImageRootfs.key(namespace, id);
-            String snapshotter = engine.snapshotter().name();
-            java.nio.file.Path bundle = engine.state().resolve("tasks").resolve(namespace).resolve(id);
-            if (engine.containerRootfs().exists(snapshotter, key)) {
-                engine.containerRootfs().remove(snapshotter, key, bundle.resolve("rootfs"));
-                if (Files.isDirectory(bundle)) {
-                    try (var entries = Files.list(bundle)) {
-                        if (entries.findAny().isEmpty()) {
-                            Files.delete(bundle);
-                        }
-                    }
-                }
-            }
         }
     }
 }

@@ -16,9 +16,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code berth content ls|get|active}: the blobs of the content store, like {@code ctr content}. */
+/** {@code berth content ls|get|rm|verify|active}: the blobs of the content store, like {@code ctr content}. */
 @Command(name = "content", description = "Inspect the content store.",
-        subcommands = {ContentCommand.Ls.class, ContentCommand.Get.class, ContentCommand.Active.class})
+        subcommands = {ContentCommand.Ls.class, ContentCommand.Get.class, ContentCommand.Rm.class,
+            ContentCommand.Verify.class, ContentCommand.Active.class})
 public final class ContentCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -69,6 +70,52 @@ public final class ContentCommand implements Runnable {
             }
             System.out.flush();
             return 0;
+        }
+    }
+
+    @Command(name = "rm", aliases = {"remove", "delete"}, description = "Delete blobs (images that use them break: "
+            + "prefer berth images rm and garbage collection).")
+    static final class Rm extends EngineCommand {
+        @Parameters(arity = "1..*", paramLabel = "DIGEST")
+        List<String> digests;
+
+        @Override
+        protected int run(Engine engine) {
+            int rc = 0;
+            for (String d : digests) {
+                try {
+                    engine.content().delete(Digest.parse(d));
+                    out().println(d);
+                } catch (dev.berth.engine.errdefs.BerthException e) {
+                    System.err.println("berth: " + e.getMessage());
+                    rc = 1;
+                }
+            }
+            return rc;
+        }
+    }
+
+    @Command(name = "verify", description = "Re-hash blobs and report any whose bytes no longer match their digest.")
+    static final class Verify extends EngineCommand {
+        @Parameters(arity = "0..*", paramLabel = "DIGEST", description = "Blobs to check (default: all).")
+        List<String> digests = List.of();
+
+        @Override
+        protected int run(Engine engine) {
+            List<Digest> todo = digests.isEmpty()
+                    ? engine.content().list(ContentFilters.all()).stream().map(Info::digest).toList()
+                    : digests.stream().map(Digest::parse).toList();
+            int bad = 0;
+            for (Digest d : todo) {
+                try {
+                    engine.content().verify(d);
+                } catch (dev.berth.engine.errdefs.BerthException e) {
+                    System.err.println("berth: " + e.getMessage());
+                    bad++;
+                }
+            }
+            out().println(todo.size() - bad + " of " + todo.size() + " blobs verified");
+            return bad == 0 ? 0 : 1;
         }
     }
 

@@ -2,6 +2,7 @@ package dev.berth.controller.cli;
 
 import dev.berth.controller.Daemon;
 import dev.berth.controller.ControllerSettings;
+import dev.berth.controller.kubernetes.KubernetesSettings;
 import dev.berth.engine.config.Config;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -22,9 +23,16 @@ public final class DaemonCommand implements Runnable {
     @Option(names = "--state", paramLabel = "DIR", description = "Runtime state directory (overrides state).")
     Path state;
 
+    @Option(names = "--kubernetes", description = "Take specs for this node from the Kubernetes API and write "
+            + "status back (overrides kubernetes in [plugins.\"dev.berth.v1\"]).")
+    boolean kubernetes;
+
     @Override
     public void run() {
         Config c = GlobalOptions.of(spec).load();
+        if (kubernetes) {
+            c = c.with(KubernetesSettings.ENABLED, true);
+        }
         if (manifests != null) {
             c = c.with(ControllerSettings.MANIFEST_DIR, manifests.toAbsolutePath().toString());
         }

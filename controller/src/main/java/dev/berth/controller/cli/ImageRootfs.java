@@ -2,82 +2,68 @@ package dev.berth.controller.cli;
 
 import dev.berth.engine.Engine;
 import dev.berth.engine.errdefs.BerthException;
-import dev.berth.engine.errdefs.ErrorCategory;
+import dev.berth.engine.images.Images;
+import dev.berth.engine.images.PlatformMatcher;
 import dev.berth.engine.images.Platforms;
+import dev.berth.engine.mount.MountTable;
 import dev.berth.engine.oci.ImageConfig;
-import dev.berth.engine.remotes.Reference;
-import dev.berth.engine.rootfs.ContainerRootfs;
+import dev.berth.engine.snapshots.SnapshotSettings;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Prepares a container's root filesystem from an image for {@code berth run IMAGE ID}: resolve the
- * image, make an active snapshot on its chain and mount it at {@code target}, through the engine's
- * {@link ContainerRootfs}, which the Container reconciler uses as well.
+ * The root filesystem of {@code berth run IMAGE ID}: the image is unpacked if needed and a writable
+ * snapshot on its top chainID is mounted at {@code <state>/tasks/<namespace>/<id>/rootfs} (the task's
+ * bundle), as ctr does. {@link #release} takes it down after the task is deleted. Stateless.
  */
-interface ImageRootfs {
+final class ImageRootfs {
+    private ImageRootfs() {
+    }
 
     /** A mounted rootfs and the image config that goes with it. */
-    interface Prepared extends AutoCloseable {
-        Path rootfs();
-
-        ImageConfig config();
-
-        /** Unmounts and removes the snapshot (after the task is deleted). */
-        @Override
-        void close();
+    record Prepared(Path rootfs, ImageConfig config) {
     }
 
-    Prepared prepare(Engine engine, String namespace, String id, String image, Path target);
-
-    /** The snapshot key of {@code berth run}'s rootfs for task {@code namespace/id}. */
-    static String key(String namespace, String id) {
-        return "run/" + namespace + "/" + id;
+    /** The rootfs mount point of task {@code namespace/id}. */
+    static Path target(Engine engine, String namespace, String id) {
+        return engine.state().resolve("tasks").resolve(namespace).resolve(id).resolve("rootfs");
     }
 
-    /**
-     * The implementation in use: the engine's {@link ContainerRootfs} (unpack when needed, active
-     * snapshot {@code run/<namespace>/<id>} on the image's top chainID, mounted at {@code target})
-     * in the configured snapshotter, for the host platform. The reference is normalised
-     * ({@code busybox} is {@code docker.io/library/busybox:latest}) as image records are named.
-     */
-    static ImageRootfs current() {
-        return (engine, namespace, id, image, target) -> {
-            ContainerRootfs rootfs = engine.containerRootfs();
-            String snapshotter = engine.snapshotter().name();
-            String name = Reference.parse(image).toString();
-            try {
-                engine.images().get(name);
-            } catch (BerthException e) {
-                if (e.category() == ErrorCategory.NOT_FOUND) {
-                    throw BerthException.notFound("image %s is not in the image store; pull or import it first "
-                            + "(berth pull %s)", name, image);
-                }
-                throw e;
-            }
-            if (rootfs.exists(snapshotter, key(namespace, id))) {
-                throw BerthException.alreadyExists("snapshot %s of a previous 'berth run' of %s/%s exists in %s; "
-                        + "remove it with: berth snapshots rm %s", key(namespace, id), namespace, id, snapshotter,
-                        key(namespace, id));
-            }
-            ContainerRootfs.Prepared p = rootfs.prepare(name, snapshotter, Platforms.defaultMatcher(),
-                    key(namespace, id), target);
-            ImageConfig config = p.image().config();
-            return new Prepared() {
-                @Override
-                public Path rootfs() {
-                    return target;
-                }
+    /** Unpacks and mounts {@code image} for task {@code namespace/id}. */
+    static Prepared prepare(Engine engine, String namespace, String id, String image) {
+        Path target = target(engine, namespace, id);
+        if (MountTable.isMountPoint(target)) {
+            throw BerthException.alreadyExists("%s is already mounted: container %s/%s exists; remove it with "
+                    + "'berth containers rm %s' first", target, namespace, id, id);
+        }
+        PlatformMatcher matcher = Platforms.defaultMatcher();
+        ImageConfig config = Images.resolve(engine.content(), engine.images().get(image).target(), matcher).config();
+        try {
+            Files.createDirectories(target);
+        } catch (IOException e) {
+            throw BerthException.unavailable("cannot create %s: %s", target, e.getMessage());
+        }
+        engine.imageMounter().mount(image, target, snapshotter(engine), matcher, true);
+        return new Prepared(target, config);
+    }
 
-                @Override
-                public ImageConfig config() {
-                    return config;
-                }
+    /** Unmounts the task's image rootfs and removes its snapshot and directory; nothing to do when there is none. */
+    static void release(Engine engine, String namespace, String id) {
+        Path target = target(engine, namespace, id);
+        if (!Files.isDirectory(target)) {
+            return;
+        }
+        engine.imageMounter().unmount(target, snapshotter(engine));
+        try {
+            Files.deleteIfExists(target);
+            Files.deleteIfExists(target.getParent());
+        } catch (IOException e) {
+            // a non-empty bundle or rootfs dir is not ours to remove
+        }
+    }
 
-                @Override
-                public void close() {
-                    rootfs.remove(snapshotter, key(namespace, id), target);
-                }
-            };
-        };
+    private static String snapshotter(Engine engine) {
+        return engine.config().get(SnapshotSettings.SNAPSHOTTER);
     }
 }

@@ -4,6 +4,7 @@ import dev.berth.engine.Engine;
 import dev.berth.engine.content.ContentStore;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.images.Image;
+import dev.berth.engine.images.ImageStore;
 import dev.berth.engine.images.Images;
 import dev.berth.engine.images.PlatformMatcher;
 import dev.berth.engine.images.Platforms;
@@ -14,6 +15,7 @@ import dev.berth.engine.images.archive.ImportOptions;
 import dev.berth.engine.oci.Descriptor;
 import dev.berth.engine.oci.MediaTypes;
 import dev.berth.engine.oci.Platform;
+import dev.berth.engine.remotes.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,8 +31,8 @@ import picocli.CommandLine.Parameters;
 /** {@code berth images ls|rm|import|export|unpack|mount|unmount}: image records and archives, like {@code ctr images}. */
 @Command(name = "images", aliases = "image", description = "Manage images in the local store.",
         subcommands = {ImagesCommand.Ls.class, ImagesCommand.Rm.class, ImagesCommand.Import.class,
-            ImagesCommand.Export.class, ImageUnpackCommands.Unpack.class, ImageUnpackCommands.MountImage.class,
-            ImageUnpackCommands.Unmount.class})
+            ImagesCommand.Export.class, ImagesCommand.Check.class, ImageUnpackCommands.Unpack.class,
+            ImageUnpackCommands.MountImage.class, ImageUnpackCommands.Unmount.class})
 public final class ImagesCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -38,6 +40,19 @@ public final class ImagesCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
+    }
+
+    /** The image named exactly {@code arg}, else by its normalised reference ({@code busybox} → docker.io/library/busybox:latest). */
+    static Image lookup(ImageStore store, String arg) {
+        return store.find(arg).orElseGet(() -> {
+            String normal;
+            try {
+                normal = Reference.parse(arg).toString();
+            } catch (BerthException e) {
+                throw BerthException.notFound("image %s not found; see berth images ls", arg);
+            }
+            return store.get(normal);
+        });
     }
 
     @Command(name = "ls", aliases = "list", description = "List images: name, type, digest, size, platforms, labels.")
@@ -91,6 +106,46 @@ public final class ImagesCommand implements Runnable {
         }
     }
 
+    @Command(name = "check", description = "Check that the content of images is complete for a platform (exit 1 when not).")
+    static final class Check extends EngineCommand {
+        @Parameters(arity = "0..*", paramLabel = "NAME", description = "Images to check (default: all).")
+        List<String> names = List.of();
+
+        @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "Platform to check (default: host).")
+        String platform;
+
+        @Override
+        protected int run(Engine engine) {
+            PlatformMatcher m = platform == null ? Platforms.defaultMatcher() : Platforms.only(Platforms.parse(platform));
+            List<Image> images = names.isEmpty() ? engine.images().list()
+                    : names.stream().map(n -> lookup(engine.images(), n)).toList();
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"REF", "DIGEST", "STATUS", "SIZE"});
+            int rc = 0;
+            for (Image i : images) {
+                String status;
+                String size;
+                try {
+                    dev.berth.engine.images.ContentCheck c = Images.check(engine.content(), i.target(), m);
+                    status = (c.complete() ? "complete" : "incomplete") + " (" + c.present().size() + "/"
+                            + c.required().size() + ")";
+                    size = humanSize(c.present().stream().mapToLong(Descriptor::size).sum()) + "/"
+                            + humanSize(c.required().stream().mapToLong(Descriptor::size).sum());
+                    if (!c.complete()) {
+                        rc = 1;
+                    }
+                } catch (BerthException e) {
+                    status = "error: " + e.getMessage();
+                    size = "-";
+                    rc = 1;
+                }
+                rows.add(new String[] {i.name(), i.target().digest().toString(), status, size});
+            }
+            Table.print(out(), rows);
+            return rc;
+        }
+    }
+
     @Command(name = "rm", aliases = {"remove", "delete"}, description = "Remove image records (content goes at garbage collection).")
     static final class Rm extends EngineCommand {
         @Parameters(arity = "1..*", paramLabel = "NAME", description = "Image names as `berth images ls` shows them.")
@@ -101,8 +156,9 @@ public final class ImagesCommand implements Runnable {
             int rc = 0;
             for (String n : names) {
                 try {
-                    engine.images().delete(n);
-                    out().println(n);
+                    Image img = lookup(engine.images(), n);
+                    engine.images().delete(img.name());
+                    out().println(img.name());
                 } catch (BerthException e) {
                     System.err.println("berth: " + e.getMessage());
                     rc = 1;
@@ -166,7 +222,7 @@ public final class ImagesCommand implements Runnable {
             ExportOptions opts = new ExportOptions(f, m, true);
             List<Image> images = new ArrayList<>();
             for (String n : names) {
-                images.add(engine.images().get(n));
+                images.add(lookup(engine.images(), n));
             }
             ImageExporter exporter = new ImageExporter(engine.content());
             if (out.equals("-")) {

@@ -27,6 +27,33 @@ public final class LogsCommand extends EngineCommand {
     @Parameters(paramLabel = "ID")
     String id;
 
+    /**
+     * With a daemon running, the root is the daemon's: the log file is read directly (it needs no
+     * lock), and {@code -f} follows until interrupted, across restarts of the container.
+     */
+    @Override
+    public Integer call() throws Exception {
+        dev.berth.engine.config.Config c = config();
+        if (!dev.berth.controller.api.ApiClient.present(Clients.socket(c))) {
+            return super.call();
+        }
+        Path log = Path.of(c.get(dev.berth.engine.runtime.RuntimeSettings.LOG_DIR)).resolve(namespace).resolve(id + ".log");
+        if (!Files.exists(log)) {
+            throw dev.berth.engine.errdefs.BerthException.notFound("container %s/%s has no log at %s (yet)", namespace, id, log);
+        }
+        java.util.function.Consumer<CriLog.Entry> print = e -> {
+            var w = e.stderr() ? err() : out();
+            w.println(timestamps ? e.time() + " " + e.text() : e.text());
+            w.flush();
+        };
+        if (!follow) {
+            CriLog.tail(log, tail).forEach(print);
+        } else {
+            CriLog.follow(log, tail, print, () -> !Files.exists(log), Duration.ofMillis(200));
+        }
+        return 0;
+    }
+
     @Override
     protected int call(Engine engine) {
         TaskRuntime rt = engine.runtime();

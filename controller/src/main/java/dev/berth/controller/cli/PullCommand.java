@@ -10,7 +10,10 @@ import dev.berth.engine.remotes.RemoteSettings;
 import dev.berth.engine.remotes.docker.RegistryResolver;
 import dev.berth.engine.transfer.ImagePuller;
 import dev.berth.engine.transfer.PullOptions;
+import dev.berth.engine.remotes.Resolved;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,20 +48,38 @@ public final class PullCommand implements Runnable {
         Reference r = Reference.parse(ref);
         PlatformMatcher matcher = platform == null ? Platforms.defaultMatcher() : Platforms.only(Platforms.parse(platform));
         boolean tty = System.console() != null && !quiet;
-        try (Engine engine = Engine.open(c);
-             RegistryResolver resolver = new RegistryResolver(registry.options(c));
-             ProgressDisplay display = quiet ? null : new ProgressDisplay(spec.commandLine().getOut(), tty, r + ": resolving")) {
-            PullOptions opts = new PullOptions(matcher, c.get(RemoteSettings.MAX_CONCURRENT_DOWNLOADS).intValue(),
-                    display == null ? p -> { } : display);
-            Image img = new ImagePuller(engine.content(), engine.images(), resolver).pull(r, opts);
+        try (RegistryResolver resolver = new RegistryResolver(registry.options(c));
+             ProgressDisplay display = quiet ? null
+                     : new ProgressDisplay(spec.commandLine().getOut(), tty, r + ": resolving")) {
+            // resolve while the stores open: both mostly wait (network, class loading, SQLite)
+            CompletableFuture<Resolved> resolving = CompletableFuture.supplyAsync(() -> resolver.resolve(r));
+            Image img;
+            try (Engine engine = Engine.open(c)) {
+                PullOptions opts = new PullOptions(matcher, c.get(RemoteSettings.MAX_CONCURRENT_DOWNLOADS).intValue(),
+                        display == null ? p -> { } : display);
+                img = new ImagePuller(engine.content(), engine.images(), resolver).pull(join(resolving), opts);
+            } finally {
+                resolving.cancel(false);
+            }
             if (display != null) {
                 display.header(r + ": resolved " + img.target().digest());
                 display.close();
-                spec.commandLine().getOut().printf(Locale.ROOT, "pulled %s (%s) in %.1f s%n", img.name(), img.target().digest(),
-                        display.elapsedSeconds());
+                spec.commandLine().getOut().printf(Locale.ROOT, "pulled %s (%s) in %.1f s%n", img.name(),
+                        img.target().digest(), display.elapsedSeconds());
             } else {
                 spec.commandLine().getOut().println(img.target().digest());
             }
+        }
+    }
+
+    private static Resolved join(CompletableFuture<Resolved> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
         }
     }
 }

@@ -97,12 +97,10 @@ public final class RunCommand extends EngineCommand {
         }
         String id = pos.remove(0);
         TaskRuntime runtime = engine.runtime();
-        ImageRootfs.Prepared prepared = null;
         Path root;
         ImageConfig config = null;
         if (image != null) {
-            prepared = ImageRootfs.current().prepare(engine, namespace, id, image,
-                    engine.state().resolve("tasks").resolve(namespace).resolve(id).resolve("rootfs"));
+            ImageRootfs.Prepared prepared = ImageRootfs.prepare(engine, namespace, id, image);
             root = prepared.rootfs();
             config = prepared.config();
         } else {
@@ -112,26 +110,24 @@ public final class RunCommand extends EngineCommand {
             RuntimeSpec oci = SpecGenerator.generate(id, containerSpec(pos), config, root,
                     runtime.cgroupPaths().specPath(namespace, id));
             runtime.create(namespace, id, oci);
-            try {
-                runtime.start(namespace, id);
-            } catch (RuntimeException e) {
-                runtime.delete(namespace, id, true);
-                throw e;
-            }
         } catch (RuntimeException e) {
-            if (prepared != null) {
-                try {
-                    prepared.close();
-                } catch (RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
+            if (image != null && !BerthException.is(e, dev.berth.engine.errdefs.ErrorCategory.ALREADY_EXISTS)) {
+                ImageRootfs.release(engine, namespace, id);
             }
+            throw e;
+        }
+        try {
+            runtime.start(namespace, id);
+        } catch (RuntimeException e) {
+            runtime.delete(namespace, id, true);
+            ImageRootfs.release(engine, namespace, id);
             throw e;
         }
         if (detach) {
             out().println(id);
             return 0;
         }
+        forwardSignals(runtime, id);
         AtomicBoolean stopped = new AtomicBoolean();
         Thread follower = new Thread(() -> CriLog.follow(runtime.logPath(namespace, id), -1, e -> {
             (e.stderr() ? err() : out()).println(e.text());
@@ -146,14 +142,30 @@ public final class RunCommand extends EngineCommand {
         follower.join();
         if (rm) {
             runtime.delete(namespace, id, false);
-            if (prepared != null) {
-                prepared.close();
-            }
+            ImageRootfs.release(engine, namespace, id);
         }
         if (done.oomKilled()) {
             err().println("berth: container " + id + " was killed by the OOM killer");
         }
         return done.exitCode();
+    }
+
+    /** Like ctr run: SIGINT, SIGTERM and SIGHUP sent to this command go to the container's init. */
+    @SuppressWarnings("restriction")
+    private void forwardSignals(TaskRuntime runtime, String id) {
+        for (String name : List.of("INT", "TERM", "HUP")) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
+                    try {
+                        runtime.kill(namespace, id, s.getNumber(), false);
+                    } catch (RuntimeException e) {
+                        err().println("berth: forwarding SIG" + name + ": " + e.getMessage());
+                    }
+                });
+            } catch (IllegalArgumentException e) {
+                // the JVM reserves this signal here; leave its default
+            }
+        }
     }
 
     private ContainerSpec containerSpec(List<String> args) {

@@ -35,8 +35,11 @@ public final class ObjectStore {
     /** What happened to an object. */
     public enum Change { ADDED, MODIFIED, DELETED }
 
+    /** What a write touched: the spec/metadata (an apply), the status, or the deletion request. */
+    public enum Cause { APPLY, STATUS, DELETION, REMOVAL }
+
     /** A committed change; {@code object} is the new state (the last state for DELETED). */
-    public record Event(Change change, StoredObject object) {
+    public record Event(Change change, Cause cause, StoredObject object) {
     }
 
     /** What an apply did. */
@@ -89,7 +92,7 @@ public final class ObjectStore {
                         .put("creationTimestamp", now.toString());
                 StoredObject s = new StoredObject(key, uid, 1, rv, source, obj, now, null);
                 write(c, s, true);
-                event[0] = new Event(Change.ADDED, s);
+                event[0] = new Event(Change.ADDED, Cause.APPLY, s);
                 return ApplyOutcome.CREATED;
             }
             StoredObject cur = current.get();
@@ -117,7 +120,7 @@ public final class ObjectStore {
             meta.put("generation", gen).put("resourceVersion", Long.toString(rv));
             StoredObject s = new StoredObject(key, cur.uid(), gen, rv, source, obj, cur.created(), null);
             write(c, s, false);
-            event[0] = new Event(Change.MODIFIED, s);
+            event[0] = new Event(Change.MODIFIED, Cause.APPLY, s);
             return ApplyOutcome.CONFIGURED;
         });
         fire(event[0]);
@@ -143,7 +146,7 @@ public final class ObjectStore {
             StoredObject s = new StoredObject(key, cur.uid(), cur.generation(), rv, cur.source(), obj, cur.created(),
                     cur.deletionTimestamp());
             write(c, s, false);
-            event[0] = new Event(Change.MODIFIED, s);
+            event[0] = new Event(Change.MODIFIED, Cause.STATUS, s);
             return Optional.of(s);
         });
         fire(event[0]);
@@ -169,7 +172,7 @@ public final class ObjectStore {
                     .put("deletionTimestamp", now.toString());
             StoredObject s = new StoredObject(key, cur.uid(), cur.generation(), rv, cur.source(), obj, cur.created(), now);
             write(c, s, false);
-            event[0] = new Event(Change.MODIFIED, s);
+            event[0] = new Event(Change.MODIFIED, Cause.DELETION, s);
             return true;
         });
         fire(event[0]);
@@ -186,7 +189,7 @@ public final class ObjectStore {
                     bindKey(ps, key);
                     ps.executeUpdate();
                 }
-                event[0] = new Event(Change.DELETED, current.get());
+                event[0] = new Event(Change.DELETED, Cause.REMOVAL, current.get());
             }
             return null;
         });

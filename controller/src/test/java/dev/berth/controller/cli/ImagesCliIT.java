@@ -83,19 +83,33 @@ class ImagesCliIT {
         assertEquals(0, get.code(), get.err());
         assertArrayEquals(bb.blobs().get(bb.configDescriptor().digest()), get.out());
 
+        Result verify = berth("content", "verify");
+        assertEquals(0, verify.code(), verify.err());
+        assertEquals(bb.blobs().size() + " of " + bb.blobs().size() + " blobs verified", verify.text().trim());
+
         Path oci = tmp.resolve("out.tar");
         Result exp = berth("images", "export", oci.toString(), name);
         assertEquals(0, exp.code(), exp.err());
         assertArrayEquals(bb.blobs().get(bb.target().digest()),
                 Tools.run(List.of("skopeo", "inspect", "--raw", "oci-archive:" + oci + ":latest")));
         Path docker = tmp.resolve("docker.tar");
-        Result expd = berth("images", "export", "--format", "docker", docker.toString(), name);
+        Result expd = berth("images", "export", "--format", "docker", docker.toString(), "busybox:latest");
         assertEquals(0, expd.code(), expd.err());
         assertArrayEquals(bb.blobs().get(bb.configDescriptor().digest()),
                 Tools.run(List.of("skopeo", "inspect", "--config", "--raw", "docker-archive:" + docker)));
 
-        Result rm = berth("images", "rm", name);
+        Result check = berth("images", "check");
+        assertEquals(0, check.code(), check.err());
+        assertTrue(check.text().contains("complete (3/3)"), check.text());
+        Result crm = berth("content", "rm", bb.layers().get(0).digest().toString());
+        assertEquals(0, crm.code(), crm.err());
+        assertEquals(1, berth("content", "get", bb.layers().get(0).digest().toString()).code());
+        Result check2 = berth("images", "check", "busybox");
+        assertEquals(1, check2.code());
+        assertTrue(check2.text().contains("incomplete (2/3)"), check2.text());
+        Result rm = berth("images", "rm", "busybox");
         assertEquals(0, rm.code(), rm.err());
+        assertEquals(name, rm.text().trim());
         assertEquals("", berth("images", "ls", "-q").text());
         Result rm2 = berth("images", "rm", name);
         assertEquals(1, rm2.code());

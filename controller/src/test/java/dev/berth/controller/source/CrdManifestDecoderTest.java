@@ -16,7 +16,7 @@ class CrdManifestDecoderTest {
 
     @Test
     void decodesTheExamplesWithDefaultsAndNamespace() throws Exception {
-        Path file = Path.of("..", "examples", "web-server.yaml");
+        Path file = Path.of("..", "examples", "local", "web-server.yaml");
         List<ObjectNode> objects = decoder.decode(file, Files.readString(file));
         assertEquals(1, objects.size());
         ObjectNode web = objects.get(0);

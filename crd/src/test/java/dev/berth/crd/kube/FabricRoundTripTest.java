@@ -37,7 +37,7 @@ class FabricRoundTripTest {
             client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
         }
         SpecCodec codec = new SpecCodec();
-        Container local = (Container) codec.read(Path.of("..", "examples", "web-server.yaml")).get(0).object();
+        Container local = (Container) codec.read(Path.of("..", "examples", "local", "web-server.yaml")).get(0).object();
         local.getMetadata().setNamespace("default");
 
         Container created = client.resources(Container.class).inNamespace("default").resource(local).create();

@@ -115,11 +115,14 @@ public final class Content {
      */
     public static Digest writeBlob(ContentStore store, String ref, InputStream source, Descriptor desc,
             Map<String, String> labels) {
+        if (desc == null || desc.digest() == null) {
+            throw BerthException.invalid("writeBlob of ref %s needs a descriptor with the expected digest", ref);
+        }
         ContentWriter w;
         try {
             w = openWriter(store, ref, desc, Duration.ofMinutes(1));
         } catch (BerthException e) {
-            if (e.category() == ErrorCategory.ALREADY_EXISTS && desc != null && desc.digest() != null) {
+            if (e.category() == ErrorCategory.ALREADY_EXISTS) {
                 addLabels(store, desc.digest(), labels);
                 return desc.digest();
             }

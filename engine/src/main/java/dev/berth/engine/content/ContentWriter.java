@@ -57,6 +57,12 @@ public interface ContentWriter extends AutoCloseable {
         return commit(size, expected, Map.of());
     }
 
+    /**
+     * Discards the ingest's bytes and releases the ref (a later writer on the ref starts from zero).
+     * Idempotent; a no-op after commit.
+     */
+    void abort();
+
     /** Releases the ref and keeps the bytes for a later resume. Idempotent; a no-op after commit. */
     @Override
     void close();

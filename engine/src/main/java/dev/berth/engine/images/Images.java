@@ -275,6 +275,64 @@ public final class Images {
                 diffIds, chainIds(diffIds));
     }
 
+    /**
+     * Checks which blobs the image needs for the best platform {@code matcher} accepts and which the
+     * store holds, without failing on missing content (drift: a deleted blob). Malformed manifests
+     * still fail with INVALID_ARGUMENT; an index without any entry for the platform fails with
+     * NOT_FOUND.
+     */
+    public static ContentCheck check(ContentProvider store, Descriptor target, PlatformMatcher matcher) {
+        List<Descriptor> required = new ArrayList<>();
+        List<Descriptor> present = new ArrayList<>();
+        List<Descriptor> missing = new ArrayList<>();
+        Descriptor d = target;
+        for (int depth = 0; depth <= MAX_DEPTH; depth++) {
+            required.add(d);
+            if (!existsIn(store, d.digest())) {
+                missing.add(d);
+                break;
+            }
+            present.add(d);
+            if (MediaTypes.isIndex(d.mediaType())) {
+                d = bestEntry(store, d, matcher);
+                continue;
+            }
+            if (MediaTypes.isManifest(d.mediaType())) {
+                Manifest m = readManifest(store, d);
+                List<Descriptor> children = new ArrayList<>();
+                children.add(m.config());
+                children.addAll(m.layers() == null ? List.of() : m.layers());
+                for (Descriptor c : children) {
+                    required.add(c);
+                    (existsIn(store, c.digest()) ? present : missing).add(c);
+                }
+            }
+            break;
+        }
+        return new ContentCheck(required, present, missing);
+    }
+
+    private static Descriptor bestEntry(ContentProvider p, Descriptor index, PlatformMatcher matcher) {
+        List<Descriptor> candidates = new ArrayList<>();
+        List<String> offered = new ArrayList<>();
+        for (Descriptor c : readIndex(p, index).manifests()) {
+            if (c.platform() == null) {
+                candidates.add(c);
+            } else {
+                offered.add(Platforms.format(Platforms.normalize(c.platform())));
+                if (matcher.matches(c.platform())) {
+                    candidates.add(c);
+                }
+            }
+        }
+        candidates.sort(Comparator.comparing(Descriptor::platform, Comparator.nullsLast(matcher.comparator())));
+        if (candidates.isEmpty()) {
+            throw BerthException.notFound("no match for platform %s in manifest %s; the image offers %s",
+                    matcher.describe(), index.digest(), offered.isEmpty() ? "no platforms" : String.join(", ", offered));
+        }
+        return candidates.get(0);
+    }
+
     /** The platforms an image offers: its index entries' platforms, or its config's platform. */
     public static List<Platform> platforms(ContentProvider p, Descriptor target) {
         if (MediaTypes.isManifest(target.mediaType())) {

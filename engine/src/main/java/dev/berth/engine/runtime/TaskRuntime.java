@@ -25,7 +25,9 @@ import java.util.function.Consumer;
  * a task that exists (in any state: delete it first), FAILED_PRECONDITION for a wrong state or a
  * runtime refusal (with the runtime's message), UNAVAILABLE when a binary is missing.
  *
- * <p>Thread-safe. Operations on one task are serialised; different tasks proceed in parallel.
+ * <p>Thread-safe. Create, start, delete, pause, resume and update of one task are serialised; kill,
+ * exec, state and waits may run alongside them; different tasks proceed in parallel. Containers
+ * never depend on this object or its process: closing it (or a crash) leaves them running.
  */
 public interface TaskRuntime extends AutoCloseable {
 

@@ -132,7 +132,8 @@ final class BlobDownloader {
             ByteBuffer bb = ByteBuffer.wrap(buf);
             long reported = offset;
             int n;
-            while ((n = in.read(buf)) >= 0) {
+            // fill the whole buffer before writing: one write and one hash update per 256 KiB
+            while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
                 if (Thread.interrupted()) {
                     throw new BerthException(ErrorCategory.UNAVAILABLE, what + ": pull cancelled at byte " + w.offset()
                             + " (ingest " + ref + " kept for resume)");

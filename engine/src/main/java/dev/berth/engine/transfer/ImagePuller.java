@@ -6,12 +6,15 @@ import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.images.Image;
 import dev.berth.engine.images.ImageStore;
 import dev.berth.engine.images.PlatformMatcher;
+import dev.berth.engine.images.Platforms;
 import dev.berth.engine.oci.Descriptor;
 import dev.berth.engine.oci.Digest;
+import dev.berth.engine.oci.ImageConfig;
 import dev.berth.engine.oci.Index;
 import dev.berth.engine.oci.Manifest;
 import dev.berth.engine.oci.MediaTypes;
 import dev.berth.engine.oci.OciJson;
+import dev.berth.engine.oci.Platform;
 import dev.berth.engine.remotes.Fetcher;
 import dev.berth.engine.remotes.Reference;
 import dev.berth.engine.remotes.Resolved;
@@ -41,6 +44,7 @@ import java.util.concurrent.Future;
 public final class ImagePuller {
     public static final String DISTRIBUTION_SOURCE = "containerd.io/distribution.source.";
     private static final String GC_REF = "containerd.io/gc.ref.content.";
+    private static final long MAX_CONFIG_BYTES = 20L << 20;
 
     private final ContentStore content;
     private final ImageStore images;
@@ -58,7 +62,15 @@ public final class ImagePuller {
      * the reference and blob.
      */
     public Image pull(Reference ref, PullOptions options) {
-        Resolved resolved = resolver.resolve(ref);
+        return pull(resolver.resolve(ref), options);
+    }
+
+    /**
+     * Pulls what {@code resolved} names (the result of this puller's resolver, e.g. resolved while
+     * the stores were being opened).
+     */
+    public Image pull(Resolved resolved, PullOptions options) {
+        Reference ref = resolved.reference();
         Fetcher fetcher = resolver.fetcher(ref);
         Map<String, String> source = Map.of(DISTRIBUTION_SOURCE + ref.domain(), ref.path());
         BlobDownloader downloader = new BlobDownloader(content, options.listener());
@@ -83,8 +95,10 @@ public final class ImagePuller {
         Map<String, String> labels = new LinkedHashMap<>(source);
         if (MediaTypes.isIndex(type)) {
             Index index = OciJson.read(body, Index.class, what);
-            Descriptor child = choose(index, platforms, what);
-            labels.put(GC_REF + "m.0", child.digest().toString());
+            Descriptor child = choose(fetcher, index, platforms, what);
+            // keyed by position in the index, as containerd's ChildGCLabels: pulling another platform
+            // later adds its own key instead of replacing this one
+            labels.put(GC_REF + "m." + index.manifests().indexOf(child), child.digest().toString());
             store(desc, body, labels, downloader);
             walk(fetcher, child, ref, platforms, source, downloader, blobs, depth + 1);
             return;
@@ -132,9 +146,15 @@ public final class ImagePuller {
                 desc, labels, "manifest " + desc.digest());
     }
 
-    /** The best manifest of {@code index} for {@code platforms}, as containerd's FilterPlatforms + limit 1. */
-    private static Descriptor choose(Index index, PlatformMatcher platforms, String what) {
-        List<Descriptor> candidates = new ArrayList<>();
+    /**
+     * The best manifest of {@code index} for {@code platforms}, as containerd's FilterPlatforms +
+     * limit 1. An entry without a platform is judged by its config's os/architecture/variant.
+     */
+    private Descriptor choose(Fetcher fetcher, Index index, PlatformMatcher platforms, String what) {
+        record Candidate(Descriptor desc, Platform platform) {
+        }
+        List<Candidate> candidates = new ArrayList<>();
+        List<String> offered = new ArrayList<>();
         for (Descriptor d : index.manifests() == null ? List.<Descriptor>of() : index.manifests()) {
             if (d == null || d.digest() == null) {
                 continue;
@@ -142,18 +162,49 @@ public final class ImagePuller {
             if (!(MediaTypes.isManifest(d.mediaType()) || MediaTypes.isIndex(d.mediaType()))) {
                 continue; // attestations, signatures and other artifacts
             }
-            if (d.platform() == null || platforms.matches(d.platform())) {
-                candidates.add(d);
+            Platform p = d.platform();
+            if (p == null && MediaTypes.isManifest(d.mediaType())) {
+                p = configPlatform(fetcher, d, what);
+            }
+            offered.add(p == null ? "(none)" : Platforms.format(p));
+            if (p == null || platforms.matches(p)) {
+                candidates.add(new Candidate(d, p));
             }
         }
-        candidates.sort(Comparator.comparing(Descriptor::platform, platforms.comparator()));
+        candidates.sort(Comparator.comparing(Candidate::platform, platforms.comparator()));
         if (candidates.isEmpty()) {
-            List<String> offered = new ArrayList<>();
-            index.manifests().forEach(d -> offered.add(String.valueOf(d.platform())));
             throw BerthException.notFound("%s: no match for platform %s in the index (it offers %s); choose one with"
                     + " --platform", what, platforms.describe(), offered);
         }
-        return candidates.get(0);
+        return candidates.get(0).desc();
+    }
+
+    /** The platform a manifest's config declares, or null when it cannot be read. */
+    private Platform configPlatform(Fetcher fetcher, Descriptor manifest, String what) {
+        try {
+            Manifest m = OciJson.read(manifestBytes(fetcher, manifest, "manifest " + manifest.digest() + " of " + what),
+                    Manifest.class, "manifest " + manifest.digest());
+            Descriptor c = m.config();
+            if (c == null || c.digest() == null || c.size() > MAX_CONFIG_BYTES) {
+                return null;
+            }
+            byte[] bytes;
+            if (content.exists(c.digest())) {
+                bytes = content.readAll(c, MAX_CONFIG_BYTES);
+            } else {
+                try (java.io.InputStream in = fetcher.fetch(c, 0)) {
+                    bytes = in.readNBytes((int) c.size());
+                }
+            }
+            if (!Digest.sha256(bytes).equals(c.digest())) {
+                return null;
+            }
+            ImageConfig cfg = OciJson.read(bytes, ImageConfig.class, "config " + c.digest());
+            return cfg.os() == null || cfg.architecture() == null ? null
+                    : Platforms.normalize(Platform.of(cfg.os(), cfg.architecture(), cfg.variant()));
+        } catch (BerthException | java.io.IOException e) {
+            return null; // judged as an entry without a platform: acceptable, least preferred
+        }
     }
 
     private static void downloadAll(Fetcher fetcher, List<Descriptor> blobs, Reference ref, Map<String, String> source,

@@ -248,6 +248,19 @@ public abstract class ContentStoreContract {
     }
 
     @Test
+    void writerAbortDiscardsAndReleases() {
+        ContentWriter w = store().writer("wab");
+        w.write(new byte[100], 0, 100);
+        w.abort();
+        w.abort();
+        w.close();
+        expect(ErrorCategory.NOT_FOUND, () -> store().status("wab"));
+        try (ContentWriter again = store().writer("wab")) {
+            assertEquals(0, again.offset());
+        }
+    }
+
+    @Test
     void readAllChecksSize() {
         Descriptor d = Content.writeBytes(store(), "t", "{}".getBytes(StandardCharsets.UTF_8), Map.of());
         assertArrayEquals("{}".getBytes(StandardCharsets.UTF_8), store().readAll(d, 100));

@@ -138,6 +138,31 @@ class ImagesTest {
     }
 
     @Test
+    void checkReportsMissingContentWithoutFailing() {
+        BuiltImage amd = image("amd64", null, 2);
+        BuiltImage arm = image("arm64", null, 1);
+        BuiltImage idx = OciImageBuilder.index(OciImageBuilder.Format.OCI, amd, arm);
+        PlatformMatcher m = Platforms.only(Platforms.parse("linux/amd64"));
+        ContentCheck full = Images.check(provider(idx.blobs()), idx.target(), m);
+        assertTrue(full.complete());
+        assertEquals(5, full.required().size());
+        Map<Digest, byte[]> lost = new HashMap<>(idx.blobs());
+        lost.remove(amd.layers().get(1).digest());
+        ContentCheck partial = Images.check(provider(lost), idx.target(), m);
+        assertEquals(List.of(amd.layers().get(1).digest()), partial.missing().stream().map(Descriptor::digest).toList());
+        assertEquals(4, partial.present().size());
+        lost.remove(amd.target().digest());
+        ContentCheck noManifest = Images.check(provider(lost), idx.target(), m);
+        assertEquals(List.of(amd.target().digest()), noManifest.missing().stream().map(Descriptor::digest).toList());
+        assertEquals(2, noManifest.required().size());
+        ContentCheck nothing = Images.check(provider(Map.of()), idx.target(), m);
+        assertEquals(List.of(idx.target()), nothing.missing());
+        BerthException e = assertThrows(BerthException.class,
+                () -> Images.check(provider(idx.blobs()), idx.target(), Platforms.only(Platforms.parse("linux/s390x"))));
+        assertEquals(ErrorCategory.NOT_FOUND, e.category());
+    }
+
+    @Test
     void gcLabelsNameChildrenLikeContainerd() {
         BuiltImage img = image("amd64", null, 2);
         List<Descriptor> children = new ArrayList<>();

@@ -33,9 +33,11 @@ public final class RegistryProcess implements AutoCloseable {
     private final String password;
     private final TokenServer tokens;
     private final Path log;
+    private final boolean tls;
 
     private RegistryProcess(Path dir, Process process, int port, String user, String password, TokenServer tokens,
-                            Path log) {
+                            Path log, boolean tls) {
+        this.tls = tls;
         this.dir = dir;
         this.process = process;
         this.port = port;
@@ -60,6 +62,13 @@ public final class RegistryProcess implements AutoCloseable {
         private String password;
         private boolean token;
         private boolean anonymousToken;
+        private boolean tls;
+
+        /** Serve HTTPS with a self-signed certificate for 127.0.0.1 ({@link #caCertificate()}). */
+        public Builder tls() {
+            tls = true;
+            return this;
+        }
 
         /** htpasswd basic auth with one user. */
         public Builder basicAuth(String u, String p) {
@@ -93,6 +102,13 @@ public final class RegistryProcess implements AutoCloseable {
                             .append("\n  delete:\n    enabled: true\n")
                             .append("http:\n  addr: 127.0.0.1:").append(port)
                             .append("\n  secret: ").append(UUID.randomUUID()).append('\n');
+                    if (tls && !Files.exists(dir.resolve("tls.pem"))) {
+                        selfSigned(dir);
+                    }
+                    if (tls) {
+                        cfg.append("  tls:\n    certificate: ").append(dir.resolve("tls.pem"))
+                                .append("\n    key: ").append(dir.resolve("tls.key")).append('\n');
+                    }
                     if (token) {
                         if (ts == null) {
                             ts = new TokenServer(dir, user, password, anonymousToken);
@@ -111,7 +127,7 @@ public final class RegistryProcess implements AutoCloseable {
                     Path log = dir.resolve("registry.log");
                     proc = new ProcessBuilder(BINARY, "serve", config.toString())
                             .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-                    RegistryProcess r = new RegistryProcess(dir, proc, port, user, password, ts, log);
+                    RegistryProcess r = new RegistryProcess(dir, proc, port, user, password, ts, log, tls);
                     if (r.awaitReady()) {
                         return r;
                     }
@@ -142,6 +158,14 @@ public final class RegistryProcess implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 return false;
+            }
+            if (tls) {
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                    return true;
+                } catch (IOException e) {
+                    Thread.sleep(50);
+                    continue;
+                }
             }
             try {
                 HttpURLConnection c = (HttpURLConnection) url().resolve("/v2/").toURL().openConnection();
@@ -176,7 +200,40 @@ public final class RegistryProcess implements AutoCloseable {
     }
 
     public URI url() {
-        return URI.create("http://" + host());
+        return URI.create((tls ? "https://" : "http://") + host());
+    }
+
+    /** The PEM certificate a TLS registry serves (its own CA), or null without TLS. */
+    public Path caCertificate() {
+        return tls ? dir.resolve("tls.pem") : null;
+    }
+
+    /** A self-signed certificate and PKCS#8 key for 127.0.0.1/localhost, made with keytool. */
+    private static void selfSigned(Path dir) throws IOException, InterruptedException {
+        Path ks = dir.resolve("tls.p12");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "tls", "-keyalg", "EC", "-groupname",
+                "secp256r1", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
+                "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("keytool failed: " + out);
+        }
+        try {
+            java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+            try (java.io.InputStream in = Files.newInputStream(ks)) {
+                store.load(in, "changeit".toCharArray());
+            }
+            java.util.Base64.Encoder b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+            Files.writeString(dir.resolve("tls.pem"), "-----BEGIN CERTIFICATE-----\n"
+                    + b64.encodeToString(store.getCertificate("tls").getEncoded()) + "\n-----END CERTIFICATE-----\n");
+            Files.writeString(dir.resolve("tls.key"), "-----BEGIN PRIVATE KEY-----\n"
+                    + b64.encodeToString(store.getKey("tls", "changeit".toCharArray()).getEncoded())
+                    + "\n-----END PRIVATE KEY-----\n");
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException(e);
+        }
     }
 
     public Path storage() {

@@ -44,7 +44,16 @@ final class FaultyRegistry implements AutoCloseable {
     }
 
     /** One request as received. */
-    record Request(String method, String path, String range) {
+    record Request(String method, String path, String range, Map<String, List<String>> headers) {
+        /** The values of a request header (names compared case-insensitively). */
+        List<String> header(String name) {
+            for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+                if (e.getKey().equalsIgnoreCase(name)) {
+                    return e.getValue();
+                }
+            }
+            return List.of();
+        }
     }
 
     private static final Pattern PATH = Pattern.compile("/v2/(.+)/(manifests|blobs)/([^/?]+)");
@@ -114,7 +123,9 @@ final class FaultyRegistry implements AutoCloseable {
         try (ex) {
             String path = ex.getRequestURI().getPath();
             String range = ex.getRequestHeaders().getFirst("Range");
-            requests.add(new Request(ex.getRequestMethod(), path, range));
+            Map<String, List<String>> headers = new java.util.HashMap<>();
+            ex.getRequestHeaders().forEach((k, v) -> headers.put(k, List.copyOf(v)));
+            requests.add(new Request(ex.getRequestMethod(), path, range, Map.copyOf(headers)));
             if (path.equals("/v2/")) {
                 send(ex, 200, new byte[0], "application/json", null, true);
                 return;

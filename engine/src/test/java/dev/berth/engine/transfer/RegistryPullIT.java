@@ -182,14 +182,19 @@ class RegistryPullIT {
         for (Descriptor l : amd64.layers()) {
             assertFalse(f.content.exists(l.digest()), "the other platform's layer is not fetched");
         }
-        assertEquals(arm64.target().digest().toString(),
-                f.content.info(index.target().digest()).labels().get("containerd.io/gc.ref.content.m.0"));
+        Map<String, String> il = f.content.info(index.target().digest()).labels();
+        assertEquals(arm64.target().digest().toString(), il.get("containerd.io/gc.ref.content.m.1"), il.toString());
+        assertFalse(il.containsKey("containerd.io/gc.ref.content.m.0"), "only fetched children are referenced");
         assertArrayEquals(registry.inspectRaw("test/index:1"), f.blob(index.target().digest()));
 
         f.puller.pull(ref("test/index:1"), PullOptions.defaults()
                 .withPlatforms(Platforms.only(Platforms.parse("linux/amd64"))));
         f.assertHas(amd64);
         f.assertConsistent();
+        il = f.content.info(index.target().digest()).labels();
+        assertEquals(amd64.target().digest().toString(), il.get("containerd.io/gc.ref.content.m.0"), il.toString());
+        assertEquals(arm64.target().digest().toString(), il.get("containerd.io/gc.ref.content.m.1"),
+                "the first platform stays referenced");
     }
 
     @Test

@@ -39,9 +39,13 @@ import java.util.function.Predicate;
  * The content store on a local filesystem, containerd's layout under {@code <root>/content}:
  * {@code blobs/<alg>/<hex>} (mode 0444 once committed) and {@code ingest/<sha256(ref)>/}. Blob
  * records and labels live in the metadata store. On open, blob files and records are reconciled
- * (a crash between the rename and the record insert leaves a file without a record). Thread-safe.
+ * (a crash between the rename and the record insert leaves a file without a record) and ingests
+ * older than {@link #STALE_INGEST_AGE} are aborted. Thread-safe.
  */
 public final class LocalContentStore implements ContentStore {
+    /** Ingests untouched this long are aborted when the store opens (containerd expires unleased ingests after 24 h). */
+    public static final Duration STALE_INGEST_AGE = Duration.ofHours(24);
+
     private final Path root;
     private final Path blobs;
     private final Path ingests;
@@ -65,6 +69,7 @@ public final class LocalContentStore implements ContentStore {
             Files.createDirectories(s.blobs.resolve("sha256"));
             Files.createDirectories(s.ingests);
             s.reconcile();
+            s.cleanupStale(STALE_INGEST_AGE);
         } catch (IOException e) {
             throw BerthException.unavailable("cannot open content store %s: %s", root, e.getMessage());
         }

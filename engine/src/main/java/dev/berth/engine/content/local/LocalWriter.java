@@ -26,6 +26,7 @@ final class LocalWriter implements ContentWriter {
     private long offset;
     private Instant updatedAt;
     private boolean done;
+    private boolean broken;
 
     private LocalWriter(LocalContentStore store, String ref, IngestDir ingest, Instant startedAt, long total) {
         this.store = store;
@@ -118,7 +119,10 @@ final class LocalWriter implements ContentWriter {
                 offset += channel.write(src);
             }
         } catch (IOException e) {
-            throw BerthException.unavailable("writing ingest %s (%s): %s", ref, ingest.dir, e.getMessage());
+            // bytes on disk and the running hash may now differ: only a fresh writer (which re-hashes) may go on
+            broken = true;
+            throw BerthException.unavailable("writing ingest %s (%s): %s; close this writer and open a new one to resume",
+                    ref, ingest.dir, e.getMessage());
         }
         hasher.update(h);
         updatedAt = store.clock().instant();
@@ -200,6 +204,26 @@ final class LocalWriter implements ContentWriter {
     }
 
     @Override
+    public void abort() {
+        if (done) {
+            return;
+        }
+        done = true;
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // the directory goes anyway
+        }
+        try {
+            ingest.delete();
+        } catch (IOException e) {
+            throw BerthException.unavailable("removing ingest %s: %s", ref, e.getMessage());
+        } finally {
+            store.unlock(ref);
+        }
+    }
+
+    @Override
     public void close() {
         if (done) {
             return;
@@ -216,6 +240,9 @@ final class LocalWriter implements ContentWriter {
     }
 
     private void ensureOpen() {
+        if (broken) {
+            throw BerthException.precondition("writer for ingest %s failed a write; close it and open a new one to resume", ref);
+        }
         if (done) {
             throw BerthException.precondition("writer for ingest %s is closed or committed; open a new one", ref);
         }

@@ -59,10 +59,11 @@ final class DockerArchiveWriter {
                 }
                 layers.add(name);
             }
-            String tag = ImageExporter.tagOf(img.name());
-            entries.add(new DockerManifestEntry(configName, tag == null ? List.of() : List.of(img.name()), layers));
+            String familiar = ImageExporter.familiar(img.name());
+            String tag = ImageExporter.tagOf(familiar);
+            entries.add(new DockerManifestEntry(configName, tag == null ? List.of() : List.of(familiar), layers));
             if (tag != null && !layers.isEmpty()) {
-                String repo = img.name().substring(0, img.name().length() - tag.length() - 1);
+                String repo = familiar.substring(0, familiar.length() - tag.length() - 1);
                 repositories.computeIfAbsent(repo, k -> new LinkedHashMap<>())
                         .put(tag, r.diffIds().get(r.diffIds().size() - 1).hex());
             }

@@ -184,7 +184,7 @@ public final class ImageExporter {
         }
         List<String> layers = r.layers().stream().map(l -> "blobs/" + l.digest().algorithm() + "/" + l.digest().hex()).toList();
         return java.util.Optional.of(new DockerManifestEntry("blobs/sha256/" + r.configDescriptor().digest().hex(),
-                tagOf(img.name()) == null ? List.of() : List.of(img.name()), layers));
+                tagOf(img.name()) == null ? List.of() : List.of(familiar(img.name())), layers));
     }
 
     /** Copies one blob into the sink, verifying its digest and size on the way. */
@@ -213,6 +213,15 @@ public final class ImageExporter {
         if (!actual.equals(d.digest())) {
             throw BerthException.precondition("image %s: content %s is corrupt in the store (its bytes hash to %s); "
                     + "delete it and pull the image again", image, d.digest(), actual);
+        }
+    }
+
+    /** The short name docker prints ({@code busybox:latest}); names that are not references stay as they are. */
+    static String familiar(String name) {
+        try {
+            return dev.berth.engine.remotes.Reference.parse(name).familiar();
+        } catch (BerthException e) {
+            return name;
         }
     }
 

@@ -102,6 +102,10 @@ public final class ImageImporter {
             } else if (ref != null && !ref.isEmpty() && (ref.contains("/") || opts.name() == null)
                     && looksLikeName(ref)) {
                 name = ref;
+            } else if (ref != null && !ref.isEmpty() && opts.name() != null && hasTagOrDigest(opts.name())
+                    && idx.manifests().size() == 1) {
+                // a full name (repository:tag) names the only image as is
+                name = opts.name();
             } else if (ref != null && !ref.isEmpty() && opts.name() != null) {
                 name = opts.name() + (ref.startsWith("sha256:") ? "@" : ":") + ref;
             } else {
@@ -264,5 +268,11 @@ public final class ImageImporter {
         } catch (JacksonException e) {
             throw BerthException.invalid("%s is not valid: %s", what, e.getOriginalMessage());
         }
+    }
+
+    /** Whether {@code name} already carries a tag or digest after its last path component. */
+    static boolean hasTagOrDigest(String name) {
+        String last = name.substring(name.lastIndexOf('/') + 1);
+        return last.contains(":") || last.contains("@");
     }
 }

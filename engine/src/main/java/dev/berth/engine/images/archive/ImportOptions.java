@@ -1,5 +1,6 @@
 package dev.berth.engine.images.archive;
 
+import dev.berth.engine.remotes.Reference;
 import java.util.function.UnaryOperator;
 
 /**
@@ -7,12 +8,12 @@ import java.util.function.UnaryOperator;
  * entry that carries none, or the repository for entries that carry only a tag (OCI
  * {@code org.opencontainers.image.ref.name}); may be null. {@code normalizer}: turns names found in
  * the archive ({@code busybox:latest}) into the store's canonical form
- * ({@code docker.io/library/busybox:latest}); the remotes' reference parser is the one to pass.
- * Immutable.
+ * ({@code docker.io/library/busybox:latest}); by default the remotes' {@link Reference} parser, so a
+ * name that is not a valid reference fails the import with INVALID_ARGUMENT. Immutable.
  */
 public record ImportOptions(String name, UnaryOperator<String> normalizer) {
     public ImportOptions {
-        normalizer = normalizer == null ? UnaryOperator.identity() : normalizer;
+        normalizer = normalizer == null ? n -> Reference.parse(n).toString() : normalizer;
     }
 
     public static ImportOptions defaults() {

@@ -108,7 +108,7 @@ final class HostRequester {
                     attempt--;
                     continue;
                 }
-                return reopenAsIs(host, call, st, wa);
+                throw noUsableChallenge(host, call, st, wa);
             }
             boolean retryable = st == 408 || st == 429 || (call.lastHost() && (st == 500 || st == 502 || st == 503
                     || st == 504));
@@ -127,8 +127,8 @@ final class HostRequester {
         }
     }
 
-    private HttpResponse<InputStream> reopenAsIs(RegistryHost host, Call call, int status, List<String> wa) {
-        throw new BerthException(ErrorCategory.PERMISSION_DENIED, host + " answered HTTP " + status + " to "
+    private static BerthException noUsableChallenge(RegistryHost host, Call call, int status, List<String> wa) {
+        return new BerthException(ErrorCategory.PERMISSION_DENIED, host + " answered HTTP " + status + " to "
                 + call.what() + " with no usable authentication challenge" + (wa.isEmpty() ? "" : " " + wa));
     }
 

@@ -37,6 +37,14 @@ import javax.net.ssl.X509TrustManager;
  * a blob storage backend. Thread-safe.
  */
 final class RegistryTransport implements AutoCloseable {
+    static {
+        // the JDK client reads bodies in 16 KiB buffers by default; blobs stream far faster (fewer
+        // wake-ups and copies) with larger ones. Only takes effect if no JDK HttpClient ran before.
+        if (System.getProperty("jdk.httpclient.bufsize") == null) {
+            System.setProperty("jdk.httpclient.bufsize", Integer.toString(256 * 1024));
+        }
+    }
+
     private record ClientKey(boolean skipVerify, List<Path> cas, Duration connectTimeout, boolean plain) {
     }
 

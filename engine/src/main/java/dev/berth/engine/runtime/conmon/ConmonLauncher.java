@@ -44,7 +44,10 @@ final class ConmonLauncher {
                 "-r", cli.binary(), "-b", bundle.toString(), "-p", bundle.resolve("init.pid").toString(),
                 "--conmon-pidfile", bundle.resolve("conmon.pid").toString(),
                 "-l", "k8s-file:" + log, "--exit-dir", exitDir.toString(),
-                "--socket-dir-path", socketsDir.toString(), "--log-level", "warning"));
+                "--socket-dir-path", socketsDir.toString(), "--log-level", "warning",
+                // conmon would fsync the log before writing the exit file: under I/O load that delays the
+                // exit by seconds, and containerd's loggers do not fsync either
+                "--no-sync-log"));
         if (options.logMaxSize() > 0) {
             a.addAll(List.of("--log-size-max", Long.toString(options.logMaxSize())));
             if (conmonRotates) {
@@ -71,7 +74,9 @@ final class ConmonLauncher {
     static long launch(List<String> argv, Map<String, String> env, Path outputFile) {
         List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", MOVE_STDOUT_TO_FD3, "berth-conmon"));
         cmd.addAll(argv);
+        // conmon writes its "oom" marker into its working directory: make that the bundle (beside conmon.out)
         ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(outputFile.toAbsolutePath().getParent().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectError(ProcessBuilder.Redirect.appendTo(outputFile.toFile()));
         pb.environment().clear();

@@ -160,8 +160,7 @@ public final class ConmonRuntime implements TaskRuntime {
             Path log = logPath(ns, id);
             try {
                 Files.createDirectories(bundle);
-                TaskFiles.removeBundle(bundle);
-                Files.createDirectories(bundle);
+                TaskFiles.clearBundleFiles(bundle);
                 Files.write(bundle.resolve("config.json"), withCgroup.toJson());
                 Files.createDirectories(log.getParent());
                 Files.createDirectories(socketsDir);

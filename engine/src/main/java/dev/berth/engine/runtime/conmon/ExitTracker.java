@@ -90,13 +90,45 @@ final class ExitTracker implements AutoCloseable {
                 if (mon > 0) {
                     records.setPids(row.namespace(), row.id(), TaskFiles.readPid(bundle.resolve("init.pid")), mon);
                     row = records.get(row.namespace(), row.id()).orElseThrow();
+                } else if (cli.state(row.namespace(), row.id()).isEmpty()) {
+                    // conmon never started: the create failed with its caller gone, nothing runs
+                    LOG.warn("task {} was being created when Berth stopped and never started; removing its record",
+                            row.key());
+                    records.delete(row.namespace(), row.id());
+                    continue;
                 }
             }
             live.put(row.key(), row);
             LOG.debug("adopted task {} (monitor pid {})", row.key(), row.monitorPid());
         }
+        warnAboutOrphans();
         scan();
         monitor.start();
+    }
+
+    /** Containers in Berth's runtime roots without a record (a lost database) are reported, never adopted blind. */
+    private void warnAboutOrphans() {
+        Path roots = cli.root("x").getParent();
+        if (!Files.isDirectory(roots)) {
+            return;
+        }
+        try (var namespaces = Files.list(roots)) {
+            for (Path ns : namespaces.toList()) {
+                try (var ids = Files.list(ns)) {
+                    for (Path id : ids.toList()) {
+                        String n = ns.getFileName().toString();
+                        String i = id.getFileName().toString();
+                        if (records.get(n, i).isEmpty()) {
+                            LOG.warn("container {}/{} is in {}'s state without a Berth record; it is not managed. "
+                                    + "Remove it with: {} --root {} delete --force {}", n, i, cli.binary(), cli.binary(),
+                                    ns, i);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("listing {}: {}", roots, e.getMessage());
+        }
     }
 
     private void onExitFile(String ns, String id) {

@@ -71,11 +71,16 @@ final class TaskFiles {
         }
     }
 
-    /** Removes the bundle's files, then {@code rootfs} and the bundle itself when they are empty directories. */
-    static void removeBundle(Path bundle) throws IOException {
+    /** Removes the files a previous task left in the bundle; {@code rootfs} (maybe a mount) is left alone. */
+    static void clearBundleFiles(Path bundle) throws IOException {
         for (String f : BUNDLE_FILES) {
             Files.deleteIfExists(bundle.resolve(f));
         }
+    }
+
+    /** Removes the bundle's files, then {@code rootfs} and the bundle itself when they are empty directories. */
+    static void removeBundle(Path bundle) throws IOException {
+        clearBundleFiles(bundle);
         try (var s = Files.list(bundle)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String n = p.getFileName().toString();

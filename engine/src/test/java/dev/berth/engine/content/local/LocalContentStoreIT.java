@@ -167,6 +167,43 @@ class LocalContentStoreIT extends ContentStoreContract {
         } finally {
             held.close();
         }
+        clock.advance(Duration.ofHours(25));
+        md.close();
+        md = MetadataStore.open(root.resolve("meta.db"));
+        store = LocalContentStore.open(root.resolve("content"), md, clock);
+        assertEquals(List.of(), store.statuses(), "stale ingests are aborted when the store opens");
+    }
+
+    @Test
+    void fullDiskFailsTheWriteAndAFreshWriterResumesConsistently() throws Exception {
+        Path small = root.resolve("small");
+        Files.createDirectories(small);
+        dev.berth.engine.testing.Tools.run(List.of("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString()));
+        try {
+            LocalContentStore s = LocalContentStore.open(small.resolve("content"), md, clock);
+            byte[] data = blob(3 << 20);
+            ContentWriter w = s.writer("full");
+            var e = expect(ErrorCategory.UNAVAILABLE, () -> {
+                for (int i = 0; i < data.length; i += 65536) {
+                    w.write(data, i, 65536);
+                }
+            });
+            assertTrue(e.getMessage().contains("open a new one"), e.getMessage());
+            expect(ErrorCategory.FAILED_PRECONDITION, () -> w.write(data, 0, 1));
+            w.close();
+            byte[] smallBlob = blob(100_000);
+            try (ContentWriter again = s.writer("full")) {
+                long kept = again.offset();
+                assertTrue(kept > 0 && kept < data.length, "kept " + kept);
+                assertEquals(Digest.sha256(java.util.Arrays.copyOf(data, (int) kept)), again.digest());
+                again.truncate(0);
+                again.write(smallBlob, 0, smallBlob.length);
+                again.commit(smallBlob.length, Digest.sha256(smallBlob));
+            }
+            s.verify(Digest.sha256(smallBlob));
+        } finally {
+            dev.berth.engine.testing.Tools.run(List.of("umount", small.toString()));
+        }
     }
 
     /** A clock tests move by hand. */

@@ -168,6 +168,21 @@ class HostileArchiveIT {
     }
 
     @Test
+    void hardlinkOutAndSymlinkLoopsAreRefused() throws IOException {
+        importFails(tar(t -> link(t, "x", TarConstants.LF_LINK, "../../etc/shadow")), ErrorCategory.INVALID_ARGUMENT,
+                "climbs out");
+        byte[] config = img.blobs().get(img.configDescriptor().digest());
+        String manifest = "[{\"Config\":\"" + img.configDescriptor().digest().hex() + ".json\",\"RepoTags\":[\"x:1\"],"
+                + "\"Layers\":[\"a/layer.tar\"]}]";
+        importFails(tar(t -> {
+            put(t, img.configDescriptor().digest().hex() + ".json", config);
+            link(t, "a/layer.tar", TarConstants.LF_SYMLINK, "../b/layer.tar");
+            link(t, "b/layer.tar", TarConstants.LF_SYMLINK, "../a/layer.tar");
+            put(t, "manifest.json", manifest.getBytes(StandardCharsets.UTF_8));
+        }), ErrorCategory.INVALID_ARGUMENT, "loops");
+    }
+
+    @Test
     void deviceEntryIsRefused() throws IOException {
         importFails(tar(t -> link(t, "dev", TarConstants.LF_CHR, "")), ErrorCategory.INVALID_ARGUMENT, "special file");
     }

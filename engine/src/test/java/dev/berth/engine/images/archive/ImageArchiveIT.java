@@ -172,6 +172,8 @@ class ImageArchiveIT {
         a.export(tar, ExportOptions.docker(), "docker.io/library/busybox:latest");
         assertArrayEquals(bb.blobs().get(bb.configDescriptor().digest()),
                 Tools.run(List.of("skopeo", "inspect", "--config", "--raw", "docker-archive:" + tar)));
+        String manifestJson = str(Tools.run(List.of("tar", "-xOf", tar.toString(), "manifest.json")));
+        assertTrue(manifestJson.contains("\"RepoTags\":[\"busybox:latest\"]"), manifestJson);
         String inspect = str(Tools.run(List.of("skopeo", "inspect", "docker-archive:" + tar)));
         assertTrue(inspect.contains(bb.diffIds().get(0).toString()), inspect);
         Tools.run(List.of("skopeo", "copy", "docker-archive:" + tar, "oci:" + tmp.resolve("fromdocker") + ":x"));

@@ -219,4 +219,43 @@ class ConmonRuntimeIT {
         assertEquals("last-line", tail.get(0).text());
         fx.runtime.delete(NS, id, false);
     }
+
+    @Test
+    void rootfsInsideTheBundleIsUsedAndLeftToItsOwner() throws Exception {
+        // how an image-based task looks: the snapshot is mounted at <bundle>/rootfs before create
+        String id = fx.id("inbundle");
+        Path bundleRootfs = dev.berth.engine.runtime.BusyboxRootfs.create(
+                fx.dir.resolve("state/tasks/default/" + id + "/rootfs"));
+        var spec = dev.berth.engine.runtime.spec.SpecGenerator.generate(id, sh("echo from-bundle"), null,
+                bundleRootfs, fx.runtime.cgroupPaths().specPath(NS, id));
+        var relative = new dev.berth.engine.runtime.spec.RuntimeSpec(spec.ociVersion(), spec.process(),
+                new dev.berth.engine.runtime.spec.RuntimeSpec.Root("rootfs", null), spec.hostname(), spec.mounts(),
+                spec.linux(), spec.annotations());
+        fx.runtime.create(NS, id, relative);
+        fx.runtime.start(NS, id);
+        assertEquals(0, fx.runtime.waitForExit(NS, id, WAIT).exitCode());
+        assertTrue(log(id).contains("stdout:from-bundle"), log(id));
+        fx.runtime.delete(NS, id, false);
+        assertTrue(Files.exists(bundleRootfs.resolve("bin/busybox")), "the rootfs belongs to whoever mounted it");
+        assertFalse(Files.exists(bundleRootfs.getParent().resolve("config.json")));
+    }
+
+    @Test
+    void stopSendsTheImagesStopSignalAndWaitsForAGracefulExit() {
+        String id = fx.id("stopsig");
+        var image = new dev.berth.engine.oci.ImageConfig(null, null, "amd64", "linux", null,
+                new dev.berth.engine.oci.ImageConfig.Container(null, null, null, null,
+                        List.of("sh", "-c", "trap 'echo graceful; exit 7' USR1; echo ready; while true; do sleep 0.1; done"),
+                        null, null, null, "SIGUSR1"), null, null);
+        var spec = dev.berth.engine.runtime.spec.SpecGenerator.generate(id, ContainerSpec.builder().build(), image,
+                fx.rootfs, fx.runtime.cgroupPaths().specPath(NS, id));
+        fx.runtime.create(NS, id, spec);
+        fx.runtime.start(NS, id);
+        await().atMost(WAIT).until(() -> log(id).contains("ready"));
+        TaskStatus done = fx.runtime.stop(NS, id, Duration.ofSeconds(20));
+        assertEquals(7, done.exitCode(), "the trap ran: SIGUSR1 was sent, not SIGTERM or SIGKILL");
+        assertTrue(log(id).contains("stdout:graceful"), log(id));
+        assertEquals(TaskState.STOPPED, fx.runtime.stop(NS, id, Duration.ofSeconds(1)).state(), "stop is idempotent");
+        fx.runtime.delete(NS, id, false);
+    }
 }

@@ -1,0 +1,204 @@
+package dev.berth.controller;
+
+import dev.berth.controller.events.EventRecorder;
+import dev.berth.controller.queue.Dispatcher;
+import dev.berth.controller.queue.MaxOfRateLimiter;
+import dev.berth.controller.queue.WorkQueue;
+import dev.berth.controller.store.ObjectStore;
+import dev.berth.controller.store.StoredObject;
+import dev.berth.crd.ObjectRef;
+import dev.berth.crd.codec.SpecCodec;
+import dev.berth.crd.status.BerthStatus;
+import dev.berth.crd.status.Condition;
+import dev.berth.crd.status.Conditions;
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.reconcilers.Cleaner;
+import dev.berth.reconcilers.Context;
+import dev.berth.reconcilers.Reconciler;
+import dev.berth.reconcilers.Result;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.CustomResource;
+import java.lang.reflect.Method;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The reconcile loop: object changes in the {@link ObjectStore} (applies and deletion requests, not
+ * status writes) and explicit triggers (task exits, resync) enqueue keys; the {@link Dispatcher}'s
+ * workers decode the object, run its kind's {@link Reconciler} (or {@link Cleaner} once deletion is
+ * requested) and write the status back. An object whose cleanup converged is removed from the store.
+ * A reconcile that throws keeps the status it set and gets {@code Degraded=True} with the error,
+ * then is retried with backoff. Thread-safe.
+ */
+public final class Controller implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
+
+    private final ObjectStore store;
+    private final StoreLookup lookup;
+    private final SpecCodec codec;
+    private final EventRecorder events;
+    private final Clock clock;
+    private final Map<String, Reconciler<?>> reconcilers = new ConcurrentHashMap<>();
+    private final Dispatcher dispatcher;
+    private final AtomicLong reconciles = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+
+    public Controller(ObjectStore store, SpecCodec codec, EventRecorder events, Clock clock, int workers) {
+        this.store = store;
+        this.codec = codec;
+        this.events = events;
+        this.clock = clock;
+        this.lookup = new StoreLookup(store, codec);
+        WorkQueue<ObjectRef> queue = new WorkQueue<>(clock, MaxOfRateLimiter.defaultFor(clock));
+        this.dispatcher = Dispatcher.builder(queue, this::handle).workers(workers).clock(clock)
+                .listener(new Dispatcher.Listener() {
+                    @Override
+                    public void failed(ObjectRef key, Throwable error, Duration took, Duration retryIn) {
+                        failures.incrementAndGet();
+                        LOG.warn("reconcile of {} failed{}: {}", key,
+                                retryIn == null ? " (not retried until it changes)" : ", retry in " + retryIn.toMillis() + " ms",
+                                error.getMessage());
+                    }
+                }).start();
+        store.addListener(this::onStoreEvent);
+    }
+
+    public StoreLookup lookup() {
+        return lookup;
+    }
+
+    /** Registers the reconciler of one kind (the kind is its class's simple name). */
+    public <T extends HasMetadata> void register(Reconciler<T> r) {
+        reconcilers.put(r.kind().getSimpleName(), r);
+    }
+
+    /** Asks for {@code ref} to be reconciled now. */
+    public void enqueue(ObjectRef ref) {
+        dispatcher.enqueue(ref);
+    }
+
+    /** Enqueues every object (periodic drift repair). */
+    public void resync() {
+        for (StoredObject o : store.list(null)) {
+            dispatcher.enqueue(o.key());
+        }
+    }
+
+    public long reconcileCount() {
+        return reconciles.get();
+    }
+
+    public long failureCount() {
+        return failures.get();
+    }
+
+    public int queueDepth() {
+        return dispatcher.queue().length();
+    }
+
+    private void onStoreEvent(ObjectStore.Event e) {
+        switch (e.cause()) {
+            case APPLY, DELETION -> dispatcher.enqueue(e.object().key());
+            case REMOVAL -> dispatcher.removed(e.object().key());
+            case STATUS -> {
+                // status writes are our own output; dependents are woken by converged results
+            }
+            default -> throw new IllegalStateException("unknown cause " + e.cause());
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Result handle(ObjectRef key, Context ctx) throws Exception {
+        StoredObject stored = store.get(key).orElse(null);
+        if (stored == null) {
+            return Result.converged();
+        }
+        Reconciler r = reconcilers.get(key.kind());
+        if (r == null) {
+            return Result.converged();
+        }
+        reconciles.incrementAndGet();
+        HasMetadata obj = lookup.decode(stored, (Class<HasMetadata>) r.kind());
+        if (stored.deleting()) {
+            if (!(r instanceof Cleaner c)) {
+                store.remove(key);
+                return Result.converged();
+            }
+            Result res = c.cleanup(obj, ctx);
+            if (res instanceof Result.Converged) {
+                store.remove(key);
+                events.normal(key, "Deleted", key + " and its node state are gone");
+            }
+            return res;
+        }
+        try {
+            Result res = r.reconcile(obj, ctx);
+            writeStatus(key, obj);
+            return res;
+        } catch (Exception e) {
+            degrade(obj, e);
+            writeStatus(key, obj);
+            throw e;
+        }
+    }
+
+    private void degrade(HasMetadata obj, Exception e) {
+        BerthStatus status = status(obj);
+        if (status == null) {
+            return;
+        }
+        String reason = e instanceof BerthException b ? camel(b.category().name()) : "InternalError";
+        List<Condition> list = status.getConditions() == null ? new ArrayList<>() : new ArrayList<>(status.getConditions());
+        Conditions.set(list, Condition.of(Condition.DEGRADED, true, reason, String.valueOf(e.getMessage())), clock);
+        if (Conditions.find(list, Condition.READY).isEmpty()) {
+            Conditions.set(list, Condition.of(Condition.READY, false, reason, String.valueOf(e.getMessage())), clock);
+        }
+        status.setConditions(list);
+    }
+
+    private static String camel(String upper) {
+        StringBuilder sb = new StringBuilder();
+        for (String part : upper.split("_")) {
+            sb.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
+        }
+        return sb.toString();
+    }
+
+    private static BerthStatus status(HasMetadata obj) {
+        if (obj instanceof CustomResource<?, ?> cr && cr.getStatus() instanceof BerthStatus s) {
+            return s;
+        }
+        try {
+            Method m = obj.getClass().getMethod("getStatus");
+            return m.invoke(obj) instanceof BerthStatus s ? s : null;
+        } catch (ReflectiveOperationException e) {
+            return null;
+        }
+    }
+
+    private void writeStatus(ObjectRef key, HasMetadata obj) {
+        Object status = obj instanceof CustomResource<?, ?> cr ? cr.getStatus() : status(obj);
+        if (status == null) {
+            return;
+        }
+        JsonNode node = codec.jsonMapper().valueToTree(status);
+        store.updateStatus(key, node);
+    }
+
+    @Override
+    public void close() {
+        try {
+            dispatcher.close(Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.berth.controller;
+
+import dev.berth.engine.errdefs.BerthException;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.UUID;
+import org.quartz.DisallowConcurrentExecution;
+import org.quartz.Job;
+import org.quartz.JobBuilder;
+import org.quartz.JobDataMap;
+import org.quartz.JobExecutionContext;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.TriggerBuilder;
+import org.quartz.impl.StdSchedulerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's periodic work (resync for drift repair, garbage collection) on a Quartz scheduler
+ * with an in-memory job store. A run that is still going when the next is due is skipped, not
+ * doubled. Thread-safe; {@link #close} waits for running jobs.
+ */
+public final class Schedules implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Schedules.class);
+    private static final String TASK = "task";
+
+    private final Scheduler scheduler;
+
+    public Schedules() {
+        Properties p = new Properties();
+        p.setProperty("org.quartz.scheduler.instanceName", "berth-" + UUID.randomUUID());
+        p.setProperty("org.quartz.threadPool.threadCount", "2");
+        p.setProperty("org.quartz.threadPool.makeThreadsDaemons", "true");
+        p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+        p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+        try {
+            scheduler = new StdSchedulerFactory(p).getScheduler();
+            scheduler.start();
+        } catch (SchedulerException e) {
+            throw BerthException.internal("cannot start the scheduler: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs {@code task} every {@code period}, first after {@code initialDelay}. */
+    public void every(String name, Duration period, Duration initialDelay, Runnable task) {
+        JobDataMap data = new JobDataMap();
+        data.put(TASK, task);
+        try {
+            scheduler.scheduleJob(JobBuilder.newJob(RunnableJob.class).withIdentity(name).usingJobData(data).build(),
+                    TriggerBuilder.newTrigger().withIdentity(name)
+                            .startAt(new java.util.Date(System.currentTimeMillis() + initialDelay.toMillis()))
+                            .withSchedule(SimpleScheduleBuilder.simpleSchedule()
+                                    .withIntervalInMilliseconds(Math.max(1, period.toMillis())).repeatForever()
+                                    .withMisfireHandlingInstructionNextWithRemainingCount())
+                            .build());
+        } catch (SchedulerException e) {
+            throw BerthException.internal("cannot schedule " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs the task a job carries; never two at once for the same job. */
+    @DisallowConcurrentExecution
+    public static final class RunnableJob implements Job {
+        @Override
+        public void execute(JobExecutionContext context) {
+            Runnable r = (Runnable) context.getMergedJobDataMap().get(TASK);
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.error("scheduled job {} failed: {}", context.getJobDetail().getKey().getName(), e.toString());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            scheduler.shutdown(true);
+        } catch (SchedulerException e) {
+            LOG.warn("stopping the scheduler: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.berth.controller.api;
+
+import dev.berth.controller.store.ObjectStore;
+import dev.berth.controller.store.StoredObject;
+import dev.berth.crd.ObjectRef;
+import dev.berth.crd.container.ContainerSpec;
+import dev.berth.crd.codec.SpecCodec;
+import dev.berth.reconcilers.container.SpecChange;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * What an apply would do to one object, without doing it ({@code berth diff}): created, configured
+ * or unchanged, the spec fields that change, and for Containers what the node will do about it
+ * (live resource update, start/stop, or recreate). Stateless.
+ */
+final class Plans {
+    private static final SpecCodec CODEC = new SpecCodec();
+
+    private Plans() {
+    }
+
+    static Map<String, Object> plan(ObjectStore store, ObjectNode desired, String source, boolean force) {
+        ObjectRef key = new ObjectRef(desired.path("kind").asText(), desired.path("metadata").path("namespace").asText(),
+                desired.path("metadata").path("name").asText());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("key", key.toString());
+        Optional<StoredObject> current = store.get(key);
+        if (current.isEmpty()) {
+            m.put("outcome", "created");
+            m.put("action", key.kind().equals("Container") ? "create and start the container" : "create");
+            return m;
+        }
+        StoredObject cur = current.get();
+        if (!cur.source().equals(source) && !force) {
+            m.put("outcome", "conflict");
+            m.put("action", "none: managed by " + cur.source() + " (apply with --force to take it over)");
+            return m;
+        }
+        List<String> changed = new ArrayList<>();
+        diff("spec", cur.spec(), desired.path("spec"), changed);
+        diff("metadata.labels", cur.object().path("metadata").path("labels"), desired.path("metadata").path("labels"), changed);
+        if (changed.isEmpty()) {
+            m.put("outcome", "unchanged");
+            m.put("action", "none");
+            return m;
+        }
+        m.put("outcome", "configured");
+        m.put("changes", changed);
+        if (key.kind().equals("Container")) {
+            ContainerSpec a = CODEC.jsonMapper().treeToValue(cur.spec(), ContainerSpec.class);
+            ContainerSpec b = CODEC.jsonMapper().treeToValue(desired.path("spec"), ContainerSpec.class);
+            SpecChange c = SpecChange.between(a, b);
+            m.put("action", c.recreate() ? "recreate the container (" + String.join(", ", c.fields()) + ")"
+                    : c.resources() ? "update resources of the running task in place"
+                    : c.state() ? "start or stop the task" : c.none() ? "none on the node" : "none on the node");
+        } else {
+            m.put("action", "reconcile");
+        }
+        return m;
+    }
+
+    /** Field paths under {@code path} whose values differ. */
+    static void diff(String path, JsonNode a, JsonNode b, List<String> out) {
+        if (a.equals(b)) {
+            return;
+        }
+        if (a.isObject() && b.isObject()) {
+            List<String> names = new ArrayList<>();
+            a.propertyNames().forEach(names::add);
+            b.propertyNames().forEach(n -> {
+                if (!names.contains(n)) {
+                    names.add(n);
+                }
+            });
+            for (String n : names) {
+                diff(path + "." + n, a.path(n), b.path(n), out);
+            }
+            return;
+        }
+        out.add(path + ": " + render(a) + " -> " + render(b));
+    }
+
+    private static String render(JsonNode n) {
+        return n.isMissingNode() || n.isNull() ? "(unset)" : n.toString();
+    }
+}

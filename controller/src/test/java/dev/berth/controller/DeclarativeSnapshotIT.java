@@ -1,0 +1,154 @@
+package dev.berth.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.berth.controller.store.StoredObject;
+import dev.berth.crd.ObjectRef;
+import dev.berth.engine.Engine;
+import dev.berth.engine.EngineSettings;
+import dev.berth.engine.config.Config;
+import dev.berth.engine.images.Image;
+import dev.berth.engine.mount.MountTable;
+import dev.berth.engine.mount.Unmount;
+import dev.berth.engine.runtime.RuntimeSettings;
+import dev.berth.engine.testing.BuiltImage;
+import dev.berth.engine.testing.OciImageBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Spec in, node state out, for Image and Snapshot objects through the whole daemon: a manifest file
+ * makes an unpacked image and a mounted snapshot; drift (unmount, deleted snapshot directory) is
+ * repaired; a daemon restart keeps status and redoes nothing; removing the file cleans up.
+ */
+class DeclarativeSnapshotIT {
+    @TempDir
+    Path tmp;
+    Config config;
+    Path mnt;
+    Daemon daemon;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root for overlay mounts");
+        config = Config.defaults()
+                .with(EngineSettings.ROOT, tmp.resolve("root").toString())
+                .with(EngineSettings.STATE, tmp.resolve("state").toString())
+                .with(RuntimeSettings.LOG_DIR, tmp.resolve("logs").toString())
+                .with(ControllerSettings.API_ADDRESS, tmp.resolve("state/berth.sock").toString())
+                .with(ControllerSettings.MANIFEST_DIR, tmp.resolve("manifests").toString());
+        Files.createDirectories(tmp.resolve("manifests"));
+        mnt = tmp.resolve("mnt");
+        BuiltImage img = OciImageBuilder.busybox().build();
+        try (Engine e = Engine.open(config)) {
+            img.writeTo(e.content());
+            e.images().put(Image.of("localhost/berth/busybox:latest", img.target()));
+        }
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (daemon != null) {
+            daemon.close();
+        }
+        if (mnt != null) {
+            Unmount.unmountAll(mnt);
+        }
+        if (tmp != null) {
+            MountTable.cleanUnder(tmp);
+        }
+    }
+
+    private JsonNode status(String kind, String name) {
+        return daemon.store().get(new ObjectRef(kind, "default", name)).map(StoredObject::status).orElseThrow();
+    }
+
+    private boolean ready(String kind, String name) {
+        Optional<StoredObject> o = daemon.store().get(new ObjectRef(kind, "default", name));
+        if (o.isEmpty()) {
+            return false;
+        }
+        for (JsonNode c : o.get().status().path("conditions")) {
+            if (c.path("type").asText().equals("Ready")) {
+                return c.path("status").asText().equals("True")
+                        && o.get().status().path("observedGeneration").asLong() == o.get().generation();
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void manifestToMountedSnapshotWithDriftRepairRestartAndCleanup() throws Exception {
+        Files.writeString(tmp.resolve("manifests/snap.yaml"), """
+                apiVersion: berth.dev/v1alpha1
+                kind: Image
+                metadata:
+                  name: busybox
+                spec:
+                  ref: localhost/berth/busybox:latest
+                  pullPolicy: Never
+                  unpack:
+                    snapshotter: overlayfs
+                ---
+                apiVersion: berth.dev/v1alpha1
+                kind: Snapshot
+                metadata:
+                  name: scratch
+                spec:
+                  image: busybox
+                  mountPath: %s
+                """.formatted(mnt));
+        daemon = Daemon.start(config);
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> ready("Snapshot", "scratch"));
+        assertTrue(MountTable.isMountPoint(mnt));
+        assertTrue(Files.isExecutable(mnt.resolve("bin/busybox")));
+        assertTrue(ready("Image", "busybox"));
+        assertTrue(status("Image", "busybox").path("chainID").asText().startsWith("sha256:"));
+
+        // drift: unmounted from outside
+        Unmount.unmountAll(mnt);
+        daemon.controller().resync();
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> MountTable.isMountPoint(mnt));
+
+        // drift: the snapshot's directory deleted
+        Files.writeString(mnt.resolve("marker"), "x");
+        Unmount.unmountAll(mnt);
+        Path fs = ((dev.berth.engine.snapshots.LocalSnapshotter) daemon.engine().snapshotter())
+                .fsDir("snapshot/default/scratch");
+        assertTrue(Files.exists(fs.resolve("marker")));
+        dev.berth.engine.testing.Tools.run(java.util.List.of("rm", "-rf", fs.getParent().toString()));
+        daemon.controller().resync();
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> MountTable.isMountPoint(mnt)
+                && Files.exists(mnt.resolve("bin/busybox")));
+        assertFalse(Files.exists(mnt.resolve("marker")), "a recreated snapshot starts empty");
+
+        // restart: status kept, nothing redone
+        String before = daemon.store().get(new ObjectRef("Snapshot", "default", "scratch")).orElseThrow().status().toString();
+        long events = daemon.events().list(null, 1000).size();
+        daemon.close();
+        daemon = Daemon.start(config);
+        Awaitility.await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(30))
+                .until(() -> daemon.controller().queueDepth() == 0 && ready("Snapshot", "scratch"));
+        assertEquals(before, daemon.store().get(new ObjectRef("Snapshot", "default", "scratch")).orElseThrow().status().toString());
+        assertEquals(events, daemon.events().list(null, 1000).size(), "a restart with nothing drifted records no events");
+
+        // the file goes: both objects and their node state go
+        Files.delete(tmp.resolve("manifests/snap.yaml"));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> daemon.store().list(null).isEmpty());
+        assertFalse(MountTable.isMountPoint(mnt));
+        dev.berth.engine.errdefs.BerthException gone = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.berth.engine.errdefs.BerthException.class, () -> daemon.engine().snapshotter().stat("snapshot/default/scratch"));
+        assertEquals(dev.berth.engine.errdefs.ErrorCategory.NOT_FOUND, gone.category());
+    }
+}
