@@ -17,6 +17,7 @@ import dev.berth.engine.images.ImageStore;
 import dev.berth.engine.images.MetadataImageStore;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.metadata.RootLock;
+import dev.berth.engine.rootfs.ContainerRootfs;
 import dev.berth.engine.runtime.TaskRuntime;
 import dev.berth.engine.runtime.conmon.ConmonRuntime;
 import dev.berth.engine.runtime.conmon.RuntimeOptions;
@@ -140,6 +141,11 @@ public final class Engine implements AutoCloseable {
     /** Mounts image root file systems on directories ({@code berth images mount}). */
     public ImageMounter imageMounter() {
         return new ImageMounter(unpacker(), snapshotters()::get);
+    }
+
+    /** Container root file systems: active snapshots on images, mounted in task bundles. */
+    public ContainerRootfs containerRootfs() {
+        return new ContainerRootfs(content(), images(), unpacker(), snapshotters()::get);
     }
 
     /**

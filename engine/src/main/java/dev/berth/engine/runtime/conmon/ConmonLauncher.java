@@ -74,7 +74,9 @@ final class ConmonLauncher {
     static long launch(List<String> argv, Map<String, String> env, Path outputFile) {
         List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", MOVE_STDOUT_TO_FD3, "berth-conmon"));
         cmd.addAll(argv);
+        // conmon writes its "oom" marker into its working directory: make that the bundle (beside conmon.out)
         ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(outputFile.toAbsolutePath().getParent().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectError(ProcessBuilder.Redirect.appendTo(outputFile.toFile()));
         pb.environment().clear();

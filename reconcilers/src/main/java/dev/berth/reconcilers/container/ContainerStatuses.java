@@ -1,0 +1,74 @@
+package dev.berth.reconcilers.container;
+
+import dev.berth.crd.container.Container;
+import dev.berth.crd.container.ContainerPhase;
+import dev.berth.crd.container.ContainerStatus;
+import dev.berth.crd.status.Condition;
+import dev.berth.crd.status.Conditions;
+import dev.berth.engine.cgroups.Resources;
+import dev.berth.engine.runtime.TaskStatus;
+import java.time.Clock;
+import java.time.Instant;
+
+/**
+ * Writes a Container's status from what the reconciler observed: phase, runtime fields and the
+ * Ready / Progressing / Degraded conditions. Condition times follow {@link Conditions#set}, so an
+ * unchanged observation leaves the status equal and no write happens. Stateless and thread-safe.
+ */
+final class ContainerStatuses {
+    private ContainerStatuses() {
+    }
+
+    /** The object's status, created when absent. */
+    static ContainerStatus of(Container c) {
+        if (c.getStatus() == null) {
+            c.setStatus(new ContainerStatus());
+        }
+        return c.getStatus();
+    }
+
+    /** The three conditions at once. */
+    static void conditions(ContainerStatus st, Clock clock, Long generation, boolean ready, String readyReason,
+            String message, boolean progressing, boolean degraded) {
+        Conditions.set(st.getConditions(), new Condition(Condition.READY, ready ? Condition.TRUE : Condition.FALSE,
+                readyReason, message, null, generation), clock);
+        Conditions.set(st.getConditions(), new Condition(Condition.PROGRESSING,
+                progressing ? Condition.TRUE : Condition.FALSE, readyReason, message, null, generation), clock);
+        Conditions.set(st.getConditions(), new Condition(Condition.DEGRADED,
+                degraded ? Condition.TRUE : Condition.FALSE, readyReason, degraded ? message : null, null,
+                generation), clock);
+    }
+
+    /** Runtime fields from the record and the task (null task: none exists). */
+    static void observed(ContainerStatus st, ContainerPhase phase, String id, ContainerRecord rec, TaskStatus task,
+            Resources limits) {
+        st.setPhase(phase);
+        st.setContainerID(task == null ? null : id);
+        st.setImageDigest(rec.imageDigest());
+        boolean live = task != null && task.state().alive();
+        st.setPid(live && task.pid() > 0 ? Integer.valueOf((int) task.pid()) : null);
+        st.setExitCode(rec.exitCode());
+        st.setReason(phase == ContainerPhase.CrashLoopBackOff ? "CrashLoopBackOff" : rec.reason());
+        st.setRestartCount(rec.restartCount());
+        st.setStartedAt(time(rec.startedAt()));
+        st.setFinishedAt(time(rec.finishedAt()));
+        st.setNextRestartAt(phase == ContainerPhase.CrashLoopBackOff ? time(rec.nextStartAt()) : null);
+        st.setCgroupPath(task == null ? null : task.cgroupPath());
+        st.setLimits(limits == null ? null : RuntimeSpecs.limits(limits));
+    }
+
+    static String time(Long epochMillis) {
+        return epochMillis == null ? null : Conditions.format(Instant.ofEpochMilli(epochMillis));
+    }
+
+    /** Why a task stopped: OOMKilled, Completed, Signal (128+n) or Error. */
+    static String exitReason(TaskStatus t, int code) {
+        if (t.oomKilled()) {
+            return "OOMKilled";
+        }
+        if (code == 0) {
+            return "Completed";
+        }
+        return code > 128 && code <= 128 + 64 ? "Signal" : "Error";
+    }
+}

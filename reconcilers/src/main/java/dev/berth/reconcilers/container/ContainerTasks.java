@@ -1,0 +1,136 @@
+package dev.berth.reconcilers.container;
+
+import dev.berth.crd.ObjectRef;
+import dev.berth.crd.container.ContainerSpec;
+import dev.berth.crd.sandbox.Sandbox;
+import dev.berth.engine.Engine;
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.rootfs.ContainerRootfs;
+import dev.berth.engine.runtime.TaskRuntime;
+import dev.berth.engine.runtime.TaskStatus;
+import dev.berth.engine.runtime.spec.RuntimeSpec;
+import dev.berth.engine.runtime.spec.SpecGenerator;
+import dev.berth.reconcilers.EventSink;
+import dev.berth.reconcilers.ObjectLookup;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The node side of one Container: creating its rootfs and task (the state record written before the
+ * task exists) and tearing both down again. Each method is idempotent. Thread-safe across containers.
+ */
+final class ContainerTasks {
+    private final Engine engine;
+    private final ObjectLookup lookup;
+    private final EventSink events;
+    private final Clock clock;
+    private final Duration stopGrace;
+    private final ContainerStates states;
+
+    ContainerTasks(Engine engine, ObjectLookup lookup, EventSink events, Clock clock, Duration stopGrace,
+            ContainerStates states) {
+        this.engine = engine;
+        this.lookup = lookup;
+        this.events = events;
+        this.clock = clock;
+        this.stopGrace = stopGrace;
+        this.states = states;
+    }
+
+    /** The task bundle directory of {@code ns/name} (its {@code rootfs} is the mount point). */
+    Path bundle(String ns, String name) {
+        return engine.state().resolve("tasks").resolve(ns).resolve(name);
+    }
+
+    /** Stops {@code ns/name} within the grace period; the final status. */
+    TaskStatus stop(String ns, String name) {
+        return engine.runtime().stop(ns, name, stopGrace);
+    }
+
+    ContainerRecord create(ObjectRef ref, ContainerSpec spec, ContainerRecord rec, ImageTarget t, boolean restart)
+            throws Exception {
+        String ns = ref.namespace();
+        String name = ref.name();
+        TaskRuntime rt = engine.runtime();
+        Path rootfs = bundle(ns, name).resolve("rootfs");
+        ContainerRootfs.Prepared p = engine.containerRootfs().prepare(t.imageName(), t.snapshotter(), t.matcher(),
+                ContainerReconciler.snapshotKey(ns, name), rootfs);
+        var runtimeSpec = RuntimeSpecs.toRuntime(spec);
+        runtimeSpec = withSandbox(ref, spec, runtimeSpec);
+        RuntimeSpec oci = SpecGenerator.generate(name, runtimeSpec, p.image().config(), rootfs,
+                rt.cgroupPaths().specPath(ns, name));
+        // recorded before the task exists, so a crash after create never loses what was applied
+        // (not started yet: a task missing later counts as drift only once it had been started)
+        rec = rec.applied(spec, t.digest(), t.imageName(), t.snapshotter()).notStarted();
+        states.put(ns, name, rec);
+        rt.create(ns, name, oci);
+        events.normal(ref, "Created", "created task " + ns + "/" + name + " from " + t.imageName() + "@" + t.digest());
+        try {
+            rt.start(ns, name);
+        } catch (RuntimeException e) {
+            rt.delete(ns, name, true);
+            throw e;
+        }
+        rec = rec.started(clock.instant());
+        states.put(ns, name, rec);
+        if (restart) {
+            events.normal(ref, "Restarted", "restarted after exit code " + rec.exitCode() + " (restart "
+                    + rec.restartCount() + ")");
+        }
+        events.normal(ref, "Started", "started task " + ns + "/" + name);
+        return rec;
+    }
+
+    /** Joins a Ready sandbox's namespaces (network, ipc, uts) through its pause process. */
+    dev.berth.engine.runtime.spec.ContainerSpec withSandbox(ObjectRef ref, ContainerSpec spec,
+            dev.berth.engine.runtime.spec.ContainerSpec rs) {
+        if (spec.sandbox() == null) {
+            return rs;
+        }
+        Sandbox sb = lookup.get(ref.sibling("Sandbox", spec.sandbox()), Sandbox.class).orElseThrow(() ->
+                BerthException.notFound("Sandbox %s/%s of container %s disappeared", ref.namespace(), spec.sandbox(), ref));
+        var b = rs.toBuilder();
+        Integer pid = sb.getStatus().getPid();
+        if (sb.getStatus().getNetnsPath() != null) {
+            b.joinNamespace("network", sb.getStatus().getNetnsPath());
+        } else if (pid != null) {
+            b.joinNamespace("network", "/proc/" + pid + "/ns/net");
+        }
+        if (pid != null) {
+            b.joinNamespace("ipc", "/proc/" + pid + "/ns/ipc");
+            b.joinNamespace("uts", "/proc/" + pid + "/ns/uts");
+        }
+        return b.build();
+    }
+
+    /** Stops and deletes the task, then unmounts and removes the rootfs snapshot. Idempotent. */
+    void teardown(ObjectRef ref, String snapshotter, Optional<TaskStatus> task) {
+        String ns = ref.namespace();
+        String name = ref.name();
+        TaskRuntime rt = engine.runtime();
+        if (task.isPresent()) {
+            if (task.get().state().alive()) {
+                TaskStatus s = rt.stop(ns, name, stopGrace);
+                events.normal(ref, "Killed", "stopped task " + ns + "/" + name + ", exit code " + s.exitCode());
+            }
+            rt.delete(ns, name, true);
+        }
+        Path bundle = bundle(ns, name);
+        engine.containerRootfs().remove(snapshotter, ContainerReconciler.snapshotKey(ns, name), bundle.resolve("rootfs"));
+        try {
+            if (Files.isDirectory(bundle)) {
+                try (var s = Files.list(bundle)) {
+                    if (s.findAny().isEmpty()) {
+                        Files.deleteIfExists(bundle);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw BerthException.unavailable("cannot remove bundle directory %s: %s", bundle, e.getMessage());
+        }
+    }
+}

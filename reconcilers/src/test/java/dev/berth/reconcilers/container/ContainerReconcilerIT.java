@@ -1,0 +1,340 @@
+package dev.berth.reconcilers.container;
+
+import static dev.berth.reconcilers.container.ContainerFixture.NS;
+import static dev.berth.reconcilers.container.ContainerFixture.spec;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.berth.crd.ObjectRef;
+import dev.berth.crd.container.Container;
+import dev.berth.crd.container.ContainerPhase;
+import dev.berth.crd.container.ContainerSpec;
+import dev.berth.crd.container.ContainerStatus;
+import dev.berth.crd.container.DesiredState;
+import dev.berth.crd.container.RestartPolicy;
+import dev.berth.crd.status.Condition;
+import dev.berth.engine.cgroups.CgroupVersion;
+import dev.berth.engine.cgroups.Cgroups;
+import dev.berth.engine.mount.MountTable;
+import dev.berth.engine.mount.Unmount;
+import dev.berth.engine.runtime.TaskState;
+import dev.berth.reconcilers.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The Container reconciler against a real engine: runc under conmon, overlay snapshots, cgroups. */
+class ContainerReconcilerIT {
+    private static final List<String> SLEEP = List.of("sleep", "1000");
+    private static final ContainerSpec.Resources LIMITS = new ContainerSpec.Resources("64Mi", "500m", 50L);
+    static ContainerFixture f;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
+        f = new ContainerFixture();
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    private static boolean phase(Container c, ContainerPhase p) {
+        return c.getStatus() != null && c.getStatus().getPhase() == p;
+    }
+
+    private static Condition ready(Container c) {
+        return c.getStatus().condition(Condition.READY).orElseThrow();
+    }
+
+    private static Container edit(Container c, ContainerSpec spec) {
+        c.setSpec(spec);
+        c.getMetadata().setGeneration(c.getMetadata().getGeneration() + 1);
+        return c;
+    }
+
+    private Container running(String base, ContainerSpec spec) throws Exception {
+        Container c = f.container(f.name(base), spec);
+        Result r = f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running));
+        assertEquals(Result.converged(), r);
+        return c;
+    }
+
+    private static long memoryLimitFile(ContainerStatus st) throws Exception {
+        return Long.parseLong(Files.readString(memoryFile(st)).trim());
+    }
+
+    private static Path memoryFile(ContainerStatus st) {
+        String rel = st.getCgroupPath().replaceFirst("^/", "");
+        return Cgroups.host().version() == CgroupVersion.V2 ? Path.of("/sys/fs/cgroup", rel, "memory.max")
+                : Path.of("/sys/fs/cgroup/memory", rel, "memory.limit_in_bytes");
+    }
+
+    @Test
+    void runsWithLimitsInForceAndCleanupLeavesNothing() throws Exception {
+        Container c = running("web", spec(SLEEP, LIMITS, RestartPolicy.Always));
+        ContainerStatus st = c.getStatus();
+        assertTrue(ready(c).isTrue(), st.toString());
+        assertEquals("Running", ready(c).reason());
+        assertEquals(1L, st.getObservedGeneration());
+        assertEquals(f.image.target().digest().toString(), st.getImageDigest());
+        assertNotNull(st.getPid());
+        assertTrue(ProcessHandle.of(st.getPid()).isPresent());
+        assertEquals(64L << 20, st.getLimits().memoryBytes());
+        assertEquals(50_000L, st.getLimits().cpuQuotaMicros());
+        assertEquals(100_000L, st.getLimits().cpuPeriodMicros());
+        assertEquals(50L, st.getLimits().pids());
+        assertEquals(64L << 20, memoryLimitFile(st));
+        assertTrue(MountTable.isMountPoint(f.rootfs(c.getMetadata().getName())));
+        assertEquals(List.of("Created", "Started"), f.reasons(c.getMetadata().getName()));
+
+        // a converged container is left alone: same pid, no new events
+        ContainerStatus before = st;
+        assertEquals(Result.converged(), f.reconcile(c));
+        assertEquals(before.getPid(), c.getStatus().getPid());
+        assertEquals(2, f.reasons(c.getMetadata().getName()).size());
+
+        String name = c.getMetadata().getName();
+        String cgroup = st.getCgroupPath();
+        assertEquals(Result.converged(), f.reconciler.cleanup(c, dev.berth.reconcilers.Context.first(f.clock)));
+        assertTrue(f.task(name).isEmpty());
+        assertFalse(MountTable.isMountPoint(f.rootfs(name)));
+        assertFalse(Files.exists(f.rootfs(name).getParent()), "bundle directory removed");
+        assertFalse(f.engine.containerRootfs().exists("overlayfs", ContainerReconciler.snapshotKey(NS, name)));
+        assertFalse(Cgroups.host().exists(cgroup));
+        assertTrue(f.reconciler.record(NS, name).isEmpty());
+        assertFalse(ProcessHandle.of(st.getPid()).map(ProcessHandle::isAlive).orElse(false));
+        assertEquals(Result.converged(), f.reconciler.cleanup(c, dev.berth.reconcilers.Context.first(f.clock)),
+                "idempotent");
+    }
+
+    @Test
+    void waitsForItsImage() throws Exception {
+        ContainerSpec s = new ContainerSpec("nope", null, SLEEP, null, null, null, null, null, null, false, null, null,
+                null, null);
+        Container c = f.container(f.name("wait"), s);
+        Result r = f.reconcile(c);
+        assertEquals(Result.waitingFor(new ObjectRef("Image", NS, "nope")), r);
+        assertEquals(ContainerPhase.Pending, c.getStatus().getPhase());
+        assertEquals("WaitingForImage", ready(c).reason());
+        assertTrue(ready(c).message().contains(NS + "/nope"), ready(c).message());
+        assertNull(c.getStatus().getObservedGeneration());
+        assertTrue(f.task(c.getMetadata().getName()).isEmpty());
+    }
+
+    @Test
+    void exitCodesFollowTheRestartPolicy() throws Exception {
+        Container ok = f.container(f.name("ok"), spec(List.of("sh", "-c", "exit 0"), null, RestartPolicy.OnFailure));
+        assertEquals(Result.converged(), f.reconcileUntil(ok, x -> phase(x, ContainerPhase.Exited)));
+        assertEquals(0, ok.getStatus().getExitCode());
+        assertEquals("Completed", ok.getStatus().getReason());
+        assertEquals(0, ok.getStatus().getRestartCount());
+        assertFalse(ready(ok).isTrue());
+
+        Container never = f.container(f.name("never"), spec(List.of("sh", "-c", "exit 3"), null, RestartPolicy.Never));
+        assertEquals(Result.converged(), f.reconcileUntil(never, x -> phase(x, ContainerPhase.Exited)));
+        assertEquals(3, never.getStatus().getExitCode());
+        assertEquals("Error", never.getStatus().getReason());
+        assertTrue(never.getStatus().condition(Condition.DEGRADED).orElseThrow().isTrue());
+        assertEquals(Result.converged(), f.reconcile(never), "stays down");
+        assertEquals(0, never.getStatus().getRestartCount());
+    }
+
+    @Test
+    void anOomKillIsReported() throws Exception {
+        Container c = f.container(f.name("oom"), spec(List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=64M",
+                "count=4"), new ContainerSpec.Resources("16Mi", null, null), RestartPolicy.Never));
+        f.reconcileUntil(c, x -> phase(x, ContainerPhase.Exited));
+        assertEquals("OOMKilled", c.getStatus().getReason());
+        assertEquals(137, c.getStatus().getExitCode());
+        assertTrue(f.reasons(c.getMetadata().getName()).contains("OOMKilled"), f.events.toString());
+        f.reconciler.cleanup(c, dev.berth.reconcilers.Context.first(f.clock));
+    }
+
+    @Test
+    void crashLoopBacksOffAndSurvivesARestartOfTheReconciler() throws Exception {
+        Container c = f.container(f.name("crash"), spec(List.of("sh", "-c", "exit 7"), null, RestartPolicy.OnFailure));
+        String name = c.getMetadata().getName();
+        Result r = f.reconcileUntil(c, x -> phase(x, ContainerPhase.CrashLoopBackOff));
+        assertEquals(Duration.ofSeconds(10), assertInstanceOf(Result.RequeueAfter.class, r).delay());
+        assertEquals("CrashLoopBackOff", ready(c).reason());
+        assertEquals(7, c.getStatus().getExitCode());
+        assertNotNull(c.getStatus().getNextRestartAt());
+        assertEquals(0, c.getStatus().getRestartCount());
+
+        // a new reconciler (daemon restart) on the same database keeps the backoff
+        f.reconciler = new ContainerReconciler(f.engine, f.lookup(), f.sink(), f.clock,
+                ContainerReconciler.Options.DEFAULTS.withStopGrace(Duration.ofSeconds(1)));
+        f.clock.advance(Duration.ofSeconds(5));
+        r = f.reconcile(c);
+        assertEquals(Duration.ofSeconds(5), assertInstanceOf(Result.RequeueAfter.class, r).delay());
+
+        f.clock.advance(Duration.ofSeconds(6));
+        r = f.reconcileUntil(c, x -> x.getStatus().getRestartCount() == 1 && phase(x, ContainerPhase.CrashLoopBackOff));
+        assertEquals(Duration.ofSeconds(20), assertInstanceOf(Result.RequeueAfter.class, r).delay(), "doubled");
+        assertTrue(f.reasons(name).contains("Restarted"), f.events.toString());
+        assertTrue(f.reasons(name).contains("BackOff"));
+        assertEquals(1, f.engine.runtime().list(NS).stream().filter(t -> t.id().equals(name)).count());
+        f.reconciler.cleanup(c, dev.berth.reconcilers.Context.first(f.clock));
+    }
+
+    @Test
+    void resourcesAreUpdatedLiveAndArgsRecreate() throws Exception {
+        Container c = running("edit", spec(SLEEP, LIMITS, RestartPolicy.Always));
+        String name = c.getMetadata().getName();
+        int pid = c.getStatus().getPid();
+        edit(c, spec(SLEEP, new ContainerSpec.Resources("96Mi", "1", 60L), RestartPolicy.Always));
+        assertEquals(Result.converged(), f.reconcile(c));
+        assertEquals(pid, c.getStatus().getPid(), "no restart for a resource change");
+        assertEquals(96L << 20, c.getStatus().getLimits().memoryBytes());
+        assertEquals(100_000L, c.getStatus().getLimits().cpuQuotaMicros());
+        assertEquals(60L, c.getStatus().getLimits().pids());
+        assertEquals(96L << 20, memoryLimitFile(c.getStatus()));
+        assertEquals(2L, c.getStatus().getObservedGeneration());
+        assertTrue(f.reasons(name).contains("Updated"));
+
+        edit(c, spec(List.of("sleep", "2000"), new ContainerSpec.Resources("96Mi", "1", 60L), RestartPolicy.Always));
+        f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running));
+        assertNotEquals(pid, c.getStatus().getPid(), "recreated");
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        assertTrue(f.reasons(name).contains("Recreating"), f.events.toString());
+        assertEquals(0, c.getStatus().getRestartCount());
+        assertEquals(1, f.engine.runtime().list(NS).stream().filter(t -> t.id().equals(name)).count());
+
+        edit(c, spec(List.of("sleep", "2000"), new ContainerSpec.Resources("96Mi", "1", 60L), RestartPolicy.Always));
+        c.getSpec();
+        ContainerSpec stop = new ContainerSpec(ContainerFixture.IMAGE, null, List.of("sleep", "2000"), null, null,
+                null, new ContainerSpec.Resources("96Mi", "1", 60L), null, null, false, RestartPolicy.Always,
+                DesiredState.Stopped, null, null);
+        edit(c, stop);
+        assertEquals(Result.converged(), f.reconcile(c));
+        assertEquals(ContainerPhase.Stopped, c.getStatus().getPhase());
+        assertEquals(TaskState.STOPPED, f.task(name).orElseThrow().state());
+        assertEquals(Result.converged(), f.reconcile(c), "a requested stop is no crash");
+        assertEquals(ContainerPhase.Stopped, c.getStatus().getPhase());
+        edit(c, spec(List.of("sleep", "2000"), new ContainerSpec.Resources("96Mi", "1", 60L), RestartPolicy.Always));
+        f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running));
+        assertEquals(0, c.getStatus().getRestartCount());
+        f.reconciler.cleanup(c, dev.berth.reconcilers.Context.first(f.clock));
+    }
+
+    @Test
+    void aNewImageDigestRecreatesWithTheNewConfig() throws Exception {
+        Container c = running("digest", spec(SLEEP, null, RestartPolicy.Always));
+        String name = c.getMetadata().getName();
+        int pid = c.getStatus().getPid();
+        var v2 = dev.berth.engine.testing.OciImageBuilder.busybox().env("IMAGE_VERSION=2").build();
+        v2.writeTo(f.engine.content());
+        dev.berth.crd.image.Image img = (dev.berth.crd.image.Image) f.objects.get(
+                new ObjectRef("Image", NS, ContainerFixture.IMAGE));
+        String old = img.getStatus().getDigest();
+        f.engine.images().put(dev.berth.engine.images.Image.of(f.imageRef, v2.target()));
+        img.getStatus().setDigest(v2.target().digest().toString());
+        try {
+            f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running) && !x.getStatus().getPid().equals(pid));
+            assertEquals(v2.target().digest().toString(), c.getStatus().getImageDigest());
+            assertTrue(f.reasons(name).contains("Recreating"), f.events.toString());
+            String environ = Files.readString(Path.of("/proc", c.getStatus().getPid().toString(), "environ"));
+            assertTrue(environ.contains("IMAGE_VERSION=2"), environ);
+        } finally {
+            f.engine.images().put(dev.berth.engine.images.Image.of(f.imageRef, f.image.target()));
+            img.getStatus().setDigest(old);
+        }
+        f.reconciler.cleanup(c, dev.berth.reconcilers.Context.first(f.clock));
+    }
+
+    @Test
+    void killedTaskIsRestartedPerPolicy() throws Exception {
+        Container c = running("kill", spec(SLEEP, null, RestartPolicy.Always));
+        int pid = c.getStatus().getPid();
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        f.reconcileUntil(c, x -> phase(x, ContainerPhase.CrashLoopBackOff));
+        assertEquals("CrashLoopBackOff", c.getStatus().getReason());
+        assertEquals(137, c.getStatus().getExitCode());
+        assertTrue(ready(c).message().contains("Signal"), ready(c).message());
+        assertTrue(c.getStatus().condition(Condition.DEGRADED).orElseThrow().isTrue());
+        f.clock.advance(Duration.ofSeconds(11));
+        f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running));
+        assertNotEquals(pid, c.getStatus().getPid());
+        assertEquals(1, c.getStatus().getRestartCount());
+        f.reconciler.cleanup(c, dev.berth.reconcilers.Context.first(f.clock));
+    }
+
+    @Test
+    void containerDeletedWithRuncIsRecreated() throws Exception {
+        Container c = running("rdel", spec(SLEEP, null, RestartPolicy.Always));
+        String name = c.getMetadata().getName();
+        int pid = c.getStatus().getPid();
+        Process p = new ProcessBuilder("runc", "--root", f.tmp.resolve("state/runc/" + NS).toString(), "delete", "-f",
+                name).redirectErrorStream(true).start();
+        assertEquals(0, p.waitFor(), new String(p.getInputStream().readAllBytes()));
+        f.reconcileUntil(c, x -> phase(x, ContainerPhase.CrashLoopBackOff));
+        f.clock.advance(Duration.ofSeconds(11));
+        f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running) && !x.getStatus().getPid().equals(pid));
+        assertEquals(TaskState.RUNNING, f.task(name).orElseThrow().state());
+        f.reconciler.cleanup(c, dev.berth.reconcilers.Context.first(f.clock));
+    }
+
+    @Test
+    void changedMemoryLimitIsRestored() throws Exception {
+        Container c = running("mem", spec(SLEEP, LIMITS, RestartPolicy.Always));
+        String name = c.getMetadata().getName();
+        Files.writeString(memoryFile(c.getStatus()), Long.toString(32L << 20));
+        assertEquals(32L << 20, memoryLimitFile(c.getStatus()));
+        assertEquals(Result.converged(), f.reconcile(c));
+        assertEquals(64L << 20, memoryLimitFile(c.getStatus()));
+        assertEquals(64L << 20, c.getStatus().getLimits().memoryBytes());
+        assertTrue(f.reasons(name).contains("DriftRepaired"), f.events.toString());
+        f.reconciler.cleanup(c, dev.berth.reconcilers.Context.first(f.clock));
+    }
+
+    @Test
+    void unmountedRootfsIsRemountedAndARemovedSnapshotRecreates() throws Exception {
+        Container c = running("snap", spec(SLEEP, null, RestartPolicy.Always));
+        String name = c.getMetadata().getName();
+        int pid = c.getStatus().getPid();
+        Unmount.unmountAll(f.rootfs(name));
+        assertFalse(MountTable.isMountPoint(f.rootfs(name)));
+        assertEquals(Result.converged(), f.reconcile(c));
+        assertTrue(MountTable.isMountPoint(f.rootfs(name)));
+        assertEquals(pid, c.getStatus().getPid(), "a remount needs no restart");
+        assertTrue(Files.exists(f.rootfs(name).resolve("bin/busybox")));
+
+        Unmount.unmountAll(f.rootfs(name));
+        f.engine.snapshotter().remove(ContainerReconciler.snapshotKey(NS, name));
+        f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running) && !x.getStatus().getPid().equals(pid));
+        assertTrue(MountTable.isMountPoint(f.rootfs(name)));
+        assertTrue(f.engine.containerRootfs().exists(f.engine.snapshotter().name(),
+                ContainerReconciler.snapshotKey(NS, name)));
+        assertEquals(2, f.reasons(name).stream().filter("DriftRepaired"::equals).count(), f.events.toString());
+        f.reconciler.cleanup(c, dev.berth.reconcilers.Context.first(f.clock));
+    }
+
+    @Test
+    void anEngineRestartResumesWithoutDuplicateTasks() throws Exception {
+        Container c = running("resume", spec(SLEEP, LIMITS, RestartPolicy.Always));
+        String name = c.getMetadata().getName();
+        int pid = c.getStatus().getPid();
+        f.reopen();
+        Container fresh = f.container(name, c.getSpec());
+        assertEquals(Result.converged(), f.reconcile(fresh));
+        assertEquals(ContainerPhase.Running, fresh.getStatus().getPhase());
+        assertEquals(pid, fresh.getStatus().getPid());
+        assertEquals(1, f.engine.runtime().list(NS).stream().filter(t -> t.id().equals(name)).count());
+        assertEquals(List.of("Created", "Started"), f.reasons(name));
+        f.reconciler.cleanup(fresh, dev.berth.reconcilers.Context.first(f.clock));
+    }
+}
