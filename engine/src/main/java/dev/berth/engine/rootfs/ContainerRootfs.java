@@ -29,8 +29,9 @@ import java.util.function.Function;
  * shim's rootfs mount do. Every method observes before it acts, so each is idempotent and safe to
  * call again after a crash half way: {@link #prepare} unpacks only what is missing, reuses an
  * existing snapshot and mounts only when the directory is not a mount point; {@link #remove}
- * tolerates what is already gone. Used by {@code berth run IMAGE} and the Container reconciler.
- * Thread-safe as long as callers do not prepare the same key concurrently.
+ * tolerates what is already gone. Used by the Container reconciler; {@code berth run IMAGE} uses
+ * {@code ImageMounter}, which refuses a mounted target instead of reusing it. Thread-safe as long as
+ * callers do not prepare the same key concurrently.
  */
 public final class ContainerRootfs {
     /** Label on the snapshot naming the image record it was made from. */
