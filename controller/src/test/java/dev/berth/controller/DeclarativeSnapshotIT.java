@@ -10,7 +10,6 @@ import dev.berth.crd.ObjectRef;
 import dev.berth.engine.Engine;
 import dev.berth.engine.EngineSettings;
 import dev.berth.engine.config.Config;
-import dev.berth.engine.images.Image;
 import dev.berth.engine.mount.MountTable;
 import dev.berth.engine.mount.Unmount;
 import dev.berth.engine.runtime.RuntimeSettings;
@@ -52,8 +51,12 @@ class DeclarativeSnapshotIT {
         mnt = tmp.resolve("mnt");
         BuiltImage img = OciImageBuilder.busybox().build();
         try (Engine e = Engine.open(config)) {
-            img.writeTo(e.content());
-            e.images().put(Image.of("localhost/berth/busybox:latest", img.target()));
+            // through the importer, as users get images in: it writes the GC labels that keep the
+            // config and layers referenced
+            img.writeLayout(tmp.resolve("layout"), "latest");
+            new dev.berth.engine.images.archive.ImageImporter(e.content(), e.images(), e.leases()).importFrom(
+                    tmp.resolve("layout"), dev.berth.engine.images.archive.ImportOptions.defaults()
+                            .withName("localhost/berth/busybox:latest"));
         }
     }
 
