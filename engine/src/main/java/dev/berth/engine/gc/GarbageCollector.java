@@ -83,7 +83,8 @@ public final class GarbageCollector {
 
     /** Everything read for one mark, in one consistent view. */
     private record State(Map<String, Info> blobs, Map<String, Image> images, List<Lease> leases,
-            Map<String, List<LeaseResource>> resources, Map<GcNode, SnapshotInfo> snapshots) {
+            Map<String, List<LeaseResource>> resources, Map<GcNode, SnapshotInfo> snapshots,
+            Map<String, List<String>> imageContent) {
     }
 
     /**
@@ -119,7 +120,21 @@ public final class GarbageCollector {
         for (String n : snapshotterNames) {
             snapshotters.apply(n).walk(s -> snaps.put(GcNode.snapshot(n, s.name()), s));
         }
-        return new State(blobs, imgs, ls, res, snaps);
+        // Besides containerd's labels, an image keeps every blob its manifests name that is present:
+        // an image whose blobs were written without child labels (older tools, hand-made stores)
+        // must not lose its layers to a collection.
+        Map<String, List<String>> walked = new HashMap<>();
+        for (Image i : imgs.values()) {
+            List<String> children = new ArrayList<>();
+            try {
+                dev.berth.engine.images.Images.walk(content, i.target(), dev.berth.engine.images.Platforms.all(), true,
+                        d -> children.add(d.digest().toString()));
+            } catch (RuntimeException e) {
+                LOG.debug("cannot walk image {} for collection: {}", i.name(), e.toString());
+            }
+            walked.put(i.name(), children);
+        }
+        return new State(blobs, imgs, ls, res, snaps, walked);
     }
 
     private Plan mark(State s, Instant now) {
@@ -219,6 +234,7 @@ public final class GarbageCollector {
                 Image i = s.images.get(n.name());
                 if (i != null) {
                     out.add(GcNode.content(i.target().digest().toString()));
+                    s.imageContent.getOrDefault(n.name(), List.of()).forEach(d -> out.add(GcNode.content(d)));
                     l = i.labels();
                 }
             }
