@@ -25,7 +25,8 @@ final class Plans {
     private Plans() {
     }
 
-    static Map<String, Object> plan(ObjectStore store, ObjectNode desired, String source, boolean force) {
+    static Map<String, Object> plan(ObjectStore store, ObjectNode given, String source, boolean force) {
+        ObjectNode desired = ObjectStore.canonical(given);
         ObjectRef key = new ObjectRef(desired.path("kind").asText(), desired.path("metadata").path("namespace").asText(),
                 desired.path("metadata").path("name").asText());
         Map<String, Object> m = new LinkedHashMap<>();

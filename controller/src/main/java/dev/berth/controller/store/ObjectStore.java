@@ -76,7 +76,8 @@ public final class ObjectStore {
      * object must carry kind, metadata.name and metadata.namespace; its status is ignored. Fails with
      * FAILED_PRECONDITION when another source owns the object, unless {@code takeOver}.
      */
-    public ApplyOutcome apply(ObjectNode desired, String source, boolean takeOver) {
+    public ApplyOutcome apply(ObjectNode given, String source, boolean takeOver) {
+        ObjectNode desired = canonical(given);
         ObjectRef key = keyOf(desired);
         Event[] event = new Event[1];
         ApplyOutcome outcome = db.inTransaction(c -> {
@@ -127,8 +128,17 @@ public final class ObjectStore {
         return outcome;
     }
 
+    /**
+     * The object as it reads back from the database: numbers parsed from text the same way (an int
+     * 32 and a long 32 are different JSON nodes), so an unchanged spec compares equal.
+     */
+    public static ObjectNode canonical(ObjectNode o) {
+        return (ObjectNode) JSON.readTree(JSON.writeValueAsString(o));
+    }
+
     /** Replaces the status of an object; never changes its generation. Returns the new state. */
-    public Optional<StoredObject> updateStatus(ObjectRef key, JsonNode status) {
+    public Optional<StoredObject> updateStatus(ObjectRef key, JsonNode given) {
+        JsonNode status = JSON.readTree(JSON.writeValueAsString(given));
         Event[] event = new Event[1];
         Optional<StoredObject> r = db.inTransaction(c -> {
             Optional<StoredObject> current = get(c, key);

@@ -93,4 +93,24 @@ class ObjectStoreTest {
             assertFalse(s.requestDeletion(k));
         }
     }
+
+    @Test
+    void numbersOfAnotherJsonTypeAreNotAChange() {
+        // a decoded spec holds longs, what reads back from the database holds ints: still unchanged
+        try (MetadataStore db = MetadataStore.open(tmp.resolve("meta.db"))) {
+            ObjectStore s = new ObjectStore(db, Clock.systemUTC());
+            ObjectNode o = container("web", "busybox");
+            ((ObjectNode) o.get("spec")).put("pids", 32L);
+            s.apply(o, "api", false);
+            ObjectNode again = container("web", "busybox");
+            ((ObjectNode) again.get("spec")).put("pids", 32L);
+            assertEquals(ObjectStore.ApplyOutcome.UNCHANGED, s.apply(again, "api", false));
+            ObjectRef k = new ObjectRef("Container", "default", "web");
+            ObjectNode status = JSON.createObjectNode().put("restartCount", 0L);
+            s.updateStatus(k, status);
+            long rv = s.get(k).orElseThrow().resourceVersion();
+            s.updateStatus(k, JSON.createObjectNode().put("restartCount", 0L));
+            assertEquals(rv, s.get(k).orElseThrow().resourceVersion(), "an equal status is not rewritten");
+        }
+    }
 }
