@@ -49,6 +49,7 @@ public final class Daemon implements AutoCloseable {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private ObjectStore store;
+    private ApiServer api;
     private EventRecorder events;
     private Controller controller;
     private ManifestDirectorySource manifests;
@@ -106,7 +107,7 @@ public final class Daemon implements AutoCloseable {
             closeables.add(KubernetesAgent.start(store, events, config));
         }
 
-        ApiServer api = new ApiServer(Path.of(config.get(ControllerSettings.API_ADDRESS)));
+        api = new ApiServer(Path.of(config.get(ControllerSettings.API_ADDRESS)));
         api.get("/version", () -> Map.of("version", BuildInfo.version(), "pid", ProcessHandle.current().pid()));
         api.get("/healthz", () -> Map.of("status", "ok"));
         api.get("/sources", this::sources);
@@ -180,6 +181,11 @@ public final class Daemon implements AutoCloseable {
 
     public Config config() {
         return config;
+    }
+
+    /** The local API server; routes added later are served too (the CLI adds {@code /cli}). */
+    public ApiServer api() {
+        return api;
     }
 
     public ObjectStore store() {

@@ -159,6 +159,23 @@ class ExamplesEndToEndIT {
             assertTrue(ProcessHandle.of(webPid).isPresent(), "web's process runs on the node");
             assertTrue(Files.readString(tmp.resolve("logs/default/hello-world.log")).contains("Hello from Berth"));
 
+            // store commands run through the daemon that owns the root, with the same output
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            assertEquals(0, Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
+                    "--config", configFile.toString(), "images", "ls", "-q"), err.toString());
+            assertEquals("localhost/berth/busybox:latest", out.toString().strip());
+            out.getBuffer().setLength(0);
+            assertEquals(0, Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
+                    "--config", configFile.toString(), "tasks", "ls"), err.toString());
+            assertTrue(out.toString().contains("web") && out.toString().contains("limited"), out.toString());
+            // a command that reads local files is not forwarded: it names the daemon that holds the root
+            err.getBuffer().setLength(0);
+            assertEquals(1, Main.run(new java.io.PrintWriter(new java.io.StringWriter(), true),
+                    new java.io.PrintWriter(err, true), "--config", configFile.toString(), "images", "import",
+                    tmp.resolve("layout").toString()));
+            assertTrue(err.toString().contains("in use by process " + daemon.pid()), err.toString());
+
             // edit: a memory change is applied to the running task, an args change recreates
             Files.writeString(manifests.resolve("resource-limited.yaml"),
                     Files.readString(manifests.resolve("resource-limited.yaml")).replace("memory: 16Mi", "memory: 24Mi"));

@@ -5,6 +5,8 @@ import dev.berth.engine.EngineSettings;
 import dev.berth.engine.config.Config;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -57,10 +59,34 @@ public abstract class EngineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Engine engine = Engine.open(config())) {
+        Engine inDaemon = Forwarding.daemonEngine();
+        if (inDaemon != null) {
+            return run(inDaemon);
+        }
+        Config c = config();
+        if (root == null && Forwarding.FORWARDED.contains(spec.qualifiedName())
+                && dev.berth.controller.api.ApiClient.present(Clients.socket(c))) {
+            return forward(c);
+        }
+        try (Engine engine = Engine.open(c)) {
             return run(engine);
         } finally {
             out().flush();
+        }
+    }
+
+    /** Has the daemon that owns the root run this command; prints its output and returns its exit code. */
+    private int forward(Config c) {
+        List<String> args = spec.root().commandLine().getParseResult().originalArgs();
+        Map<String, Object> body = Map.of("args", args);
+        try (dev.berth.controller.api.ApiClient api = dev.berth.controller.api.ApiClient.connect(Clients.socket(c))) {
+            tools.jackson.databind.JsonNode r = api.post("/cli",
+                    tools.jackson.databind.json.JsonMapper.builder().build().writeValueAsString(body), "application/json");
+            out().print(r.path("out").asText());
+            out().flush();
+            err().print(r.path("err").asText());
+            err().flush();
+            return r.path("code").asInt(1);
         }
     }
 
