@@ -10,7 +10,6 @@ import dev.berth.crd.ObjectRef;
 import dev.berth.crd.codec.SpecCodec;
 import dev.berth.crd.status.BerthStatus;
 import dev.berth.crd.status.Condition;
-import dev.berth.crd.status.Conditions;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.reconcilers.Cleaner;
 import dev.berth.reconcilers.Context;
@@ -18,11 +17,8 @@ import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.CustomResource;
-import java.lang.reflect.Method;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -156,12 +152,10 @@ public final class Controller implements AutoCloseable {
             return;
         }
         String reason = e instanceof BerthException b ? camel(b.category().name()) : "InternalError";
-        List<Condition> list = status.getConditions() == null ? new ArrayList<>() : new ArrayList<>(status.getConditions());
-        Conditions.set(list, Condition.of(Condition.DEGRADED, true, reason, String.valueOf(e.getMessage())), clock);
-        if (Conditions.find(list, Condition.READY).isEmpty()) {
-            Conditions.set(list, Condition.of(Condition.READY, false, reason, String.valueOf(e.getMessage())), clock);
+        status.setCondition(Condition.of(Condition.DEGRADED, true, reason, String.valueOf(e.getMessage())), clock);
+        if (status.condition(Condition.READY).isEmpty()) {
+            status.setCondition(Condition.of(Condition.READY, false, reason, String.valueOf(e.getMessage())), clock);
         }
-        status.setConditions(list);
     }
 
     private static String camel(String upper) {
@@ -173,19 +167,11 @@ public final class Controller implements AutoCloseable {
     }
 
     private static BerthStatus status(HasMetadata obj) {
-        if (obj instanceof CustomResource<?, ?> cr && cr.getStatus() instanceof BerthStatus s) {
-            return s;
-        }
-        try {
-            Method m = obj.getClass().getMethod("getStatus");
-            return m.invoke(obj) instanceof BerthStatus s ? s : null;
-        } catch (ReflectiveOperationException e) {
-            return null;
-        }
+        return obj instanceof CustomResource<?, ?> cr && cr.getStatus() instanceof BerthStatus s ? s : null;
     }
 
     private void writeStatus(ObjectRef key, HasMetadata obj) {
-        Object status = obj instanceof CustomResource<?, ?> cr ? cr.getStatus() : status(obj);
+        BerthStatus status = status(obj);
         if (status == null) {
             return;
         }

@@ -2,7 +2,6 @@ package dev.berth.controller;
 
 import dev.berth.controller.store.ObjectStore;
 import dev.berth.controller.store.StoredObject;
-import dev.berth.crd.Berth;
 import dev.berth.crd.ObjectRef;
 import dev.berth.crd.codec.SpecCodec;
 import dev.berth.reconcilers.ObjectLookup;
@@ -38,17 +37,11 @@ public final class StoreLookup implements ObjectLookup {
 
     /** Decodes a stored object as {@code type}. */
     public <T> T decode(StoredObject o, Class<T> type) {
-        return codec.fromJson(o.object().toString(), type);
+        return codec.jsonMapper().treeToValue(o.object(), type);
     }
 
     static String kindOf(Class<?> type) {
         return type.getSimpleName();
     }
 
-    static {
-        // the kinds are named after their classes; keep that true
-        if (!Berth.class.getPackageName().equals("dev.berth.crd")) {
-            throw new IllegalStateException("unexpected crd package");
-        }
-    }
 }

@@ -59,7 +59,7 @@ final class Plans {
             SpecChange c = SpecChange.between(a, b);
             m.put("action", c.recreate() ? "recreate the container (" + String.join(", ", c.fields()) + ")"
                     : c.resources() ? "update resources of the running task in place"
-                    : c.state() ? "start or stop the task" : c.none() ? "none on the node" : "none on the node");
+                    : c.state() ? "start or stop the task" : "none on the node");
         } else {
             m.put("action", "reconcile");
         }

@@ -96,13 +96,17 @@ public final class ApplyCommand implements Runnable {
         private Readiness() {
         }
 
+        private static JsonNode get(ApiClient c, String key) {
+            String[] p = key.split("/", 3);
+            return c.get(ObjectsApi.BASE + "/namespaces/" + p[1] + "/" + ObjectsApi.pluralOf(p[0]) + "/" + p[2]);
+        }
+
         static void await(ApiClient c, Set<String> keys, Duration timeout, PrintWriter out) {
             Instant deadline = Instant.now().plus(timeout);
             Set<String> pending = new LinkedHashSet<>(keys);
             while (!pending.isEmpty()) {
                 for (String k : List.copyOf(pending)) {
-                    String[] p = k.split("/", 3);
-                    JsonNode o = c.get(ObjectsApi.BASE + "/namespaces/" + p[1] + "/" + ObjectsApi.pluralOf(p[0]) + "/" + p[2]);
+                    JsonNode o = get(c, k);
                     JsonNode ready = Conditions.find(o, "Ready");
                     long gen = o.path("metadata").path("generation").asLong();
                     boolean observed = o.path("status").path("observedGeneration").asLong() >= gen;
@@ -117,8 +121,7 @@ public final class ApplyCommand implements Runnable {
                 if (Instant.now().isAfter(deadline)) {
                     StringBuilder sb = new StringBuilder("timed out after " + timeout.toSeconds() + "s waiting for:");
                     for (String k : pending) {
-                        String[] p = k.split("/", 3);
-                        JsonNode o = c.get(ObjectsApi.BASE + "/namespaces/" + p[1] + "/" + ObjectsApi.pluralOf(p[0]) + "/" + p[2]);
+                        JsonNode o = get(c, k);
                         JsonNode ready = Conditions.find(o, "Ready");
                         sb.append("\n  ").append(k).append(": ").append(ready.path("reason").asText("no status yet"))
                                 .append(' ').append(ready.path("message").asText(""));

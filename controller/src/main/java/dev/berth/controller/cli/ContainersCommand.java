@@ -31,7 +31,7 @@ public final class ContainersCommand implements Runnable {
         List<String> ids;
 
         @Override
-        protected int call(Engine engine) throws Exception {
+        protected int run(Engine engine) throws Exception {
             int rc = 0;
             for (String id : ids) {
                 try {

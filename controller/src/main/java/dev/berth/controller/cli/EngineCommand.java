@@ -31,14 +31,7 @@ public abstract class EngineCommand implements Callable<Integer> {
     protected String namespace;
 
     /** Does the command's work with the open engine; returns the exit code. */
-    protected int run(Engine engine) throws Exception {
-        return call(engine);
-    }
-
-    /** Alternative name of {@link #run(Engine)} used by the task commands. */
-    protected int call(Engine engine) throws Exception {
-        throw new UnsupportedOperationException(getClass().getName() + " implements neither run nor call");
-    }
+    protected abstract int run(Engine engine) throws Exception;
 
     /** The effective config: {@code --config} file (or defaults) with {@code --root} applied. */
     protected Config config() {

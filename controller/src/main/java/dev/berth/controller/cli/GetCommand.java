@@ -62,13 +62,13 @@ public final class GetCommand implements Runnable {
             } else {
                 result.path("items").forEach(items::add);
             }
-            Table.print(ObjectsApi.kindOf(kind), items, all, "wide".equals(output), out);
+            Columns.print(ObjectsApi.kindOf(kind), items, all, "wide".equals(output), out);
         }
     }
 
     /** Formats objects as kubectl-style columns. */
-    static final class Table {
-        private Table() {
+    static final class Columns {
+        private Columns() {
         }
 
         static void print(String kind, List<JsonNode> items, boolean withNamespace, boolean wide, PrintWriter out) {
@@ -113,19 +113,7 @@ public final class GetCommand implements Runnable {
                 }
                 rows.add(r.toArray(String[]::new));
             }
-            int[] w = new int[rows.get(0).length];
-            for (String[] r : rows) {
-                for (int i = 0; i < r.length; i++) {
-                    w[i] = Math.max(w[i], r[i].length());
-                }
-            }
-            for (String[] r : rows) {
-                StringBuilder sb = new StringBuilder();
-                for (int i = 0; i < r.length; i++) {
-                    sb.append(i == r.length - 1 ? r[i] : String.format("%-" + (w[i] + 3) + "s", r[i]));
-                }
-                out.println(sb.toString().stripTrailing());
-            }
+            Table.print(out, rows);
         }
 
         static String age(String created) {

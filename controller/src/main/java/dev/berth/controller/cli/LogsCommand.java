@@ -55,7 +55,7 @@ public final class LogsCommand extends EngineCommand {
     }
 
     @Override
-    protected int call(Engine engine) {
+    protected int run(Engine engine) {
         TaskRuntime rt = engine.runtime();
         Path log = rt.logPath(namespace, id);
         Optional<TaskStatus> task = rt.find(namespace, id);

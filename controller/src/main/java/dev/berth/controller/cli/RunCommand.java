@@ -86,7 +86,7 @@ public final class RunCommand extends EngineCommand {
     List<String> positional = new ArrayList<>();
 
     @Override
-    protected int call(Engine engine) throws Exception {
+    protected int run(Engine engine) throws Exception {
         if (rm && detach) {
             throw BerthException.invalid("--rm and --detach cannot be used together");
         }

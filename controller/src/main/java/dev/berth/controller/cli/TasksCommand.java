@@ -34,7 +34,7 @@ public final class TasksCommand implements Runnable {
         boolean all;
 
         @Override
-        protected int call(Engine engine) {
+        protected int run(Engine engine) {
             List<TaskStatus> tasks = engine.runtime().list(all ? null : namespace);
             out().printf("%-12s %-32s %-8s %-9s %s%n", "NAMESPACE", "TASK", "PID", "STATUS", "EXIT");
             for (TaskStatus t : tasks) {
@@ -57,7 +57,7 @@ public final class TasksCommand implements Runnable {
         String id;
 
         @Override
-        protected int call(Engine engine) {
+        protected int run(Engine engine) {
             engine.runtime().kill(namespace, id, Signals.parse(signal), all);
             return 0;
         }
@@ -69,7 +69,7 @@ public final class TasksCommand implements Runnable {
         String id;
 
         @Override
-        protected int call(Engine engine) {
+        protected int run(Engine engine) {
             engine.runtime().pause(namespace, id);
             return 0;
         }
@@ -81,7 +81,7 @@ public final class TasksCommand implements Runnable {
         String id;
 
         @Override
-        protected int call(Engine engine) {
+        protected int run(Engine engine) {
             engine.runtime().resume(namespace, id);
             return 0;
         }
@@ -105,7 +105,7 @@ public final class TasksCommand implements Runnable {
         List<String> cmd;
 
         @Override
-        protected int call(Engine engine) {
+        protected int run(Engine engine) {
             ExecResult r = engine.runtime().exec(namespace, id,
                     new ExecRequest(cmd, env, cwd, timeout == null ? null : Duration.ofSeconds(timeout)));
             out().print(r.stdout());
@@ -122,7 +122,7 @@ public final class TasksCommand implements Runnable {
         String id;
 
         @Override
-        protected int call(Engine engine) {
+        protected int run(Engine engine) {
             CgroupStats s = engine.runtime().stats(namespace, id);
             Resources l = engine.runtime().limits(namespace, id);
             out().printf("memory.usage  %s%nmemory.limit  %s%ncpu.usage_ns  %s%npids.current  %s%npids.limit    %s%n"

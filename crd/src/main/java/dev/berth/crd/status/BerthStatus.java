@@ -32,6 +32,14 @@ public abstract class BerthStatus {
         this.conditions = conditions == null ? new ArrayList<>() : new ArrayList<>(conditions);
     }
 
+    /**
+     * Sets a condition with {@link Conditions#set} semantics (the transition time changes only with
+     * the status); returns whether anything changed.
+     */
+    public boolean setCondition(Condition condition, java.time.Clock clock) {
+        return Conditions.set(conditions, condition, clock);
+    }
+
     /** The condition of {@code type}, if set. */
     public Optional<Condition> condition(String type) {
         return Conditions.find(conditions, type);

@@ -93,9 +93,9 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
                 || Instant.parse(status.getPulledAt()).plus(refresh).isBefore(now));
         if (!present && spec.pullPolicy() == PullPolicy.Never) {
             status.setObservedGeneration(generation);
-            set(status, ctx, Condition.of(Condition.READY, false, "ErrImageNeverPull", "image " + name
-                    + " is not in the store and pullPolicy is Never; import it (berth images import) or set pullPolicy: IfNotPresent"));
-            set(status, ctx, Condition.of(Condition.PROGRESSING, false, "ErrImageNeverPull", "waiting for the image to be imported"));
+            status.setCondition(Condition.of(Condition.READY, false, "ErrImageNeverPull", "image " + name
+                    + " is not in the store and pullPolicy is Never; import it (berth images import) or set pullPolicy: IfNotPresent"), ctx.clock());
+            status.setCondition(Condition.of(Condition.PROGRESSING, false, "ErrImageNeverPull", "waiting for the image to be imported"), ctx.clock());
             return Result.requeueAfter(Duration.ofSeconds(10));
         }
         if (!present || refreshDue) {
@@ -109,9 +109,10 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
         Descriptor target = resolved.target();
         status.setDigest(target.digest().toString());
         status.setPlatform(Platforms.format(resolved.platform()));
-        long size = target.size() + resolved.manifestDescriptor().size() + resolved.configDescriptor().size();
+        long size = target.size() + resolved.configDescriptor().size();
         if (!resolved.manifestDescriptor().digest().equals(target.digest())) {
-            size = target.size() + resolved.manifestDescriptor().size() + resolved.configDescriptor().size();
+            // an index: the chosen manifest comes on top of it
+            size += resolved.manifestDescriptor().size();
         }
         for (Descriptor l : resolved.layers()) {
             size += l.size();
@@ -140,15 +141,15 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
             status.setChainID(resolved.topChainId() == null ? null : resolved.topChainId().toString());
         }
         status.setObservedGeneration(generation);
-        set(status, ctx, Condition.of(Condition.READY, true, reason, message));
-        set(status, ctx, Condition.of(Condition.PROGRESSING, false, reason, "up to date"));
-        set(status, ctx, Condition.of(Condition.DEGRADED, false, reason, "no problems"));
+        status.setCondition(Condition.of(Condition.READY, true, reason, message), ctx.clock());
+        status.setCondition(Condition.of(Condition.PROGRESSING, false, reason, "up to date"), ctx.clock());
+        status.setCondition(Condition.of(Condition.DEGRADED, false, reason, "no problems"), ctx.clock());
         return spec.pullPolicy() == PullPolicy.Always ? Result.requeueAfter(refresh) : Result.converged();
     }
 
     private void pull(ObjectRef me, Image image, String name, PlatformMatcher matcher, Instant now, ImageStatus status,
             Context ctx) {
-        set(status, ctx, Condition.of(Condition.PROGRESSING, true, "Pulling", "pulling " + name));
+        status.setCondition(Condition.of(Condition.PROGRESSING, true, "Pulling", "pulling " + name), ctx.clock());
         String file = image.getSpec().credentials() == null ? null : image.getSpec().credentials().file();
         ImagePuller puller = new ImagePuller(engine.content(), engine.images(), registries.resolver(file),
                 engine.leases());
@@ -172,8 +173,8 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
                 case INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_IMPLEMENTED -> "ErrImageInvalid";
                 default -> "ErrImagePull";
             };
-            set(status, ctx, Condition.of(Condition.READY, false, reason, e.getMessage()));
-            set(status, ctx, Condition.of(Condition.DEGRADED, true, reason, e.getMessage()));
+            status.setCondition(Condition.of(Condition.READY, false, reason, e.getMessage()), ctx.clock());
+            status.setCondition(Condition.of(Condition.DEGRADED, true, reason, e.getMessage()), ctx.clock());
             events.warning(me, "Failed", "pulling " + name + ": " + e.getMessage());
             // retried with backoff by the dispatcher; a bad reference or manifest is not retried until the spec changes
             throw e;
@@ -211,11 +212,6 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
         return missing;
     }
 
-    private static void set(ImageStatus status, Context ctx, Condition c) {
-        List<Condition> list = status.getConditions() == null ? new ArrayList<>() : new ArrayList<>(status.getConditions());
-        Conditions.set(list, c, ctx.clock());
-        status.setConditions(list);
-    }
 
     @Override
     public Result cleanup(Image image, Context ctx) {

@@ -86,17 +86,17 @@ public final class SnapshotReconciler implements Reconciler<Snapshot>, Cleaner<S
         long generation = snap.getMetadata().getGeneration() == null ? 0 : snap.getMetadata().getGeneration();
         if (spec.image() == null) {
             status.setObservedGeneration(generation);
-            set(status, ctx, Condition.of(Condition.READY, false, "NotSupported", "spec.parent: a Snapshot based on "
-                    + "another Snapshot object is not supported yet (the parent would have to be committed); use spec.image"));
+            status.setCondition(Condition.of(Condition.READY, false, "NotSupported", "spec.parent: a Snapshot based on "
+                    + "another Snapshot object is not supported yet (the parent would have to be committed); use spec.image"), ctx.clock());
             return Result.converged();
         }
         ObjectRef imageRef = me.sibling("Image", spec.image());
         Optional<Image> image = lookup.get(imageRef, Image.class);
         if (image.isEmpty() || image.get().getStatus() == null || !image.get().getStatus().isReady()) {
             status.setObservedGeneration(generation);
-            set(status, ctx, Condition.of(Condition.READY, false, "WaitingForImage", image.isEmpty()
+            status.setCondition(Condition.of(Condition.READY, false, "WaitingForImage", image.isEmpty()
                     ? "Image " + spec.image() + " does not exist in namespace " + me.namespace()
-                    : "Image " + spec.image() + " is not ready yet"));
+                    : "Image " + spec.image() + " is not ready yet"), ctx.clock());
             return Result.waitingFor(imageRef);
         }
         Image img = image.get();
@@ -200,8 +200,8 @@ public final class SnapshotReconciler implements Reconciler<Snapshot>, Cleaner<S
         status.setObservedGeneration(generation);
         String msg = (wantKind == Kind.VIEW ? "view" : "active") + " snapshot " + key
                 + (mounted ? " mounted at " + wantPath : " ready");
-        set(status, ctx, Condition.of(Condition.READY, true, mounted ? "Mounted" : "Prepared", msg));
-        set(status, ctx, Condition.of(Condition.PROGRESSING, false, "UpToDate", msg));
+        status.setCondition(Condition.of(Condition.READY, true, mounted ? "Mounted" : "Prepared", msg), ctx.clock());
+        status.setCondition(Condition.of(Condition.PROGRESSING, false, "UpToDate", msg), ctx.clock());
         return Result.converged();
     }
 
@@ -223,24 +223,12 @@ public final class SnapshotReconciler implements Reconciler<Snapshot>, Cleaner<S
         }
     }
 
-    private static void set(SnapshotStatus status, Context ctx, Condition c) {
-        List<Condition> list = status.getConditions() == null ? new ArrayList<>() : new ArrayList<>(status.getConditions());
-        Conditions.set(list, c, ctx.clock());
-        status.setConditions(list);
-    }
 
     @Override
     public Result cleanup(Snapshot snap, Context ctx) {
         String key = key(snap);
-        List<Snapshotter> all = new ArrayList<>();
-        all.add(engine.snapshotter());
         for (String n : dev.berth.engine.snapshots.registry.Snapshotters.NAMES) {
-            Snapshotter s = engine.snapshotters().get(n);
-            if (!all.contains(s)) {
-                all.add(s);
-            }
-        }
-        for (Snapshotter sn : all) {
+            Snapshotter sn = engine.snapshotters().get(n);
             Optional<SnapshotInfo> info = stat(sn, key);
             if (info.isPresent()) {
                 unmountIfOurs(info.get());

@@ -16,17 +16,12 @@ import dev.berth.engine.oci.Manifest;
 import dev.berth.engine.testing.BuiltImage;
 import dev.berth.engine.testing.LayerBuilder;
 import dev.berth.engine.testing.OciImageBuilder;
-import dev.berth.engine.testing.Tools;
+import dev.berth.engine.testing.PrivateContainerd;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,84 +35,32 @@ import org.junit.jupiter.api.io.TempDir;
 class ContainerdArchiveIT {
     @TempDir
     Path tmp;
-    private Path ctrdDir;
-    private Path sock;
-    private Process containerd;
+    private PrivateContainerd containerd;
     private MetadataStore md;
     private LocalContentStore content;
     private MetadataImageStore images;
 
     @BeforeEach
-    void start() throws Exception {
+    void start() {
         md = MetadataStore.open(tmp.resolve("berth/meta.db"));
         content = LocalContentStore.open(tmp.resolve("berth/content"), md, Clock.systemUTC());
         images = new MetadataImageStore(md, Clock.systemUTC());
-        ctrdDir = Files.createTempDirectory("berth-ctrd-");
-        sock = ctrdDir.resolve("c.sock");
-        Path config = ctrdDir.resolve("config.toml");
-        Files.writeString(config, """
-                version = 2
-                root = "%1$s/root"
-                state = "%1$s/state"
-                disabled_plugins = ["io.containerd.grpc.v1.cri"]
-                [grpc]
-                  address = "%2$s"
-                [ttrpc]
-                  address = "%2$s.ttrpc"
-                [metrics]
-                  address = ""
-                [plugins."io.containerd.internal.v1.opt"]
-                  path = "%1$s/opt"
-                """.formatted(ctrdDir, sock));
-        containerd = new ProcessBuilder("containerd", "--config", config.toString()).redirectErrorStream(true)
-                .redirectOutput(ctrdDir.resolve("containerd.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            if (!containerd.isAlive()) {
-                throw new IllegalStateException("containerd exited: " + Files.readString(ctrdDir.resolve("containerd.log")));
-            }
-            if (Files.exists(sock)) {
-                try {
-                    ctr("version");
-                    return;
-                } catch (IllegalStateException notYet) {
-                    // the socket exists before the server answers
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("containerd did not answer within 30 s");
-            }
-            Thread.sleep(50);
-        }
+        containerd = PrivateContainerd.start(tmp);
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void stop() {
         try {
             if (containerd != null) {
-                containerd.destroy();
-                if (!containerd.waitFor(20, TimeUnit.SECONDS)) {
-                    containerd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
+                containerd.close();
             }
         } finally {
             md.close();
-            // imports run with --no-unpack, so containerd mounted nothing; check before deleting
-            String mounts = Files.readString(Path.of("/proc/self/mounts"));
-            if (!mounts.contains(ctrdDir.toString())) {
-                try (Stream<Path> s = Files.walk(ctrdDir)) {
-                    for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
-            }
         }
     }
 
     private String ctr(String... args) {
-        List<String> argv = new ArrayList<>(List.of("ctr", "-a", sock.toString(), "-n", "berth-test"));
-        argv.addAll(List.of(args));
-        return new String(Tools.run(argv), StandardCharsets.UTF_8);
+        return containerd.ctr(args);
     }
 
     /** The target digest ctr lists for {@code name}. */
