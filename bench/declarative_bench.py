@@ -520,17 +520,27 @@ class Bench:
         self.start_daemon(cfg30)
         self.api.apply(image_yaml("bb"))
         self.wait_until(lambda: ready(self.api.get("images", "bb")[1] or {"metadata": {}}), 60, "Image bb Ready")
+        phases = set(a.phases.split(","))
         self.watch = Watcher(self.sock)
-        self.latency(cfg30)
-        names = self.hundred()
-        self.watch.close()
-        self.watch = None
-        self.idle(names)
+        if "latency" in phases:
+            self.latency(cfg30)
+        if phases & {"hundred", "idle"}:
+            names = self.hundred()
+            self.watch.close()
+            self.watch = None
+            if "idle" in phases:
+                self.idle(names)
+            else:
+                self.berth_rm(names, timeout=600)
+        if self.watch:
+            self.watch.close()
+            self.watch = None
         self.stop_daemon()
 
-        self.start_daemon(cfg_fast)
-        self.resync(a.resync_interval)
-        self.stop_daemon()
+        if "resync" in phases:
+            self.start_daemon(cfg_fast)
+            self.resync(a.resync_interval)
+            self.stop_daemon()
 
     def cleanup(self):
         if self.watch:
@@ -607,6 +617,8 @@ def main():
     ap.add_argument("--resync-images", type=int, default=100)
     ap.add_argument("--resync-interval", type=int, default=10)
     ap.add_argument("--resyncs", type=int, default=8, help="resync bursts to measure")
+    ap.add_argument("--phases", default="latency,hundred,idle,resync",
+                    help="comma-separated subset of latency,hundred,idle,resync (idle includes hundred)")
     ap.add_argument("--out", default=os.path.join(HERE, "last-declarative.json"))
     a = ap.parse_args()
     b = Bench(a)

@@ -24,7 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.JsonNode;
 
 /**
  * The reconcile loop: object changes in the {@link ObjectStore} (applies and deletion requests, not
@@ -175,8 +174,7 @@ public final class Controller implements AutoCloseable {
         if (status == null) {
             return;
         }
-        JsonNode node = codec.jsonMapper().valueToTree(status);
-        store.updateStatus(key, node);
+        store.updateStatus(key, codec.jsonMapper().writeValueAsString(status));
     }
 
     @Override

@@ -12,8 +12,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import tools.jackson.databind.JsonNode;
@@ -29,7 +32,12 @@ import tools.jackson.databind.node.ObjectNode;
  * bumps the store-wide {@code resourceVersion}; delete marks the object ({@code deletionTimestamp})
  * and {@link #remove} drops it once the reconciler has cleaned up the node. Each object remembers the
  * source that created it, so a source prunes only its own objects. Listeners are told of every change
- * after it is committed, on the writing thread. Thread-safe.
+ * after it is committed, on the writing thread.
+ *
+ * <p>The daemon is the only writer of its root (see the root lock), so every object is also kept in
+ * memory: reads ({@link #get}, {@link #list}) never touch SQLite or parse JSON, and a status write
+ * that changes nothing is recognised from its text without a transaction. Writes go to the database
+ * first and reach the memory copy only once committed. Thread-safe.
  */
 public final class ObjectStore {
     /** What happened to an object. */
@@ -50,6 +58,12 @@ public final class ObjectStore {
     private final MetadataStore db;
     private final Clock clock;
     private final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
+    /** Committed objects by key, in key order (the order of the SQL listings). */
+    private final ConcurrentSkipListMap<ObjectRef, StoredObject> objects = new ConcurrentSkipListMap<>();
+    /** The committed status of each object as JSON text, for the no-change check of status writes. */
+    private final Map<ObjectRef, String> statusText = new ConcurrentHashMap<>();
+    /** Serialises writers so the memory copy is updated in commit order. */
+    private final Object writes = new Object();
 
     public ObjectStore(MetadataStore db, Clock clock) {
         this.db = db;
@@ -61,6 +75,19 @@ public final class ObjectStore {
                         + "PRIMARY KEY (kind, namespace, name))",
                 "CREATE TABLE object_counter (id INTEGER PRIMARY KEY CHECK (id = 1), resource_version INTEGER NOT NULL)",
                 "INSERT INTO object_counter VALUES (1, 0)"));
+        for (StoredObject o : query("SELECT * FROM objects", null)) {
+            remember(o);
+        }
+    }
+
+    private void remember(StoredObject o) {
+        objects.put(o.key(), o);
+        statusText.put(o.key(), JSON.writeValueAsString(o.status()));
+    }
+
+    private void forget(ObjectRef key) {
+        objects.remove(key);
+        statusText.remove(key);
     }
 
     public void addListener(Consumer<Event> l) {
@@ -80,50 +107,56 @@ public final class ObjectStore {
         ObjectNode desired = canonical(given);
         ObjectRef key = keyOf(desired);
         Event[] event = new Event[1];
-        ApplyOutcome outcome = db.inTransaction(c -> {
-            Optional<StoredObject> current = get(c, key);
-            if (current.isEmpty()) {
-                ObjectNode obj = desired.deepCopy();
-                obj.remove("status");
-                long rv = nextResourceVersion(c);
-                Instant now = clock.instant();
-                String uid = UUID.randomUUID().toString();
+        ApplyOutcome outcome;
+        synchronized (writes) {
+            outcome = db.inTransaction(c -> {
+                Optional<StoredObject> current = get(key);
+                if (current.isEmpty()) {
+                    ObjectNode obj = desired.deepCopy();
+                    obj.remove("status");
+                    long rv = nextResourceVersion(c);
+                    Instant now = clock.instant();
+                    String uid = UUID.randomUUID().toString();
+                    ObjectNode meta = (ObjectNode) obj.get("metadata");
+                    meta.put("uid", uid).put("generation", 1).put("resourceVersion", Long.toString(rv))
+                            .put("creationTimestamp", now.toString());
+                    StoredObject s = new StoredObject(key, uid, 1, rv, source, obj, now, null);
+                    write(c, s, true);
+                    event[0] = new Event(Change.ADDED, Cause.APPLY, s);
+                    return ApplyOutcome.CREATED;
+                }
+                StoredObject cur = current.get();
+                if (!cur.source().equals(source) && !takeOver) {
+                    throw new BerthException(ErrorCategory.FAILED_PRECONDITION, key + " is managed by " + cur.source()
+                            + "; change it there, or delete it there before applying it from " + source);
+                }
+                if (cur.deleting()) {
+                    throw new BerthException(ErrorCategory.FAILED_PRECONDITION, key
+                            + " is being deleted; apply it again once the deletion has finished");
+                }
+                boolean specChanged = !cur.spec().equals(desired.path("spec"));
+                boolean metaChanged = !cur.object().path("metadata").path("labels").equals(desired.path("metadata").path("labels"))
+                        || !cur.object().path("metadata").path("annotations").equals(desired.path("metadata").path("annotations"));
+                if (!specChanged && !metaChanged && cur.source().equals(source)) {
+                    return ApplyOutcome.UNCHANGED;
+                }
+                ObjectNode obj = cur.object().deepCopy();
+                obj.set("spec", desired.path("spec").deepCopy());
                 ObjectNode meta = (ObjectNode) obj.get("metadata");
-                meta.put("uid", uid).put("generation", 1).put("resourceVersion", Long.toString(rv))
-                        .put("creationTimestamp", now.toString());
-                StoredObject s = new StoredObject(key, uid, 1, rv, source, obj, now, null);
-                write(c, s, true);
-                event[0] = new Event(Change.ADDED, Cause.APPLY, s);
-                return ApplyOutcome.CREATED;
+                copyOrRemove(desired.path("metadata"), meta, "labels");
+                copyOrRemove(desired.path("metadata"), meta, "annotations");
+                long gen = cur.generation() + (specChanged ? 1 : 0);
+                long rv = nextResourceVersion(c);
+                meta.put("generation", gen).put("resourceVersion", Long.toString(rv));
+                StoredObject s = new StoredObject(key, cur.uid(), gen, rv, source, obj, cur.created(), null);
+                write(c, s, false);
+                event[0] = new Event(Change.MODIFIED, Cause.APPLY, s);
+                return ApplyOutcome.CONFIGURED;
+            });
+            if (event[0] != null) {
+                remember(event[0].object());
             }
-            StoredObject cur = current.get();
-            if (!cur.source().equals(source) && !takeOver) {
-                throw new BerthException(ErrorCategory.FAILED_PRECONDITION, key + " is managed by " + cur.source()
-                        + "; change it there, or delete it there before applying it from " + source);
-            }
-            if (cur.deleting()) {
-                throw new BerthException(ErrorCategory.FAILED_PRECONDITION, key
-                        + " is being deleted; apply it again once the deletion has finished");
-            }
-            boolean specChanged = !cur.spec().equals(desired.path("spec"));
-            boolean metaChanged = !cur.object().path("metadata").path("labels").equals(desired.path("metadata").path("labels"))
-                    || !cur.object().path("metadata").path("annotations").equals(desired.path("metadata").path("annotations"));
-            if (!specChanged && !metaChanged && cur.source().equals(source)) {
-                return ApplyOutcome.UNCHANGED;
-            }
-            ObjectNode obj = cur.object().deepCopy();
-            obj.set("spec", desired.path("spec").deepCopy());
-            ObjectNode meta = (ObjectNode) obj.get("metadata");
-            copyOrRemove(desired.path("metadata"), meta, "labels");
-            copyOrRemove(desired.path("metadata"), meta, "annotations");
-            long gen = cur.generation() + (specChanged ? 1 : 0);
-            long rv = nextResourceVersion(c);
-            meta.put("generation", gen).put("resourceVersion", Long.toString(rv));
-            StoredObject s = new StoredObject(key, cur.uid(), gen, rv, source, obj, cur.created(), null);
-            write(c, s, false);
-            event[0] = new Event(Change.MODIFIED, Cause.APPLY, s);
-            return ApplyOutcome.CONFIGURED;
-        });
+        }
         fire(event[0]);
         return outcome;
     }
@@ -136,55 +169,77 @@ public final class ObjectStore {
         return (ObjectNode) JSON.readTree(JSON.writeValueAsString(o));
     }
 
-    /** Replaces the status of an object; never changes its generation. Returns the new state. */
+    /**
+     * Replaces the status of an object; never changes its generation. Returns the new state. A status
+     * equal to the stored one (as JSON text) is not written.
+     */
     public Optional<StoredObject> updateStatus(ObjectRef key, JsonNode given) {
-        JsonNode status = JSON.readTree(JSON.writeValueAsString(given));
+        return updateStatus(key, JSON.writeValueAsString(given));
+    }
+
+    /** {@link #updateStatus(ObjectRef, JsonNode)} with the status as JSON text (an object). */
+    public Optional<StoredObject> updateStatus(ObjectRef key, String text) {
+        if (text.equals(statusText.get(key))) {
+            return get(key);
+        }
+        JsonNode status = JSON.readTree(text);
         Event[] event = new Event[1];
-        Optional<StoredObject> r = db.inTransaction(c -> {
-            Optional<StoredObject> current = get(c, key);
+        synchronized (writes) {
+            Optional<StoredObject> current = get(key);
             if (current.isEmpty()) {
-                return Optional.<StoredObject>empty();
+                return current;
             }
             StoredObject cur = current.get();
             if (cur.status().equals(status)) {
+                statusText.put(key, text);
                 return current;
             }
-            ObjectNode obj = cur.object().deepCopy();
-            obj.set("status", status.deepCopy());
-            long rv = nextResourceVersion(c);
-            ((ObjectNode) obj.get("metadata")).put("resourceVersion", Long.toString(rv));
-            StoredObject s = new StoredObject(key, cur.uid(), cur.generation(), rv, cur.source(), obj, cur.created(),
-                    cur.deletionTimestamp());
-            write(c, s, false);
-            event[0] = new Event(Change.MODIFIED, Cause.STATUS, s);
-            return Optional.of(s);
-        });
+            db.inTransaction(c -> {
+                ObjectNode obj = cur.object().deepCopy();
+                obj.set("status", status);
+                long rv = nextResourceVersion(c);
+                ((ObjectNode) obj.get("metadata")).put("resourceVersion", Long.toString(rv));
+                StoredObject s = new StoredObject(key, cur.uid(), cur.generation(), rv, cur.source(), obj,
+                        cur.created(), cur.deletionTimestamp());
+                write(c, s, false);
+                event[0] = new Event(Change.MODIFIED, Cause.STATUS, s);
+                return null;
+            });
+            objects.put(key, event[0].object());
+            statusText.put(key, text);
+        }
         fire(event[0]);
-        return r;
+        return Optional.of(event[0].object());
     }
 
     /** Requests deletion: marks the object; returns false when it does not exist. Idempotent. */
     public boolean requestDeletion(ObjectRef key) {
         Event[] event = new Event[1];
-        boolean found = db.inTransaction(c -> {
-            Optional<StoredObject> current = get(c, key);
-            if (current.isEmpty()) {
-                return false;
-            }
-            StoredObject cur = current.get();
-            if (cur.deleting()) {
+        boolean found;
+        synchronized (writes) {
+            found = db.inTransaction(c -> {
+                Optional<StoredObject> current = get(key);
+                if (current.isEmpty()) {
+                    return false;
+                }
+                StoredObject cur = current.get();
+                if (cur.deleting()) {
+                    return true;
+                }
+                Instant now = clock.instant();
+                ObjectNode obj = cur.object().deepCopy();
+                long rv = nextResourceVersion(c);
+                ((ObjectNode) obj.get("metadata")).put("resourceVersion", Long.toString(rv))
+                        .put("deletionTimestamp", now.toString());
+                StoredObject s = new StoredObject(key, cur.uid(), cur.generation(), rv, cur.source(), obj, cur.created(), now);
+                write(c, s, false);
+                event[0] = new Event(Change.MODIFIED, Cause.DELETION, s);
                 return true;
+            });
+            if (event[0] != null) {
+                remember(event[0].object());
             }
-            Instant now = clock.instant();
-            ObjectNode obj = cur.object().deepCopy();
-            long rv = nextResourceVersion(c);
-            ((ObjectNode) obj.get("metadata")).put("resourceVersion", Long.toString(rv))
-                    .put("deletionTimestamp", now.toString());
-            StoredObject s = new StoredObject(key, cur.uid(), cur.generation(), rv, cur.source(), obj, cur.created(), now);
-            write(c, s, false);
-            event[0] = new Event(Change.MODIFIED, Cause.DELETION, s);
-            return true;
-        });
+        }
         fire(event[0]);
         return found;
     }
@@ -192,33 +247,40 @@ public final class ObjectStore {
     /** Drops an object for good (after its cleanup). Idempotent. */
     public void remove(ObjectRef key) {
         Event[] event = new Event[1];
-        db.inTransaction(c -> {
-            Optional<StoredObject> current = get(c, key);
-            if (current.isPresent()) {
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM objects WHERE kind=? AND namespace=? AND name=?")) {
-                    bindKey(ps, key);
-                    ps.executeUpdate();
+        synchronized (writes) {
+            db.inTransaction(c -> {
+                Optional<StoredObject> current = get(key);
+                if (current.isPresent()) {
+                    try (PreparedStatement ps = c.prepareStatement("DELETE FROM objects WHERE kind=? AND namespace=? AND name=?")) {
+                        bindKey(ps, key);
+                        ps.executeUpdate();
+                    }
+                    event[0] = new Event(Change.DELETED, Cause.REMOVAL, current.get());
                 }
-                event[0] = new Event(Change.DELETED, Cause.REMOVAL, current.get());
-            }
-            return null;
-        });
+                return null;
+            });
+            forget(key);
+        }
         fire(event[0]);
     }
 
     public Optional<StoredObject> get(ObjectRef key) {
-        return db.read(c -> get(c, key));
+        return Optional.ofNullable(objects.get(key));
     }
 
     /** Objects of {@code kind} (all kinds when null) in key order. */
     public List<StoredObject> list(String kind) {
-        return query(kind == null ? "SELECT * FROM objects ORDER BY kind, namespace, name"
-                : "SELECT * FROM objects WHERE kind=? ORDER BY namespace, name", kind);
+        if (kind == null) {
+            return List.copyOf(objects.values());
+        }
+        // "\0" sorts before every real namespace (an empty one would mean the default namespace)
+        return List.copyOf(objects.subMap(new ObjectRef(kind, "\0", ""), true, new ObjectRef(kind + "\0", "\0", ""),
+                false).values());
     }
 
-    /** Objects created by {@code source}. */
+    /** Objects created by {@code source}, in key order. */
     public List<StoredObject> listBySource(String source) {
-        return query("SELECT * FROM objects WHERE source=? ORDER BY kind, namespace, name", source);
+        return objects.values().stream().filter(o -> o.source().equals(source)).toList();
     }
 
     /** The store-wide resourceVersion of the last write. */
@@ -280,15 +342,6 @@ public final class ObjectStore {
                 ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getLong(1);
-        }
-    }
-
-    private static Optional<StoredObject> get(Connection c, ObjectRef key) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT * FROM objects WHERE kind=? AND namespace=? AND name=?")) {
-            bindKey(ps, key);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(row(rs)) : Optional.empty();
-            }
         }
     }
 

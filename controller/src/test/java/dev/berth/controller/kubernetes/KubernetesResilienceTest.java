@@ -88,7 +88,8 @@ class KubernetesResilienceTest {
             f.relay.resume();
         }
 
-        await().until(() -> f.store.get(c).isPresent());
+        // the informers reconnect with exponential backoff (up to half a minute) after a long outage
+        await().atMost(Duration.ofSeconds(90)).until(() -> f.store.get(c).isPresent());
         StoredObject edited = await().until(() -> f.store.get(a).orElseThrow(), s -> s.generation() == 2);
         assertEquals("localhost/a:2", edited.spec().path("ref").asString());
         await().until(() -> f.store.get(b).orElseThrow().deleting());

@@ -5,7 +5,9 @@ import dev.berth.engine.metadata.MetadataStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -13,7 +15,10 @@ import tools.jackson.databind.json.JsonMapper;
  * The Container reconciler's persisted state, one {@link ContainerRecord} per container in table
  * {@code container_state} (domain {@code container_state}) of the engine's metadata database, as
  * JSON. Written before each step that changes the node, so a daemon restart neither loses the last
- * applied spec nor resets the crash-loop backoff. Thread-safe (the store serialises access).
+ * applied spec nor resets the crash-loop backoff. The daemon is the only writer of its root, so
+ * records are also kept in memory once read or written (a resync reads every one of them).
+ * Thread-safe (the dispatcher never runs two reconciles of one container at once; the store
+ * serialises access).
  */
 public final class ContainerStates {
     static final String DOMAIN = "container_state";
@@ -23,6 +28,7 @@ public final class ContainerStates {
 
     private final MetadataStore store;
     private final JsonMapper json = JsonMapper.builder().build();
+    private final Map<String, Optional<ContainerRecord>> cache = new ConcurrentHashMap<>();
 
     public ContainerStates(MetadataStore store) {
         this.store = store;
@@ -31,6 +37,17 @@ public final class ContainerStates {
 
     /** The record of {@code namespace/name}, if any. */
     public Optional<ContainerRecord> get(String namespace, String name) {
+        String key = namespace + "/" + name;
+        Optional<ContainerRecord> known = cache.get(key);
+        if (known != null) {
+            return known;
+        }
+        Optional<ContainerRecord> read = read(namespace, name);
+        cache.put(key, read);
+        return read;
+    }
+
+    private Optional<ContainerRecord> read(String namespace, String name) {
         String text = store.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT record FROM container_state WHERE namespace=? AND name=?")) {
@@ -65,6 +82,7 @@ public final class ContainerStates {
                 return ps.executeUpdate();
             }
         });
+        cache.put(namespace + "/" + name, Optional.of(record));
     }
 
     /** Forgets {@code namespace/name}; fine when unknown. */
@@ -77,5 +95,6 @@ public final class ContainerStates {
                 return ps.executeUpdate();
             }
         });
+        cache.put(namespace + "/" + name, Optional.empty());
     }
 }

@@ -30,6 +30,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Keeps an {@link Image} object's content on the node: the image record (its normalised reference)
@@ -42,7 +44,10 @@ import java.util.List;
  * and every {@code refresh} (a changed digest then reaches Containers through status.digest).
  * {@code Never} waits for the image to be imported. Ready=True means: record present, blobs complete,
  * unpacked when asked. Deleting the object removes the image record unless another Image object
- * names the same reference; blobs and snapshots go at garbage collection. Thread-safe.
+ * names the same reference; blobs and snapshots go at garbage collection.
+ *
+ * <p>Manifests and configs are content-addressed, so what they resolve to is kept per target digest
+ * and platform; every reconcile still checks that each of those blobs is present. Thread-safe.
  */
 public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> {
     private final Engine engine;
@@ -50,6 +55,8 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
     private final ObjectLookup lookup;
     private final EventSink events;
     private final Duration refresh;
+    /** Resolved images by target digest and platform; a blob's parse never changes. */
+    private final Map<String, ResolvedImage> resolved = new ConcurrentHashMap<>();
 
     public ImageReconciler(Engine engine, Registries registries, ObjectLookup lookup, EventSink events, Duration refresh) {
         this.engine = engine;
@@ -87,7 +94,7 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
         PlatformMatcher matcher = matcher(spec);
         Instant now = ctx.clock().instant();
 
-        List<String> missing = missingContent(name, matcher);
+        List<String> missing = missingContent(name, spec.platform(), matcher);
         boolean present = missing != null && missing.isEmpty();
         boolean refreshDue = spec.pullPolicy() == PullPolicy.Always && (newGeneration || status.getPulledAt() == null
                 || Instant.parse(status.getPulledAt()).plus(refresh).isBefore(now));
@@ -105,7 +112,7 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
             pull(me, image, name, matcher, now, status, ctx);
         }
 
-        ResolvedImage resolved = Images.resolve(engine.content(), engine.images().get(name).target(), matcher);
+        ResolvedImage resolved = resolve(engine.images().get(name).target(), spec.platform(), matcher);
         Descriptor target = resolved.target();
         status.setDigest(target.digest().toString());
         status.setPlatform(Platforms.format(resolved.platform()));
@@ -185,7 +192,7 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
      * What is missing of the image's content for {@code matcher}: null when there is no record at
      * all, an empty list when everything is there.
      */
-    private List<String> missingContent(String name, PlatformMatcher matcher) {
+    private List<String> missingContent(String name, String platform, PlatformMatcher matcher) {
         var record = engine.images().find(name);
         if (record.isEmpty()) {
             return null;
@@ -197,7 +204,13 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
             return missing;
         }
         try {
-            ResolvedImage r = Images.resolve(engine.content(), target, matcher);
+            ResolvedImage r = resolve(target, platform, matcher);
+            if (!engine.content().exists(r.manifestDescriptor().digest())) {
+                missing.add("manifest " + r.manifestDescriptor().digest());
+            }
+            if (!engine.content().exists(r.configDescriptor().digest())) {
+                missing.add("config " + r.configDescriptor().digest());
+            }
             for (Descriptor l : r.layers()) {
                 if (!engine.content().exists(l.digest())) {
                     missing.add("layer " + l.digest());
@@ -212,6 +225,19 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
         return missing;
     }
 
+    /** {@link Images#resolve}, remembered per target digest and platform. */
+    private ResolvedImage resolve(Descriptor target, String platform, PlatformMatcher matcher) {
+        String key = target.digest() + "|" + (platform == null ? "" : platform.trim());
+        ResolvedImage r = resolved.get(key);
+        if (r == null) {
+            r = Images.resolve(engine.content(), target, matcher);
+            if (resolved.size() > 1024) {
+                resolved.clear();
+            }
+            resolved.put(key, r);
+        }
+        return r;
+    }
 
     @Override
     public Result cleanup(Image image, Context ctx) {
