@@ -138,8 +138,12 @@ class RuncStateFilesIT {
         String runtime = measure("ConmonRuntime.state (files)", () -> fx.runtime.state(NS, id).state());
         String fast = measure("RuncStateFiles.state alone", () -> filesSay(id, cgroup).orElseThrow().state());
         String fork = measure("runc state (fork)", () -> cli.state(NS, id).orElseThrow().state());
+        TaskRecords records = new TaskRecords(fx.metadata);
+        String row = measure("TaskRecords.get (SQLite)",
+                () -> records.get(NS, id).orElseThrow().exitCode() == null ? TaskState.RUNNING : TaskState.STOPPED);
         assertEquals(forks, fx.runtime.stateForks());
-        System.out.println("status cost per call on one running task:\n  " + runtime + "\n  " + fast + "\n  " + fork);
+        System.out.println("status cost per call on one running task:\n  " + runtime + "\n  " + fast + "\n  " + fork
+                + "\n  " + row);
         fx.runtime.delete(NS, id, true);
     }
 
