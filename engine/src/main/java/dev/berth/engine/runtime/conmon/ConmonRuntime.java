@@ -297,7 +297,8 @@ public final class ConmonRuntime implements TaskRuntime {
      * task on every resync, and a fork of runc costs ~10 ms of CPU), else from {@code runc state}.
      */
     private Optional<OciRuntimeCli.State> runtimeState(TaskRecords.Row row) {
-        if (stateFiles != null) {
+        // a task created under another BinaryName keeps that runtime's files
+        if (stateFiles != null && RuncStateFiles.understands(row.runtime())) {
             Optional<OciRuntimeCli.State> fromFiles = stateFiles.state(
                     cli.root(row.namespace()).resolve(row.id()), row.cgroupPath());
             if (fromFiles.isPresent()) {
