@@ -1,6 +1,7 @@
 package dev.berth.engine.cgroups;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Reads container cgroups on one node: usage ({@link #stats}) and the limits actually in force
@@ -22,6 +23,16 @@ public interface Cgroups {
 
     /** The limits written in the cgroup files now; NOT_FOUND when the cgroup does not exist. */
     Resources limits(String relativePath);
+
+    /**
+     * Whether the cgroup's freezer holds it frozen, read as runc reads it for {@code runc state}:
+     * v1 {@code freezer.state} FROZEN with {@code freezer.self_freezing} 1 (frozen only through an
+     * ancestor counts as thawed), v2 {@code cgroup.freeze} 1 with {@code frozen 1} in
+     * {@code cgroup.events}. Empty when the files cannot settle it: missing or unreadable files, a
+     * freeze still in progress ({@code FREEZING}, or {@code cgroup.freeze} 1 not yet frozen), or
+     * content this reader does not know. Callers then ask the runtime itself.
+     */
+    Optional<Boolean> frozen(String relativePath);
 
     /**
      * Removes the cgroup directory and its empty children in every hierarchy (runc removes the

@@ -4,6 +4,7 @@ import dev.berth.engine.errdefs.BerthException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * cgroup v1: one hierarchy per controller under the mount root ({@code memory/}, {@code cpu/},
@@ -82,6 +83,25 @@ final class V1Cgroups implements Cgroups {
                 CgroupFiles.number(cpu.resolve("cpu.cfs_period_us")),
                 cpus == null || cpus.isEmpty() ? null : cpus,
                 CgroupFiles.number(dir("pids", rel).resolve("pids.max")));
+    }
+
+    @Override
+    public Optional<Boolean> frozen(String rel) {
+        Path dir = dir("freezer", rel);
+        try {
+            String state = CgroupFiles.read(dir.resolve("freezer.state"));
+            if ("THAWED".equals(state)) {
+                return Optional.of(false);
+            }
+            if (!"FROZEN".equals(state)) {
+                return Optional.empty();
+            }
+            // FROZEN is the effective state: an ancestor's freeze shows here too, and runc calls that thawed
+            String self = CgroupFiles.read(dir.resolve("freezer.self_freezing"));
+            return "1".equals(self) ? Optional.of(true) : "0".equals(self) ? Optional.of(false) : Optional.empty();
+        } catch (BerthException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

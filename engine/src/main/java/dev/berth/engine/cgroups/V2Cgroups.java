@@ -3,6 +3,7 @@ package dev.berth.engine.cgroups;
 import dev.berth.engine.errdefs.BerthException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /** cgroup v2: one unified hierarchy. Thread-safe. */
 final class V2Cgroups implements Cgroups {
@@ -89,6 +90,25 @@ final class V2Cgroups implements Cgroups {
     /** runc's conversion from v1 shares to v2 cpu.weight. */
     static long sharesToWeight(long shares) {
         return shares == 0 ? 0 : 1 + ((shares - 2) * 9999) / 262142;
+    }
+
+    @Override
+    public Optional<Boolean> frozen(String rel) {
+        Path d = dir(rel);
+        try {
+            String freeze = CgroupFiles.read(d.resolve("cgroup.freeze"));
+            if ("0".equals(freeze)) {
+                return Optional.of(false);
+            }
+            if (!"1".equals(freeze)) {
+                return Optional.empty();
+            }
+            // asked to freeze; frozen only once every task has stopped (runc waits for this, we ask runc)
+            Long frozen = CgroupFiles.keyed(d.resolve("cgroup.events"), "frozen");
+            return frozen != null && frozen == 1 ? Optional.of(true) : Optional.empty();
+        } catch (BerthException | NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

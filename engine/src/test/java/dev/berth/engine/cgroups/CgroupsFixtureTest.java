@@ -10,6 +10,7 @@ import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,5 +103,51 @@ class CgroupsFixtureTest {
         cg.removeEmpty("/berth");
         assertFalse(Files.exists(root.resolve("memory/berth")));
         assertFalse(Files.exists(root.resolve("pids/berth")));
+    }
+
+    @Test
+    void v1FreezerIsFrozenOnlyWhenFrozenByItself() throws Exception {
+        String c = "freezer/berth/default/p/";
+        Files.createDirectories(root.resolve("memory"));
+        Cgroups cg = Cgroups.at(root);
+        assertEquals(Optional.empty(), cg.frozen("berth/default/p"), "no freezer files: cannot tell");
+        write(c + "freezer.state", "THAWED");
+        write(c + "freezer.self_freezing", "0");
+        assertEquals(Optional.of(false), cg.frozen("/berth/default/p"));
+        write(c + "freezer.state", "FROZEN");
+        write(c + "freezer.self_freezing", "1");
+        assertEquals(Optional.of(true), cg.frozen("/berth/default/p"));
+        // frozen through an ancestor: runc reports the container as not paused
+        write(c + "freezer.self_freezing", "0");
+        assertEquals(Optional.of(false), cg.frozen("/berth/default/p"));
+        write(c + "freezer.self_freezing", "2");
+        assertEquals(Optional.empty(), cg.frozen("/berth/default/p"));
+        Files.delete(root.resolve(c + "freezer.self_freezing"));
+        assertEquals(Optional.empty(), cg.frozen("/berth/default/p"));
+        write(c + "freezer.state", "FREEZING");
+        assertEquals(Optional.empty(), cg.frozen("/berth/default/p"), "in transition: ask runc");
+        write(c + "freezer.state", "");
+        assertEquals(Optional.empty(), cg.frozen("/berth/default/p"));
+    }
+
+    @Test
+    void v2FreezerIsFrozenOnceTheKernelSaysSo() throws Exception {
+        write("cgroup.controllers", "cpu memory pids");
+        String c = "berth/default/p/";
+        Cgroups cg = Cgroups.at(root);
+        assertEquals(Optional.empty(), cg.frozen("berth/default/p"));
+        write(c + "cgroup.freeze", "0");
+        write(c + "cgroup.events", "populated 1\nfrozen 0");
+        assertEquals(Optional.of(false), cg.frozen("berth/default/p"));
+        write(c + "cgroup.freeze", "1");
+        assertEquals(Optional.empty(), cg.frozen("berth/default/p"), "asked to freeze, not frozen yet");
+        write(c + "cgroup.events", "populated 1\nfrozen 1");
+        assertEquals(Optional.of(true), cg.frozen("/berth/default/p"));
+        Files.delete(root.resolve(c + "cgroup.events"));
+        assertEquals(Optional.empty(), cg.frozen("berth/default/p"));
+        write(c + "cgroup.events", "populated 1\nfrozen x");
+        assertEquals(Optional.empty(), cg.frozen("berth/default/p"));
+        write(c + "cgroup.freeze", "maybe");
+        assertEquals(Optional.empty(), cg.frozen("berth/default/p"));
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The OCI runtime's command line (runc, or crun which accepts the same commands), with one state
@@ -23,6 +24,7 @@ final class OciRuntimeCli {
     private final String binary;
     private final Path rootBase;
     private final boolean systemd;
+    private final AtomicLong stateForks = new AtomicLong();
 
     OciRuntimeCli(String binary, Path rootBase, boolean systemd) {
         this.binary = binary;
@@ -62,6 +64,7 @@ final class OciRuntimeCli {
 
     /** The runtime's state of the container, empty when it does not know it. */
     Optional<State> state(String namespace, String id) {
+        stateForks.incrementAndGet();
         Processes.Result r = Processes.run(cmd(namespace, "state", id), null, TIMEOUT);
         if (!r.ok()) {
             if (notFound(r)) {
@@ -74,6 +77,11 @@ final class OciRuntimeCli {
         Object pid = m.get("pid");
         return Optional.of(new State(TaskState.parse((String) m.get("status")),
                 pid instanceof Number n ? n.longValue() : 0));
+    }
+
+    /** How many times {@link #state} has run the runtime, for tests and measurements. */
+    long stateForks() {
+        return stateForks.get();
     }
 
     void start(String namespace, String id) {

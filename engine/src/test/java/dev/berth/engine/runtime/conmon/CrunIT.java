@@ -31,7 +31,9 @@ class CrunIT {
             fx.runtime.delete("default", id, true);
             fx.run(id, ContainerSpec.builder().args("sh", "-c", "echo via-crun; sleep 1000")
                     .resources(Resources.NONE.withMemoryLimit(64L << 20)).build());
+            long forks = fx.runtime.stateForks();
             assertEquals(TaskState.RUNNING, fx.runtime.state("default", id).state());
+            assertEquals(forks + 1, fx.runtime.stateForks(), "runc's state files are not crun's: crun is asked");
             assertEquals(4, fx.runtime.exec("default", id, ExecRequest.of("sh", "-c", "exit 4")).exitCode());
             assertEquals(64L << 20, fx.runtime.limits("default", id).memoryLimit());
             assertEquals(137, fx.runtime.stop("default", id, Duration.ofMillis(300)).exitCode());
