@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.client.CustomResource;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -31,7 +32,12 @@ import org.slf4j.LoggerFactory;
  * workers decode the object, run its kind's {@link Reconciler} (or {@link Cleaner} once deletion is
  * requested) and write the status back. An object whose cleanup converged is removed from the store.
  * A reconcile that throws keeps the status it set and gets {@code Degraded=True} with the error,
- * then is retried with backoff. Thread-safe.
+ * then is retried with backoff.
+ *
+ * <p>Decoding an object is the largest cost of a no-change reconcile, so the instance a reconcile
+ * worked on is kept for the next reconcile of the same key as long as nothing but its own status
+ * write has changed the stored object since (same resourceVersion); the dispatcher never runs two
+ * reconciles of one key at once, so it is never shared. Thread-safe.
  */
 public final class Controller implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
@@ -45,6 +51,11 @@ public final class Controller implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final AtomicLong reconciles = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    /** The decoded object of each key as its last reconcile left it, at the resourceVersion stored then. */
+    private final Map<ObjectRef, Working> working = new ConcurrentHashMap<>();
+
+    private record Working(long resourceVersion, HasMetadata object) {
+    }
 
     public Controller(ObjectStore store, SpecCodec codec, EventRecorder events, Clock clock, int workers) {
         this.store = store;
@@ -102,7 +113,11 @@ public final class Controller implements AutoCloseable {
     private void onStoreEvent(ObjectStore.Event e) {
         switch (e.cause()) {
             case APPLY, DELETION -> dispatcher.enqueue(e.object().key());
-            case REMOVAL -> dispatcher.removed(e.object().key());
+            case REMOVAL -> {
+                working.remove(e.object().key());
+                lookup.forget(e.object().key());
+                dispatcher.removed(e.object().key());
+            }
             case STATUS -> {
                 // status writes are our own output; dependents are woken by converged results
             }
@@ -121,7 +136,9 @@ public final class Controller implements AutoCloseable {
             return Result.converged();
         }
         reconciles.incrementAndGet();
-        HasMetadata obj = lookup.decode(stored, (Class<HasMetadata>) r.kind());
+        Working w = working.remove(key);
+        HasMetadata obj = w != null && w.resourceVersion() == stored.resourceVersion()
+                && r.kind().isInstance(w.object()) ? w.object() : lookup.decodeCopy(stored, (Class<HasMetadata>) r.kind());
         if (stored.deleting()) {
             if (!(r instanceof Cleaner c)) {
                 store.remove(key);
@@ -134,15 +151,21 @@ public final class Controller implements AutoCloseable {
             }
             return res;
         }
+        Result res;
         try {
-            Result res = r.reconcile(obj, ctx);
-            writeStatus(key, obj);
-            return res;
+            res = r.reconcile(obj, ctx);
         } catch (Exception e) {
             degrade(obj, e);
-            writeStatus(key, obj);
+            writeStatus(key, obj, stored.resourceVersion());
             throw e;
         }
+        writeStatus(key, obj, stored.resourceVersion()).ifPresent(u -> {
+            if (u.onBase()) {
+                obj.getMetadata().setResourceVersion(Long.toString(u.object().resourceVersion()));
+                working.put(key, new Working(u.object().resourceVersion(), obj));
+            }
+        });
+        return res;
     }
 
     private void degrade(HasMetadata obj, Exception e) {
@@ -169,12 +192,12 @@ public final class Controller implements AutoCloseable {
         return obj instanceof CustomResource<?, ?> cr && cr.getStatus() instanceof BerthStatus s ? s : null;
     }
 
-    private void writeStatus(ObjectRef key, HasMetadata obj) {
+    private Optional<ObjectStore.StatusUpdate> writeStatus(ObjectRef key, HasMetadata obj, long base) {
         BerthStatus status = status(obj);
         if (status == null) {
-            return;
+            return Optional.empty();
         }
-        store.updateStatus(key, codec.jsonMapper().writeValueAsString(status));
+        return store.updateStatus(key, codec.jsonMapper().writeValueAsString(status), base);
     }
 
     @Override

@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * Read access to the other objects the daemon holds (with their last written status), for
  * reconcilers that depend on another object: a Container on its Image, a Snapshot on its Image or
- * parent Snapshot. Returns copies the caller may keep. Thread-safe.
+ * parent Snapshot. The objects returned may be shared with other callers: read them, keep them, but
+ * never modify them. Thread-safe.
  */
 public interface ObjectLookup {
     /** The object at {@code ref} decoded as {@code type}, if it exists (also while it is being deleted). */

@@ -18,8 +18,9 @@ public interface Reconciler<T extends HasMetadata> {
     Class<T> kind();
 
     /**
-     * Reconciles {@code object} (a copy the caller owns; its status may be edited and is written
-     * back by the caller when it changed).
+     * Reconciles {@code object} (the caller's decoded instance; edit its status, which the caller
+     * writes back when it changed; never its spec or metadata: when nothing else changed the stored
+     * object, the same instance comes back to the next reconcile of this key).
      *
      * @return the outcome; throw to have the attempt retried with backoff
      */

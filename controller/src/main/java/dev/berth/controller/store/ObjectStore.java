@@ -179,20 +179,40 @@ public final class ObjectStore {
 
     /** {@link #updateStatus(ObjectRef, JsonNode)} with the status as JSON text (an object). */
     public Optional<StoredObject> updateStatus(ObjectRef key, String text) {
-        if (text.equals(statusText.get(key))) {
-            return get(key);
-        }
-        JsonNode status = JSON.readTree(text);
+        return updateStatus(key, text, -1).map(StatusUpdate::object);
+    }
+
+    /**
+     * The outcome of a status write.
+     *
+     * @param object the object now
+     * @param onBase whether the object was at the given base resourceVersion when the status was
+     *     written, i.e. nothing but this status write changed it since the caller read it
+     */
+    public record StatusUpdate(StoredObject object, boolean onBase) {
+    }
+
+    /**
+     * Replaces the status of an object read at {@code baseResourceVersion}; never changes its
+     * generation. A status equal to the stored one (as JSON text) is not written. Empty when the
+     * object does not exist.
+     */
+    public Optional<StatusUpdate> updateStatus(ObjectRef key, String text, long baseResourceVersion) {
         Event[] event = new Event[1];
+        StatusUpdate result;
         synchronized (writes) {
-            Optional<StoredObject> current = get(key);
-            if (current.isEmpty()) {
-                return current;
+            StoredObject cur = objects.get(key);
+            if (cur == null) {
+                return Optional.empty();
             }
-            StoredObject cur = current.get();
+            boolean onBase = cur.resourceVersion() == baseResourceVersion;
+            if (text.equals(statusText.get(key))) {
+                return Optional.of(new StatusUpdate(cur, onBase));
+            }
+            JsonNode status = JSON.readTree(text);
             if (cur.status().equals(status)) {
                 statusText.put(key, text);
-                return current;
+                return Optional.of(new StatusUpdate(cur, onBase));
             }
             db.inTransaction(c -> {
                 ObjectNode obj = cur.object().deepCopy();
@@ -207,9 +227,10 @@ public final class ObjectStore {
             });
             objects.put(key, event[0].object());
             statusText.put(key, text);
+            result = new StatusUpdate(event[0].object(), onBase);
         }
         fire(event[0]);
-        return Optional.of(event[0].object());
+        return Optional.of(result);
     }
 
     /** Requests deletion: marks the object; returns false when it does not exist. Idempotent. */

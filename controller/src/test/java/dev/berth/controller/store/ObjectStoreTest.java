@@ -113,4 +113,34 @@ class ObjectStoreTest {
             assertEquals(rv, s.get(k).orElseThrow().resourceVersion(), "an equal status is not rewritten");
         }
     }
+    @Test
+    void statusWritesTellWhetherTheObjectChangedSinceItWasRead() {
+        ObjectRef k = new ObjectRef("Container", "default", "web");
+        try (MetadataStore db = MetadataStore.open(tmp.resolve("meta.db"))) {
+            ObjectStore s = new ObjectStore(db, Clock.systemUTC());
+            s.apply(container("web", "busybox"), "api", false);
+            long read = s.get(k).orElseThrow().resourceVersion();
+            ObjectStore.StatusUpdate u = s.updateStatus(k, "{\"phase\":\"Running\"}", read).orElseThrow();
+            assertTrue(u.onBase());
+            assertTrue(u.object().resourceVersion() > read);
+            long afterStatus = u.object().resourceVersion();
+            assertTrue(s.updateStatus(k, "{\"phase\":\"Running\"}", afterStatus).orElseThrow().onBase());
+            assertEquals(afterStatus, s.get(k).orElseThrow().resourceVersion(), "an equal status text is no write");
+
+            s.apply(container("web", "nginx"), "api", false);
+            ObjectStore.StatusUpdate stale = s.updateStatus(k, "{\"phase\":\"Pending\"}", afterStatus).orElseThrow();
+            assertFalse(stale.onBase(), "the spec changed after the caller read it");
+            assertEquals("nginx", stale.object().spec().path("image").asString());
+            assertTrue(s.updateStatus(new ObjectRef("Container", "default", "nope"), "{}", 0).isEmpty());
+        }
+        try (MetadataStore db = MetadataStore.open(tmp.resolve("meta.db"))) {
+            ObjectStore s = new ObjectStore(db, Clock.systemUTC());
+            StoredObject again = s.get(k).orElseThrow();
+            assertEquals("Pending", again.status().path("phase").asString(), "memory and database agree after reopen");
+            assertEquals("nginx", again.spec().path("image").asString());
+            assertEquals(List.of(k), s.list("Container").stream().map(StoredObject::key).toList());
+            assertTrue(s.list("Image").isEmpty());
+            assertEquals(1, s.list(null).size());
+        }
+    }
 }

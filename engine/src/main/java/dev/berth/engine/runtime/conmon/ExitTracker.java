@@ -43,6 +43,8 @@ final class ExitTracker implements AutoCloseable {
     private final Map<String, CompletableFuture<TaskExit>> exitFutures = new ConcurrentHashMap<>();
     private final List<Consumer<TaskExit>> listeners = new CopyOnWriteArrayList<>();
     private final ExitMonitor monitor;
+    /** Interval of the full scan of live tasks. */
+    static final long SCAN_MILLIS = 10_000;
 
     ExitTracker(TaskRecords records, OciRuntimeCli cli, Cgroups cgroups, Clock clock, Path exitsDir,
             Function<TaskRecords.Row, Path> bundleOf) {
@@ -52,7 +54,9 @@ final class ExitTracker implements AutoCloseable {
         this.clock = clock;
         this.exitsDir = exitsDir;
         this.bundleOf = bundleOf;
-        this.monitor = new ExitMonitor(exitsDir, this::onExitFile, this::scan, 1000);
+        // exit files arrive through inotify at once; the scan is the safety net for lost events and for
+        // a monitor that died without writing one, so it need not cost CPU every second
+        this.monitor = new ExitMonitor(exitsDir, this::onExitFile, this::scan, SCAN_MILLIS);
     }
 
     Path exitFile(String ns, String id) {
