@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -67,9 +68,24 @@ public final class MountTable {
         return hit;
     }
 
-    /** Whether {@code dir} is a mount point now. */
+    /**
+     * Whether {@code dir} is a mount point now. A directory on another device than its parent is one
+     * (an overlay or tmpfs mount: decided by two stat calls); otherwise the mount table decides (a bind
+     * mount from the same file system, or no mount).
+     */
     public static boolean isMountPoint(Path dir) {
         Path abs = dir.toAbsolutePath().normalize();
+        Path parent = abs.getParent();
+        if (parent != null) {
+            try {
+                Object dev = Files.getAttribute(abs, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+                if (!dev.equals(Files.getAttribute(parent, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
+                    return true;
+                }
+            } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+                // missing, or no unix attributes: the mount table answers
+            }
+        }
         return read().stream().anyMatch(m -> m.mountPoint().equals(abs));
     }
 

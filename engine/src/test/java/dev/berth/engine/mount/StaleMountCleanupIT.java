@@ -55,6 +55,29 @@ class StaleMountCleanupIT {
     }
 
     @Test
+    void mountPointsAreRecognisedByDeviceOrByTheMountTable() throws Exception {
+        Path plain = Files.createDirectories(tmp.resolve("plain"));
+        Path fs = Files.createDirectories(tmp.resolve("fs"));
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Path bind = Files.createDirectories(tmp.resolve("bind"));
+        assertFalse(MountTable.isMountPoint(plain));
+        assertFalse(MountTable.isMountPoint(tmp.resolve("missing")));
+        Sys.mount("berth-test", fs, "tmpfs", 0, "size=1m");
+        // same device as its parent: only the mount table can tell
+        new Mount("bind", src.toString(), List.of("rw", "bind")).mount(bind);
+        try {
+            assertTrue(MountTable.isMountPoint(fs), "another device than the parent");
+            assertTrue(MountTable.isMountPoint(bind), "a bind mount from the same file system");
+            assertFalse(MountTable.isMountPoint(src));
+        } finally {
+            Unmount.unmountAll(bind);
+            Unmount.unmountAll(fs);
+        }
+        assertFalse(MountTable.isMountPoint(fs), "unmounted again");
+        assertFalse(MountTable.isMountPoint(bind));
+    }
+
+    @Test
     void readOnlyBindIsReallyReadOnly() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("src"));
         Path dst = Files.createDirectories(tmp.resolve("dst"));

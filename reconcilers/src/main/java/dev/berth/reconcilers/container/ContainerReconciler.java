@@ -334,9 +334,11 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             events.warning(ref, "DriftRepaired", "rootfs " + rootfs + " was not mounted; mounted it again");
         }
         Resources desired = RuntimeSpecs.resources(c.getSpec().resources());
-        List<String> drift = RuntimeSpecs.drift(desired, rt.limits(ns, name));
+        Resources limits = rt.limits(ns, name);
+        List<String> drift = RuntimeSpecs.drift(desired, limits);
         if (!drift.isEmpty()) {
             rt.update(ns, name, desired);
+            limits = rt.limits(ns, name);
             if (change.resources()) {
                 events.normal(ref, "Updated", "applied spec.resources to the running task: " + String.join(", ", drift));
             } else {
@@ -348,7 +350,6 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             rec = rec.withSpec(c.getSpec());
             states.put(ns, name, rec);
         }
-        Resources limits = rt.limits(ns, name);
         ContainerStatuses.observed(st, ContainerPhase.Running, name, rec, ts, limits);
         ContainerStatuses.conditions(st, clock, gen, true, "Running", "task " + ns + "/" + name + " is running",
                 false, false);

@@ -7,12 +7,18 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The runtime's own record of each task in the metadata database (table {@code tasks}): what was
  * created, by which runtime binary, its monitor, and, once known, its exit. The record is written
- * before conmon starts, so a task on the node always has one. Thread-safe (the store serialises).
+ * before conmon starts, so a task on the node always has one. Rows read by {@link #get} are kept in
+ * memory until this instance changes them (the runtime that owns a root is its only writer), since
+ * each reconcile of a running container reads its row several times. Thread-safe (the store
+ * serialises; a read that raced with a write of the same process is not kept).
  */
 final class TaskRecords {
     static final String DOMAIN = "tasks";
@@ -33,6 +39,9 @@ final class TaskRecords {
     }
 
     private final MetadataStore store;
+    private final Map<String, Optional<Row>> rows = new ConcurrentHashMap<>();
+    /** Bumped by every write, so a read that overlapped a write is not kept. */
+    private final AtomicLong writes = new AtomicLong();
 
     TaskRecords(MetadataStore store) {
         this.store = store;
@@ -41,38 +50,73 @@ final class TaskRecords {
 
     /** Inserts; false when the task already has a record. */
     boolean insert(Row r) {
-        return store.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO tasks(namespace, id, bundle, runtime, "
-                    + "cgroup_path, log_path, created_at) VALUES(?,?,?,?,?,?,?) ON CONFLICT DO NOTHING")) {
-                ps.setString(1, r.namespace());
-                ps.setString(2, r.id());
-                ps.setString(3, r.bundle());
-                ps.setString(4, r.runtime());
-                ps.setString(5, r.cgroupPath());
-                ps.setString(6, r.logPath());
-                ps.setString(7, r.createdAt().toString());
-                return ps.executeUpdate() == 1;
-            }
-        });
+        try {
+            return store.inTransaction(c -> {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO tasks(namespace, id, bundle, runtime, "
+                        + "cgroup_path, log_path, created_at) VALUES(?,?,?,?,?,?,?) ON CONFLICT DO NOTHING")) {
+                    ps.setString(1, r.namespace());
+                    ps.setString(2, r.id());
+                    ps.setString(3, r.bundle());
+                    ps.setString(4, r.runtime());
+                    ps.setString(5, r.cgroupPath());
+                    ps.setString(6, r.logPath());
+                    ps.setString(7, r.createdAt().toString());
+                    return ps.executeUpdate() == 1;
+                }
+            });
+        } finally {
+            changed(r.namespace(), r.id());
+        }
+    }
+
+    private void changed(String ns, String id) {
+        synchronized (rows) {
+            writes.incrementAndGet();
+            rows.remove(ns + "/" + id);
+        }
     }
 
     void setPids(String ns, String id, long pid, long monitorPid) {
-        update("UPDATE tasks SET pid=?, monitor_pid=? WHERE namespace=? AND id=?", pid, monitorPid, ns, id);
+        try {
+            update("UPDATE tasks SET pid=?, monitor_pid=? WHERE namespace=? AND id=?", pid, monitorPid, ns, id);
+        } finally {
+            changed(ns, id);
+        }
     }
 
     /** Records the exit once; false when an exit was already recorded. */
     boolean setExit(String ns, String id, int code, Instant at, boolean oom) {
-        return update("UPDATE tasks SET exit_code=?, exited_at=?, oom_killed=? WHERE namespace=? AND id=? "
+        try {
+            return update("UPDATE tasks SET exit_code=?, exited_at=?, oom_killed=? WHERE namespace=? AND id=? "
                 + "AND exit_code IS NULL", code, at.toString(), oom ? 1 : 0, ns, id) == 1;
+        } finally {
+            changed(ns, id);
+        }
     }
 
     void delete(String ns, String id) {
-        update("DELETE FROM tasks WHERE namespace=? AND id=?", ns, id);
+        try {
+            update("DELETE FROM tasks WHERE namespace=? AND id=?", ns, id);
+        } finally {
+            changed(ns, id);
+        }
     }
 
     Optional<Row> get(String ns, String id) {
-        List<Row> rows = query("SELECT * FROM tasks WHERE namespace=? AND id=?", ns, id);
-        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+        String key = ns + "/" + id;
+        Optional<Row> known = rows.get(key);
+        if (known != null) {
+            return known;
+        }
+        long before = writes.get();
+        List<Row> found = query("SELECT * FROM tasks WHERE namespace=? AND id=?", ns, id);
+        Optional<Row> row = found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+        synchronized (rows) {
+            if (writes.get() == before) {
+                rows.put(key, row);
+            }
+        }
+        return row;
     }
 
     /** Rows of {@code ns}, or all when null, ordered by namespace and id. */
