@@ -23,6 +23,10 @@ final class TaskFiles {
     }
 
     static Exit readExit(Path exitFile) {
+        // the usual answer (no exit yet) without the cost of an exception
+        if (!exitFile.toFile().exists()) {
+            return null;
+        }
         try {
             String s = Files.readString(exitFile, StandardCharsets.UTF_8).trim();
             if (s.isEmpty()) {
