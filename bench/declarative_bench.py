@@ -612,7 +612,8 @@ def main():
     ap.add_argument("--cli-reps", type=int, default=3, help="berth apply --wait CLI repetitions")
     ap.add_argument("--containers", type=int, default=100)
     ap.add_argument("--idle-seconds", type=float, default=60)
-    ap.add_argument("--settle", type=float, default=5)
+    ap.add_argument("--settle", type=float, default=65,
+                    help="seconds between the last container Running and the idle window (two default resyncs: the JIT warms up)")
     ap.add_argument("--resync-objects", type=int, default=1000)
     ap.add_argument("--resync-images", type=int, default=100)
     ap.add_argument("--resync-interval", type=int, default=10)
