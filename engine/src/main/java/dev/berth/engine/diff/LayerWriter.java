@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,14 @@ final class LayerWriter {
     private final Set<Path> knownDirs = new HashSet<>();
     /** Directories made only because an entry needed them (relative, parents first), overlay mode. */
     private final java.util.LinkedHashSet<String> createdParents = new java.util.LinkedHashSet<>();
+    /**
+     * For directories whose owner and mode this layer set: the group a new entry in them gets. A new
+     * entry already owned by the effective uid and that group needs no lchown (which would only
+     * dirty its inode again). Absent: unknown, always lchown.
+     */
+    private final Map<Path, Integer> childGroup = new HashMap<>();
+    private final int euid = Sys.geteuid();
+    private final int egid = Sys.getegid();
     private final byte[] buffer = new byte[1 << 16];
 
     LayerWriter(Path root, List<Path> lowers, boolean overlay) {
@@ -83,6 +92,8 @@ final class LayerWriter {
         if (existing != null && !(existing.isDir() && h.isDir())) {
             delete(path);
         }
+        // whether the entry is new here, so already owned by euid and the group its directory gives
+        boolean fresh = !(existing != null && existing.isDir() && h.isDir());
         switch (h.type()) {
             case TarHeader.DIR -> {
                 if (existing == null || !existing.isDir()) {
@@ -91,7 +102,7 @@ final class LayerWriter {
                 knownDirs.add(path);
                 createdParents.remove(root.relativize(path).toString());
             }
-            case TarHeader.REG, TarHeader.CONT -> writeFile(path, data);
+            case TarHeader.REG, TarHeader.CONT -> fresh &= writeFile(path, data);
             case TarHeader.SYMLINK -> Sys.symlink(h.linkName(), path);
             case TarHeader.LINK -> Files.createLink(path, linkTarget(h));
             case TarHeader.CHAR -> Sys.mknod(path, Sys.S_IFCHR | h.mode(), h.devMajor(), h.devMinor());
@@ -99,7 +110,11 @@ final class LayerWriter {
             case TarHeader.FIFO -> Sys.mknod(path, Sys.S_IFIFO | h.mode(), 0, 0);
             default -> throw TarReader.bad("entry " + h.name() + " has unsupported type '" + h.type() + "'");
         }
-        Sys.lchown(path, h.uid(), h.gid());
+        // a hardlink shares its target's inode, whose owner may differ: always set
+        Integer group = childGroup.get(parent);
+        if (!fresh || h.type() == TarHeader.LINK || h.uid() != euid || group == null || h.gid() != group) {
+            Sys.lchown(path, h.uid(), h.gid());
+        }
         setXattrs(h, path);
         if (h.type() != TarHeader.SYMLINK && !(h.type() == TarHeader.LINK && FileTree.lstat(path).isSymlink())) {
             Sys.chmod(path, h.mode());
@@ -107,6 +122,15 @@ final class LayerWriter {
         long mtime = bound(h.mtimeNanos());
         long atime = bound(h.atimeNanos() != null && h.atimeNanos() > h.mtimeNanos() ? h.atimeNanos() : h.mtimeNanos());
         if (h.isDir()) {
+            // setgid: entries take the directory's group; otherwise the creator's, unless the file
+            // system gives the directory's group anyway (grpid): known only when both are the same
+            if ((h.mode() & 02000) != 0) {
+                childGroup.put(path, h.gid());
+            } else if (h.gid() == egid) {
+                childGroup.put(path, egid);
+            } else {
+                childGroup.remove(path);
+            }
             dirTimes.add(new DirTimes(path, atime, mtime));
         } else {
             Sys.lutimes(path, atime, mtime);
@@ -126,6 +150,7 @@ final class LayerWriter {
         if (FileTree.lstat(path) != null) {
             FileTree.deleteRecursively(path);
             knownDirs.clear();
+            childGroup.clear();
         }
     }
 
@@ -187,13 +212,16 @@ final class LayerWriter {
         return target;
     }
 
-    private void writeFile(Path path, InputStream data) throws IOException {
+    /** Writes a new regular file at {@code path}; false when something had to be deleted first. */
+    private boolean writeFile(Path path, InputStream data) throws IOException {
         FileChannel opened;
+        boolean first = true;
         try {
             opened = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         } catch (java.nio.file.FileAlreadyExistsException e) {
             // replaced, whatever it was (a directory goes with its contents)
             delete(path);
+            first = false;
             opened = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         }
         try (FileChannel ch = opened) {
@@ -205,6 +233,7 @@ final class LayerWriter {
                 }
             }
         }
+        return first;
     }
 
     private void setXattrs(TarHeader h, Path path) {

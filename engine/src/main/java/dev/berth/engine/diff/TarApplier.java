@@ -5,7 +5,6 @@ import dev.berth.engine.fs.FileTree;
 import dev.berth.engine.mount.Mount;
 import dev.berth.engine.mount.Unmount;
 import dev.berth.engine.oci.Descriptor;
-import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,30 +64,10 @@ public final class TarApplier implements Applier {
         try {
             DigestingStream digesting = new DigestingStream(
                     Decompression.open(blob, layer.mediaType()), maxUnpackedSize, what);
-            InputStream tar = new BufferedInputStream(digesting, 1 << 16);
-            TarReader reader = new TarReader(tar);
-            LayerWriter writer = new LayerWriter(root.toAbsolutePath().normalize(), lowers, overlay);
-            long entries = 0;
-            TarHeader h;
-            while ((h = reader.next()) != null) {
-                try {
-                    writer.write(h, reader.content());
-                } catch (BerthException e) {
-                    throw e.wrap("layer " + what);
-                } catch (EOFException e) {
-                    throw e;
-                } catch (IOException e) {
-                    throw BerthException.internal("layer " + what + ": cannot write entry " + h.name() + ": " + e, e);
-                }
-                entries++;
+            // decompressing and hashing run on a thread of their own, ahead of the file writes
+            try (ReadAhead tar = new ReadAhead(digesting)) {
+                return applyEntries(tar, digesting, root, lowers, overlay, what);
             }
-            writer.finish();
-            byte[] rest = new byte[1 << 16];
-            while (tar.read(rest) >= 0) {
-                // trailing bytes after the end marker belong to the digested stream
-            }
-            digesting.drain();
-            return new AppliedLayer(digesting.digest(), digesting.count(), entries, writer.createdParents());
         } catch (BerthException e) {
             throw e;
         } catch (EOFException e) {
@@ -96,5 +75,29 @@ public final class TarApplier implements Applier {
         } catch (IOException e) {
             throw BerthException.invalid("layer %s cannot be read: %s", what, e.getMessage());
         }
+    }
+
+    private static AppliedLayer applyEntries(ReadAhead tar, DigestingStream digesting, Path root, List<Path> lowers,
+            boolean overlay, String what) throws IOException {
+        TarReader reader = new TarReader(tar);
+        LayerWriter writer = new LayerWriter(root.toAbsolutePath().normalize(), lowers, overlay);
+        long entries = 0;
+        TarHeader h;
+        while ((h = reader.next()) != null) {
+            try {
+                writer.write(h, reader.content());
+            } catch (BerthException e) {
+                throw e.wrap("layer " + what);
+            } catch (EOFException e) {
+                throw e;
+            } catch (IOException e) {
+                throw BerthException.internal("layer " + what + ": cannot write entry " + h.name() + ": " + e, e);
+            }
+            entries++;
+        }
+        writer.finish();
+        // trailing bytes after the end marker belong to the digested stream
+        tar.drain();
+        return new AppliedLayer(digesting.digest(), digesting.count(), entries, writer.createdParents());
     }
 }

@@ -23,9 +23,12 @@ final class TarReader {
     private static final int BLOCK = 512;
     private static final int MAX_META = 1 << 20;
     private static final String XATTR = "SCHILY.xattr.";
+    private static final byte[] USTAR = "ustar\0".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] GNU = "ustar  \0".getBytes(StandardCharsets.US_ASCII);
 
     private final InputStream in;
     private final byte[] block = new byte[BLOCK];
+    private final byte[] skipBuffer = new byte[8192];
     private long remaining;
     private long padding;
     private boolean ended;
@@ -39,7 +42,7 @@ final class TarReader {
         skipRest();
         byte[] longName = null;
         byte[] longLink = null;
-        Map<String, byte[]> pax = new LinkedHashMap<>();
+        Map<String, byte[]> pax = Map.of();
         while (true) {
             if (!readBlock()) {
                 ended = true;
@@ -57,6 +60,9 @@ final class TarReader {
             }
             switch (type) {
                 case 'x' -> {
+                    if (pax.isEmpty()) {
+                        pax = new LinkedHashMap<>();
+                    }
                     parsePax(readMeta(size), pax);
                     continue;
                 }
@@ -81,8 +87,8 @@ final class TarReader {
 
     private TarHeader header(char type, long size, byte[] longName, byte[] longLink, Map<String, byte[]> pax)
             throws IOException {
-        boolean ustar = Arrays.equals(Arrays.copyOfRange(block, 257, 263), "ustar\0".getBytes(StandardCharsets.US_ASCII));
-        boolean gnu = Arrays.equals(Arrays.copyOfRange(block, 257, 265), "ustar  \0".getBytes(StandardCharsets.US_ASCII));
+        boolean ustar = Arrays.equals(block, 257, 263, USTAR, 0, USTAR.length);
+        boolean gnu = Arrays.equals(block, 257, 265, GNU, 0, GNU.length);
         byte[] name = field(0, 100);
         if (ustar) {
             byte[] prefix = field(345, 155);
@@ -107,7 +113,7 @@ final class TarReader {
         }
         int major = (int) number(329, 8);
         int minor = (int) number(337, 8);
-        Map<String, byte[]> xattrs = new LinkedHashMap<>();
+        Map<String, byte[]> xattrs = pax.isEmpty() ? Map.of() : new LinkedHashMap<>();
         for (Map.Entry<String, byte[]> e : pax.entrySet()) {
             String k = e.getKey();
             String v = new String(e.getValue(), StandardCharsets.UTF_8);
@@ -180,9 +186,8 @@ final class TarReader {
         long n = remaining + padding;
         remaining = 0;
         padding = 0;
-        byte[] buf = new byte[8192];
         while (n > 0) {
-            int r = in.read(buf, 0, (int) Math.min(buf.length, n));
+            int r = in.read(skipBuffer, 0, (int) Math.min(skipBuffer.length, n));
             if (r < 0) {
                 throw new EOFException("tar archive ends inside an entry's data");
             }
@@ -345,6 +350,16 @@ final class TarReader {
     }
 
     private static String utf8(byte[] b, String what) {
+        boolean ascii = true;
+        for (byte x : b) {
+            if (x < 0) {
+                ascii = false;
+                break;
+            }
+        }
+        if (ascii) {
+            return new String(b, StandardCharsets.US_ASCII);
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();

@@ -108,30 +108,45 @@ public final class FileTree {
 
     /** Apparent size and inode count of the distinct inodes under {@code root} (containerd's du). */
     public static long[] usage(Path root) {
-        Set<Long> seen = new HashSet<>();
-        long size = 0;
-        Deque<Path> todo = new ArrayDeque<>();
-        todo.push(root);
-        while (!todo.isEmpty()) {
-            Path p = todo.pop();
-            Stat st = lstat(p);
-            if (st == null || !seen.add(st.ino())) {
-                continue;
+        // one lstat per entry through the walk's own attributes (no attribute maps): this runs on
+        // every snapshot commit, over every file an unpacked layer wrote
+        Set<Object> seen = new HashSet<>();
+        long[] size = {0};
+        try {
+            if (!Files.exists(root, NOFOLLOW)) {
+                return new long[] {0, 0};
             }
-            if (!st.isDir()) {
-                size += st.size();
-            } else {
-                size += st.size();
-                try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-                    for (Path c : ds) {
-                        todo.push(c);
-                    }
-                } catch (IOException e) {
-                    throw BerthException.internal("cannot list " + p + ": " + e, e);
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    count(attrs);
+                    return FileVisitResult.CONTINUE;
                 }
-            }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    count(attrs);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                private void count(BasicFileAttributes attrs) {
+                    if (seen.add(attrs.fileKey())) {
+                        size[0] += attrs.size();
+                    }
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+                    if (exc instanceof NoSuchFileException) {
+                        return FileVisitResult.CONTINUE;
+                    }
+                    throw exc;
+                }
+            });
+        } catch (IOException e) {
+            throw BerthException.internal("cannot measure the disk usage of " + root + ": " + e, e);
         }
-        return new long[] {size, seen.size()};
+        return new long[] {size[0], seen.size()};
     }
 
     /**

@@ -54,4 +54,8 @@ public interface LibC {
     int chdir(byte[] path);
 
     String strerror(int errnum);
+
+    int geteuid();
+
+    int getegid();
 }

@@ -175,6 +175,16 @@ public final class Sys {
         }
     }
 
+    /** geteuid(2): the owner new files get. */
+    public static int geteuid() {
+        return LIBC.geteuid();
+    }
+
+    /** getegid(2): the group new files get, unless their directory is setgid. */
+    public static int getegid() {
+        return LIBC.getegid();
+    }
+
     /**
      * unshare(2) for the calling thread only. With {@link #CLONE_FS} the thread gets its own working
      * directory, so a later {@link #chdir} does not move the rest of the JVM.

@@ -117,6 +117,30 @@ class TarApplierIT {
     }
 
     @Test
+    void ownersAreTheHeadersEvenWhereADirectoryWouldGiveAnotherGroup() throws Exception {
+        // the writer skips lchown for new entries the kernel already gives the header's owner; a
+        // setgid directory hands its group to new entries, so those need it unless the groups match
+        LayerTarBuilder b = new LayerTarBuilder();
+        b.dir("sg").mode(02775).owner(0, 77);
+        b.file("sg/root-group", "a").owner(0, 0);
+        b.file("sg/dir-group", "b").owner(0, 77);
+        b.dir("sg/sub").mode(0755).owner(0, 0);
+        b.file("sg/sub/f", "c").owner(0, 0);
+        b.dir("plain").mode(0755).owner(0, 88);
+        b.file("plain/f", "d").owner(0, 0);
+        b.file("plain/g", "e").owner(0, 88);
+        b.fifo("sg/fifo").owner(0, 0);
+        b.symlink("sg/link", "root-group").owner(0, 0);
+        apply(b.tar());
+        for (String p : List.of("sg/root-group", "sg/sub", "sg/sub/f", "plain/f", "sg/fifo", "sg/link")) {
+            assertEquals(0, FileTree.lstat(root.resolve(p)).gid(), p);
+        }
+        assertEquals(77, FileTree.lstat(root.resolve("sg/dir-group")).gid());
+        assertEquals(88, FileTree.lstat(root.resolve("plain/g")).gid());
+        assertEquals(0755, FileTree.lstat(root.resolve("sg/sub")).mode() & 07777, "setgid not inherited");
+    }
+
+    @Test
     void symlinkTextIsWrittenVerbatim() throws Exception {
         LayerTarBuilder b = new LayerTarBuilder();
         b.symlink("l", "/bin/su//x/");
