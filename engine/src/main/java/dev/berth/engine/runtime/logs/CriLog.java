@@ -110,6 +110,10 @@ public final class CriLog {
         } catch (IOException e) {
             throw BerthException.unavailable("cannot read log %s: %s", file, e.getMessage());
         }
+        return lastEntries(lines, n);
+    }
+
+    private static List<Entry> lastEntries(List<String> lines, int n) {
         Assembler asm = new Assembler();
         Deque<Entry> keep = new ArrayDeque<>();
         for (String l : lines) {
@@ -130,16 +134,26 @@ public final class CriLog {
      * Returns early if the thread is interrupted.
      */
     public static void follow(Path file, int tail, Consumer<Entry> sink, BooleanSupplier done, Duration poll) {
-        List<Entry> initial = tail(file, tail);
-        initial.forEach(sink);
+        // the tail and the position to follow from come from one read, so a line appended meanwhile
+        // is neither lost nor sent twice
         long pos = 0;
         Object identity = null;
         try {
             if (Files.exists(file)) {
-                BasicFileAttributes at = Files.readAttributes(file, BasicFileAttributes.class);
-                identity = at.fileKey();
-                pos = lengthOfCompleteLines(file);
+                identity = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+                byte[] start = Files.readAllBytes(file);
+                int end = start.length;
+                while (end > 0 && start[end - 1] != '\n') {
+                    end--;
+                }
+                pos = end;
+                String text = new String(start, 0, end, StandardCharsets.UTF_8);
+                List<String> lines = text.isEmpty() ? List.of()
+                        : List.of(text.substring(0, text.length() - 1).split("\n", -1));
+                lastEntries(lines, tail).forEach(sink);
             }
+        } catch (NoSuchFileException e) {
+            // appears later: followed from its start
         } catch (IOException e) {
             throw BerthException.unavailable("cannot read log %s: %s", file, e.getMessage());
         }
@@ -197,21 +211,5 @@ public final class CriLog {
             }
         }
         pending.write(buf, start, n - start);
-    }
-
-    /** The offset just past the last newline (the part {@link #tail} already covered). */
-    private static long lengthOfCompleteLines(Path file) throws IOException {
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-            long len = raf.length();
-            long p = len;
-            while (p > 0) {
-                raf.seek(p - 1);
-                if (raf.read() == '\n') {
-                    return p;
-                }
-                p--;
-            }
-            return 0;
-        }
     }
 }

@@ -74,6 +74,22 @@ class CriLogTest {
         assertEquals(List.of("old", "new", "after-rotate", "last"), seen);
     }
 
+    @Test
+    void aLineStillBeingWrittenWhenFollowingStartsIsSentOnceWhenComplete() throws Exception {
+        Path log = tmp.resolve("p.log");
+        Files.writeString(log, "2026-01-01T00:00:00Z stdout F old\n2026-01-01T00:00:01Z stdout F half");
+        List<String> seen = new CopyOnWriteArrayList<>();
+        AtomicBoolean done = new AtomicBoolean();
+        Thread t = new Thread(() -> CriLog.follow(log, 5, e -> seen.add(e.text()), done::get, Duration.ofMillis(10)));
+        t.start();
+        waitFor(() -> seen.contains("old"));
+        Files.writeString(log, "-done\n", StandardOpenOption.APPEND);
+        waitFor(() -> seen.contains("half-done"));
+        done.set(true);
+        t.join(10_000);
+        assertEquals(List.of("old", "half-done"), seen);
+    }
+
     private static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!c.getAsBoolean()) {
