@@ -40,7 +40,7 @@ public final class Forwarding {
      * {@link #FORWARDED}. Returns exit code, standard output and standard error.
      */
     public static Map<String, Object> runInDaemon(Engine engine, List<String> args) {
-        CommandLine probe = new CommandLine(new Main());
+        CommandLine probe = Main.treeFor(args.toArray(String[]::new));
         CommandLine.ParseResult pr;
         try {
             pr = probe.parseArgs(args.toArray(String[]::new));

@@ -1,15 +1,23 @@
 package dev.berth.controller.cli;
 
 import dev.berth.engine.errdefs.BerthException;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of the {@code berth} command. */
+/**
+ * Entry point of the {@code berth} command. Building picocli's model of every command costs about a
+ * third of a second of a CLI run, so a command line that names its command gets a tree with just that
+ * command; help, no command or an unknown one get the whole tree (help lists and "did you mean"
+ * suggestions need it).
+ */
 @Command(name = "berth",
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
-        description = "Berth: containerd's job, done declaratively.",
-        subcommands = {
+        description = "Berth: containerd's job, done declaratively.")
+public final class Main implements Runnable {
+    /** The top-level commands, in the order help lists them. */
+    static final List<Class<?>> COMMANDS = List.of(
             VersionCommand.class,
             ConfigCommand.class,
             DaemonCommand.class,
@@ -31,9 +39,8 @@ import picocli.CommandLine.Command;
             TasksCommand.class,
             ContainersCommand.class,
             LogsCommand.class,
-            CommandLine.HelpCommand.class
-        })
-public final class Main implements Runnable {
+            CommandLine.HelpCommand.class);
+
     @CommandLine.Mixin
     GlobalOptions global;
 
@@ -49,6 +56,61 @@ public final class Main implements Runnable {
         System.exit(run(args));
     }
 
+    /** The whole command tree. */
+    public static CommandLine fullTree() {
+        return tree(null);
+    }
+
+    /** The tree {@code args} need: the root with only the command they name, or everything. */
+    public static CommandLine treeFor(String... args) {
+        return tree(invoked(args));
+    }
+
+    private static CommandLine tree(Class<?> only) {
+        CommandLine cl = new CommandLine(new Main());
+        for (Class<?> c : COMMANDS) {
+            if (only == null || c == only) {
+                cl.addSubcommand(c);
+            }
+        }
+        // the container's own command line follows the id: its options (sh -c ...) are not berth's
+        CommandLine run = cl.getSubcommands().get("run");
+        if (run != null) {
+            run.setStopAtPositional(true);
+        }
+        CommandLine tasks = cl.getSubcommands().get("tasks");
+        if (tasks != null) {
+            tasks.getSubcommands().get("exec").setStopAtPositional(true);
+        }
+        return cl;
+    }
+
+    /** The top-level command the arguments name, or null when they name none (or ask for help). */
+    static Class<?> invoked(String... args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-c") || a.equals("--config")) {
+                i++;
+                continue;
+            }
+            if (a.startsWith("-")) {
+                if (a.startsWith("--config=") || a.startsWith("-c") && a.length() > 2) {
+                    continue;
+                }
+                return null;
+            }
+            for (Class<?> c : COMMANDS) {
+                Command cmd = c.getAnnotation(Command.class);
+                if (c != CommandLine.HelpCommand.class && cmd != null
+                        && (cmd.name().equals(a) || List.of(cmd.aliases()).contains(a))) {
+                    return c;
+                }
+            }
+            return null;
+        }
+        return null;
+    }
+
     /** Runs the CLI and returns its exit code (used by tests). */
     public static int run(String... args) {
         return run(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
@@ -56,12 +118,9 @@ public final class Main implements Runnable {
 
     /** Runs the CLI with the given output streams and returns its exit code. */
     public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = treeFor(args);
         cl.setOut(out);
         cl.setErr(err);
-        // the container's own command line follows the id: its options (sh -c ...) are not berth's
-        cl.getSubcommands().get("run").setStopAtPositional(true);
-        cl.getSubcommands().get("tasks").getSubcommands().get("exec").setStopAtPositional(true);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof BerthException be) {
                 cmd.getErr().println("berth: " + be.getMessage());

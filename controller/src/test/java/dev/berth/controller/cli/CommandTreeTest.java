@@ -17,7 +17,7 @@ import picocli.CommandLine;
 class CommandTreeTest {
     @Test
     void everyCommandBuildsAndHasHelp() {
-        CommandLine root = new CommandLine(new Main());
+        CommandLine root = Main.fullTree();
         List<CommandLine> all = new ArrayList<>();
         collect(root, all);
         assertTrue(all.size() > 30, "commands found: " + all.size());
@@ -27,6 +27,26 @@ class CommandTreeTest {
             assertTrue(w.toString().contains("Usage: "), c.getCommandSpec().qualifiedName() + ": " + w);
         }
         assertEquals(0, Main.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), "--help"));
+    }
+
+    @Test
+    void aNamedCommandGetsATreeWithJustThatCommand() {
+        assertEquals(ImagesCommand.class, Main.invoked("images", "ls"));
+        assertEquals(ImagesCommand.class, Main.invoked("--config", "/x.toml", "image", "ls"));
+        assertEquals(PullCommand.class, Main.invoked("-c/x.toml", "pull", "busybox"));
+        assertEquals(ContainersCommand.class, Main.invoked("--config=/x.toml", "c", "ls"));
+        assertEquals(null, Main.invoked());
+        assertEquals(null, Main.invoked("--help"));
+        assertEquals(null, Main.invoked("help", "images"));
+        assertEquals(null, Main.invoked("imagez"));
+        CommandLine partial = Main.treeFor("run", "--rm", "x", "sh", "-c", "true");
+        assertEquals(List.of("run"), List.copyOf(partial.getSubcommands().keySet()));
+        assertTrue(partial.getSubcommands().get("run").isStopAtPositional());
+        // the inherited --config reaches the command in the small tree as in the full one
+        assertTrue(partial.getSubcommands().get("run").getCommandSpec().findOption("--config") != null);
+        StringWriter err = new StringWriter();
+        assertEquals(2, Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "imagez"));
+        assertTrue(err.toString().contains("images"), "the full tree suggests the right command: " + err);
     }
 
     private static void collect(CommandLine c, List<CommandLine> out) {
