@@ -3,8 +3,11 @@ package dev.berth.engine.runtime.conmon;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.oci.OciJson;
+import dev.berth.engine.sys.Sys;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,24 +17,30 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Starts conmon for a container create and reads its answer from the sync pipe.
  *
  * <p>conmon reports on the file descriptor named by {@code _OCI_SYNCPIPE}: one JSON line
  * {@code {"data": <container pid>}} once the runtime has created the container, or
- * {@code {"data": -1, "message": "<runtime stderr>"}} when it failed. {@link ProcessBuilder} hands a
- * child only fds 0-2 (and closes every other descriptor of the JVM in the child, so the long-lived
- * monitor holds none of the daemon's files or sockets), so a fixed {@code /bin/sh} line moves the
- * child's stdout pipe to fd 3 and points stdout at stderr, which is a file in the bundle that keeps
- * conmon's own early errors. conmon's arguments travel as {@code "$@"}, never through the shell's
- * parser. (jnr-posix's posix_spawn would do the same without the shell but costs seconds of class
- * generation on first use, which every CLI invocation would pay.) The first conmon process exits at
- * once after writing its pid file; its daemonized child supervises the container. Thread-safe.
+ * {@code {"data": -1, "message": "<runtime stderr>"}} when it failed. The report comes from conmon's
+ * daemonized child, possibly after the process Berth started has exited, so it cannot travel through
+ * that process's stdout pipe: the JDK's process reaper drains and closes a child's stdout pipe when
+ * the child exits, and a report written after that is lost ("conmon exited without reporting"). It
+ * travels through a FIFO in the bundle instead ({@code sync.fifo}): a fixed {@code /bin/sh} line
+ * opens it as fd 3 and execs conmon ({@link ProcessBuilder} hands a child only fds 0-2 and closes
+ * every other descriptor of the JVM in the child, so the long-lived monitor holds none of the
+ * daemon's files or sockets); conmon's stdout and stderr go to a file in the bundle that keeps its own
+ * early errors. conmon's arguments travel as {@code "$@"}, never through the shell's parser.
+ * (jnr-posix's posix_spawn would do the same without the shell but costs seconds of class generation
+ * on first use, which every CLI invocation would pay.) The first conmon process exits at once after
+ * writing its pid file; its daemonized child supervises the container. Thread-safe.
  */
 final class ConmonLauncher {
     private static final int SYNC_FD = 3;
-    private static final String MOVE_STDOUT_TO_FD3 = "exec \"$@\" 3>&1 1>&2";
+    /** $1 is the FIFO, the rest conmon's command line. */
+    private static final String OPEN_FIFO_AS_FD3 = "f=$1; shift; exec \"$@\" 3>\"$f\"";
 
     private ConmonLauncher() {
     }
@@ -72,12 +81,21 @@ final class ConmonLauncher {
      * @throws BerthException FAILED_PRECONDITION with the runtime's message when the create failed
      */
     static long launch(List<String> argv, Map<String, String> env, Path outputFile) {
-        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", MOVE_STDOUT_TO_FD3, "berth-conmon"));
+        Path bundle = outputFile.toAbsolutePath().getParent();
+        Path fifo = bundle.resolve("sync.fifo");
+        try {
+            Files.deleteIfExists(fifo);
+        } catch (IOException e) {
+            throw BerthException.unavailable("cannot remove %s: %s", fifo, e.getMessage());
+        }
+        Sys.mknod(fifo, Sys.S_IFIFO | 0600, 0, 0);
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", OPEN_FIFO_AS_FD3, "berth-conmon", fifo.toString()));
         cmd.addAll(argv);
         // conmon writes its "oom" marker into its working directory: make that the bundle (beside conmon.out)
         ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory(outputFile.toAbsolutePath().getParent().toFile())
+                .directory(bundle.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(outputFile.toFile()))
                 .redirectError(ProcessBuilder.Redirect.appendTo(outputFile.toFile()));
         pb.environment().clear();
         pb.environment().putAll(env);
@@ -88,12 +106,31 @@ final class ConmonLauncher {
         } catch (IOException e) {
             throw new BerthException(ErrorCategory.UNAVAILABLE, "cannot start " + argv.get(0) + ": " + e.getMessage(), e);
         }
+        // opening the FIFO for reading waits for the shell to open it for writing; should the shell die
+        // before that, a writer opened here (and closed at once) releases the wait with an empty report
+        AtomicBoolean opened = new AtomicBoolean();
+        p.onExit().thenRun(() -> {
+            if (!opened.get()) {
+                try (FileOutputStream release = new FileOutputStream(fifo.toFile())) {
+                    // nothing to write
+                } catch (IOException e) {
+                    // the reader is gone too
+                }
+            }
+        });
         String reply;
-        try (InputStream in = p.getInputStream()) {
+        try (InputStream in = new FileInputStream(fifo.toFile())) {
+            opened.set(true);
             reply = readLine(in);
         } catch (IOException e) {
             p.destroyForcibly();
-            throw BerthException.unavailable("reading conmon's sync pipe: %s", e.getMessage());
+            throw BerthException.unavailable("reading conmon's sync FIFO %s: %s", fifo, e.getMessage());
+        } finally {
+            try {
+                Files.deleteIfExists(fifo);
+            } catch (IOException e) {
+                // a leftover FIFO is replaced by the next create
+            }
         }
         try {
             if (!p.waitFor(30, TimeUnit.SECONDS)) {

@@ -143,10 +143,8 @@ public final class ConmonRuntime implements TaskRuntime {
                         status(existing.get()).state().text());
             }
             // runc keeps <root>/<id>/state.json per container: a file check instead of a runc exec
-            if (Files.exists(cli.root(ns).resolve(id)) && cli.state(ns, id).isPresent()) {
-                throw BerthException.alreadyExists("task %s/%s exists in %s's state (%s) without a Berth record; "
-                        + "remove it with: %s --root %s delete --force %s", ns, id, cli.binary(), cli.root(ns),
-                        cli.binary(), cli.root(ns), id);
+            if (Files.exists(cli.root(ns).resolve(id))) {
+                removeLeftoverOrRefuse(ns, id);
             }
             Path bundle = bundle(ns, id);
             Path rootfs = bundle.resolve(spec.root().path());
@@ -197,7 +195,37 @@ public final class ConmonRuntime implements TaskRuntime {
     }
 
 
+    /**
+     * A container in this namespace's runc root without a Berth record: the remains of a create that
+     * failed half-way (its monitor gone, runc's create finished after Berth gave up) are removed when
+     * they are provably ours — our bundle directory and never started (created or stopped); anything
+     * else (a running container someone made by hand) is refused with the command that removes it.
+     */
+    private void removeLeftoverOrRefuse(String ns, String id) {
+        Optional<OciRuntimeCli.Described> d = cli.described(ns, id);
+        if (d.isEmpty()) {
+            return;
+        }
+        TaskState st = d.get().state().state();
+        boolean ours = bundle(ns, id).toString().equals(d.get().bundle());
+        if (ours && (st == TaskState.CREATED || st == TaskState.STOPPED)) {
+            LOG.warn("task {}/{}: removing the {} container left in {}'s state by an earlier failed create", ns, id,
+                    st.text(), cli.binary());
+            cli.delete(ns, id, true);
+            removeCgroup(cgroupPaths.relativePath(ns, id));
+            return;
+        }
+        throw BerthException.alreadyExists("task %s/%s exists in %s's state (%s) without a Berth record; "
+                + "remove it with: %s --root %s delete --force %s", ns, id, cli.binary(), st.text(),
+                cli.binary(), cli.root(ns), id);
+    }
+
     private void cleanupFailedCreate(String ns, String id, Path bundle) {
+        // a monitor still running (its runc create outlived our wait) must not report on this id later
+        long monitor = TaskFiles.readPid(bundle.resolve("conmon.pid"));
+        if (monitor > 0 && TaskFiles.alive(monitor, "conmon")) {
+            ProcessHandle.of(monitor).ifPresent(ProcessHandle::destroyForcibly);
+        }
         try {
             cli.delete(ns, id, true);
         } catch (RuntimeException e) {

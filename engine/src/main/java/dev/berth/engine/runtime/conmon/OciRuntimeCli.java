@@ -64,6 +64,15 @@ final class OciRuntimeCli {
 
     /** The runtime's state of the container, empty when it does not know it. */
     Optional<State> state(String namespace, String id) {
+        return described(namespace, id).map(Described::state);
+    }
+
+    /** runc's view of a container with the bundle it was created from. */
+    record Described(State state, String bundle) {
+    }
+
+    /** {@link #state} with the container's bundle directory. */
+    Optional<Described> described(String namespace, String id) {
         stateForks.incrementAndGet();
         Processes.Result r = Processes.run(cmd(namespace, "state", id), null, TIMEOUT);
         if (!r.ok()) {
@@ -75,8 +84,9 @@ final class OciRuntimeCli {
         @SuppressWarnings("unchecked")
         Map<String, Object> m = OciJson.MAPPER.readValue(r.stdout(), Map.class);
         Object pid = m.get("pid");
-        return Optional.of(new State(TaskState.parse((String) m.get("status")),
-                pid instanceof Number n ? n.longValue() : 0));
+        Object bundle = m.get("bundle");
+        return Optional.of(new Described(new State(TaskState.parse((String) m.get("status")),
+                pid instanceof Number n ? n.longValue() : 0), bundle instanceof String b ? b : null));
     }
 
     /** How many times {@link #state} has run the runtime, for tests and measurements. */

@@ -13,7 +13,7 @@ import java.util.List;
 final class TaskFiles {
     /** Files Berth, conmon and the runtime leave in a bundle. {@code rootfs} is never touched here. */
     static final List<String> BUNDLE_FILES = List.of("config.json", "init.pid", "conmon.pid", "log.json",
-            "conmon.out", "oom", "attach", "ctl", "winsz", "exit");
+            "conmon.out", "oom", "attach", "ctl", "winsz", "exit", "sync.fifo");
 
     private TaskFiles() {
     }

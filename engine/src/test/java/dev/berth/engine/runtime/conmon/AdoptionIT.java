@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
+import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.runtime.TaskExit;
 import dev.berth.engine.runtime.TaskState;
 import dev.berth.engine.runtime.TaskStatus;
@@ -116,5 +117,56 @@ class AdoptionIT {
         assertEquals(TaskState.STOPPED, after.state());
         assertEquals(255, after.exitCode());
         fx.runtime.delete(NS, id, false);
+    }
+    @Test
+    void theRemainsOfAFailedCreateAreRemovedButAForeignContainerIsNot() throws Exception {
+        // a create that failed half-way: runc's container exists (created), its monitor is gone and
+        // Berth has no record of it
+        String id = fx.id("left");
+        TaskStatus created = fx.runtime.create(NS, id, fx.spec(id, ContainerSpec.builder().args("sleep", "1000").build()));
+        fx.closeRuntime();
+        ProcessHandle.of(created.monitorPid()).ifPresent(ProcessHandle::destroyForcibly);
+        await().atMost(WAIT).until(() -> !TaskFiles.alive(created.monitorPid(), "conmon"));
+        try (MetadataStore db = MetadataStore.open(fx.dir.resolve("root/meta.db"))) {
+            db.inTransaction(c -> {
+                try (var ps = c.prepareStatement("DELETE FROM tasks WHERE id=?")) {
+                    ps.setString(1, id);
+                    return ps.executeUpdate();
+                }
+            });
+        }
+        fx.open();
+        TaskStatus again = fx.run(id, ContainerSpec.builder().args("sleep", "1000").build());
+        assertEquals(TaskState.RUNNING, again.state(), "the leftover was removed and the task created anew");
+        // the old init was killed (it may stay a zombie of whoever inherited it)
+        await().atMost(WAIT).until(() -> goneOrZombie(created.pid()));
+
+        // a running container without a record is somebody else's business: refused, left alone
+        fx.closeRuntime();
+        try (MetadataStore db = MetadataStore.open(fx.dir.resolve("root/meta.db"))) {
+            db.inTransaction(c -> {
+                try (var ps = c.prepareStatement("DELETE FROM tasks WHERE id=?")) {
+                    ps.setString(1, id);
+                    return ps.executeUpdate();
+                }
+            });
+        }
+        fx.open();
+        BerthException e = org.junit.jupiter.api.Assertions.assertThrows(BerthException.class,
+                () -> fx.runtime.create(NS, id, fx.spec(id, ContainerSpec.builder().args("sleep", "1000").build())));
+        assertEquals(ErrorCategory.ALREADY_EXISTS, e.category());
+        assertTrue(e.getMessage().contains("delete --force " + id), e.getMessage());
+        assertTrue(ProcessHandle.of(again.pid()).map(ProcessHandle::isAlive).orElse(false), "still running");
+        // the fixture force-deletes what is left in its runc root
+    }
+
+    private static boolean goneOrZombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state == 'Z' || state == 'X';
+        } catch (java.io.IOException e) {
+            return true;
+        }
     }
 }
