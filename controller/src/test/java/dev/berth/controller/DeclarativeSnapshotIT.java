@@ -136,6 +136,12 @@ class DeclarativeSnapshotIT {
                 && Files.exists(mnt.resolve("bin/busybox")));
         assertFalse(Files.exists(mnt.resolve("marker")), "a recreated snapshot starts empty");
 
+        // the status of the repair is written after the mount: wait for it to name the new snapshot
+        Path recreated = ((dev.berth.engine.snapshots.LocalSnapshotter) daemon.engine().snapshotter())
+                .fsDir("snapshot/default/scratch");
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> status("Snapshot", "scratch").path("mounts")
+                .toString().contains("upperdir=" + recreated) && daemon.controller().queueDepth() == 0);
+
         // restart: status kept, nothing redone
         String before = daemon.store().get(new ObjectRef("Snapshot", "default", "scratch")).orElseThrow().status().toString();
         long events = daemon.events().list(null, 1000).size();
