@@ -2,6 +2,7 @@ package dev.berth.engine.remotes.docker;
 
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.remotes.hosts.RegistryHost;
+import dev.berth.engine.remotes.hosts.RegistryHost.ClientCertificate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
@@ -32,7 +34,7 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * The HTTP layer under the registry client: one {@link HttpClient} per TLS setting (default trust,
- * extra CAs, or no verification) and connect timeout, plain http as HTTP/1.1, and redirects followed
+ * extra CAs, or no verification; client certificates) and connect timeout, plain http as HTTP/1.1, and redirects followed
  * by hand (up to 10) so that an {@code Authorization} header never travels to another host such as
  * a blob storage backend. Thread-safe.
  */
@@ -45,7 +47,8 @@ final class RegistryTransport implements AutoCloseable {
         }
     }
 
-    private record ClientKey(boolean skipVerify, List<Path> cas, Duration connectTimeout, boolean plain) {
+    private record ClientKey(boolean skipVerify, List<Path> cas, List<ClientCertificate> certificates,
+                             Duration connectTimeout, boolean plain) {
     }
 
     private final Map<ClientKey, HttpClient> clients = new ConcurrentHashMap<>();
@@ -56,12 +59,13 @@ final class RegistryTransport implements AutoCloseable {
     });
 
     HttpClient client(RegistryHost host) {
-        return client(new ClientKey(host.skipVerify(), host.caFiles(), host.dialTimeout(), host.plainHttp()));
+        return client(new ClientKey(host.skipVerify(), host.caFiles(), host.clients(), host.dialTimeout(),
+                host.plainHttp()));
     }
 
     /** A client with default TLS for token servers. */
     HttpClient defaultClient() {
-        return client(new ClientKey(false, List.of(), Duration.ofSeconds(30), false));
+        return client(new ClientKey(false, List.of(), List.of(), Duration.ofSeconds(30), false));
     }
 
     private HttpClient client(ClientKey key) {
@@ -71,7 +75,7 @@ final class RegistryTransport implements AutoCloseable {
                     .followRedirects(HttpClient.Redirect.NEVER)
                     .executor(executor)
                     .version(k.plain() ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2);
-            if (k.skipVerify() || !k.cas().isEmpty()) {
+            if (k.skipVerify() || !k.cas().isEmpty() || !k.certificates().isEmpty()) {
                 b.sslContext(sslContext(k));
             }
             return b.build();
@@ -161,7 +165,8 @@ final class RegistryTransport implements AutoCloseable {
                 tmf.init(ks);
                 tm = tmf.getTrustManagers()[0];
             }
-            ctx.init(null, new TrustManager[] {tm}, null);
+            KeyManager[] km = k.certificates().isEmpty() ? null : ClientKeys.keyManagers(k.certificates());
+            ctx.init(km, new TrustManager[] {tm}, null);
             return ctx;
         } catch (GeneralSecurityException | IOException e) {
             throw BerthException.internal("cannot set up TLS: " + e.getMessage(), e);
