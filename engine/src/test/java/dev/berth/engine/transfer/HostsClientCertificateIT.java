@@ -157,6 +157,27 @@ class HostsClientCertificateIT {
     }
 
     @Test
+    void renewedCertificateAtTheSamePathIsUsedWithoutRestart() throws Exception {
+        Path dir = hostsDir("renew", "client = \"client.pem\"\n");
+        Issued stranger = TestPki.create("renew-other-ca").issueClient("renew-stranger", "EC");
+        Files.writeString(dir.resolve("client.pem"), TestPki.pem(stranger.certificate())
+                + TestPki.pem(stranger.key(KeyFormat.PKCS8)));
+        assertTimeoutPreemptively(NO_HANG, () -> {
+            try (PullFixture f = new PullFixture(PullFixture.fastOptions().hosts(hosts("renew")))) {
+                BerthException e = assertThrows(BerthException.class, () -> f.puller.pull(ref(), PullOptions.defaults()));
+                assertTrue(e.getMessage().contains("refused the client certificate"), e.getMessage());
+                Issued good = pki.issueClient("renew-good", "EC");
+                Path next = dir.resolve("client.pem.new");
+                Files.writeString(next, TestPki.pem(good.certificate()) + TestPki.pem(good.key(KeyFormat.PKCS8)));
+                Files.move(next, dir.resolve("client.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                f.puller.pull(ref(), PullOptions.defaults());
+                f.assertHas(image);
+            }
+        });
+    }
+
+    @Test
     void badClientValueOrMissingFileIsInvalidArgumentNamingTheFile() throws Exception {
         Path dir = hostsDir("badvalue", "client = 42\n");
         BerthException e = fails("badvalue");

@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
@@ -19,6 +20,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,7 +53,11 @@ final class RegistryTransport implements AutoCloseable {
                              Duration connectTimeout, boolean plain) {
     }
 
-    private final Map<ClientKey, HttpClient> clients = new ConcurrentHashMap<>();
+    /** A client and the state of the CA and client files it was built from. */
+    private record Built(List<Object> files, HttpClient client) {
+    }
+
+    private final Map<ClientKey, Built> clients = new ConcurrentHashMap<>();
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "berth-registry-http");
         t.setDaemon(true);
@@ -68,18 +74,55 @@ final class RegistryTransport implements AutoCloseable {
         return client(new ClientKey(false, List.of(), List.of(), Duration.ofSeconds(30), false));
     }
 
+    /**
+     * The client for {@code key}, built anew when a CA or client file changed since (a renewed
+     * certificate at the same path applies to the next request; requests under way keep theirs).
+     */
     private HttpClient client(ClientKey key) {
-        return clients.computeIfAbsent(key, k -> {
-            HttpClient.Builder b = HttpClient.newBuilder()
-                    .connectTimeout(k.connectTimeout())
-                    .followRedirects(HttpClient.Redirect.NEVER)
-                    .executor(executor)
-                    .version(k.plain() ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2);
-            if (k.skipVerify() || !k.cas().isEmpty() || !k.certificates().isEmpty()) {
-                b.sslContext(sslContext(k));
+        List<Object> files = fileState(key);
+        Built known = clients.get(key);
+        if (known != null && known.files().equals(files)) {
+            return known.client();
+        }
+        return clients.compute(key, (k, old) -> old != null && old.files().equals(files) ? old
+                : new Built(files, build(k))).client();
+    }
+
+    /** Modification time, size and identity of every CA and client file of {@code k}. */
+    private static List<Object> fileState(ClientKey k) {
+        if (k.cas().isEmpty() && k.certificates().isEmpty()) {
+            return List.of();
+        }
+        List<Path> paths = new ArrayList<>(k.cas());
+        for (ClientCertificate c : k.certificates()) {
+            paths.add(c.certificate());
+            paths.add(c.key());
+        }
+        List<Object> out = new ArrayList<>();
+        for (Path p : paths) {
+            try {
+                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+                out.add(a.lastModifiedTime());
+                out.add(a.size());
+                out.add(a.fileKey());
+            } catch (IOException e) {
+                // building the client reports the unreadable file
+                out.add(e.getClass().getName());
             }
-            return b.build();
-        });
+        }
+        return out;
+    }
+
+    private HttpClient build(ClientKey k) {
+        HttpClient.Builder b = HttpClient.newBuilder()
+                .connectTimeout(k.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(executor)
+                .version(k.plain() ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2);
+        if (k.skipVerify() || !k.cas().isEmpty() || !k.certificates().isEmpty()) {
+            b.sslContext(sslContext(k));
+        }
+        return b.build();
     }
 
     /**
