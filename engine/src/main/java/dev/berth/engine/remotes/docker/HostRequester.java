@@ -21,8 +21,8 @@ import java.util.function.Supplier;
  * Sends one logical request to one registry endpoint: adds the configured headers and the
  * authorization the endpoint asked for, answers a 401 challenge once, and retries 408/429 (always)
  * and 5xx and transport failures other than a refused TLS client certificate (only on the last
- * endpoint of the list, so a broken mirror is left quickly) with exponential backoff. Every attempt is logged into the error it may end with, so a
- * user sees that it timed out or retried. Thread-safe.
+ * endpoint of the list, so a broken mirror is left quickly) with exponential backoff. Every attempt
+ * is logged into the error it may end with, so a user sees that it timed out or retried. Thread-safe.
  */
 final class HostRequester {
     /**

@@ -36,9 +36,10 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * The HTTP layer under the registry client: one {@link HttpClient} per TLS setting (default trust,
- * extra CAs, or no verification; client certificates) and connect timeout, plain http as HTTP/1.1, and redirects followed
- * by hand (up to 10) so that an {@code Authorization} header never travels to another host such as
- * a blob storage backend. Thread-safe.
+ * extra CAs, or no verification; client certificates) and connect timeout, rebuilt when one of its
+ * CA or client files changes; plain http as HTTP/1.1, and redirects followed by hand (up to 10) so
+ * that an {@code Authorization} header never travels to another host such as a blob storage
+ * backend. Thread-safe.
  */
 final class RegistryTransport implements AutoCloseable {
     static {
