@@ -19,7 +19,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -111,7 +113,8 @@ class HostsClientCertificateIT {
     void oneFileWithCertificateAndPkcs1RsaKey() throws Exception {
         Path dir = hostsDir("onefile", "client = \"client.pem\"\n");
         Issued c = pki.issueClient("berth-it-rsa", "RSA");
-        Files.writeString(dir.resolve("client.pem"), TestPki.pem(c.certificate()) + TestPki.pem(c.key(KeyFormat.TRADITIONAL)));
+        Files.writeString(dir.resolve("client.pem"),
+                TestPki.pem(c.certificate()) + TestPki.pem(c.key(KeyFormat.TRADITIONAL)));
         pulls("onefile");
     }
 
@@ -149,7 +152,8 @@ class HostsClientCertificateIT {
     void certificateFromAnotherCaIsNotAccepted() throws Exception {
         Path dir = hostsDir("stranger", "client = \"stranger.pem\"\n");
         Issued c = TestPki.create("some-other-ca").issueClient("stranger", "EC");
-        Files.writeString(dir.resolve("stranger.pem"), TestPki.pem(c.certificate()) + TestPki.pem(c.key(KeyFormat.TRADITIONAL)));
+        Files.writeString(dir.resolve("stranger.pem"),
+                TestPki.pem(c.certificate()) + TestPki.pem(c.key(KeyFormat.TRADITIONAL)));
         BerthException e = fails("stranger");
         assertEquals(ErrorCategory.UNAVAILABLE, e.category(), e.getMessage());
         assertTrue(e.getMessage().contains("the registry refused the client certificate from hosts.toml"),
@@ -164,13 +168,14 @@ class HostsClientCertificateIT {
                 + TestPki.pem(stranger.key(KeyFormat.PKCS8)));
         assertTimeoutPreemptively(NO_HANG, () -> {
             try (PullFixture f = new PullFixture(PullFixture.fastOptions().hosts(hosts("renew")))) {
-                BerthException e = assertThrows(BerthException.class, () -> f.puller.pull(ref(), PullOptions.defaults()));
+                BerthException e = assertThrows(BerthException.class,
+                        () -> f.puller.pull(ref(), PullOptions.defaults()));
                 assertTrue(e.getMessage().contains("refused the client certificate"), e.getMessage());
                 Issued good = pki.issueClient("renew-good", "EC");
                 Path next = dir.resolve("client.pem.new");
                 Files.writeString(next, TestPki.pem(good.certificate()) + TestPki.pem(good.key(KeyFormat.PKCS8)));
-                Files.move(next, dir.resolve("client.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.move(next, dir.resolve("client.pem"), StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
                 f.puller.pull(ref(), PullOptions.defaults());
                 f.assertHas(image);
             }
@@ -192,7 +197,7 @@ class HostsClientCertificateIT {
     }
 
     private static void openssl(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
+        List<String> cmd = new ArrayList<>(List.of("openssl"));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
