@@ -34,10 +34,12 @@ public final class RegistryProcess implements AutoCloseable {
     private final TokenServer tokens;
     private final Path log;
     private final boolean tls;
+    private final Path clientCertDir;
 
     private RegistryProcess(Path dir, Process process, int port, String user, String password, TokenServer tokens,
-                            Path log, boolean tls) {
+                            Path log, boolean tls, Path clientCertDir) {
         this.tls = tls;
+        this.clientCertDir = clientCertDir;
         this.dir = dir;
         this.process = process;
         this.port = port;
@@ -63,6 +65,21 @@ public final class RegistryProcess implements AutoCloseable {
         private boolean token;
         private boolean anonymousToken;
         private boolean tls;
+        private Path clientCa;
+        private Path clientCertDir;
+
+        /**
+         * Serve HTTPS and require a client certificate issued by the PEM CA {@code caPem} (mutual TLS,
+         * docker-registry's {@code http.tls.clientcas}). {@code certDir} holds the certificate this
+         * harness itself uses for {@link #push} and the other skopeo calls, in Docker's {@code certs.d}
+         * layout ({@code <name>.cert} with {@code <name>.key}).
+         */
+        public Builder clientCertificates(Path caPem, Path certDir) {
+            tls = true;
+            clientCa = caPem;
+            clientCertDir = certDir;
+            return this;
+        }
 
         /** Serve HTTPS with a self-signed certificate for 127.0.0.1 ({@link #caCertificate()}). */
         public Builder tls() {
@@ -108,6 +125,9 @@ public final class RegistryProcess implements AutoCloseable {
                     if (tls) {
                         cfg.append("  tls:\n    certificate: ").append(dir.resolve("tls.pem"))
                                 .append("\n    key: ").append(dir.resolve("tls.key")).append('\n');
+                        if (clientCa != null) {
+                            cfg.append("    clientcas:\n      - ").append(clientCa).append('\n');
+                        }
                     }
                     if (token) {
                         if (ts == null) {
@@ -127,7 +147,8 @@ public final class RegistryProcess implements AutoCloseable {
                     Path log = dir.resolve("registry.log");
                     proc = new ProcessBuilder(BINARY, "serve", config.toString())
                             .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-                    RegistryProcess r = new RegistryProcess(dir, proc, port, user, password, ts, log, tls);
+                    RegistryProcess r = new RegistryProcess(dir, proc, port, user, password, ts, log, tls,
+                            clientCertDir);
                     if (r.awaitReady()) {
                         return r;
                     }
@@ -265,6 +286,9 @@ public final class RegistryProcess implements AutoCloseable {
         if (user != null) {
             cmd.add("--dest-creds=" + user + ":" + password);
         }
+        if (clientCertDir != null) {
+            cmd.add("--dest-cert-dir=" + clientCertDir);
+        }
         cmd.addAll(List.of(extra));
         cmd.add("oci:" + layout + ":" + tag);
         cmd.add("docker://" + host() + "/" + repoAndTag);
@@ -328,6 +352,9 @@ public final class RegistryProcess implements AutoCloseable {
         if (user != null) {
             cmd.add("--creds=" + user + ":" + password);
         }
+        if (clientCertDir != null) {
+            cmd.add("--cert-dir=" + clientCertDir);
+        }
         cmd.add("docker://" + host() + "/" + repoAndRef);
         return Skopeo.run(cmd);
     }
@@ -338,6 +365,9 @@ public final class RegistryProcess implements AutoCloseable {
                 "--src-tls-verify=false"));
         if (user != null) {
             cmd.add("--src-creds=" + user + ":" + password);
+        }
+        if (clientCertDir != null) {
+            cmd.add("--src-cert-dir=" + clientCertDir);
         }
         cmd.add("docker://" + host() + "/" + repoAndRef);
         cmd.add("oci:" + dest + ":" + tag);

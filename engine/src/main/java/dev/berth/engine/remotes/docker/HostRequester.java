@@ -20,9 +20,9 @@ import java.util.function.Supplier;
 /**
  * Sends one logical request to one registry endpoint: adds the configured headers and the
  * authorization the endpoint asked for, answers a 401 challenge once, and retries 408/429 (always)
- * and 5xx and transport failures (only on the last endpoint of the list, so a broken mirror is left
- * quickly) with exponential backoff. Every attempt is logged into the error it may end with, so a
- * user sees that it timed out or retried. Thread-safe.
+ * and 5xx and transport failures other than a refused TLS client certificate (only on the last
+ * endpoint of the list, so a broken mirror is left quickly) with exponential backoff. Every attempt
+ * is logged into the error it may end with, so a user sees that it timed out or retried. Thread-safe.
  */
 final class HostRequester {
     /**
@@ -91,7 +91,12 @@ final class HostRequester {
                 delay = sleep(delay);
                 continue;
             } catch (IOException e) {
-                log.add("attempt " + attempt + ": " + describe(e));
+                String hint = clientCertificateHint(host, e);
+                log.add("attempt " + attempt + ": " + describe(e) + hint);
+                if (!hint.isEmpty()) {
+                    // the registry refused the TLS client: another attempt gets the same answer
+                    throw failure(ErrorCategory.UNAVAILABLE, host, call, log);
+                }
                 if (!call.lastHost() || attempt >= options.attempts() || e instanceof ConnectException) {
                     throw failure(timedOut ? ErrorCategory.DEADLINE_EXCEEDED : ErrorCategory.UNAVAILABLE,
                             host, call, log);
@@ -164,6 +169,26 @@ final class HostRequester {
     static String describe(IOException e) {
         String m = e.getMessage();
         return e.getClass().getSimpleName() + (m == null || m.isEmpty() ? "" : ": " + m);
+    }
+
+    /**
+     * What to do when the TLS handshake failed over the client certificate (the server's alert
+     * {@code certificate_required} or {@code bad_certificate}), else "". Such a failure is final.
+     */
+    static String clientCertificateHint(RegistryHost host, IOException e) {
+        boolean alert = false;
+        for (Throwable t = e; t != null && !alert; t = t.getCause()) {
+            String m = t.getMessage();
+            alert = m != null && (m.contains("certificate_required") || m.contains("bad_certificate"));
+        }
+        if (!alert) {
+            return "";
+        }
+        return host.clients().isEmpty()
+                ? " (TLS handshake: the registry requires a client certificate; name one with client in its"
+                        + " hosts.toml)"
+                : " (TLS handshake: the registry refused the client certificate from hosts.toml; it must be"
+                        + " issued by a CA the registry trusts, be valid now and allow client authentication)";
     }
 
     private static BerthException failure(ErrorCategory category, RegistryHost host, Call call, List<String> log) {

@@ -2,6 +2,7 @@ package dev.berth.engine.remotes.docker;
 
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.remotes.hosts.RegistryHost;
+import dev.berth.engine.remotes.hosts.RegistryHost.ClientCertificate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -11,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
@@ -18,11 +20,13 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
@@ -32,9 +36,10 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * The HTTP layer under the registry client: one {@link HttpClient} per TLS setting (default trust,
- * extra CAs, or no verification) and connect timeout, plain http as HTTP/1.1, and redirects followed
- * by hand (up to 10) so that an {@code Authorization} header never travels to another host such as
- * a blob storage backend. Thread-safe.
+ * extra CAs, or no verification; client certificates) and connect timeout, rebuilt when one of its
+ * CA or client files changes; plain http as HTTP/1.1, and redirects followed by hand (up to 10) so
+ * that an {@code Authorization} header never travels to another host such as a blob storage
+ * backend. Thread-safe.
  */
 final class RegistryTransport implements AutoCloseable {
     static {
@@ -45,10 +50,15 @@ final class RegistryTransport implements AutoCloseable {
         }
     }
 
-    private record ClientKey(boolean skipVerify, List<Path> cas, Duration connectTimeout, boolean plain) {
+    private record ClientKey(boolean skipVerify, List<Path> cas, List<ClientCertificate> certificates,
+                             Duration connectTimeout, boolean plain) {
     }
 
-    private final Map<ClientKey, HttpClient> clients = new ConcurrentHashMap<>();
+    /** A client and the state of the CA and client files it was built from. */
+    private record Built(List<Object> files, HttpClient client) {
+    }
+
+    private final Map<ClientKey, Built> clients = new ConcurrentHashMap<>();
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "berth-registry-http");
         t.setDaemon(true);
@@ -56,26 +66,64 @@ final class RegistryTransport implements AutoCloseable {
     });
 
     HttpClient client(RegistryHost host) {
-        return client(new ClientKey(host.skipVerify(), host.caFiles(), host.dialTimeout(), host.plainHttp()));
+        return client(new ClientKey(host.skipVerify(), host.caFiles(), host.clients(), host.dialTimeout(),
+                host.plainHttp()));
     }
 
     /** A client with default TLS for token servers. */
     HttpClient defaultClient() {
-        return client(new ClientKey(false, List.of(), Duration.ofSeconds(30), false));
+        return client(new ClientKey(false, List.of(), List.of(), Duration.ofSeconds(30), false));
     }
 
+    /**
+     * The client for {@code key}, built anew when a CA or client file changed since (a renewed
+     * certificate at the same path applies to the next request; requests under way keep theirs).
+     */
     private HttpClient client(ClientKey key) {
-        return clients.computeIfAbsent(key, k -> {
-            HttpClient.Builder b = HttpClient.newBuilder()
-                    .connectTimeout(k.connectTimeout())
-                    .followRedirects(HttpClient.Redirect.NEVER)
-                    .executor(executor)
-                    .version(k.plain() ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2);
-            if (k.skipVerify() || !k.cas().isEmpty()) {
-                b.sslContext(sslContext(k));
+        List<Object> files = fileState(key);
+        Built known = clients.get(key);
+        if (known != null && known.files().equals(files)) {
+            return known.client();
+        }
+        return clients.compute(key, (k, old) -> old != null && old.files().equals(files) ? old
+                : new Built(files, build(k))).client();
+    }
+
+    /** Modification time, size and identity of every CA and client file of {@code k}. */
+    private static List<Object> fileState(ClientKey k) {
+        if (k.cas().isEmpty() && k.certificates().isEmpty()) {
+            return List.of();
+        }
+        List<Path> paths = new ArrayList<>(k.cas());
+        for (ClientCertificate c : k.certificates()) {
+            paths.add(c.certificate());
+            paths.add(c.key());
+        }
+        List<Object> out = new ArrayList<>();
+        for (Path p : paths) {
+            try {
+                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+                out.add(a.lastModifiedTime());
+                out.add(a.size());
+                out.add(a.fileKey());
+            } catch (IOException e) {
+                // building the client reports the unreadable file
+                out.add(e.getClass().getName());
             }
-            return b.build();
-        });
+        }
+        return out;
+    }
+
+    private HttpClient build(ClientKey k) {
+        HttpClient.Builder b = HttpClient.newBuilder()
+                .connectTimeout(k.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(executor)
+                .version(k.plain() ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2);
+        if (k.skipVerify() || !k.cas().isEmpty() || !k.certificates().isEmpty()) {
+            b.sslContext(sslContext(k));
+        }
+        return b.build();
     }
 
     /**
@@ -161,7 +209,8 @@ final class RegistryTransport implements AutoCloseable {
                 tmf.init(ks);
                 tm = tmf.getTrustManagers()[0];
             }
-            ctx.init(null, new TrustManager[] {tm}, null);
+            KeyManager[] km = k.certificates().isEmpty() ? null : ClientKeys.keyManagers(k.certificates());
+            ctx.init(km, new TrustManager[] {tm}, null);
             return ctx;
         } catch (GeneralSecurityException | IOException e) {
             throw BerthException.internal("cannot set up TLS: " + e.getMessage(), e);

@@ -3,6 +3,7 @@ package dev.berth.engine.remotes.hosts;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.remotes.hosts.RegistryHost.Capability;
+import dev.berth.engine.remotes.hosts.RegistryHost.ClientCertificate;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -86,7 +87,7 @@ public final class HostsConfig {
         boolean http = plainHttp || isLocalhostWithPort(domain);
         boolean skipVerify = isLocalhost(domain) && !domain.endsWith(":443");
         return new RegistryHost(URI.create((http ? "http://" : "https://") + authority + "/v2"), ALL,
-                skipVerify, List.of(), Map.of(), DEFAULT_DIAL_TIMEOUT, false);
+                skipVerify, List.of(), List.of(), Map.of(), DEFAULT_DIAL_TIMEOUT, false);
     }
 
     private static boolean isLocalhost(String domain) {
@@ -136,7 +137,7 @@ public final class HostsConfig {
         RegistryHost h = host(file, "server", d.base().getScheme() + "://" + d.authority(), t, false);
         if (!t.contains("override_path")) {
             h = new RegistryHost(d.base(), h.capabilities(), h.skipVerify() || d.skipVerify(), h.caFiles(),
-                    h.headers(), h.dialTimeout(), false);
+                    h.clients(), h.headers(), h.dialTimeout(), false);
         }
         return h;
     }
@@ -190,6 +191,7 @@ public final class HostsConfig {
         } else if (ca != null) {
             throw BerthException.invalid("%s: %s.ca must be a path or an array of paths", file, where);
         }
+        List<ClientCertificate> clients = clients(file, where, t.get("client"));
         Map<String, List<String>> headers = new LinkedHashMap<>();
         TomlTable h = t.getTable("header");
         if (h != null) {
@@ -219,6 +221,66 @@ public final class HostsConfig {
                         file, where, dt);
             }
         }
-        return new RegistryHost(base, caps, skip, cas, headers, dial, mirror);
+        return new RegistryHost(base, caps, skip, cas, clients, headers, dial, mirror);
+    }
+
+    /**
+     * {@code client} as containerd reads it: a path (certificate and key in one file), or an array
+     * whose items are such a path or a {@code [certificate, key]} pair, {@code ""} as key meaning the
+     * certificate file holds the key. Relative paths are relative to the hosts.toml file.
+     */
+    private static List<ClientCertificate> clients(Path file, String where, Object value) {
+        if (value == null) {
+            return List.of();
+        }
+        Path dir = file.getParent();
+        List<ClientCertificate> out = new ArrayList<>();
+        if (value instanceof String s && !s.isEmpty()) {
+            out.add(new ClientCertificate(dir.resolve(s), dir.resolve(s)));
+        } else if (value instanceof TomlArray a) {
+            for (int i = 0; i < a.size(); i++) {
+                Object item = a.get(i);
+                if (item instanceof String s && !s.isEmpty()) {
+                    out.add(new ClientCertificate(dir.resolve(s), dir.resolve(s)));
+                } else if (item instanceof TomlArray pair && pair.size() == 2
+                        && pair.get(0) instanceof String cert && !cert.isEmpty()
+                        && pair.get(1) instanceof String key) {
+                    Path c = dir.resolve(cert);
+                    out.add(new ClientCertificate(c, key.isEmpty() ? c : dir.resolve(key)));
+                } else {
+                    throw badClient(file, where, "item " + (i + 1) + " is " + describe(item));
+                }
+            }
+        } else {
+            throw badClient(file, where, "it is " + describe(value));
+        }
+        return List.copyOf(out);
+    }
+
+    private static BerthException badClient(Path file, String where, String what) {
+        return BerthException.invalid("%s: %s.client must be a PEM file holding certificate and key, or an array"
+                + " of [certificate, key] pairs such as [[\"client.cert\", \"client.key\"]] (\"\" as key: the"
+                + " certificate file holds it); %s", file, where, what);
+    }
+
+    private static String describe(Object v) {
+        if (v instanceof String s && s.isEmpty()) {
+            return "an empty string";
+        }
+        return v instanceof TomlTable ? "a table" : render(v);
+    }
+
+    private static String render(Object v) {
+        if (v instanceof String s) {
+            return "\"" + s + "\"";
+        }
+        if (v instanceof TomlArray a) {
+            List<String> items = new ArrayList<>();
+            for (int i = 0; i < a.size(); i++) {
+                items.add(render(a.get(i)));
+            }
+            return "[" + String.join(", ", items) + "]";
+        }
+        return v instanceof TomlTable ? "{…}" : String.valueOf(v);
     }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -16,12 +17,29 @@ import java.util.Set;
  * @param capabilities what this host may be asked for
  * @param skipVerify   TLS certificates are not checked
  * @param caFiles      extra PEM CA files trusted for this host
+ * @param clients      client certificates offered when the host asks for one (mutual TLS), in file order
  * @param headers      extra request headers
  * @param dialTimeout  connect timeout
  * @param mirror       true for a {@code [host."…"]} entry, false for the upstream itself
  */
 public record RegistryHost(URI base, Set<Capability> capabilities, boolean skipVerify, List<Path> caFiles,
-                           Map<String, List<String>> headers, Duration dialTimeout, boolean mirror) {
+                           List<ClientCertificate> clients, Map<String, List<String>> headers,
+                           Duration dialTimeout, boolean mirror) {
+
+    /**
+     * A client certificate from hosts.toml's {@code client}. Only paths: the files are read when the
+     * TLS setup for the host is built. Immutable.
+     *
+     * @param certificate PEM file with the certificate chain, leaf first
+     * @param key         PEM file with the private key; equal to {@code certificate} when that file
+     *                    holds both
+     */
+    public record ClientCertificate(Path certificate, Path key) {
+        public ClientCertificate {
+            Objects.requireNonNull(certificate, "certificate");
+            Objects.requireNonNull(key, "key");
+        }
+    }
 
     /** What a host may be asked for, as hosts.toml's {@code capabilities} names them. */
     public enum Capability {
@@ -45,6 +63,7 @@ public record RegistryHost(URI base, Set<Capability> capabilities, boolean skipV
     public RegistryHost {
         capabilities = Set.copyOf(capabilities);
         caFiles = List.copyOf(caFiles);
+        clients = List.copyOf(clients);
         headers = Map.copyOf(headers);
     }
 

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.remotes.hosts.RegistryHost.Capability;
+import dev.berth.engine.remotes.hosts.RegistryHost.ClientCertificate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -118,5 +120,62 @@ class HostsConfigTest {
         write("scheme.example", "server = \"ftp://x\"\n");
         e = assertThrows(BerthException.class, () -> new HostsConfig(root.toString(), false).hosts("scheme.example"));
         assertTrue(e.getMessage().contains("http"), e.getMessage());
+    }
+
+    @Test
+    void clientAsOneFileOrPairsRelativeToTheFile() throws Exception {
+        write("mtls.example", """
+                server = "https://mtls.example"
+                client = "client.pem"
+
+                [host."https://one.example"]
+                  client = [["certs/a.cert", "certs/a.key"], ["/etc/abs/b.pem", ""], "c.pem"]
+
+                [host."https://none.example"]
+                  client = []
+                """);
+        Path d = root.resolve("mtls.example");
+        List<RegistryHost> hs = new HostsConfig(root.toString(), false).hosts("mtls.example");
+        assertEquals(List.of(new ClientCertificate(d.resolve("certs/a.cert"), d.resolve("certs/a.key")),
+                new ClientCertificate(Path.of("/etc/abs/b.pem"), Path.of("/etc/abs/b.pem")),
+                new ClientCertificate(d.resolve("c.pem"), d.resolve("c.pem"))), hs.get(0).clients());
+        assertEquals(List.of(), hs.get(1).clients());
+        assertEquals(List.of(new ClientCertificate(d.resolve("client.pem"), d.resolve("client.pem"))),
+                hs.get(2).clients());
+    }
+
+    @Test
+    void topLevelClientAppliesToTheRegistryWithoutServer() throws Exception {
+        write("reg.example:5000", "client = [[\"c.cert\", \"c.key\"]]\n");
+        RegistryHost h = new HostsConfig(root.toString(), false).hosts("reg.example:5000").get(0);
+        assertEquals("https://reg.example:5000/v2", h.base().toString());
+        Path d = root.resolve("reg.example:5000");
+        assertEquals(List.of(new ClientCertificate(d.resolve("c.cert"), d.resolve("c.key"))), h.clients());
+        assertEquals(List.of(), new HostsConfig(root.toString(), false).hosts("other.example").get(0).clients());
+    }
+
+    @Test
+    void badClientValuesNameFileSectionAndForm() throws Exception {
+        String[][] cases = {
+                {"client = 5", "server.client", "it is 5"},
+                {"client = \"\"", "server.client", "it is an empty string"},
+                {"client = [[\"a.cert\"]]", "server.client", "item 1 is [\"a.cert\"]"},
+                {"client = [\"ok.pem\", [\"a\", \"b\", \"c\"]]", "server.client", "item 2 is [\"a\", \"b\", \"c\"]"},
+                {"client = [[\"a.cert\", 1]]", "server.client", "item 1 is [\"a.cert\", 1]"},
+                {"client = [[\"\", \"a.key\"]]", "server.client", "item 1 is [\"\", \"a.key\"]"},
+                {"[host.\"https://m.example\"]\nclient = { cert = \"a\" }", "host.\"https://m.example\".client",
+                        "it is a table"},
+        };
+        int n = 0;
+        for (String[] c : cases) {
+            String domain = "bad" + n++ + ".example";
+            write(domain, c[0] + "\n");
+            BerthException e = assertThrows(BerthException.class,
+                    () -> new HostsConfig(root.toString(), false).hosts(domain), c[0]);
+            assertEquals(ErrorCategory.INVALID_ARGUMENT, e.category());
+            String m = e.getMessage();
+            assertTrue(m.contains(root.resolve(domain).resolve("hosts.toml") + ": " + c[1] + " must be a PEM file")
+                    && m.contains("[[\"client.cert\", \"client.key\"]]") && m.endsWith(c[2]), c[0] + " -> " + m);
+        }
     }
 }
