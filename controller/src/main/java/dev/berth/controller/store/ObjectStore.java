@@ -107,58 +107,50 @@ public final class ObjectStore {
         ObjectNode desired = canonical(given);
         ObjectRef key = keyOf(desired);
         Event[] event = new Event[1];
-        ApplyOutcome outcome;
-        synchronized (writes) {
-            outcome = db.inTransaction(c -> {
-                Optional<StoredObject> current = get(key);
-                if (current.isEmpty()) {
-                    ObjectNode obj = desired.deepCopy();
-                    obj.remove("status");
-                    long rv = nextResourceVersion(c);
-                    Instant now = clock.instant();
-                    String uid = UUID.randomUUID().toString();
-                    ObjectNode meta = (ObjectNode) obj.get("metadata");
-                    meta.put("uid", uid).put("generation", 1).put("resourceVersion", Long.toString(rv))
-                            .put("creationTimestamp", now.toString());
-                    StoredObject s = new StoredObject(key, uid, 1, rv, source, obj, now, null);
-                    write(c, s, true);
-                    event[0] = new Event(Change.ADDED, Cause.APPLY, s);
-                    return ApplyOutcome.CREATED;
-                }
-                StoredObject cur = current.get();
-                if (!cur.source().equals(source) && !takeOver) {
-                    throw new BerthException(ErrorCategory.FAILED_PRECONDITION, key + " is managed by " + cur.source()
-                            + "; change it there, or delete it there before applying it from " + source);
-                }
-                if (cur.deleting()) {
-                    throw new BerthException(ErrorCategory.FAILED_PRECONDITION, key
-                            + " is being deleted; apply it again once the deletion has finished");
-                }
-                boolean specChanged = !cur.spec().equals(desired.path("spec"));
-                boolean metaChanged = !cur.object().path("metadata").path("labels").equals(desired.path("metadata").path("labels"))
-                        || !cur.object().path("metadata").path("annotations").equals(desired.path("metadata").path("annotations"));
-                if (!specChanged && !metaChanged && cur.source().equals(source)) {
-                    return ApplyOutcome.UNCHANGED;
-                }
-                ObjectNode obj = cur.object().deepCopy();
-                obj.set("spec", desired.path("spec").deepCopy());
-                ObjectNode meta = (ObjectNode) obj.get("metadata");
-                copyOrRemove(desired.path("metadata"), meta, "labels");
-                copyOrRemove(desired.path("metadata"), meta, "annotations");
-                long gen = cur.generation() + (specChanged ? 1 : 0);
+        return commit(event, c -> {
+            Optional<StoredObject> current = get(key);
+            if (current.isEmpty()) {
+                ObjectNode obj = desired.deepCopy();
+                obj.remove("status");
                 long rv = nextResourceVersion(c);
-                meta.put("generation", gen).put("resourceVersion", Long.toString(rv));
-                StoredObject s = new StoredObject(key, cur.uid(), gen, rv, source, obj, cur.created(), null);
-                write(c, s, false);
-                event[0] = new Event(Change.MODIFIED, Cause.APPLY, s);
-                return ApplyOutcome.CONFIGURED;
-            });
-            if (event[0] != null) {
-                remember(event[0].object());
+                Instant now = clock.instant();
+                String uid = UUID.randomUUID().toString();
+                ObjectNode meta = (ObjectNode) obj.get("metadata");
+                meta.put("uid", uid).put("generation", 1).put("resourceVersion", Long.toString(rv))
+                        .put("creationTimestamp", now.toString());
+                StoredObject s = new StoredObject(key, uid, 1, rv, source, obj, now, null);
+                write(c, s, true);
+                event[0] = new Event(Change.ADDED, Cause.APPLY, s);
+                return ApplyOutcome.CREATED;
             }
-        }
-        fire(event[0]);
-        return outcome;
+            StoredObject cur = current.get();
+            if (!cur.source().equals(source) && !takeOver) {
+                throw new BerthException(ErrorCategory.FAILED_PRECONDITION, key + " is managed by " + cur.source()
+                        + "; change it there, or delete it there before applying it from " + source);
+            }
+            if (cur.deleting()) {
+                throw new BerthException(ErrorCategory.FAILED_PRECONDITION, key
+                        + " is being deleted; apply it again once the deletion has finished");
+            }
+            boolean specChanged = !cur.spec().equals(desired.path("spec"));
+            boolean metaChanged = !cur.object().path("metadata").path("labels").equals(desired.path("metadata").path("labels"))
+                    || !cur.object().path("metadata").path("annotations").equals(desired.path("metadata").path("annotations"));
+            if (!specChanged && !metaChanged && cur.source().equals(source)) {
+                return ApplyOutcome.UNCHANGED;
+            }
+            ObjectNode obj = cur.object().deepCopy();
+            obj.set("spec", desired.path("spec").deepCopy());
+            ObjectNode meta = (ObjectNode) obj.get("metadata");
+            copyOrRemove(desired.path("metadata"), meta, "labels");
+            copyOrRemove(desired.path("metadata"), meta, "annotations");
+            long gen = cur.generation() + (specChanged ? 1 : 0);
+            long rv = nextResourceVersion(c);
+            meta.put("generation", gen).put("resourceVersion", Long.toString(rv));
+            StoredObject s = new StoredObject(key, cur.uid(), gen, rv, source, obj, cur.created(), null);
+            write(c, s, false);
+            event[0] = new Event(Change.MODIFIED, Cause.APPLY, s);
+            return ApplyOutcome.CONFIGURED;
+        });
     }
 
     /**
@@ -236,53 +228,60 @@ public final class ObjectStore {
     /** Requests deletion: marks the object; returns false when it does not exist. Idempotent. */
     public boolean requestDeletion(ObjectRef key) {
         Event[] event = new Event[1];
-        boolean found;
-        synchronized (writes) {
-            found = db.inTransaction(c -> {
-                Optional<StoredObject> current = get(key);
-                if (current.isEmpty()) {
-                    return false;
-                }
-                StoredObject cur = current.get();
-                if (cur.deleting()) {
-                    return true;
-                }
-                Instant now = clock.instant();
-                ObjectNode obj = cur.object().deepCopy();
-                long rv = nextResourceVersion(c);
-                ((ObjectNode) obj.get("metadata")).put("resourceVersion", Long.toString(rv))
-                        .put("deletionTimestamp", now.toString());
-                StoredObject s = new StoredObject(key, cur.uid(), cur.generation(), rv, cur.source(), obj, cur.created(), now);
-                write(c, s, false);
-                event[0] = new Event(Change.MODIFIED, Cause.DELETION, s);
-                return true;
-            });
-            if (event[0] != null) {
-                remember(event[0].object());
+        return commit(event, c -> {
+            Optional<StoredObject> current = get(key);
+            if (current.isEmpty()) {
+                return false;
             }
-        }
-        fire(event[0]);
-        return found;
+            StoredObject cur = current.get();
+            if (cur.deleting()) {
+                return true;
+            }
+            Instant now = clock.instant();
+            ObjectNode obj = cur.object().deepCopy();
+            long rv = nextResourceVersion(c);
+            ((ObjectNode) obj.get("metadata")).put("resourceVersion", Long.toString(rv))
+                    .put("deletionTimestamp", now.toString());
+            StoredObject s = new StoredObject(key, cur.uid(), cur.generation(), rv, cur.source(), obj, cur.created(), now);
+            write(c, s, false);
+            event[0] = new Event(Change.MODIFIED, Cause.DELETION, s);
+            return true;
+        });
     }
 
     /** Drops an object for good (after its cleanup). Idempotent. */
     public void remove(ObjectRef key) {
         Event[] event = new Event[1];
-        synchronized (writes) {
-            db.inTransaction(c -> {
-                Optional<StoredObject> current = get(key);
-                if (current.isPresent()) {
-                    try (PreparedStatement ps = c.prepareStatement("DELETE FROM objects WHERE kind=? AND namespace=? AND name=?")) {
-                        bindKey(ps, key);
-                        ps.executeUpdate();
-                    }
-                    event[0] = new Event(Change.DELETED, Cause.REMOVAL, current.get());
+        commit(event, c -> {
+            Optional<StoredObject> current = get(key);
+            if (current.isPresent()) {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM objects WHERE kind=? AND namespace=? AND name=?")) {
+                    bindKey(ps, key);
+                    ps.executeUpdate();
                 }
-                return null;
-            });
-            forget(key);
+                event[0] = new Event(Change.DELETED, Cause.REMOVAL, current.get());
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Runs one write transaction under the writers' lock; the {@code event} it sets reaches the memory
+     * copy once committed and the listeners after the lock is released.
+     */
+    private <T> T commit(Event[] event, MetadataStore.SqlWork<T> work) {
+        T result;
+        synchronized (writes) {
+            result = db.inTransaction(work);
+            Event e = event[0];
+            if (e != null && e.change() == Change.DELETED) {
+                forget(e.object().key());
+            } else if (e != null) {
+                remember(e.object());
+            }
         }
         fire(event[0]);
+        return result;
     }
 
     public Optional<StoredObject> get(ObjectRef key) {

@@ -50,56 +50,33 @@ final class TaskRecords {
 
     /** Inserts; false when the task already has a record. */
     boolean insert(Row r) {
-        try {
-            return store.inTransaction(c -> {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO tasks(namespace, id, bundle, runtime, "
-                        + "cgroup_path, log_path, created_at) VALUES(?,?,?,?,?,?,?) ON CONFLICT DO NOTHING")) {
-                    ps.setString(1, r.namespace());
-                    ps.setString(2, r.id());
-                    ps.setString(3, r.bundle());
-                    ps.setString(4, r.runtime());
-                    ps.setString(5, r.cgroupPath());
-                    ps.setString(6, r.logPath());
-                    ps.setString(7, r.createdAt().toString());
-                    return ps.executeUpdate() == 1;
-                }
-            });
-        } finally {
-            changed(r.namespace(), r.id());
-        }
-    }
-
-    private void changed(String ns, String id) {
-        synchronized (rows) {
-            writes.incrementAndGet();
-            rows.remove(ns + "/" + id);
-        }
+        return write(r.namespace(), r.id(), c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO tasks(namespace, id, bundle, runtime, "
+                    + "cgroup_path, log_path, created_at) VALUES(?,?,?,?,?,?,?) ON CONFLICT DO NOTHING")) {
+                ps.setString(1, r.namespace());
+                ps.setString(2, r.id());
+                ps.setString(3, r.bundle());
+                ps.setString(4, r.runtime());
+                ps.setString(5, r.cgroupPath());
+                ps.setString(6, r.logPath());
+                ps.setString(7, r.createdAt().toString());
+                return ps.executeUpdate() == 1;
+            }
+        });
     }
 
     void setPids(String ns, String id, long pid, long monitorPid) {
-        try {
-            update("UPDATE tasks SET pid=?, monitor_pid=? WHERE namespace=? AND id=?", pid, monitorPid, ns, id);
-        } finally {
-            changed(ns, id);
-        }
+        update(ns, id, "UPDATE tasks SET pid=?, monitor_pid=? WHERE namespace=? AND id=?", pid, monitorPid, ns, id);
     }
 
     /** Records the exit once; false when an exit was already recorded. */
     boolean setExit(String ns, String id, int code, Instant at, boolean oom) {
-        try {
-            return update("UPDATE tasks SET exit_code=?, exited_at=?, oom_killed=? WHERE namespace=? AND id=? "
+        return update(ns, id, "UPDATE tasks SET exit_code=?, exited_at=?, oom_killed=? WHERE namespace=? AND id=? "
                 + "AND exit_code IS NULL", code, at.toString(), oom ? 1 : 0, ns, id) == 1;
-        } finally {
-            changed(ns, id);
-        }
     }
 
     void delete(String ns, String id) {
-        try {
-            update("DELETE FROM tasks WHERE namespace=? AND id=?", ns, id);
-        } finally {
-            changed(ns, id);
-        }
+        update(ns, id, "DELETE FROM tasks WHERE namespace=? AND id=?", ns, id);
     }
 
     Optional<Row> get(String ns, String id) {
@@ -130,8 +107,20 @@ final class TaskRecords {
         return query("SELECT * FROM tasks WHERE exit_code IS NULL ORDER BY namespace, id");
     }
 
-    private int update(String sql, Object... args) {
-        return store.inTransaction(c -> {
+    /** One write transaction about task {@code ns/id}; its kept row is dropped whatever happens. */
+    private <T> T write(String ns, String id, MetadataStore.SqlWork<T> work) {
+        try {
+            return store.inTransaction(work);
+        } finally {
+            synchronized (rows) {
+                writes.incrementAndGet();
+                rows.remove(ns + "/" + id);
+            }
+        }
+    }
+
+    private int update(String ns, String id, String sql, Object... args) {
+        return write(ns, id, c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 bind(ps, args);
                 return ps.executeUpdate();
