@@ -46,14 +46,8 @@ public final class DaemonCommand implements Runnable {
             }
         }
         Daemon d = Daemon.start(c);
-        // store commands of clients (berth images ls, gc, tasks ls, ...) run here on the daemon's engine
-        d.api().route("POST", "/cli", req -> {
-            tools.jackson.databind.JsonNode body = tools.jackson.databind.json.JsonMapper.builder().build()
-                    .readTree(req.bodyText());
-            java.util.List<String> args = new java.util.ArrayList<>();
-            body.path("args").forEach(a -> args.add(a.asText()));
-            return dev.berth.controller.api.ApiResponse.ok(Forwarding.runInDaemon(d.engine(), args));
-        });
+        // commands of clients (berth get, images ls, gc, tasks ls, ...) run here; see Forwarding
+        Forwarding.serve(d.api(), d.engine());
         Runtime.getRuntime().addShutdownHook(new Thread(d::close, "berth-shutdown"));
         d.awaitTermination();
     }
