@@ -103,7 +103,8 @@ public abstract class EngineCommand implements Callable<Integer> {
     /** Has the daemon that owns the root run this command; prints its output and returns its exit code. */
     static int forward(CommandSpec spec, Config c) {
         List<String> args = spec.root().commandLine().getParseResult().originalArgs();
-        Map<String, Object> body = Map.of("args", ThinClient.absolutized(args.toArray(String[]::new)));
+        Map<String, Object> body = Map.of("args", ThinClient.absolutized(args.toArray(String[]::new)),
+                "tty", System.console() != null);
         try (dev.berth.controller.api.ApiClient api = dev.berth.controller.api.ApiClient.connect(Clients.socket(c))) {
             tools.jackson.databind.JsonNode r = api.post("/cli",
                     tools.jackson.databind.json.JsonMapper.builder().build().writeValueAsString(body), "application/json");

@@ -38,7 +38,7 @@ public final class Forwarding {
     /** Commands (qualified names) a daemon runs for a client. docs/cli.md lists them; CliForwardingIT checks them. */
     public static final Set<String> FORWARDED = Set.of(
             "berth version", "berth get", "berth describe", "berth logs", "berth events", "berth delete",
-            "berth apply", "berth diff",
+            "berth apply", "berth diff", "berth pull",
             "berth images ls", "berth images rm", "berth images check", "berth images unpack",
             "berth content ls", "berth content verify", "berth content active", "berth content rm",
             "berth snapshots ls", "berth snapshots info", "berth snapshots usage", "berth snapshots mounts",
@@ -47,6 +47,13 @@ public final class Forwarding {
             "berth gc", "berth leases ls", "berth leases rm");
 
     private static final ThreadLocal<Engine> DAEMON_ENGINE = new ThreadLocal<>();
+    private static final ThreadLocal<Boolean> CLIENT_TTY = new ThreadLocal<>();
+
+    /** Whether the user watches a terminal: the client's, for a command running here for it. */
+    static boolean interactive() {
+        Boolean client = CLIENT_TTY.get();
+        return client != null ? client : System.console() != null;
+    }
 
     /** The engine of the daemon this thread runs a forwarded command in, if any. */
     static Engine daemonEngine() {
@@ -59,15 +66,17 @@ public final class Forwarding {
             JsonNode body = JSON.readTree(req.bodyText());
             List<String> args = new ArrayList<>();
             body.path("args").forEach(a -> args.add(a.asText()));
+            boolean tty = body.path("tty").asBoolean(false);
             if (!body.path("stream").asBoolean(false)) {
-                return ApiResponse.ok(runInDaemon(engine, args));
+                return ApiResponse.ok(runInDaemon(engine, args, tty));
             }
             String client = body.path("version").asText("unknown");
-            return ApiResponse.stream(sink -> stream(engine, args, client, sink, api));
+            return ApiResponse.stream(sink -> stream(engine, args, client, tty, sink, api));
         });
     }
 
-    private static void stream(Engine engine, List<String> args, String client, ApiResponse.Sink sink, ApiServer api)
+    private static void stream(Engine engine, List<String> args, String client, boolean tty, ApiResponse.Sink sink,
+            ApiServer api)
             throws Exception {
         String name = commandName(args);
         if (name == null || !FORWARDED.contains(name)) {
@@ -83,7 +92,7 @@ public final class Forwarding {
         }
         PrintWriter out = new PrintWriter(new FrameWriter('o', sink), true);
         PrintWriter err = new PrintWriter(new FrameWriter('e', sink), true);
-        int code = run(engine, args, out, err);
+        int code = run(engine, args, tty, out, err);
         out.flush();
         err.flush();
         sink.sendText(frame('x', Integer.toString(code)));
@@ -112,7 +121,7 @@ public final class Forwarding {
      * Runs a forwarded command line in the daemon on {@code engine}; refuses anything not in
      * {@link #FORWARDED}. Returns exit code, standard output and standard error.
      */
-    public static Map<String, Object> runInDaemon(Engine engine, List<String> args) {
+    public static Map<String, Object> runInDaemon(Engine engine, List<String> args, boolean tty) {
         String name = commandName(args);
         if (name == null) {
             throw BerthException.invalid("cannot parse %s", String.join(" ", args));
@@ -123,16 +132,18 @@ public final class Forwarding {
         }
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = run(engine, args, new PrintWriter(out, true), new PrintWriter(err, true));
+        int code = run(engine, args, tty, new PrintWriter(out, true), new PrintWriter(err, true));
         return Map.of("code", code, "out", out.toString(), "err", err.toString());
     }
 
-    private static int run(Engine engine, List<String> args, PrintWriter out, PrintWriter err) {
+    private static int run(Engine engine, List<String> args, boolean tty, PrintWriter out, PrintWriter err) {
         DAEMON_ENGINE.set(engine);
+        CLIENT_TTY.set(tty);
         try {
             return Main.run(out, err, args.toArray(String[]::new));
         } finally {
             DAEMON_ENGINE.remove();
+            CLIENT_TTY.remove();
         }
     }
 

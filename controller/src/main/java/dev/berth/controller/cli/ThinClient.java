@@ -55,8 +55,8 @@ public final class ThinClient {
     /** Commands the client itself must run: the daemon, interactive or stdin-reading ones. */
     private static boolean wanted(String[] args) {
         for (String a : args) {
-            if (a.equals("-")) {
-                return false; // the daemon cannot read this process's stdin
+            if (a.equals("-") || a.equals("--root") || a.startsWith("--root=")) {
+                return false; // the daemon cannot read this process's stdin, nor open another root
             }
         }
         String first = firstWord(args);
@@ -164,7 +164,8 @@ public final class ThinClient {
     }
 
     private static byte[] requestBody(List<String> args) {
-        StringBuilder sb = new StringBuilder("{\"stream\":true,\"version\":");
+        StringBuilder sb = new StringBuilder("{\"stream\":true,\"tty\":").append(System.console() != null)
+                .append(",\"version\":");
         quote(sb, version());
         sb.append(",\"args\":[");
         for (int i = 0; i < args.size(); i++) {

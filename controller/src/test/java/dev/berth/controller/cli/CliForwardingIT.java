@@ -54,6 +54,8 @@ class CliForwardingIT {
         m.put("berth events", List.of("events"));
         m.put("berth logs", List.of("logs", "no-such-container"));
         m.put("berth delete", List.of("delete", "image", "fwd"));
+        // nothing listens on port 1: the pull fails in the daemon, with the registry's error
+        m.put("berth pull", List.of("pull", "--plain-http", "127.0.0.1:1/none:latest"));
         m.put("berth images ls", List.of("images", "ls"));
         m.put("berth images check", List.of("images", "check"));
         m.put("berth images unpack", List.of("images", "unpack", "localhost/berth/busybox:latest"));
@@ -68,7 +70,7 @@ class CliForwardingIT {
         m.put("berth snapshots mounts", List.of("snapshots", "mounts", "no-such-key"));
         m.put("berth snapshots rm", List.of("snapshots", "rm", "no-such-key"));
         m.put("berth snapshots cleanup", List.of("snapshots", "cleanup"));
-        m.put("berth tasks ls", List.of("tasks", "ls"));
+        m.put("berth tasks ls", List.of("tasks", "ls", "-q"));
         m.put("berth tasks kill", List.of("tasks", "kill", "no-such-task"));
         m.put("berth tasks pause", List.of("tasks", "pause", "no-such-task"));
         m.put("berth tasks resume", List.of("tasks", "resume", "no-such-task"));
