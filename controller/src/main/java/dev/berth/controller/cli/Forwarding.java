@@ -172,9 +172,8 @@ public final class Forwarding {
 
         @Override
         public synchronized void flush() {
-            if (buf.isEmpty()) {
-                return;
-            }
+            // an empty flush still sends an empty frame: how a waiting command (get -w) notices that
+            // its client went away
             String text = buf.toString();
             buf.setLength(0);
             try {

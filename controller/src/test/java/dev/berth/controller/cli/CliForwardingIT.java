@@ -200,4 +200,43 @@ class CliForwardingIT {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("did not run this command"), r.err());
     }
+
+    @Test
+    void kubectlHabitsThroughTheDaemon() throws Exception {
+        Path owned = tmp.resolve("manifests/owned.yaml");
+        Files.writeString(owned, """
+                apiVersion: berth.dev/v1alpha1
+                kind: Image
+                metadata:
+                  name: owned
+                  labels: {tier: dir}
+                spec:
+                  ref: localhost/berth/busybox:latest
+                  pullPolicy: Never
+                """);
+        Path mine = tmp.resolve("mine.yaml");
+        Files.writeString(mine, Files.readString(owned).replace("name: owned", "name: mine").replace("tier: dir", "tier: cli"));
+        Map<String, String> env = Map.of("BERTH_THIN", "require");
+        assertEquals(0, berth(env, List.of("apply", "-f", mine.toString())).code());
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(
+                () -> berth(env, List.of("get", "images", "-o", "name")).out().contains("image/owned"));
+        assertEquals("image/mine\n", berth(env, List.of("get", "images", "-l", "tier=cli", "-o", "name")).out());
+        assertEquals("image/owned\n", berth(env, List.of("get", "images", "-l", "tier!=cli", "-o", "name")).out());
+        assertEquals("mine owned\n", berth(env, List.of("get", "images", "-o", "jsonpath={.items[*].metadata.name}")).out());
+        Result bad = berth(env, List.of("get", "images", "--field-selector", "spec.ref=x"));
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("status.phase"), bad.err());
+
+        Result plan = berth(env, List.of("diff", "-f", owned.toString()));
+        assertTrue(plan.out().contains("[owner: file:" + owned), plan.out());
+        assertFalse(plan.out().contains("conflict"), plan.out());
+
+        Result refused = berth(env, List.of("delete", "-f", owned.toString()));
+        assertEquals(1, refused.code());
+        assertTrue(refused.err().contains("managed by file:" + owned), refused.err());
+        Result deleted = berth(env, List.of("delete", "-f", mine.toString()));
+        assertEquals(0, deleted.code(), deleted.err());
+        assertTrue(deleted.out().contains("Image/default/mine deleted"), deleted.out());
+        assertEquals(0, berth(env, List.of("delete", "-f", mine.toString(), "--ignore-not-found")).code());
+    }
 }
