@@ -116,7 +116,7 @@ class KubernetesDaemonIT {
         });
         await().until(() -> readyAt(2));
         assertEquals("localhost/berth/busybox:other", daemon.store().get(new ObjectRef("Image", "default", "busybox"))
-                .orElseThrow().spec().path("ref").asString());
+                .orElseThrow().spec(ImageSpec.class).ref());
 
         client.resources(Image.class).inNamespace("default").withName("busybox").delete();
         await().until(() -> kubeImage() == null);
