@@ -6,8 +6,8 @@ import dev.berth.controller.queue.MaxOfRateLimiter;
 import dev.berth.controller.queue.WorkQueue;
 import dev.berth.controller.store.ObjectStore;
 import dev.berth.controller.store.StoredObject;
+import dev.berth.crd.status.BerthObject;
 import dev.berth.crd.ObjectRef;
-import dev.berth.crd.codec.SpecCodec;
 import dev.berth.crd.status.BerthStatus;
 import dev.berth.crd.status.Condition;
 import dev.berth.engine.errdefs.BerthException;
@@ -42,7 +42,6 @@ public final class Controller implements AutoCloseable {
 
     private final ObjectStore store;
     private final StoreLookup lookup;
-    private final SpecCodec codec;
     private final EventRecorder events;
     private final Clock clock;
     private final Map<String, Reconciler<?>> reconcilers = new ConcurrentHashMap<>();
@@ -50,9 +49,8 @@ public final class Controller implements AutoCloseable {
     private final AtomicLong reconciles = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
 
-    public Controller(ObjectStore store, SpecCodec codec, EventRecorder events, Clock clock, int workers) {
+    public Controller(ObjectStore store, EventRecorder events, Clock clock, int workers) {
         this.store = store;
-        this.codec = codec;
         this.events = events;
         this.clock = clock;
         this.lookup = new StoreLookup(store);
@@ -189,12 +187,9 @@ public final class Controller implements AutoCloseable {
      * return the status they want written) and which the store then keeps.
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private HasMetadata forReconcile(StoredObject stored) throws ReflectiveOperationException {
-        CustomResource from = stored.object();
-        CustomResource o = from.getClass().getDeclaredConstructor().newInstance();
-        o.setMetadata(from.getMetadata());
-        o.setSpec(from.getSpec());
-        o.setStatus(from.getStatus() == null ? null : codec.copy(from.getStatus()));
+    private static HasMetadata forReconcile(StoredObject stored) {
+        CustomResource o = ((BerthObject) stored.object()).shallowCopy();
+        o.setStatus(stored.status() == null ? null : stored.status().copy());
         return o;
     }
 

@@ -77,7 +77,7 @@ class ControllerTest {
     void aReconcileSeesTheStoredSpecAndEditsItsOwnStatus() {
         try (MetadataStore db = MetadataStore.open(tmp.resolve("meta.db"))) {
             ObjectStore store = new ObjectStore(db, Clock.systemUTC());
-            Controller c = new Controller(store, new SpecCodec(), new EventRecorder(db, Clock.systemUTC()),
+            Controller c = new Controller(store, new EventRecorder(db, Clock.systemUTC()),
                     Clock.systemUTC(), 2);
             try {
                 Recording r = new Recording();

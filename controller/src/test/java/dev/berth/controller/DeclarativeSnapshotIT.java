@@ -1,9 +1,9 @@
 package dev.berth.controller;
 
+import dev.berth.engine.testing.RootOnly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.controller.store.StoredObject;
 import dev.berth.crd.ObjectRef;
@@ -32,6 +32,7 @@ import tools.jackson.databind.JsonNode;
  * makes an unpacked image and a mounted snapshot; drift (unmount, deleted snapshot directory) is
  * repaired; a daemon restart keeps status and redoes nothing; removing the file cleans up.
  */
+@RootOnly("needs root for overlay mounts")
 class DeclarativeSnapshotIT {
     @TempDir
     Path tmp;
@@ -41,7 +42,6 @@ class DeclarativeSnapshotIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root for overlay mounts");
         config = Config.defaults()
                 .with(EngineSettings.ROOT, tmp.resolve("root").toString())
                 .with(EngineSettings.STATE, tmp.resolve("state").toString())

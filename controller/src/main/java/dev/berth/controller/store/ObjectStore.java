@@ -1,6 +1,7 @@
 package dev.berth.controller.store;
 
 import dev.berth.crd.Berth;
+import dev.berth.crd.status.BerthObject;
 import dev.berth.crd.ObjectRef;
 import dev.berth.crd.codec.SpecCodec;
 import dev.berth.crd.status.BerthStatus;
@@ -10,8 +11,7 @@ import dev.berth.engine.metadata.MetadataStore;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
+import dev.berth.engine.metadata.Tx;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -90,20 +90,14 @@ public final class ObjectStore {
                         + "PRIMARY KEY (kind, namespace, name))",
                 "CREATE TABLE object_counter (id INTEGER PRIMARY KEY CHECK (id = 1), resource_version INTEGER NOT NULL)",
                 "INSERT INTO object_counter VALUES (1, 0)"));
-        db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM objects"); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    StoredObject o = row(rs);
-                    if (o != null) {
-                        objects.put(o.key(), o);
-                    }
+        db.query(tx -> {
+            for (StoredObject o : tx.query("SELECT * FROM objects", ObjectStore::row)) {
+                if (o != null) {
+                    objects.put(o.key(), o);
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("SELECT resource_version FROM object_counter WHERE id=1");
-                    ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                resourceVersion = rs.getLong(1);
-            }
+            resourceVersion = tx.first("SELECT resource_version FROM object_counter WHERE id=1", rs -> rs.getLong(1))
+                    .orElseThrow();
             return null;
         });
     }
@@ -185,7 +179,7 @@ public final class ObjectStore {
             if (Objects.equals(cur.status(), status)) {
                 return Optional.of(cur);
             }
-            db.inTransaction(c -> {
+            db.transaction(c -> {
                 long rv = nextResourceVersion(c);
                 ObjectMeta meta = new ObjectMetaBuilder(cur.object().getMetadata())
                         .withResourceVersion(Long.toString(rv)).build();
@@ -230,12 +224,8 @@ public final class ObjectStore {
         commit(event, c -> {
             StoredObject cur = objects.get(key);
             if (cur != null) {
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM objects WHERE kind=? AND namespace=? AND name=?")) {
-                    ps.setString(1, key.kind());
-                    ps.setString(2, key.namespace());
-                    ps.setString(3, key.name());
-                    ps.executeUpdate();
-                }
+                c.update("DELETE FROM objects WHERE kind=? AND namespace=? AND name=?", key.kind(), key.namespace(),
+                        key.name());
                 event[0] = new Event(Change.DELETED, Cause.REMOVAL, cur);
             }
             return null;
@@ -246,10 +236,10 @@ public final class ObjectStore {
      * Runs one write transaction under the writers' lock; the {@code event} it sets reaches the memory
      * copy once committed and the listeners after the lock is released.
      */
-    private <T> T commit(Event[] event, MetadataStore.SqlWork<T> work) {
+    private <T> T commit(Event[] event, MetadataStore.TxWork<T> work) {
         T result;
         synchronized (writes) {
-            result = db.inTransaction(work);
+            result = db.transaction(work);
             remember(event[0]);
         }
         fire(event[0]);
@@ -318,12 +308,7 @@ public final class ObjectStore {
     /** A new object of {@code like}'s kind from its parts (the parts are shared, not copied). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static CustomResource<?, ?> build(CustomResource<?, ?> like, ObjectMeta meta, Object spec, Object status) {
-        CustomResource o;
-        try {
-            o = like.getClass().getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot make a " + like.getClass().getName(), e);
-        }
+        CustomResource o = ((BerthObject) like).shallowCopy();
         o.setMetadata(meta);
         o.setSpec(spec);
         o.setStatus(status);
@@ -343,13 +328,9 @@ public final class ObjectStore {
         return new LinkedHashMap<>(m);
     }
 
-    private static long nextResourceVersion(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE object_counter SET resource_version = resource_version + 1 WHERE id=1 RETURNING resource_version");
-                ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
+    private static long nextResourceVersion(Tx tx) throws SQLException {
+        return tx.first("UPDATE object_counter SET resource_version = resource_version + 1 WHERE id=1 "
+                + "RETURNING resource_version", rs -> rs.getLong(1)).orElseThrow();
     }
 
     /** The row as a typed object; null (logged, row left as it is) when it no longer decodes. */
@@ -375,24 +356,13 @@ public final class ObjectStore {
         return CODEC.jsonMapper().readerFor(type);
     }
 
-    private static void write(Connection c, StoredObject s, boolean insert) throws SQLException {
+    private static void write(Tx tx, StoredObject s, boolean insert) throws SQLException {
         String sql = insert
                 ? "INSERT OR REPLACE INTO objects (uid, generation, resource_version, source, object, created, deletion, "
                         + "kind, namespace, name) VALUES (?,?,?,?,?,?,?,?,?,?)"
                 : "UPDATE objects SET uid=?, generation=?, resource_version=?, source=?, object=?, created=?, deletion=? "
                         + "WHERE kind=? AND namespace=? AND name=?";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, s.uid());
-            ps.setLong(2, s.generation());
-            ps.setLong(3, s.resourceVersion());
-            ps.setString(4, s.source());
-            ps.setString(5, toJson(s));
-            ps.setString(6, s.created().toString());
-            ps.setString(7, s.deletionTimestamp() == null ? null : s.deletionTimestamp().toString());
-            ps.setString(8, s.key().kind());
-            ps.setString(9, s.key().namespace());
-            ps.setString(10, s.key().name());
-            ps.executeUpdate();
-        }
+        tx.update(sql, s.uid(), s.generation(), s.resourceVersion(), s.source(), toJson(s), s.created(),
+                s.deletionTimestamp(), s.key().kind(), s.key().namespace(), s.key().name());
     }
 }

@@ -1,5 +1,6 @@
 package dev.berth.controller.cli;
 
+import dev.berth.controller.cli.CliHarness.Run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,16 +28,8 @@ class RunCliIT {
     String parent;
     final List<String> ids = new ArrayList<>();
 
-    record Run(int code, String out, String err) {
-    }
-
     Run berth(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> all = new ArrayList<>(List.of("--config", config.toString()));
-        all.addAll(List.of(args));
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), all.toArray(String[]::new));
-        return new Run(code, out.toString(), err.toString());
+        return CliHarness.berth(config, args);
     }
 
     @BeforeEach

@@ -2,6 +2,7 @@ package dev.berth.engine.images;
 
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.metadata.LabelTable;
+import dev.berth.engine.metadata.MemoryMirror;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.oci.Descriptor;
 import dev.berth.engine.oci.OciJson;
@@ -20,7 +21,9 @@ import tools.jackson.core.type.TypeReference;
 
 /**
  * {@link ImageStore} in the metadata database (table {@code images}, domain {@code images}): the
- * target descriptor is stored as its JSON, labels as a JSON object. Thread-safe.
+ * target descriptor is stored as its JSON, labels as a JSON object. Reads come from a
+ * {@link MemoryMirror} of the table (the engine owns its root alone), writes go to SQLite first.
+ * Thread-safe.
  */
 public final class MetadataImageStore implements ImageStore {
     private static final int MAX_LABEL_BYTES = LabelTable.MAX_LABEL_BYTES;
@@ -29,6 +32,8 @@ public final class MetadataImageStore implements ImageStore {
 
     private final MetadataStore md;
     private final Clock clock;
+    /** Every image record: reconciles read one per Image each time; pulls, tags and GC write them. */
+    private final MemoryMirror<String, Image> mirror;
 
     public MetadataImageStore(MetadataStore md, Clock clock) {
         this.md = md;
@@ -36,6 +41,7 @@ public final class MetadataImageStore implements ImageStore {
         md.migrate("images", List.of(
                 "CREATE TABLE images (name TEXT PRIMARY KEY, target TEXT NOT NULL, labels TEXT NOT NULL, "
                         + "created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"));
+        this.mirror = MemoryMirror.load(md, SELECT, MetadataImageStore::row, Image::name);
     }
 
     @Override
@@ -45,12 +51,12 @@ public final class MetadataImageStore implements ImageStore {
 
     @Override
     public Optional<Image> find(String name) {
-        return md.query(tx -> tx.first(SELECT + " WHERE name=?", MetadataImageStore::row, name));
+        return name == null ? Optional.empty() : mirror.get(name);
     }
 
     @Override
     public List<Image> list(Predicate<Image> filter) {
-        return md.query(tx -> tx.query(SELECT + " ORDER BY name", MetadataImageStore::row)).stream().filter(filter).toList();
+        return mirror.list(filter);
     }
 
     @Override
@@ -58,14 +64,14 @@ public final class MetadataImageStore implements ImageStore {
         validate(image);
         Instant now = clock.instant();
         Image stored = new Image(image.name(), image.target(), image.labels(), now, now);
-        md.transaction(tx -> {
+        mirror.write(() -> md.transaction(tx -> {
             if (tx.exists("SELECT 1 FROM images WHERE name=?", image.name())) {
                 throw BerthException.alreadyExists("image %s already exists", image.name());
             }
             tx.update("INSERT INTO images(name, target, labels, created_at, updated_at) VALUES(?,?,?,?,?)",
                     stored.name(), json(stored.target()), json(stored.labels()), now, now);
-            return null;
-        });
+            return stored;
+        }), (img, changes) -> changes.put(img));
         return stored;
     }
 
@@ -80,7 +86,7 @@ public final class MetadataImageStore implements ImageStore {
                         p, image.name());
             }
         }
-        return md.transaction(tx -> {
+        return mirror.write(() -> md.transaction(tx -> {
             Image cur = tx.first(SELECT + " WHERE name=?", MetadataImageStore::row, image.name())
                     .orElseThrow(() -> BerthException.notFound("image %s not found", image.name()));
             Descriptor target = cur.target();
@@ -108,12 +114,13 @@ public final class MetadataImageStore implements ImageStore {
             tx.update("UPDATE images SET target=?, labels=?, updated_at=? WHERE name=?", json(next.target()),
                     json(next.labels()), next.updatedAt(), next.name());
             return next;
-        });
+        }), (img, changes) -> changes.put(img));
     }
 
     @Override
     public void delete(String name) {
-        boolean deleted = md.transaction(tx -> tx.update("DELETE FROM images WHERE name=?", name) > 0);
+        boolean deleted = mirror.write(() -> md.transaction(tx -> tx.update("DELETE FROM images WHERE name=?", name) > 0),
+                (gone, changes) -> changes.remove(name));
         if (!deleted) {
             throw BerthException.notFound("image %s not found; see berth images ls", name);
         }

@@ -1,12 +1,12 @@
 package dev.berth.engine.snapshots;
 
+import dev.berth.engine.testing.RootOnly;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
@@ -30,6 +30,7 @@ import org.junit.jupiter.api.function.Executable;
  * The snapshotter contract (containerd's semantics), run by every implementation against real
  * directories and real mounts. Needs root.
  */
+@RootOnly("needs root for mounts and chown")
 public abstract class SnapshotterContract {
     protected Path tmp;
     protected MetadataStore store;
@@ -39,7 +40,6 @@ public abstract class SnapshotterContract {
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root for mounts and chown");
         tmp = Files.createTempDirectory("berth-sn-");
         store = MetadataStore.open(tmp.resolve("meta.db"));
         sn = open(tmp.resolve("snapshots"), store);

@@ -1,0 +1,13 @@
+package dev.berth.crd.status;
+
+import io.fabric8.kubernetes.client.CustomResource;
+
+/**
+ * What every Berth kind offers (beside its {@link BerthStatus}) besides being a {@link CustomResource}: a shallow copy made without
+ * fabric8's constructor (which looks up annotations and pluralises the kind on every instance), so
+ * the daemon can hand out an object with another status cheaply. Not thread-safe (the kinds are beans).
+ */
+public interface BerthObject {
+    /** A copy sharing this object's metadata, spec and status instances. */
+    CustomResource<?, ?> shallowCopy();
+}
