@@ -55,11 +55,8 @@ public final class SnapshotMetadata {
 
     /** The record of {@code key}; NOT_FOUND when absent. */
     public Row get(Connection c, String key) throws SQLException {
-        Row r = find(c, key);
-        if (r == null) {
-            throw BerthException.notFound("snapshot %s does not exist in snapshotter %s", key, snapshotter);
-        }
-        return r;
+        return find(c, key).orElseThrow(
+                () -> BerthException.notFound("snapshot %s does not exist in snapshotter %s", key, snapshotter));
     }
 
     /** Creates an active or view record; checks the key is free and the parent is committed. */
@@ -68,12 +65,12 @@ public final class SnapshotMetadata {
         if (key == null || key.isEmpty()) {
             throw BerthException.invalid("snapshot key must not be empty");
         }
-        if (find(c, key) != null) {
+        if (find(c, key).isPresent()) {
             throw BerthException.alreadyExists("snapshot %s already exists in snapshotter %s", key, snapshotter);
         }
         Long parentId = null;
         if (parent != null && !parent.isEmpty()) {
-            Row p = find(c, parent);
+            Row p = find(c, parent).orElse(null);
             if (p == null) {
                 throw BerthException.notFound("parent snapshot %s of %s does not exist in snapshotter %s",
                         parent, key, snapshotter);
@@ -99,7 +96,7 @@ public final class SnapshotMetadata {
             throw BerthException.precondition("snapshot %s is %s; only active snapshots can be committed",
                     key, r.info().kind().label());
         }
-        if (find(c, name) != null) {
+        if (find(c, name).isPresent()) {
             throw BerthException.alreadyExists("snapshot %s already exists in snapshotter %s", name, snapshotter);
         }
         Tx.on(c).update("UPDATE snapshots SET key=?, kind=?, updated=?, size=?, inodes=? WHERE id=?", name,
@@ -146,7 +143,8 @@ public final class SnapshotMetadata {
     private record Record(long id, Long parentId, Kind kind, Instant created, Instant updated, Usage usage) {
     }
 
-    private Row find(Connection c, String key) throws SQLException {
+    /** The record of {@code key}, if there is one. */
+    public Optional<Row> find(Connection c, String key) throws SQLException {
         Tx tx = Tx.on(c);
         Optional<Record> found = tx.first("SELECT id, parent_id, kind, created, updated, size, inodes "
                 + "FROM snapshots WHERE snapshotter=? AND key=?", rs -> new Record(rs.getLong(1),
@@ -154,7 +152,7 @@ public final class SnapshotMetadata {
                         Instant.ofEpochMilli(rs.getLong(5)), new Usage(rs.getLong(6), rs.getLong(7))),
                 snapshotter, key);
         if (found.isEmpty()) {
-            return null;
+            return Optional.empty();
         }
         Record r = found.get();
         List<Long> chain = new ArrayList<>();
@@ -172,8 +170,8 @@ public final class SnapshotMetadata {
             p = link[1] == null ? null : Long.valueOf(link[1]);
         }
         Map<String, String> labels = new TreeMap<>(LABELS.get(tx, r.id()));
-        return new Row(r.id(), new SnapshotInfo(key, parentName, r.kind(), labels, r.created(), r.updated()), chain,
-                r.usage());
+        return Optional.of(new Row(r.id(), new SnapshotInfo(key, parentName, r.kind(), labels, r.created(), r.updated()),
+                chain, r.usage()));
     }
 
     private static void writeLabels(Connection c, long id, Map<String, String> labels) throws SQLException {

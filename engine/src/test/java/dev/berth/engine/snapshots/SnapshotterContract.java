@@ -108,6 +108,18 @@ public abstract class SnapshotterContract {
     }
 
     @Test
+    void findIsStatWithoutTheNotFoundError() throws Exception {
+        layer("base", null, Map.of("a.txt", "A"));
+        sn.prepare("child", "base", Map.of("k", "v"));
+        assertEquals(sn.stat("base"), sn.find("base").orElseThrow());
+        assertEquals(sn.stat("child"), sn.find("child").orElseThrow());
+        assertEquals("base", sn.find("child").orElseThrow().parent());
+        assertTrue(sn.find("extract-base").isEmpty());
+        sn.remove("child");
+        assertTrue(sn.find("child").isEmpty());
+    }
+
+    @Test
     void keysAndNamesShareOneSpace() throws Exception {
         layer("base", null, Map.of("a", "1"));
         assertCategory(ErrorCategory.ALREADY_EXISTS, () -> sn.prepare("base", null, Map.of()));
