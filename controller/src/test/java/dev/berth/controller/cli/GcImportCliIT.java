@@ -1,5 +1,6 @@
 package dev.berth.controller.cli;
 
+import dev.berth.engine.testing.HostCleanup;
 import dev.berth.controller.cli.CliHarness.Run;
 import dev.berth.engine.testing.RootOnly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -56,8 +57,7 @@ class GcImportCliIT {
     @AfterEach
     void tearDown() {
         if (tmp != null) {
-            MountTable.cleanUnder(tmp);
-            FileTree.deleteRecursively(tmp);
+            HostCleanup.under(tmp).close();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.berth.controller.cli;
 
+import dev.berth.engine.testing.HostCleanup;
 import dev.berth.controller.cli.CliHarness.Run;
 import dev.berth.engine.testing.RootOnly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,8 +54,7 @@ class ImagesSnapshotsCliIT {
     @AfterEach
     void tearDown() {
         if (tmp != null) {
-            MountTable.cleanUnder(tmp);
-            FileTree.deleteRecursively(tmp);
+            HostCleanup.under(tmp).close();
         }
     }
 

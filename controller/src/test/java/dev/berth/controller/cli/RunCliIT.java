@@ -1,5 +1,6 @@
 package dev.berth.controller.cli;
 
+import dev.berth.engine.testing.HostCleanup;
 import dev.berth.controller.cli.CliHarness.Run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,16 +45,11 @@ class RunCliIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        try {
+        HostCleanup.under(dir).cgroup(parent).then(() -> {
             for (String id : ids) {
                 berth("containers", "rm", "-f", id);
             }
-            Cgroups.host().removeEmpty(parent);
-        } finally {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        }).close();
     }
 
     private String id(String name) {
