@@ -30,10 +30,6 @@ public class Container extends CustomResource<ContainerSpec, ContainerStatus> im
 
     @Override
     public Container shallowCopy() {
-        try {
-            return (Container) super.clone();
-        } catch (CloneNotSupportedException e) {
-            throw new AssertionError("Cloneable", e);
-        }
+        return BerthObject.cloned(super::clone);
     }
 }

@@ -28,10 +28,6 @@ public class Image extends CustomResource<ImageSpec, ImageStatus> implements Nam
 
     @Override
     public Image shallowCopy() {
-        try {
-            return (Image) super.clone();
-        } catch (CloneNotSupportedException e) {
-            throw new AssertionError("Cloneable", e);
-        }
+        return BerthObject.cloned(super::clone);
     }
 }

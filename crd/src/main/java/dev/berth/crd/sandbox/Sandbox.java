@@ -38,10 +38,6 @@ public class Sandbox extends CustomResource<SandboxSpec, SandboxStatus> implemen
 
     @Override
     public Sandbox shallowCopy() {
-        try {
-            return (Sandbox) super.clone();
-        } catch (CloneNotSupportedException e) {
-            throw new AssertionError("Cloneable", e);
-        }
+        return BerthObject.cloned(super::clone);
     }
 }

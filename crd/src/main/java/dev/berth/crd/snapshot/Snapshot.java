@@ -28,10 +28,6 @@ public class Snapshot extends CustomResource<SnapshotSpec, SnapshotStatus> imple
 
     @Override
     public Snapshot shallowCopy() {
-        try {
-            return (Snapshot) super.clone();
-        } catch (CloneNotSupportedException e) {
-            throw new AssertionError("Cloneable", e);
-        }
+        return BerthObject.cloned(super::clone);
     }
 }

@@ -10,4 +10,20 @@ import io.fabric8.kubernetes.client.CustomResource;
 public interface BerthObject {
     /** A copy sharing this object's metadata, spec and status instances. */
     CustomResource<?, ?> shallowCopy();
+
+    /** {@code Object.clone()} as a kind calls it: {@code return BerthObject.cloned(super::clone);}. */
+    @FunctionalInterface
+    interface Clone {
+        Object run() throws CloneNotSupportedException;
+    }
+
+    /** Runs a kind's {@code super::clone} (the kind implements {@link Cloneable}, so it cannot fail). */
+    @SuppressWarnings("unchecked")
+    static <T> T cloned(Clone clone) {
+        try {
+            return (T) clone.run();
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError("a Berth kind is Cloneable", e);
+        }
+    }
 }
