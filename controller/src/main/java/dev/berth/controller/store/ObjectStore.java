@@ -7,6 +7,7 @@ import dev.berth.crd.codec.SpecCodec;
 import dev.berth.crd.status.BerthStatus;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
+import dev.berth.engine.metadata.MemoryMirror;
 import dev.berth.engine.metadata.MetadataStore;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -22,7 +23,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -74,10 +74,8 @@ public final class ObjectStore {
     private final MetadataStore db;
     private final Clock clock;
     private final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
-    /** Committed objects by key, in key order (the order of the SQL listings). */
-    private final ConcurrentSkipListMap<ObjectRef, StoredObject> objects = new ConcurrentSkipListMap<>();
-    /** Serialises writers so the memory copy is updated in commit order. */
-    private final Object writes = new Object();
+    /** Committed objects by key, in key order (the order of the SQL listings); writers serialise on it. */
+    private final MemoryMirror<ObjectRef, StoredObject> objects;
     private volatile long resourceVersion;
 
     public ObjectStore(MetadataStore db, Clock clock) {
@@ -90,12 +88,8 @@ public final class ObjectStore {
                         + "PRIMARY KEY (kind, namespace, name))",
                 "CREATE TABLE object_counter (id INTEGER PRIMARY KEY CHECK (id = 1), resource_version INTEGER NOT NULL)",
                 "INSERT INTO object_counter VALUES (1, 0)"));
+        objects = MemoryMirror.load(db, "SELECT * FROM objects", ObjectStore::row, StoredObject::key);
         db.query(tx -> {
-            for (StoredObject o : tx.query("SELECT * FROM objects", ObjectStore::row)) {
-                if (o != null) {
-                    objects.put(o.key(), o);
-                }
-            }
             resourceVersion = tx.first("SELECT resource_version FROM object_counter WHERE id=1", rs -> rs.getLong(1))
                     .orElseThrow();
             return null;
@@ -120,7 +114,7 @@ public final class ObjectStore {
         ObjectRef key = keyOf(desired);
         Event[] event = new Event[1];
         return commit(event, c -> {
-            StoredObject cur = objects.get(key);
+            StoredObject cur = objects.get(key).orElse(null);
             if (cur == null) {
                 long rv = nextResourceVersion(c);
                 Instant now = clock.instant();
@@ -171,13 +165,10 @@ public final class ObjectStore {
      */
     public Optional<StoredObject> updateStatus(ObjectRef key, BerthStatus status) {
         Event[] event = new Event[1];
-        synchronized (writes) {
-            StoredObject cur = objects.get(key);
-            if (cur == null) {
-                return Optional.empty();
-            }
-            if (Objects.equals(cur.status(), status)) {
-                return Optional.of(cur);
+        StoredObject now = objects.write(() -> {
+            StoredObject cur = objects.get(key).orElse(null);
+            if (cur == null || Objects.equals(cur.status(), status)) {
+                return cur;
             }
             db.transaction(c -> {
                 long rv = nextResourceVersion(c);
@@ -189,17 +180,17 @@ public final class ObjectStore {
                 event[0] = new Event(Change.MODIFIED, Cause.STATUS, s);
                 return null;
             });
-            remember(event[0]);
-        }
+            return event[0].object();
+        }, (o, changes) -> remember(event[0], changes));
         fire(event[0]);
-        return Optional.of(event[0].object());
+        return Optional.ofNullable(now);
     }
 
     /** Requests deletion: marks the object; returns false when it does not exist. Idempotent. */
     public boolean requestDeletion(ObjectRef key) {
         Event[] event = new Event[1];
         return commit(event, c -> {
-            StoredObject cur = objects.get(key);
+            StoredObject cur = objects.get(key).orElse(null);
             if (cur == null) {
                 return false;
             }
@@ -222,7 +213,7 @@ public final class ObjectStore {
     public void remove(ObjectRef key) {
         Event[] event = new Event[1];
         commit(event, c -> {
-            StoredObject cur = objects.get(key);
+            StoredObject cur = objects.get(key).orElse(null);
             if (cur != null) {
                 c.update("DELETE FROM objects WHERE kind=? AND namespace=? AND name=?", key.kind(), key.namespace(),
                         key.name());
@@ -237,45 +228,40 @@ public final class ObjectStore {
      * copy once committed and the listeners after the lock is released.
      */
     private <T> T commit(Event[] event, MetadataStore.TxWork<T> work) {
-        T result;
-        synchronized (writes) {
-            result = db.transaction(work);
-            remember(event[0]);
-        }
+        T result = objects.write(() -> db.transaction(work), (r, changes) -> remember(event[0], changes));
         fire(event[0]);
         return result;
     }
 
-    /** Puts a committed change into the memory copy; called with the writers' lock held. */
-    private void remember(Event e) {
+    /** Puts a committed change into the memory copy. */
+    private void remember(Event e, MemoryMirror<ObjectRef, StoredObject>.Changes changes) {
         if (e == null) {
             return;
         }
         if (e.change() == Change.DELETED) {
-            objects.remove(e.object().key());
+            changes.remove(e.object().key());
         } else {
-            objects.put(e.object().key(), e.object());
+            changes.put(e.object());
             resourceVersion = e.object().resourceVersion();
         }
     }
 
     public Optional<StoredObject> get(ObjectRef key) {
-        return Optional.ofNullable(objects.get(key));
+        return objects.get(key);
     }
 
     /** Objects of {@code kind} (all kinds when null) in key order. */
     public List<StoredObject> list(String kind) {
         if (kind == null) {
-            return List.copyOf(objects.values());
+            return objects.list(o -> true);
         }
         // "\0" sorts before every real namespace (an empty one would mean the default namespace)
-        return List.copyOf(objects.subMap(new ObjectRef(kind, "\0", ""), true, new ObjectRef(kind + "\0", "\0", ""),
-                false).values());
+        return objects.range(new ObjectRef(kind, "\0", ""), new ObjectRef(kind + "\0", "\0", ""));
     }
 
     /** Objects created by {@code source}, in key order. */
     public List<StoredObject> listBySource(String source) {
-        return objects.values().stream().filter(o -> o.source().equals(source)).toList();
+        return objects.list(o -> o.source().equals(source));
     }
 
     /** The store-wide resourceVersion of the last write. */

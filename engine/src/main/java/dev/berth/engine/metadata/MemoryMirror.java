@@ -27,12 +27,17 @@ public final class MemoryMirror<K extends Comparable<K>, R> {
         this.key = key;
     }
 
-    /** Loads every row {@code select} returns (read by {@code reader}), keyed by {@code key}. */
+    /**
+     * Loads every row {@code select} returns (read by {@code reader}, which may return null for a row
+     * it chooses to leave out, e.g. one it cannot read), keyed by {@code key}.
+     */
     public static <K extends Comparable<K>, R> MemoryMirror<K, R> load(MetadataStore md, String select,
             Tx.RowReader<R> reader, Function<R, K> key) {
         MemoryMirror<K, R> m = new MemoryMirror<>(key);
         for (R r : md.query(tx -> tx.query(select, reader))) {
-            m.rows.put(key.apply(r), r);
+            if (r != null) {
+                m.rows.put(key.apply(r), r);
+            }
         }
         return m;
     }
@@ -44,6 +49,11 @@ public final class MemoryMirror<K extends Comparable<K>, R> {
     /** The rows {@code filter} accepts, in key order. */
     public List<R> list(Predicate<R> filter) {
         return rows.values().stream().filter(filter).toList();
+    }
+
+    /** The rows with keys from {@code from} (inclusive) to {@code to} (exclusive), in key order. */
+    public List<R> range(K from, K to) {
+        return List.copyOf(rows.subMap(from, true, to, false).values());
     }
 
     /** The changes one write makes to the copy, applied once its transaction committed. */
