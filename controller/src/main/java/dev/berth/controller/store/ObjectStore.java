@@ -1,9 +1,9 @@
 package dev.berth.controller.store;
 
 import dev.berth.crd.Berth;
-import dev.berth.crd.status.BerthObject;
 import dev.berth.crd.ObjectRef;
 import dev.berth.crd.codec.SpecCodec;
+import dev.berth.crd.status.BerthObject;
 import dev.berth.crd.status.BerthStatus;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
