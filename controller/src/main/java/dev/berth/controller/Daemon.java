@@ -1,6 +1,7 @@
 package dev.berth.controller;
 
 import dev.berth.controller.api.ApiServer;
+import dev.berth.controller.grpc.GrpcServer;
 import dev.berth.controller.api.EventsApi;
 import dev.berth.controller.api.ObjectsApi;
 import dev.berth.controller.events.EventRecorder;
@@ -50,6 +51,7 @@ public final class Daemon implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private ObjectStore store;
     private ApiServer api;
+    private GrpcServer grpc;
     private EventRecorder events;
     private Controller controller;
     private ManifestDirectorySource manifests;
@@ -124,6 +126,8 @@ public final class Daemon implements AutoCloseable {
         });
         api.start();
         closeables.add(api);
+        grpc = startGrpc(clock);
+        closeables.add(grpc);
 
         Schedules schedules = new Schedules();
         closeables.add(schedules);
@@ -155,6 +159,31 @@ public final class Daemon implements AutoCloseable {
         LOG.info("berth daemon {} started: root={} state={} api={} manifests={} ({} objects)", BuildInfo.version(),
                 config.get(EngineSettings.ROOT), config.get(EngineSettings.STATE),
                 config.get(ControllerSettings.API_ADDRESS), manifests.directory(), store.list(null).size());
+    }
+
+    /** containerd's gRPC API on {@code [grpc] address} (by default containerd.sock in the state directory). */
+    private GrpcServer startGrpc(Clock clock) {
+        Path socket = config.isSet(ControllerSettings.GRPC_ADDRESS) ? Path.of(config.get(ControllerSettings.GRPC_ADDRESS))
+                : engine.state().resolve("containerd.sock");
+        var parts = new GrpcServer.Parts(engine.root(), engine.content(), engine.images(), engine.snapshotters()::get,
+                config.get(dev.berth.engine.snapshots.SnapshotSettings.SNAPSHOTTER),
+                dev.berth.engine.snapshots.registry.Snapshotters.NAMES, engine.leases(), engine.runtime(),
+                this::namespaces, BuildInfo.version(), BuildInfo.revision());
+        return GrpcServer.start(socket, 16 << 20, parts, clock);
+    }
+
+    /** The namespaces that hold something: containerd's {@code default}, the objects' and the tasks'. */
+    private java.util.Set<String> namespaces() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        out.add("default");
+        store.list(null).forEach(o -> out.add(o.key().namespace()));
+        engine.runtime().list(null).forEach(t -> out.add(t.namespace()));
+        return out;
+    }
+
+    /** The containerd gRPC server (containerd.sock). */
+    public GrpcServer grpc() {
+        return grpc;
     }
 
     private Object sources() {
