@@ -18,7 +18,14 @@ import dev.berth.api.containerd.services.content.v1.StatusRequest;
 import dev.berth.api.containerd.services.content.v1.StatusResponse;
 import dev.berth.engine.content.ContentFilters;
 import dev.berth.engine.content.ContentStore;
+import dev.berth.api.containerd.services.content.v1.AbortRequest;
+import dev.berth.api.containerd.services.content.v1.UpdateRequest;
+import dev.berth.api.containerd.services.content.v1.UpdateResponse;
+import dev.berth.api.containerd.services.content.v1.WriteContentRequest;
+import dev.berth.api.containerd.services.content.v1.WriteContentResponse;
+import dev.berth.engine.leases.LeaseManager;
 import io.grpc.stub.StreamObserver;
+import java.util.Set;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -28,9 +35,9 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * containerd's Content service over Berth's content store (node-wide). Info, List, Read, Delete,
- * Status and ListStatuses; Write, Update and Abort answer UNIMPLEMENTED until client-side pulls are
- * served. Thread-safe.
+ * containerd's Content service over Berth's content store (node-wide): Info, Update (labels), List,
+ * Read, Delete, Status, ListStatuses, Write (the ingest protocol, see {@link ContentWrites}) and
+ * Abort. Thread-safe.
  */
 final class ContentService extends ContentGrpc.ContentImplBase {
     /** Bytes per Read message (containerd sends 1 MiB chunks; well under the 16 MiB message limit). */
@@ -39,11 +46,35 @@ final class ContentService extends ContentGrpc.ContentImplBase {
     private static final int PAGE = 100;
 
     private final ContentStore store;
+    private final LeaseManager leases;
     private final Events events;
 
-    ContentService(ContentStore store, Events events) {
+    ContentService(ContentStore store, LeaseManager leases, Events events) {
         this.store = store;
+        this.leases = leases;
         this.events = events;
+    }
+
+    @Override
+    public StreamObserver<WriteContentRequest> write(StreamObserver<WriteContentResponse> out) {
+        return new ContentWrites(store, leases, out);
+    }
+
+    @Override
+    public void update(UpdateRequest request, StreamObserver<UpdateResponse> out) {
+        Errors.unary(out, () -> {
+            var d = Protos.digest(request.getInfo().getDigest(), "info.digest");
+            return UpdateResponse.newBuilder().setInfo(toProto(store.update(d, request.getInfo().getLabelsMap(),
+                    Set.copyOf(request.getUpdateMask().getPathsList())))).build();
+        });
+    }
+
+    @Override
+    public void abort(AbortRequest request, StreamObserver<Empty> out) {
+        Errors.unary(out, () -> {
+            store.abort(request.getRef());
+            return Empty.getDefaultInstance();
+        });
     }
 
     static Info toProto(dev.berth.engine.content.Info i) {

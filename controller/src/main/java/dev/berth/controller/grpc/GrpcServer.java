@@ -3,6 +3,7 @@ package dev.berth.controller.grpc;
 import dev.berth.api.containerd.events.TaskExit;
 import dev.berth.api.containerd.services.introspection.v1.Plugin;
 import dev.berth.engine.content.ContentStore;
+import dev.berth.engine.diff.Applier;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.images.ImageStore;
 import dev.berth.engine.leases.LeaseManager;
@@ -43,7 +44,8 @@ public final class GrpcServer implements AutoCloseable {
 
     /** What the services stand on: the engine's interfaces, and the names of namespaces in use. */
     public record Parts(Path root, ContentStore content, ImageStore images, Function<String, Snapshotter> snapshotters,
-            String defaultSnapshotter, List<String> snapshotterNames, LeaseManager leases, TaskRuntime runtime,
+            String defaultSnapshotter, List<String> snapshotterNames, Applier applier, LeaseManager leases,
+            TaskRuntime runtime,
             Supplier<Set<String>> namespaces, String version, String revision) {
     }
 
@@ -72,8 +74,9 @@ public final class GrpcServer implements AutoCloseable {
                 parts.root(), plugins(parts), parts.namespaces()).services());
         services.add(events);
         services.add(new ImagesService(parts.images(), events));
-        services.add(new ContentService(parts.content(), events));
-        services.add(new SnapshotsService(parts.snapshotters(), parts.defaultSnapshotter()));
+        services.add(new ContentService(parts.content(), parts.leases(), events));
+        services.add(new SnapshotsService(parts.snapshotters(), parts.defaultSnapshotter(), parts.leases(), events));
+        services.add(new DiffService(parts.content(), parts.applier()));
         services.add(new LeasesService(parts.leases()));
         services.addAll(new TasksServices(parts.runtime()).services());
 
@@ -138,7 +141,8 @@ public final class GrpcServer implements AutoCloseable {
         for (String r : List.of("image", "snapshot", "container")) {
             out.add(InspectServices.plugin("dev.berth.reconciler.v1", r, java.util.Map.of()));
         }
-        for (String s : List.of("content", "containers", "events", "images", "introspection", "leases", "namespaces",
+        out.add(InspectServices.plugin("io.containerd.differ.v1", "walking", java.util.Map.of()));
+        for (String s : List.of("content", "containers", "diff", "events", "images", "introspection", "leases", "namespaces",
                 "snapshots", "tasks", "version")) {
             out.add(InspectServices.plugin("io.containerd.grpc.v1", s, java.util.Map.of()));
         }

@@ -9,13 +9,20 @@ import dev.berth.api.containerd.services.images.v1.ImagesGrpc;
 import dev.berth.api.containerd.services.images.v1.ListImagesRequest;
 import dev.berth.api.containerd.services.images.v1.ListImagesResponse;
 import dev.berth.engine.images.ImageStore;
+import dev.berth.api.containerd.services.images.v1.CreateImageRequest;
+import dev.berth.api.containerd.services.images.v1.CreateImageResponse;
+import dev.berth.api.containerd.services.images.v1.ImageCreate;
+import dev.berth.api.containerd.services.images.v1.ImageUpdate;
+import dev.berth.api.containerd.services.images.v1.UpdateImageRequest;
+import dev.berth.api.containerd.services.images.v1.UpdateImageResponse;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * containerd's Images service over Berth's image records (node-wide: every namespace sees the same
- * images). Get, List and Delete; Create and Update answer UNIMPLEMENTED until client-side pulls are
- * served. Thread-safe.
+ * images): Get, List, Create, Update and Delete, each publishing containerd's image event.
+ * Thread-safe.
  */
 final class ImagesService extends ImagesGrpc.ImagesImplBase {
     private final ImageStore images;
@@ -45,6 +52,38 @@ final class ImagesService extends ImagesGrpc.ImagesImplBase {
             var b = ListImagesResponse.newBuilder();
             images.list(keep).forEach(i -> b.addImages(toProto(i)));
             return b.build();
+        });
+    }
+
+    private static dev.berth.engine.images.Image fromProto(Image i) {
+        if (i.getName().isEmpty()) {
+            throw Errors.invalid("image.name is required");
+        }
+        var target = i.hasTarget() ? Protos.descriptor(i.getTarget()) : null;
+        return dev.berth.engine.images.Image.of(i.getName(), target).withLabels(i.getLabelsMap());
+    }
+
+    @Override
+    public void create(CreateImageRequest request, StreamObserver<CreateImageResponse> out) {
+        Errors.unary(out, () -> {
+            var created = images.create(fromProto(request.getImage()));
+            events.publish("/images/create", ImageCreate.newBuilder().setName(created.name()).putAllLabels(created.labels())
+                    .build());
+            return CreateImageResponse.newBuilder().setImage(toProto(created)).build();
+        });
+    }
+
+    @Override
+    public void update(UpdateImageRequest request, StreamObserver<UpdateImageResponse> out) {
+        Errors.unary(out, () -> {
+            Image given = request.getImage();
+            var current = images.get(given.getName());
+            var next = given.hasTarget() ? Protos.descriptor(given.getTarget()) : current.target();
+            var updated = images.update(new dev.berth.engine.images.Image(given.getName(), next, given.getLabelsMap(),
+                    current.createdAt(), current.updatedAt()), Set.copyOf(request.getUpdateMask().getPathsList()));
+            events.publish("/images/update", ImageUpdate.newBuilder().setName(updated.name()).putAllLabels(updated.labels())
+                    .build());
+            return UpdateImageResponse.newBuilder().setImage(toProto(updated)).build();
         });
     }
 

@@ -18,6 +18,9 @@ import java.util.regex.Pattern;
 final class Namespaces implements ServerInterceptor {
     static final Metadata.Key<String> HEADER = Metadata.Key.of("containerd-namespace", Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<String> CURRENT = Context.key("containerd-namespace");
+    /** The lease a client works under ({@code containerd-lease}): what it writes is added to it. */
+    static final Metadata.Key<String> LEASE_HEADER = Metadata.Key.of("containerd-lease", Metadata.ASCII_STRING_MARSHALLER);
+    static final Context.Key<String> LEASE = Context.key("containerd-lease");
     /** containerd's namespace name rule (a DNS-label-like identifier). */
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9]+(?:[._-](?:[A-Za-z0-9]+))*");
 
@@ -42,11 +45,18 @@ final class Namespaces implements ServerInterceptor {
             return new ServerCall.Listener<>() {
             };
         }
-        return Contexts.interceptCall(Context.current().withValue(CURRENT, ns), call, headers, next);
+        return Contexts.interceptCall(Context.current().withValues(CURRENT, ns, LEASE, headers.get(LEASE_HEADER)), call,
+                headers, next);
     }
 
     static boolean valid(String ns) {
         return ns.length() <= 76 && NAME.matcher(ns).matches();
+    }
+
+    /** The lease named by the current call, or null. */
+    static String lease() {
+        String l = LEASE.get();
+        return l == null || l.isEmpty() ? null : l;
     }
 
     /** The namespace of the current call (null for the global services called without one). */

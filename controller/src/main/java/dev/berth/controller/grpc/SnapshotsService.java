@@ -13,6 +13,20 @@ import dev.berth.api.containerd.services.snapshots.v1.UsageRequest;
 import dev.berth.api.containerd.services.snapshots.v1.UsageResponse;
 import dev.berth.engine.snapshots.SnapshotInfo;
 import dev.berth.engine.snapshots.Snapshotter;
+import com.google.protobuf.Empty;
+import dev.berth.api.containerd.events.SnapshotCommit;
+import dev.berth.api.containerd.events.SnapshotPrepare;
+import dev.berth.api.containerd.events.SnapshotRemove;
+import dev.berth.api.containerd.services.snapshots.v1.CommitSnapshotRequest;
+import dev.berth.api.containerd.services.snapshots.v1.PrepareSnapshotRequest;
+import dev.berth.api.containerd.services.snapshots.v1.PrepareSnapshotResponse;
+import dev.berth.api.containerd.services.snapshots.v1.RemoveSnapshotRequest;
+import dev.berth.api.containerd.services.snapshots.v1.UpdateSnapshotRequest;
+import dev.berth.api.containerd.services.snapshots.v1.UpdateSnapshotResponse;
+import dev.berth.api.containerd.services.snapshots.v1.ViewSnapshotRequest;
+import dev.berth.api.containerd.services.snapshots.v1.ViewSnapshotResponse;
+import dev.berth.engine.leases.LeaseManager;
+import dev.berth.engine.leases.LeaseResource;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,21 +36,100 @@ import java.util.function.Function;
 
 /**
  * containerd's Snapshots service over Berth's snapshotters ({@code overlayfs}, {@code native};
- * node-wide). List, Stat, Usage and Mounts; the mutating calls answer UNIMPLEMENTED until
- * client-side unpacks are served. Thread-safe.
+ * node-wide): Prepare, View, Mounts, Commit, Remove, Stat, Update (labels), List and Usage, as
+ * ctr unpacks through them; what a call makes joins the lease it names. Thread-safe.
  */
 final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
     private static final int PAGE = 100;
     private final Function<String, Snapshotter> snapshotters;
     private final String defaultName;
+    private final LeaseManager leases;
+    private final Events events;
 
-    SnapshotsService(Function<String, Snapshotter> snapshotters, String defaultName) {
+    SnapshotsService(Function<String, Snapshotter> snapshotters, String defaultName, LeaseManager leases, Events events) {
         this.snapshotters = snapshotters;
         this.defaultName = defaultName;
+        this.leases = leases;
+        this.events = events;
+    }
+
+    private String name(String requested) {
+        return requested.isEmpty() ? defaultName : requested;
+    }
+
+    @Override
+    public void prepare(PrepareSnapshotRequest r, StreamObserver<PrepareSnapshotResponse> out) {
+        Errors.unary(out, () -> {
+            Snapshotter sn = get(r.getSnapshotter());
+            LeasesService.addToCallLease(leases, LeaseResource.snapshot(sn.name(), r.getKey()));
+            var mounts = sn.prepare(r.getKey(), r.getParent().isEmpty() ? null : r.getParent(), r.getLabelsMap());
+            events.publish("/snapshot/prepare", SnapshotPrepare.newBuilder().setKey(r.getKey()).setParent(r.getParent())
+                    .build());
+            return PrepareSnapshotResponse.newBuilder().addAllMounts(Protos.mounts(mounts)).build();
+        });
+    }
+
+    @Override
+    public void view(ViewSnapshotRequest r, StreamObserver<ViewSnapshotResponse> out) {
+        Errors.unary(out, () -> {
+            Snapshotter sn = get(r.getSnapshotter());
+            LeasesService.addToCallLease(leases, LeaseResource.snapshot(sn.name(), r.getKey()));
+            var mounts = sn.view(r.getKey(), r.getParent().isEmpty() ? null : r.getParent(), r.getLabelsMap());
+            return ViewSnapshotResponse.newBuilder().addAllMounts(Protos.mounts(mounts)).build();
+        });
+    }
+
+    @Override
+    public void commit(CommitSnapshotRequest r, StreamObserver<Empty> out) {
+        Errors.unary(out, () -> {
+            Snapshotter sn = get(r.getSnapshotter());
+            LeasesService.addToCallLease(leases, LeaseResource.snapshot(sn.name(), r.getName()));
+            sn.commit(r.getName(), r.getKey(), r.getLabelsMap());
+            events.publish("/snapshot/commit", SnapshotCommit.newBuilder().setKey(r.getKey()).setName(r.getName()).build());
+            return Empty.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void remove(RemoveSnapshotRequest r, StreamObserver<Empty> out) {
+        Errors.unary(out, () -> {
+            get(r.getSnapshotter()).remove(r.getKey());
+            events.publish("/snapshot/remove", SnapshotRemove.newBuilder().setKey(r.getKey()).build());
+            return Empty.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void update(UpdateSnapshotRequest r, StreamObserver<UpdateSnapshotResponse> out) {
+        Errors.unary(out, () -> {
+            for (String p : r.getUpdateMask().getPathsList()) {
+                if (!p.equals("labels") && !p.startsWith("labels.")) {
+                    throw Errors.invalid("snapshot %s: field %s cannot be updated (only labels and labels.<key>)",
+                            r.getInfo().getName(), p);
+                }
+            }
+            Snapshotter sn = get(r.getSnapshotter());
+            Map<String, String> labels = new HashMap<>(sn.stat(r.getInfo().getName()).labels());
+            List<String> paths = r.getUpdateMask().getPathsList();
+            if (paths.isEmpty() || paths.contains("labels")) {
+                labels = new HashMap<>(r.getInfo().getLabelsMap());
+            } else {
+                for (String p : paths) {
+                    String key = p.substring("labels.".length());
+                    String v = r.getInfo().getLabelsMap().get(key);
+                    if (v == null) {
+                        labels.remove(key);
+                    } else {
+                        labels.put(key, v);
+                    }
+                }
+            }
+            return UpdateSnapshotResponse.newBuilder().setInfo(toProto(sn.updateLabels(r.getInfo().getName(), labels))).build();
+        });
     }
 
     private Snapshotter get(String name) {
-        return snapshotters.apply(name.isEmpty() ? defaultName : name);
+        return snapshotters.apply(name(name));
     }
 
     static Info toProto(SnapshotInfo s) {

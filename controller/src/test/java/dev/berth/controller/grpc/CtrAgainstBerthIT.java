@@ -18,6 +18,8 @@ import dev.berth.engine.mount.MountTable;
 import dev.berth.engine.runtime.TaskState;
 import dev.berth.engine.runtime.TaskStatus;
 import dev.berth.engine.testing.BuiltImage;
+import dev.berth.engine.testing.LayerBuilder;
+import dev.berth.engine.testing.RegistryProcess;
 import dev.berth.engine.testing.OciImageBuilder;
 import dev.berth.engine.runtime.RuntimeSettings;
 import java.io.IOException;
@@ -186,6 +188,68 @@ class CtrAgainstBerthIT {
             events.destroy();
             events.waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    private static BuiltImage twoLayers(String marker) {
+        var a = LayerBuilder.create().compression(LayerBuilder.Compression.GZIP);
+        a.dir("etc");
+        a.file("etc/marker", marker);
+        a.file("etc/gone", "removed by the next layer");
+        var b = LayerBuilder.create();
+        b.file("srv/data.txt", "second " + marker);
+        b.whiteout("etc/gone");
+        return OciImageBuilder.create().layer(a).layer(b).cmd("/bin/true").build();
+    }
+
+    /** The image's unpacked tree, as Berth's snapshotter holds it after ctr's unpack: a view mounted on {@code dir}. */
+    private void assertUnpacked(String imageName, String marker) throws Exception {
+        String list = ok("snapshots", "ls").out();
+        var image = daemon.engine().images().get(imageName);
+        assertTrue(list.contains("Committed"), list);
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-" + marker));
+        Ctr mount = ok("images", "mount", imageName, mnt.toString());
+        try {
+            assertEquals(marker, Files.readString(mnt.resolve("etc/marker")));
+            assertEquals("second " + marker, Files.readString(mnt.resolve("srv/data.txt")));
+            assertTrue(Files.notExists(mnt.resolve("etc/gone")), "whiteout applied");
+        } finally {
+            ctr("images", "unmount", "--rm", mnt.toString());
+            MountTable.cleanUnder(mnt);
+        }
+        assertTrue(mount.out().contains(mnt.toString()) || mount.code() == 0, mount.out());
+        assertTrue(daemon.engine().content().exists(image.target().digest()));
+    }
+
+    @Test
+    void importAndPullThroughCtrLandInBerthsStores() throws Exception {
+        // import of an OCI archive: blobs through Content/Write, unpack through Snapshots + Diff/Apply
+        BuiltImage imported = twoLayers("imported");
+        Path layout = tmp.resolve("oci");
+        imported.writeLayout(layout, "v1");
+        Path tar = tmp.resolve("image.tar");
+        Process t = new ProcessBuilder("tar", "-C", layout.toString(), "-cf", tar.toString(), ".").inheritIO().start();
+        assertEquals(0, t.waitFor());
+        String out = ok("images", "import", "--base-name", "localhost/ctr/imported", tar.toString()).out();
+        assertTrue(out.contains("localhost/ctr/imported:v1"), out);
+        assertEquals(imported.target().digest(), daemon.engine().images().get("localhost/ctr/imported:v1").target().digest());
+        assertUnpacked("localhost/ctr/imported:v1", "imported");
+        assertTrue(ok("images", "check").out().contains("complete"), "all blobs present");
+
+        // client-side pull from a registry process, as ctr 1.6 pulls
+        BuiltImage pulled = twoLayers("pulled");
+        try (RegistryProcess reg = RegistryProcess.start()) {
+            Path l2 = tmp.resolve("oci2");
+            pulled.writeLayout(l2, "v2");
+            reg.push(l2, "v2", "ctr/pulled:v2");
+            String ref = reg.host() + "/ctr/pulled:v2";
+            ok("images", "pull", "--plain-http", ref);
+            assertEquals(pulled.target().digest(), daemon.engine().images().get(ref).target().digest());
+            assertUnpacked(ref, "pulled");
+        }
+        // ctr's leases are gone once it is done; the images keep their blobs through GC
+        assertTrue(ok("leases", "ls").out().lines().skip(1).findAny().isEmpty(), ctr("leases", "ls").out());
+        daemon.engine().gc().collect(false);
+        assertTrue(daemon.engine().content().exists(pulled.layers().get(1).digest()));
     }
 
     @Test
