@@ -67,10 +67,19 @@ public final class Daemon implements AutoCloseable {
     }
 
     public static Daemon start(Config config, Clock clock) {
+        return start(config, clock, d -> {
+        });
+    }
+
+    /**
+     * Starts the daemon; {@code routes} adds the caller's routes to the local API ({@link #api()})
+     * before it serves, so a client that sees the socket answer finds every route there.
+     */
+    public static Daemon start(Config config, Clock clock, java.util.function.Consumer<Daemon> routes) {
         Engine engine = Engine.open(config);
         Daemon d = new Daemon(config, engine);
         try {
-            d.startParts(clock);
+            d.startParts(clock, routes);
             return d;
         } catch (RuntimeException e) {
             d.close();
@@ -78,7 +87,7 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    private void startParts(Clock clock) {
+    private void startParts(Clock clock, java.util.function.Consumer<Daemon> routes) {
         // adopt the tasks a previous daemon left running (and record exits that happened while none
         // ran) before reconciling anything; a cgroup driver this node cannot use fails the start here
         engine.runtime();
@@ -124,10 +133,12 @@ public final class Daemon implements AutoCloseable {
             return dev.berth.controller.api.ApiResponse.ok(Map.of("dryRun", dry, "removed",
                     r.removed().stream().map(Object::toString).toList(), "bytes", r.bytes(), "failures", r.failures()));
         });
-        api.start();
-        closeables.add(api);
+        routes.accept(this);
+        // gRPC first: once the local API answers, both sockets serve
         grpc = startGrpc(clock);
         closeables.add(grpc);
+        api.start();
+        closeables.add(api);
 
         Schedules schedules = new Schedules();
         closeables.add(schedules);
