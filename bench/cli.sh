@@ -24,9 +24,8 @@ cat >"$cfg" <<EOF
 version = 3
 root = "$work/root"
 state = "$work/state"
-[grpc]
-address = "$work/state/berth.sock"
 [plugins."dev.berth.v1"]
+api_address = "$work/state/berth.sock"
 manifest_dir = "$work/manifests"
 log_dir = "$work/logs"
 cgroup_parent = "/berth-cli-bench-$$"
@@ -87,7 +86,7 @@ measure "apply -f (1 object, unchanged)" -- "$work/berth" apply -f "$work/hello-
 measure "diff -f (1 object)" -- "$work/berth" diff -f "$work/hello-world.yaml"
 measure "delete (1 object)" --before "berth apply -f $work/del.yaml" -- "$work/berth" delete image bench-del
 unset BERTH_THIN
-printf '[grpc]\naddress = "%s/none.sock"\n' "$work" >"$work/nodaemon.toml"
+printf '[plugins."dev.berth.v1"]\napi_address = "%s/none.sock"\n' "$work" >"$work/nodaemon.toml"
 measure "version, no daemon (in-process path)" -- "$here/bin/berth" -c "$work/nodaemon.toml" version
 if command -v kubectl >/dev/null; then
   measure "kubectl version --client" -- kubectl version --client

@@ -1,8 +1,8 @@
 package dev.berth.controller;
 
+import dev.berth.engine.testing.RootOnly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.controller.api.ApiClient;
 import dev.berth.controller.api.ObjectsApi;
@@ -118,9 +118,9 @@ class DaemonKillMidPullIT {
         }
     }
 
+    @RootOnly("needs root")
     @Test
     void killedMidPullTheDaemonResumesAndEndsVerified() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
         byte[] big = new byte[12 << 20];
         new Random(7).nextBytes(big);
         LayerBuilder layer = LayerBuilder.create().compression(LayerBuilder.Compression.NONE);
@@ -138,9 +138,8 @@ class DaemonKillMidPullIT {
                     version = 3
                     root = "%s"
                     state = "%s"
-                    [grpc]
-                    address = "%s"
                     [plugins."dev.berth.v1"]
+                    api_address = "%s"
                     manifest_dir = "%s"
                     log_dir = "%s"
                     cgroup_parent = "/berth-killpull-%s"

@@ -52,7 +52,7 @@ public final class CdsTraining {
     private static void thin(Path dir) throws Exception {
         Path socket = dir.resolve("berth.sock");
         Path config = dir.resolve("config.toml");
-        Files.writeString(config, "version = 3\n[grpc]\naddress = \"" + socket + "\"\n");
+        Files.writeString(config, "version = 3\n[plugins.\"dev.berth.v1\"]\napi_address = \"" + socket + "\"\n");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
             Thread t = new Thread(() -> answer(server), "cds-training");
@@ -89,7 +89,7 @@ public final class CdsTraining {
     private static void full(Path dir) throws IOException {
         Path config = dir.resolve("full.toml");
         Files.writeString(config, "version = 3\nroot = \"" + dir.resolve("root") + "\"\nstate = \"" + dir.resolve("state")
-                + "\"\n[grpc]\naddress = \"" + dir.resolve("none.sock") + "\"\n");
+                + "\"\n[plugins.\"dev.berth.v1\"]\napi_address = \"" + dir.resolve("none.sock") + "\"\n");
         String c = config.toString();
         for (List<String> args : List.of(List.of("--help"), List.of("-c", c, "version"), List.of("config", "default"),
                 List.of("-c", c, "get", "containers"), List.of("-c", c, "images", "ls"),

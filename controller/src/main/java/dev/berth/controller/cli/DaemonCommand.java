@@ -45,9 +45,9 @@ public final class DaemonCommand implements Runnable {
                 c = c.with(ControllerSettings.API_ADDRESS, state.resolve("berth.sock").toAbsolutePath().toString());
             }
         }
-        Daemon d = Daemon.start(c);
-        // commands of clients (berth get, images ls, gc, tasks ls, ...) run here; see Forwarding
-        Forwarding.serve(d.api(), d.engine());
+        // commands of clients (berth get, pull, images ls, gc, ...) run here; see Forwarding. The route is
+        // in place before the socket answers.
+        Daemon d = Daemon.start(c, java.time.Clock.systemUTC(), daemon -> Forwarding.serve(daemon.api(), daemon.engine()));
         Runtime.getRuntime().addShutdownHook(new Thread(d::close, "berth-shutdown"));
         d.awaitTermination();
     }

@@ -24,8 +24,8 @@ import java.util.Properties;
  * loads nothing but JDK classes (no picocli, Jackson, Jetty, engine), which is what makes a
  * daemon-backed command start in a few tens of milliseconds. Without a daemon, or for a command the
  * daemon does not run for clients (it answers "not forwarded"), it runs {@link Main} in this same
- * JVM, as before. The socket is the config's {@code [grpc] address} (one setting; read here with a
- * line scanner, not the TOML stack). Single-threaded; one use per process.
+ * JVM, as before. The socket is the config's {@code [plugins."dev.berth.v1"] api_address} (one
+ * setting, {@code ControllerSettings.API_ADDRESS}; read here with a line scanner, not the TOML stack). Single-threaded; one use per process.
  */
 public final class ThinClient {
     static final String DEFAULT_SOCKET = "/run/berth/berth.sock";
@@ -140,7 +140,10 @@ public final class ThinClient {
         return Path.of("/etc/berth/config.toml"); // GlobalOptions.DEFAULT_CONFIG, without loading picocli
     }
 
-    /** {@code [grpc] address} of the config file, or the default when the file or the key is absent. */
+    /**
+     * {@code api_address} of table {@code [plugins."dev.berth.v1"]} in the config file, or the default when
+     * the file or the key is absent.
+     */
     static Path socket(Path config) throws IOException {
         if (!Files.exists(config)) {
             return Path.of(DEFAULT_SOCKET);
@@ -149,15 +152,14 @@ public final class ThinClient {
         for (String raw : Files.readAllLines(config)) {
             String line = raw.strip();
             if (line.startsWith("[")) {
-                table = line.replaceAll("[\\[\\]\\s]", "");
-            } else if (line.startsWith("address") && table.equals("grpc") || line.startsWith("grpc.address")
-                    && table.isEmpty()) {
+                table = line.replaceAll("[\\[\\]\\s\"']", "");
+            } else if (line.startsWith("api_address") && table.equals("plugins.dev.berth.v1")) {
                 int eq = line.indexOf('=');
-                String v = line.substring(eq + 1).strip();
-                if (eq > 0 && v.length() >= 2 && (v.charAt(0) == '"' || v.charAt(0) == '\'')) {
+                String v = eq > 0 ? line.substring(eq + 1).strip() : "";
+                if (v.length() >= 2 && (v.charAt(0) == '"' || v.charAt(0) == '\'')) {
                     return Path.of(v.substring(1, v.indexOf(v.charAt(0), 1)));
                 }
-                throw new IllegalArgumentException("unusual grpc.address: " + line);
+                throw new IllegalArgumentException("unusual api_address: " + line);
             }
         }
         return Path.of(DEFAULT_SOCKET);

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.CustomResource;
 
 class PlansTest {
     @TempDir
@@ -35,7 +35,7 @@ class PlansTest {
         CrdManifestDecoder decoder = new CrdManifestDecoder();
         try (MetadataStore db = MetadataStore.open(tmp.resolve("meta.db"))) {
             ObjectStore store = new ObjectStore(db, Clock.systemUTC());
-            ObjectNode first = decoder.decode(Path.of("web.yaml"), WEB.formatted("32Mi")).get(0);
+            CustomResource<?, ?> first = decoder.decode(Path.of("web.yaml"), WEB.formatted("32Mi")).get(0);
             assertEquals("created", Plans.plan(store, first, "api", "file:/other.yaml", false).get("outcome"));
             store.apply(first, "api", false);
             assertEquals("unchanged", Plans.plan(store, first, "api", "file:/other.yaml", false).get("outcome"));
@@ -45,15 +45,15 @@ class PlansTest {
             assertTrue(live.get("action").toString().contains("in place"), live.toString());
             assertEquals(List.of("spec.resources.memory: \"32Mi\" -> \"64Mi\""), live.get("changes"));
 
-            ObjectNode args = decoder.decode(Path.of("web.yaml"), WEB.formatted("32Mi").replace("-f]", "-f, -v]")).get(0);
+            CustomResource<?, ?> args = decoder.decode(Path.of("web.yaml"), WEB.formatted("32Mi").replace("-f]", "-f, -v]")).get(0);
             assertTrue(Plans.plan(store, args, "api", "file:/other.yaml", false).get("action").toString().startsWith("recreate"));
             assertEquals("conflict", Plans.plan(store, first, "file:/x.yaml", "file:/other.yaml", false).get("outcome"));
 
             // an object a manifest file owns: diffing that same file shows the daemon's plan and the owner
-            ObjectNode owned = decoder.decode(Path.of("/m/web.yaml"), WEB.formatted("32Mi").replace("name: web", "name: owned"))
+            CustomResource<?, ?> owned = decoder.decode(Path.of("/m/web.yaml"), WEB.formatted("32Mi").replace("name: web", "name: owned"))
                     .get(0);
             store.apply(owned, "file:/m/web.yaml", false);
-            ObjectNode edited = decoder.decode(Path.of("/m/web.yaml"), WEB.formatted("48Mi").replace("name: web", "name: owned"))
+            CustomResource<?, ?> edited = decoder.decode(Path.of("/m/web.yaml"), WEB.formatted("48Mi").replace("name: web", "name: owned"))
                     .get(0);
             Map<String, Object> mine = Plans.plan(store, edited, "api", "file:/m/web.yaml", false);
             assertEquals("configured", mine.get("outcome"), mine.toString());

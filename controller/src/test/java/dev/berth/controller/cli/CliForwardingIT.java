@@ -95,9 +95,8 @@ class CliForwardingIT {
                 version = 3
                 root = "%s"
                 state = "%s"
-                [grpc]
-                address = "%s"
                 [plugins."dev.berth.v1"]
+                api_address = "%s"
                 manifest_dir = "%s"
                 log_dir = "%s"
                 cgroup_parent = "/berth-fwd-%s"

@@ -1,5 +1,6 @@
 package dev.berth.controller.cli;
 
+import dev.berth.controller.cli.CliHarness.Run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,14 +22,8 @@ class PullPushCliIT {
     Path tmp;
     Path config;
 
-    record Run(int code, String out, String err) {
-    }
-
     static Run berth(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(code, out.toString(), err.toString());
+        return CliHarness.berth(args);
     }
 
     @BeforeEach
@@ -96,14 +91,14 @@ class PullPushCliIT {
         img.writeLayout(tmp.resolve("layout"), "src");
         Path sock = tmp.resolve("state/berth.sock");
         Files.writeString(config, Files.readString(config).replace("version = 3\n", "version = 3\nroot = \""
-                + tmp.resolve("root") + "\"\nstate = \"" + tmp.resolve("state") + "\"\n[grpc]\naddress = \"" + sock
-                + "\"\n"));
+                + tmp.resolve("root") + "\"\nstate = \"" + tmp.resolve("state") + "\"\n")
+                .replace("  auth_file =", "  api_address = \"" + sock + "\"\n  auth_file ="));
         dev.berth.engine.config.Config c = new dev.berth.engine.config.ConfigLoader(
                 dev.berth.controller.ControllerSettings.schema()).load(config)
                 .with(dev.berth.controller.ControllerSettings.MANIFEST_DIR, tmp.resolve("manifests").toString());
         try (RegistryProcess src = RegistryProcess.start();
-             dev.berth.controller.Daemon d = dev.berth.controller.Daemon.start(c)) {
-            Forwarding.serve(d.api(), d.engine());
+             dev.berth.controller.Daemon d = dev.berth.controller.Daemon.start(c, java.time.Clock.systemUTC(),
+                     daemon -> Forwarding.serve(daemon.api(), daemon.engine()))) {
             src.push(tmp.resolve("layout"), "src", "cli/busybox:1");
             Run pull = berth("--config", config.toString(), "pull", "--unpack", src.host() + "/cli/busybox:1");
             assertEquals(0, pull.code(), pull.err());
