@@ -43,6 +43,18 @@ class CliForwardingIT {
     record Result(int code, String out, String err) {
     }
 
+    /** An Image object: name, labels. */
+    private static final String IMAGE = """
+            apiVersion: berth.dev/v1alpha1
+            kind: Image
+            metadata:
+              name: %s
+              labels: %s
+            spec:
+              ref: localhost/berth/busybox:latest
+              pullPolicy: Never
+            """;
+
     /** One sample command line per forwarded command (qualified name). */
     private Map<String, List<String>> samples(Path manifest) {
         Map<String, List<String>> m = new TreeMap<>();
@@ -149,15 +161,7 @@ class CliForwardingIT {
     @Test
     void everyForwardedCommandRunsInTheDaemon() throws Exception {
         Path manifest = tmp.resolve("image.yaml");
-        Files.writeString(manifest, """
-                apiVersion: berth.dev/v1alpha1
-                kind: Image
-                metadata:
-                  name: fwd
-                spec:
-                  ref: localhost/berth/busybox:latest
-                  pullPolicy: Never
-                """);
+        Files.writeString(manifest, IMAGE.formatted("fwd", "{}"));
         Map<String, List<String>> samples = samples(manifest);
         assertEquals(new TreeSet<>(Forwarding.FORWARDED), samples.keySet(),
                 "each forwarded command needs a sample here (and a row in docs/cli.md)");
@@ -203,18 +207,9 @@ class CliForwardingIT {
     @Test
     void kubectlHabitsThroughTheDaemon() throws Exception {
         Path owned = tmp.resolve("manifests/owned.yaml");
-        Files.writeString(owned, """
-                apiVersion: berth.dev/v1alpha1
-                kind: Image
-                metadata:
-                  name: owned
-                  labels: {tier: dir}
-                spec:
-                  ref: localhost/berth/busybox:latest
-                  pullPolicy: Never
-                """);
+        Files.writeString(owned, IMAGE.formatted("owned", "{tier: dir}"));
         Path mine = tmp.resolve("mine.yaml");
-        Files.writeString(mine, Files.readString(owned).replace("name: owned", "name: mine").replace("tier: dir", "tier: cli"));
+        Files.writeString(mine, IMAGE.formatted("mine", "{tier: cli}"));
         Map<String, String> env = Map.of("BERTH_THIN", "require");
         assertEquals(0, berth(env, List.of("apply", "-f", mine.toString())).code());
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(
