@@ -70,8 +70,14 @@ public final class GrpcServer implements AutoCloseable {
                     socket, Epoll.unavailabilityCause());
         }
         Events events = new Events(clock);
+        Namespaces ns = new Namespaces();
+        Supplier<Set<String>> namespaces = () -> {
+            Set<String> all = new java.util.TreeSet<>(parts.namespaces().get());
+            all.addAll(ns.used());
+            return all;
+        };
         List<BindableService> services = new ArrayList<>(new InspectServices(parts.version(), parts.revision(),
-                parts.root(), plugins(parts), parts.namespaces()).services());
+                parts.root(), plugins(parts), namespaces).services());
         services.add(events);
         services.add(new ImagesService(parts.images(), events));
         services.add(new ContentService(parts.content(), parts.leases(), events));
@@ -91,7 +97,6 @@ public final class GrpcServer implements AutoCloseable {
             NettyServerBuilder b = NettyServerBuilder.forAddress(new DomainSocketAddress(staged.toString()))
                     .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loop).workerEventLoopGroup(loop)
                     .maxInboundMessageSize(maxMessageBytes);
-            Namespaces ns = new Namespaces();
             services.forEach(s -> b.addService(ServerInterceptors.intercept(s, ns)));
             server = b.build().start();
             Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString("rw-rw----"));

@@ -13,9 +13,13 @@ import java.util.regex.Pattern;
  * The containerd namespace of a call, from the {@code containerd-namespace} header every containerd
  * client sends ({@code default} unless {@code ctr -n}). Calls without one are refused as containerd
  * refuses them, except for the services that containerd serves without a namespace (version,
- * introspection, namespaces, events). Thread-safe.
+ * introspection, namespaces, events). A namespace exists once a call names it, as containerd
+ * creates namespaces on first use. Thread-safe.
  */
 final class Namespaces implements ServerInterceptor {
+    /** Every namespace a call has named since the server started: containerd makes them on first use. */
+    private final java.util.Set<String> used = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     static final Metadata.Key<String> HEADER = Metadata.Key.of("containerd-namespace", Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<String> CURRENT = Context.key("containerd-namespace");
     /** The lease a client works under ({@code containerd-lease}): what it writes is added to it. */
@@ -45,8 +49,16 @@ final class Namespaces implements ServerInterceptor {
             return new ServerCall.Listener<>() {
             };
         }
+        if (ns != null && !ns.isEmpty()) {
+            used.add(ns);
+        }
         return Contexts.interceptCall(Context.current().withValues(CURRENT, ns, LEASE, headers.get(LEASE_HEADER)), call,
                 headers, next);
+    }
+
+    /** The namespaces calls have used (a live view). */
+    java.util.Set<String> used() {
+        return java.util.Collections.unmodifiableSet(used);
     }
 
     static boolean valid(String ns) {

@@ -164,8 +164,9 @@ class CtrAgainstBerthIT {
         assertTrue(info.contains("\"ID\": \"sleeper\"") && info.contains("/bin/busybox"), info);
         ok("leases", "ls");
         assertTrue(ok("plugins", "ls").out().contains("overlayfs"));
-        // namespaced: another namespace has no containers
+        // namespaced: another namespace has no containers, and exists once used (as containerd makes it)
         assertTrue(ok("-n", "other", "containers", "ls").out().lines().skip(1).findAny().isEmpty());
+        assertTrue(ok("namespaces", "ls").out().lines().anyMatch(l -> l.startsWith("other")));
         // content read streams the blob
         String manifest = ok("content", "get", image.target().digest().toString()).out();
         assertTrue(manifest.contains("\"layers\""), manifest);
