@@ -7,8 +7,8 @@
 #   berth        bin/berth pull            (fetch + verify + record; Berth unpacks separately)
 #   ctr-fetch    ctr content fetch         (containerd's fetch of the same blobs, no unpack)
 #   ctr-pull     ctr images pull           (containerd's fetch + unpack, for context)
-#   berth-ctr    ctr images pull           against a Berth daemon's gRPC socket: the same client on
-#                                          both daemons (fetch + unpack; target <= 1.0 x ctr-pull)
+#   berth-ctr    ctr images pull           against a running Berth daemon's gRPC socket: the same
+#                                          client on both daemons (fetch + unpack; target <= 1.0 x ctr-pull)
 # Times are wall clock around each client process (JVM start-up included). The first round is a
 # warm-up and is not counted. Prints min/median/max and the ratio of medians berth / ctr-fetch
 # (target <= 1.0) and berth / ctr-pull.
@@ -99,7 +99,8 @@ ctrd_cold() {
 
 berth_cold() { rm -rf "$BENCH_WORK/berth"; sync; }
 
-# berth-ctr: a Berth daemon from an empty root for every repetition (its start is not timed)
+# berth-ctr: one Berth daemon for the whole run (a node's daemon is warm), emptied before every
+# repetition the way containerd is: images and blobs removed through ctr, then a collection
 BD="$BENCH_WORK/berthd"
 BERTHD_PID=""
 BCTR=(ctr --address "$BD/state/containerd.sock" --namespace bench)
@@ -112,16 +113,29 @@ berthd_stop() {
   fi
   for m in $(findmnt -rn -o TARGET | grep "^$BD/" | sort -r); do umount -l "$m"; done
 }
-berthd_cold() {
-  berthd_stop
+berthd_start() {
   rm -rf "$BD"; mkdir -p "$BD/manifests"
   printf 'version = 3\nroot = "%s/root"\nstate = "%s/state"\n[plugins."dev.berth.v1"]\n  api_address = "%s/state/berth.sock"\n  manifest_dir = "%s/manifests"\n  log_dir = "%s/logs"\n[plugins."io.containerd.cri.v1.images".registry]\n  config_path = ""\n' \
     "$BD" "$BD" "$BD" "$BD" "$BD" >"$BD/config.toml"
-  sync
   BERTH_BUILD=0 "$REPO_ROOT/bin/berth" --config "$BD/config.toml" daemon >>"$BENCH_DIR/logs/berthd-pull.log" 2>&1 &
   BERTHD_PID=$!
   for _ in $(seq 1 300); do "${BCTR[@]}" version >/dev/null 2>&1 && return 0; sleep 0.1; done
   die "berth daemon did not start; see $BENCH_DIR/logs/berthd-pull.log"
+}
+berthd_cold() {
+  local imgs blobs snaps n s
+  [[ -n $BERTHD_PID ]] || berthd_start
+  imgs=$("${BCTR[@]}" images ls -q)
+  if [[ -n $imgs ]]; then "${BCTR[@]}" images rm $imgs >/dev/null; fi
+  snaps=$("${BCTR[@]}" snapshots ls | awk 'NR > 1 {print $1}' | tac)
+  for k in $snaps; do "${BCTR[@]}" snapshots rm "$k" >/dev/null 2>&1 || true; done
+  blobs=$("${BCTR[@]}" content ls -q)
+  if [[ -n $blobs ]]; then "${BCTR[@]}" content rm $blobs >/dev/null; fi
+  BERTH_BUILD=0 "$REPO_ROOT/bin/berth" --config "$BD/config.toml" gc >/dev/null
+  n=$({ find "$BD/root/content/blobs" -type f 2>/dev/null || true; } | wc -l)
+  s=$({ find "$BD/root/snapshots/overlayfs" -mindepth 1 -maxdepth 1 -name "[0-9]*" 2>/dev/null || true; } | wc -l)
+  [[ $n == 0 && $s == 0 ]] || die "berth store not empty after cleanup ($n blobs, $s snapshots)"
+  sync
 }
 
 declare -A T
