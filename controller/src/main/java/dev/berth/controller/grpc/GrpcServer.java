@@ -7,6 +7,7 @@ import dev.berth.engine.diff.Applier;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.images.ImageStore;
 import dev.berth.engine.leases.LeaseManager;
+import dev.berth.engine.namespaces.NamespaceStore;
 import dev.berth.engine.runtime.TaskRuntime;
 import dev.berth.engine.snapshots.Snapshotter;
 import io.grpc.BindableService;
@@ -46,7 +47,8 @@ public final class GrpcServer implements AutoCloseable {
     public record Parts(Path root, ContentStore content, ImageStore images, Function<String, Snapshotter> snapshotters,
             String defaultSnapshotter, List<String> snapshotterNames, Applier applier, LeaseManager leases,
             TaskRuntime runtime,
-            Supplier<Set<String>> namespaces, String version, String revision) {
+            Supplier<Set<String>> namespaces, NamespaceStore namespaceStore, Function<String, String> inUse,
+            String version, String revision) {
     }
 
     private final Path socket;
@@ -77,7 +79,7 @@ public final class GrpcServer implements AutoCloseable {
             return all;
         };
         List<BindableService> services = new ArrayList<>(new InspectServices(parts.version(), parts.revision(),
-                parts.root(), plugins(parts), namespaces).services());
+                parts.root(), plugins(parts), namespaces, parts.namespaceStore(), parts.inUse(), ns::forget).services());
         services.add(events);
         services.add(new ImagesService(parts.images(), events));
         services.add(new ContentService(parts.content(), parts.leases(), events));

@@ -7,7 +7,6 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.util.regex.Pattern;
 
 /**
  * The containerd namespace of a call, from the {@code containerd-namespace} header every containerd
@@ -25,8 +24,6 @@ final class Namespaces implements ServerInterceptor {
     /** The lease a client works under ({@code containerd-lease}): what it writes is added to it. */
     static final Metadata.Key<String> LEASE_HEADER = Metadata.Key.of("containerd-lease", Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<String> LEASE = Context.key("containerd-lease");
-    /** containerd's namespace name rule (a DNS-label-like identifier). */
-    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9]+(?:[._-](?:[A-Za-z0-9]+))*");
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
@@ -61,8 +58,13 @@ final class Namespaces implements ServerInterceptor {
         return java.util.Collections.unmodifiableSet(used);
     }
 
+    /** Forgets a namespace known only from calls; whether it was known. */
+    boolean forget(String ns) {
+        return used.remove(ns);
+    }
+
     static boolean valid(String ns) {
-        return ns.length() <= 76 && NAME.matcher(ns).matches();
+        return dev.berth.engine.namespaces.NamespaceStore.valid(ns);
     }
 
     /** The lease named by the current call, or null. */
