@@ -86,7 +86,7 @@ public final class GrpcServer implements AutoCloseable {
         services.add(new SnapshotsService(parts.snapshotters(), parts.defaultSnapshotter(), parts.leases(), events));
         services.add(new DiffService(parts.content(), parts.applier()));
         services.add(new LeasesService(parts.leases()));
-        services.addAll(new TasksServices(parts.runtime()).services());
+        services.addAll(new TasksServices(parts.runtime(), events).services());
 
         EventLoopGroup loop = new EpollEventLoopGroup(1);
         Path dir = null;

@@ -196,6 +196,26 @@ class CtrAgainstBerthIT {
     }
 
     @Test
+    void tasksArePausedResumedKilledAndDeletedByCtr() throws Exception {
+        ok("tasks", "pause", "sleeper");
+        assertEquals(TaskState.PAUSED, daemon.engine().runtime().find("default", "sleeper").orElseThrow().state());
+        assertTrue(ok("tasks", "ls").out().contains("PAUSED"));
+        ok("tasks", "resume", "sleeper");
+        assertEquals(TaskState.RUNNING, daemon.engine().runtime().find("default", "sleeper").orElseThrow().state());
+        Ctr running = ctr("tasks", "delete", "sleeper");
+        assertEquals(1, running.code());
+        assertTrue(running.out().contains("must be stopped before deletion"), running.out());
+        ok("tasks", "kill", "-s", "SIGKILL", "sleeper");
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> daemon.engine().runtime().find("default", "sleeper")
+                .map(t -> t.state() == TaskState.STOPPED).orElse(true));
+        ok("tasks", "delete", "sleeper");
+        assertTrue(daemon.engine().runtime().find("default", "sleeper").isEmpty());
+        Ctr gone = ctr("tasks", "kill", "sleeper");
+        assertEquals(1, gone.code());
+        assertTrue(gone.out().contains("not found"), gone.out());
+    }
+
+    @Test
     void eventsCarryATaskExit() throws Exception {
         Process events = new ProcessBuilder("ctr", "--address", sock.toString(), "events").redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("events.txt").toFile()).start();
