@@ -126,24 +126,13 @@ class ContainerdConformanceIT {
         long since = System.currentTimeMillis() * 1_000_000L - 5_000_000_000L;
         Unpacker.Result r = storeInBoth("berth/conformance", layers);
 
-        Path berthMnt = Files.createDirectories(f.tmp.resolve("berth-mnt"));
-        Path ctrdMnt = Files.createDirectories(f.tmp.resolve("ctrd-mnt"));
-        ImageMounter mounter = f.engine.imageMounter();
-        mounter.mount("berth/conformance:1", berthMnt, "overlayfs", Platforms.defaultMatcher(), false);
-        try {
-            ctrd.ctr("images", "mount", "--snapshotter", "overlayfs", "berth/conformance:1", ctrdMnt.toString());
-            try {
-                Map<String, TreeListing.Entry> expected = TreeListing.list(ctrdMnt);
-                assertMeaningful(expected, since);
-                List<String> diff = TreeListing.diff(expected, TreeListing.list(berthMnt), since);
-                assertEquals(List.of(), diff, "merged root file systems differ (- containerd, + Berth):\n"
-                        + String.join("\n", diff));
-            } finally {
-                ctrd.ctr("images", "unmount", ctrdMnt.toString());
-            }
-        } finally {
-            mounter.unmount(berthMnt, "overlayfs");
-        }
+        withBothMounted("berth/conformance:1", (berthMnt, ctrdMnt) -> {
+            Map<String, TreeListing.Entry> expected = TreeListing.list(ctrdMnt);
+            assertMeaningful(expected, since);
+            List<String> diff = TreeListing.diff(expected, TreeListing.list(berthMnt), since);
+            assertEquals(List.of(), diff, "merged root file systems differ (- containerd, + Berth):\n"
+                    + String.join("\n", diff));
+        });
 
         // each layer's snapshot directory: whiteout devices and opaque xattrs included
         String view = ctrd.ctr("snapshots", "--snapshotter", "overlayfs", "view", "--mounts", "oracle-view",
@@ -180,6 +169,29 @@ class ContainerdConformanceIT {
         assertEquals(List.of(), MountTable.under(f.tmp).stream().map(x -> x.mountPoint().toString()).toList());
     }
 
+
+    /** Something to check on the image mounted by Berth and by containerd. */
+    private interface BothMounted {
+        void check(Path berthMnt, Path ctrdMnt) throws Exception;
+    }
+
+    /** Mounts {@code ref} (overlayfs) through Berth and through containerd, runs {@code check}, unmounts both. */
+    private void withBothMounted(String ref, BothMounted check) throws Exception {
+        Path berthMnt = Files.createDirectories(f.tmp.resolve("berth-mnt"));
+        Path ctrdMnt = Files.createDirectories(f.tmp.resolve("ctrd-mnt"));
+        ImageMounter mounter = f.engine.imageMounter();
+        mounter.mount(ref, berthMnt, "overlayfs", Platforms.defaultMatcher(), false);
+        try {
+            ctrd.ctr("images", "mount", "--snapshotter", "overlayfs", ref, ctrdMnt.toString());
+            try {
+                check.check(berthMnt, ctrdMnt);
+            } finally {
+                ctrd.ctr("images", "unmount", ctrdMnt.toString());
+            }
+        } finally {
+            mounter.unmount(berthMnt, "overlayfs");
+        }
+    }
 
     /** Names as find(1) prints them (raw bytes, read as Latin-1 so every byte is one char) with type, mode, owner, size, link. */
     private static List<String> rawListing(Path dir) throws Exception {
@@ -219,26 +231,15 @@ class ContainerdConformanceIT {
         two.file("y1", "new").rawName(new byte[] {'d', (byte) 0xe0, '/', 'n', (byte) 0xe9});
         storeInBoth("berth/bytenames", List.of(one, two));
 
-        Path berthMnt = Files.createDirectories(f.tmp.resolve("berth-mnt"));
-        Path ctrdMnt = Files.createDirectories(f.tmp.resolve("ctrd-mnt"));
-        ImageMounter mounter = f.engine.imageMounter();
-        mounter.mount("berth/bytenames:1", berthMnt, "overlayfs", Platforms.defaultMatcher(), false);
-        try {
-            ctrd.ctr("images", "mount", "--snapshotter", "overlayfs", "berth/bytenames:1", ctrdMnt.toString());
-            try {
-                List<String> expected = rawListing(ctrdMnt);
-                // the oracle really kept the bytes and linked inside the root
-                assertTrue(expected.stream().anyMatch(e -> e.startsWith("caf\u00e9|f|")), expected.toString());
-                assertTrue(expected.stream().anyMatch(e -> e.startsWith("etc/passwd-abs|f|") && e.endsWith("|3")),
-                        expected.toString());
-                assertFalse(expected.stream().anyMatch(e -> e.startsWith("n\u00ff|")), expected.toString());
-                assertEquals(expected, rawListing(berthMnt), "merged trees (names as bytes) differ from containerd's");
-            } finally {
-                ctrd.ctr("images", "unmount", ctrdMnt.toString());
-            }
-        } finally {
-            mounter.unmount(berthMnt, "overlayfs");
-        }
+        withBothMounted("berth/bytenames:1", (berthMnt, ctrdMnt) -> {
+            List<String> expected = rawListing(ctrdMnt);
+            // the oracle really kept the bytes and linked inside the root
+            assertTrue(expected.stream().anyMatch(e -> e.startsWith("caf\u00e9|f|")), expected.toString());
+            assertTrue(expected.stream().anyMatch(e -> e.startsWith("etc/passwd-abs|f|") && e.endsWith("|3")),
+                    expected.toString());
+            assertFalse(expected.stream().anyMatch(e -> e.startsWith("n\u00ff|")), expected.toString());
+            assertEquals(expected, rawListing(berthMnt), "merged trees (names as bytes) differ from containerd's");
+        });
         assertEquals(List.of(), MountTable.under(f.tmp).stream().map(x -> x.mountPoint().toString()).toList());
     }
 }
