@@ -47,6 +47,7 @@ public final class Engine implements AutoCloseable {
     private LeaseManager leases;
     private GarbageCollector gc;
     private TaskRuntime runtime;
+    private dev.berth.engine.namespaces.NamespaceStore namespaces;
 
     private Engine(Config config, RootLock lock, MetadataStore metadata) {
         this.config = config;
@@ -130,6 +131,14 @@ public final class Engine implements AutoCloseable {
                     n == 0 ? Runtime.getRuntime().availableProcessors() : (int) Math.min(n, 64), leases());
         }
         return unpacker;
+    }
+
+    /** The namespaces created on purpose (with labels), in the metadata store. */
+    public synchronized dev.berth.engine.namespaces.NamespaceStore namespaces() {
+        if (namespaces == null) {
+            namespaces = new dev.berth.engine.namespaces.MetadataNamespaceStore(metadata, Clock.systemUTC());
+        }
+        return namespaces;
     }
 
     /** Applies layer blobs onto snapshot mounts (containerd's diff applier), with the configured size bound. */

@@ -8,6 +8,7 @@ import dev.berth.engine.diff.Applier;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.images.ImageStore;
 import dev.berth.engine.leases.LeaseManager;
+import dev.berth.engine.namespaces.NamespaceStore;
 import dev.berth.engine.runtime.TaskRuntime;
 import dev.berth.engine.snapshots.Snapshotter;
 import io.grpc.BindableService;
@@ -45,7 +46,8 @@ public final class GrpcServer implements AutoCloseable {
     public record Parts(Path root, ContentStore content, ImageStore images, Function<String, Snapshotter> snapshotters,
             String defaultSnapshotter, List<String> snapshotterNames, Applier applier, LeaseManager leases,
             TaskRuntime runtime,
-            Supplier<Set<String>> namespaces, String version, String revision) {
+            Supplier<Set<String>> namespaces, NamespaceStore namespaceStore, Function<String, String> inUse,
+            String version, String revision) {
     }
 
     private final Path socket;
@@ -69,8 +71,14 @@ public final class GrpcServer implements AutoCloseable {
                     socket, Epoll.unavailabilityCause());
         }
         Events events = new Events(clock);
+        Namespaces ns = new Namespaces();
+        Supplier<Set<String>> namespaces = () -> {
+            Set<String> all = new java.util.TreeSet<>(parts.namespaces().get());
+            all.addAll(ns.used());
+            return all;
+        };
         List<BindableService> services = new ArrayList<>(new InspectServices(parts.version(), parts.revision(),
-                parts.root(), plugins(parts), parts.namespaces()).services());
+                parts.root(), plugins(parts), namespaces, parts.namespaceStore(), parts.inUse(), ns::forget).services());
         services.add(events);
         services.add(new ImagesService(parts.images(), events));
         services.add(new ContentService(parts.content(), parts.leases(), events));
@@ -86,7 +94,6 @@ public final class GrpcServer implements AutoCloseable {
                 NettyServerBuilder b = NettyServerBuilder.forAddress(new DomainSocketAddress(staged.toString()))
                         .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loop)
                         .workerEventLoopGroup(loop).maxInboundMessageSize(maxMessageBytes);
-                Namespaces ns = new Namespaces();
                 services.forEach(s -> b.addService(ServerInterceptors.intercept(s, ns)));
                 server[0] = b.build().start();
             });
