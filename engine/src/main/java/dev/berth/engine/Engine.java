@@ -23,6 +23,9 @@ import dev.berth.engine.runtime.conmon.ConmonRuntime;
 import dev.berth.engine.runtime.conmon.RuntimeOptions;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The engine opened on one root: holds the root lock and the metadata store, and gives access to the
@@ -31,6 +34,7 @@ import java.time.Clock;
  * DESIGN.md). Thread-safe; {@link #close()} releases the root.
  */
 public final class Engine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     private final Config config;
     private final Path root;
     private final Path state;
@@ -59,7 +63,14 @@ public final class Engine implements AutoCloseable {
         RootLock lock = RootLock.acquire(root);
         try {
             MetadataStore metadata = MetadataStore.open(root.resolve("meta.db"));
-            return new Engine(config, lock, metadata);
+            Engine engine = new Engine(config, lock, metadata);
+            // holding the root lock, no other process is alive to own a temporary lease
+            List<String> dead = engine.leases().releaseTemporary();
+            if (!dead.isEmpty()) {
+                LOG.info("released {} temporary lease(s) of a process that ended without them: {}; partial downloads "
+                        + "resume from their ingests", dead.size(), dead);
+            }
+            return engine;
         } catch (RuntimeException e) {
             lock.close();
             throw e;
