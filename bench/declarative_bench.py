@@ -282,8 +282,7 @@ class Bench:
         path = os.path.join(self.bdir, f"config-{resync}.toml")
         with open(path, "w") as f:
             f.write(f'version = 3\nroot = "{self.bdir}/root"\nstate = "{self.bdir}/state"\n'
-                    f'[grpc]\n  address = "{self.sock}"\n'
-                    f'[plugins."dev.berth.v1"]\n  manifest_dir = "{self.bdir}/manifests"\n'
+                    f'[plugins."dev.berth.v1"]\n  api_address = "{self.sock}"\n  manifest_dir = "{self.bdir}/manifests"\n'
                     f'  log_dir = "{self.bdir}/logs"\n  cgroup_parent = "{self.parent}"\n'
                     f'  resync_interval = "{resync}"\n')
         return path

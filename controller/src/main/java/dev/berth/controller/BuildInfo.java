@@ -11,12 +11,22 @@ public final class BuildInfo {
 
     /** The version baked into the jar at build time, or "unknown". */
     public static String version() {
+        return property("version");
+    }
+
+    /** The source revision baked into the jar at build time, or "unknown". */
+    public static String revision() {
+        return property("revision");
+    }
+
+    private static String property(String key) {
         try (InputStream in = BuildInfo.class.getResourceAsStream("/dev/berth/controller/version.properties")) {
             Properties p = new Properties();
             if (in != null) {
                 p.load(in);
             }
-            return p.getProperty("version", "unknown");
+            String v = p.getProperty(key, "unknown");
+            return v.isEmpty() || v.startsWith("${") ? "unknown" : v;
         } catch (IOException e) {
             return "unknown";
         }

@@ -13,9 +13,14 @@ public final class ControllerSettings {
     private ControllerSettings() {
     }
 
-    public static final Setting<String> API_ADDRESS = Setting.at(SettingType.STRING, "grpc", "address")
+    public static final Setting<String> API_ADDRESS = Setting.berth(SettingType.STRING, "api_address")
             .defaultValue("/run/berth/berth.sock")
-            .doc("Unix socket of Berth's local API (HTTP/JSON; containerd keeps its gRPC socket here).")
+            .doc("Unix socket of Berth's local API (HTTP/JSON; the berth CLI and curl --unix-socket use it).")
+            .build();
+
+    public static final Setting<String> GRPC_ADDRESS = Setting.at(SettingType.STRING, "grpc", "address")
+            .defaultValue("/run/berth/containerd.sock")
+            .doc("Unix socket of containerd's gRPC API (ctr --address); when unset, containerd.sock in the state directory.")
             .build();
 
     public static final Setting<String> METRICS_ADDRESS = Setting.at(SettingType.STRING, "metrics", "address")
@@ -37,7 +42,7 @@ public final class ControllerSettings {
     /** Every setting Berth reads, engine first, in {@code berth config default} order. */
     public static List<Setting<?>> schema() {
         List<Setting<?>> all = new ArrayList<>(EngineSettings.all());
-        all.addAll(List.of(API_ADDRESS, METRICS_ADDRESS, MANIFEST_DIR, RESYNC_INTERVAL));
+        all.addAll(List.of(API_ADDRESS, GRPC_ADDRESS, METRICS_ADDRESS, MANIFEST_DIR, RESYNC_INTERVAL));
         all.addAll(KubernetesSettings.all());
         return all;
     }

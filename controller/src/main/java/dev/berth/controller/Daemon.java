@@ -1,6 +1,7 @@
 package dev.berth.controller;
 
 import dev.berth.controller.api.ApiServer;
+import dev.berth.controller.grpc.GrpcServer;
 import dev.berth.controller.api.EventsApi;
 import dev.berth.controller.api.ObjectsApi;
 import dev.berth.controller.events.EventRecorder;
@@ -50,6 +51,7 @@ public final class Daemon implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private ObjectStore store;
     private ApiServer api;
+    private GrpcServer grpc;
     private EventRecorder events;
     private Controller controller;
     private ManifestDirectorySource manifests;
@@ -65,10 +67,19 @@ public final class Daemon implements AutoCloseable {
     }
 
     public static Daemon start(Config config, Clock clock) {
+        return start(config, clock, d -> {
+        });
+    }
+
+    /**
+     * Starts the daemon; {@code routes} adds the caller's routes to the local API ({@link #api()})
+     * before it serves, so a client that sees the socket answer finds every route there.
+     */
+    public static Daemon start(Config config, Clock clock, java.util.function.Consumer<Daemon> routes) {
         Engine engine = Engine.open(config);
         Daemon d = new Daemon(config, engine);
         try {
-            d.startParts(clock);
+            d.startParts(clock, routes);
             return d;
         } catch (RuntimeException e) {
             d.close();
@@ -76,7 +87,7 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    private void startParts(Clock clock) {
+    private void startParts(Clock clock, java.util.function.Consumer<Daemon> routes) {
         // adopt the tasks a previous daemon left running (and record exits that happened while none
         // ran) before reconciling anything; a cgroup driver this node cannot use fails the start here
         engine.runtime();
@@ -122,6 +133,10 @@ public final class Daemon implements AutoCloseable {
             return dev.berth.controller.api.ApiResponse.ok(Map.of("dryRun", dry, "removed",
                     r.removed().stream().map(Object::toString).toList(), "bytes", r.bytes(), "failures", r.failures()));
         });
+        routes.accept(this);
+        // gRPC first: once the local API answers, both sockets serve
+        grpc = startGrpc(clock);
+        closeables.add(grpc);
         api.start();
         closeables.add(api);
 
@@ -155,6 +170,31 @@ public final class Daemon implements AutoCloseable {
         LOG.info("berth daemon {} started: root={} state={} api={} manifests={} ({} objects)", BuildInfo.version(),
                 config.get(EngineSettings.ROOT), config.get(EngineSettings.STATE),
                 config.get(ControllerSettings.API_ADDRESS), manifests.directory(), store.list(null).size());
+    }
+
+    /** containerd's gRPC API on {@code [grpc] address} (by default containerd.sock in the state directory). */
+    private GrpcServer startGrpc(Clock clock) {
+        Path socket = config.isSet(ControllerSettings.GRPC_ADDRESS) ? Path.of(config.get(ControllerSettings.GRPC_ADDRESS))
+                : engine.state().resolve("containerd.sock");
+        var parts = new GrpcServer.Parts(engine.root(), engine.content(), engine.images(), engine.snapshotters()::get,
+                config.get(dev.berth.engine.snapshots.SnapshotSettings.SNAPSHOTTER),
+                dev.berth.engine.snapshots.registry.Snapshotters.NAMES, engine.applier(), engine.leases(), engine.runtime(),
+                this::namespaces, BuildInfo.version(), BuildInfo.revision());
+        return GrpcServer.start(socket, 16 << 20, parts, clock);
+    }
+
+    /** The namespaces that hold something: containerd's {@code default}, the objects' and the tasks'. */
+    private java.util.Set<String> namespaces() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        out.add("default");
+        store.list(null).forEach(o -> out.add(o.key().namespace()));
+        engine.runtime().list(null).forEach(t -> out.add(t.namespace()));
+        return out;
+    }
+
+    /** The containerd gRPC server (containerd.sock). */
+    public GrpcServer grpc() {
+        return grpc;
     }
 
     private Object sources() {

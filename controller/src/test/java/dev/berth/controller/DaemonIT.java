@@ -44,7 +44,7 @@ class DaemonIT {
                     locked.getMessage());
 
             Path cfg = tmp.resolve("config.toml");
-            Files.writeString(cfg, "version = 3\n[grpc]\naddress = \"" + sock + "\"\n");
+            Files.writeString(cfg, "version = 3\n[plugins.\"dev.berth.v1\"]\napi_address = \"" + sock + "\"\n");
             StringWriter out = new StringWriter();
             assertEquals(0, Main.run(new PrintWriter(out, true), new PrintWriter(new StringWriter(), true),
                     "--config", cfg.toString(), "version"));

@@ -138,9 +138,8 @@ class DaemonKillMidPullIT {
                     version = 3
                     root = "%s"
                     state = "%s"
-                    [grpc]
-                    address = "%s"
                     [plugins."dev.berth.v1"]
+                    api_address = "%s"
                     manifest_dir = "%s"
                     log_dir = "%s"
                     cgroup_parent = "/berth-killpull-%s"

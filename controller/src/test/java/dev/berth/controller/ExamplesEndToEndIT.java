@@ -57,9 +57,8 @@ class ExamplesEndToEndIT {
                 version = 3
                 root = "%s"
                 state = "%s"
-                [grpc]
-                address = "%s"
                 [plugins."dev.berth.v1"]
+                api_address = "%s"
                 manifest_dir = "%s"
                 log_dir = "%s"
                 resync_interval = "2s"

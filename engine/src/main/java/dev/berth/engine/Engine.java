@@ -122,6 +122,11 @@ public final class Engine implements AutoCloseable {
         return unpacker;
     }
 
+    /** Applies layer blobs onto snapshot mounts (containerd's diff applier), with the configured size bound. */
+    public dev.berth.engine.diff.Applier applier() {
+        return new TarApplier(config.get(DiffSettings.MAX_LAYER_UNPACKED_SIZE));
+    }
+
     /** The leases in the metadata store, opened on first use. */
     public synchronized LeaseManager leases() {
         if (leases == null) {

@@ -45,15 +45,14 @@ public final class DaemonCommand implements Runnable {
                 c = c.with(ControllerSettings.API_ADDRESS, state.resolve("berth.sock").toAbsolutePath().toString());
             }
         }
-        Daemon d = Daemon.start(c);
         // store commands of clients (berth images ls, gc, tasks ls, ...) run here on the daemon's engine
-        d.api().route("POST", "/cli", req -> {
+        Daemon d = Daemon.start(c, java.time.Clock.systemUTC(), daemon -> daemon.api().route("POST", "/cli", req -> {
             tools.jackson.databind.JsonNode body = tools.jackson.databind.json.JsonMapper.builder().build()
                     .readTree(req.bodyText());
             java.util.List<String> args = new java.util.ArrayList<>();
             body.path("args").forEach(a -> args.add(a.asText()));
-            return dev.berth.controller.api.ApiResponse.ok(Forwarding.runInDaemon(d.engine(), args));
-        });
+            return dev.berth.controller.api.ApiResponse.ok(Forwarding.runInDaemon(daemon.engine(), args));
+        }));
         Runtime.getRuntime().addShutdownHook(new Thread(d::close, "berth-shutdown"));
         d.awaitTermination();
     }

@@ -28,7 +28,7 @@ import tools.jackson.core.type.TypeReference;
  * domain {@code leases}). Lease ids follow containerd's identifier rule. Thread-safe.
  */
 public final class MetadataLeaseStore implements LeaseManager {
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9]+([._-][A-Za-z0-9]+)*");
+    private static final Pattern ID = Pattern.compile("[^\\p{Cntrl}]+");
     private static final TypeReference<Map<String, String>> LABELS = new TypeReference<>() { };
 
     private final MetadataStore md;
@@ -47,9 +47,9 @@ public final class MetadataLeaseStore implements LeaseManager {
 
     @Override
     public Lease create(String id, Map<String, String> labels) {
-        if (id == null || id.length() > 76 || !ID.matcher(id).matches()) {
-            throw BerthException.invalid("lease id \"%s\" is invalid: use letters and digits separated by single "
-                    + ". _ or -, at most 76 characters", id);
+        // containerd takes any non-empty id (ctr images mount names its lease after the mount path)
+        if (id == null || id.isEmpty() || id.length() > 4096 || !ID.matcher(id).matches()) {
+            throw BerthException.invalid("lease id \"%s\" is invalid: it must be 1 to 4096 printable characters", id);
         }
         Lease lease = new Lease(id, clock.instant(), labels);
         md.inTransaction(c -> {

@@ -1,0 +1,57 @@
+package dev.berth.controller.grpc;
+
+import dev.berth.api.containerd.services.diff.v1.ApplyRequest;
+import dev.berth.api.containerd.services.diff.v1.ApplyResponse;
+import dev.berth.api.containerd.services.diff.v1.DiffGrpc;
+import dev.berth.api.containerd.types.Descriptor;
+import dev.berth.engine.content.ContentStore;
+import dev.berth.engine.diff.AppliedLayer;
+import dev.berth.engine.diff.Applier;
+import dev.berth.engine.mount.Mount;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+
+/**
+ * containerd's Diff service, apply side: a layer blob from the content store applied onto the
+ * mounts a client got from Snapshots/Prepare (how ctr 1.6 unpacks), with the same applier and
+ * safety rules as Berth's own unpack. Replies with the uncompressed digest (the diff_id). Diff
+ * (making a layer from two mounts) answers UNIMPLEMENTED. Thread-safe.
+ */
+final class DiffService extends DiffGrpc.DiffImplBase {
+    /** The media type of an uncompressed layer, as containerd's applier reports it. */
+    static final String LAYER_TAR = "application/vnd.oci.image.layer.v1.tar";
+
+    private final ContentStore content;
+    private final Applier applier;
+
+    DiffService(ContentStore content, Applier applier) {
+        this.content = content;
+        this.applier = applier;
+    }
+
+    @Override
+    public void apply(ApplyRequest request, StreamObserver<ApplyResponse> out) {
+        Errors.unary(out, () -> {
+            if (!request.hasDiff()) {
+                throw Errors.invalid("diff: the layer descriptor is required");
+            }
+            if (request.getMountsCount() == 0) {
+                throw Errors.invalid("mounts: the snapshot's mounts are required (from Snapshots/Prepare)");
+            }
+            var layer = Protos.descriptor(request.getDiff());
+            List<Mount> mounts = request.getMountsList().stream()
+                    .map(m -> new Mount(m.getType(), m.getSource(), m.getOptionsList())).toList();
+            AppliedLayer applied;
+            try (InputStream in = content.open(layer.digest())) {
+                applied = applier.apply(layer, in, mounts);
+            } catch (IOException e) {
+                throw io.grpc.Status.INTERNAL.withDescription("reading layer " + layer.digest() + ": " + e.getMessage())
+                        .asRuntimeException();
+            }
+            return ApplyResponse.newBuilder().setApplied(Descriptor.newBuilder().setMediaType(LAYER_TAR)
+                    .setDigest(applied.diffId().toString()).setSize(applied.uncompressedSize())).build();
+        });
+    }
+}

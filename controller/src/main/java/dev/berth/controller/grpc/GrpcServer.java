@@ -1,0 +1,185 @@
+package dev.berth.controller.grpc;
+
+import dev.berth.api.containerd.events.TaskExit;
+import dev.berth.api.containerd.services.introspection.v1.Plugin;
+import dev.berth.engine.content.ContentStore;
+import dev.berth.engine.diff.Applier;
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.images.ImageStore;
+import dev.berth.engine.leases.LeaseManager;
+import dev.berth.engine.runtime.TaskRuntime;
+import dev.berth.engine.snapshots.Snapshotter;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * containerd's gRPC API on a unix socket (plain HTTP/2, as containerd serves {@code containerd.sock}):
+ * the services of this package over the engine. The socket gets mode 0660 before it is visible at
+ * its path (bound in a private directory, then renamed), so there is no moment when it follows the
+ * umask. Not thread-safe to start and close concurrently; the services themselves are thread-safe.
+ */
+public final class GrpcServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GrpcServer.class);
+
+    /** What the services stand on: the engine's interfaces, and the names of namespaces in use. */
+    public record Parts(Path root, ContentStore content, ImageStore images, Function<String, Snapshotter> snapshotters,
+            String defaultSnapshotter, List<String> snapshotterNames, Applier applier, LeaseManager leases,
+            TaskRuntime runtime,
+            Supplier<Set<String>> namespaces, String version, String revision) {
+    }
+
+    private final Path socket;
+    private final Server server;
+    private final EventLoopGroup loop;
+    private final Events events;
+    private final AutoCloseable exits;
+
+    private GrpcServer(Path socket, Server server, EventLoopGroup loop, Events events, AutoCloseable exits) {
+        this.socket = socket;
+        this.server = server;
+        this.loop = loop;
+        this.events = events;
+        this.exits = exits;
+    }
+
+    /** Starts serving on {@code socket}; fails with the path and the reason when it cannot bind. */
+    public static GrpcServer start(Path socket, int maxMessageBytes, Parts parts, Clock clock) {
+        if (!Epoll.isAvailable()) {
+            throw BerthException.unavailable("cannot serve the gRPC API on %s: netty's epoll transport is unavailable (%s)",
+                    socket, Epoll.unavailabilityCause());
+        }
+        Events events = new Events(clock);
+        List<BindableService> services = new ArrayList<>(new InspectServices(parts.version(), parts.revision(),
+                parts.root(), plugins(parts), parts.namespaces()).services());
+        services.add(events);
+        services.add(new ImagesService(parts.images(), events));
+        services.add(new ContentService(parts.content(), parts.leases(), events));
+        services.add(new SnapshotsService(parts.snapshotters(), parts.defaultSnapshotter(), parts.leases(), events));
+        services.add(new DiffService(parts.content(), parts.applier()));
+        services.add(new LeasesService(parts.leases()));
+        services.addAll(new TasksServices(parts.runtime()).services());
+
+        EventLoopGroup loop = new EpollEventLoopGroup(1);
+        Path dir = null;
+        Server server = null;
+        try {
+            Files.createDirectories(socket.getParent());
+            dir = Files.createTempDirectory(socket.getParent(), ".grpc-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path staged = dir.resolve("s");
+            NettyServerBuilder b = NettyServerBuilder.forAddress(new DomainSocketAddress(staged.toString()))
+                    .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loop).workerEventLoopGroup(loop)
+                    .maxInboundMessageSize(maxMessageBytes);
+            Namespaces ns = new Namespaces();
+            services.forEach(s -> b.addService(ServerInterceptors.intercept(s, ns)));
+            server = b.build().start();
+            Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString("rw-rw----"));
+            Files.deleteIfExists(socket);
+            Files.move(staged, socket, StandardCopyOption.ATOMIC_MOVE);
+            Files.delete(dir);
+        } catch (IOException | RuntimeException e) {
+            if (server != null) {
+                server.shutdownNow();
+            }
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            deleteQuietly(dir);
+            throw BerthException.unavailable("cannot serve the gRPC API on %s ([grpc] address): %s", socket, e.getMessage());
+        }
+        AutoCloseable exits = parts.runtime().onExit(x -> events.publish(x.namespace(), "/tasks/exit", TaskExit.newBuilder()
+                .setContainerId(x.id()).setId(x.id()).setExitStatus(x.exitCode()).setExitedAt(Protos.time(x.exitedAt()))
+                .build()));
+        LOG.info("containerd gRPC API on {}", socket);
+        return new GrpcServer(socket, server, loop, events, exits);
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(dir.resolve("s"));
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // a leftover private directory holds nothing; the next start makes a new one
+        }
+    }
+
+    /** Berth's components, listed as containerd lists its plugins ({@code ctr plugins ls}). */
+    private static List<Plugin> plugins(Parts p) {
+        List<Plugin> out = new ArrayList<>();
+        out.add(InspectServices.plugin("io.containerd.content.v1", "content", java.util.Map.of("root",
+                p.root().resolve("content").toString())));
+        for (String n : p.snapshotterNames()) {
+            out.add(InspectServices.plugin("io.containerd.snapshotter.v1", n, java.util.Map.of("root",
+                    p.root().resolve("snapshots").resolve(n).toString())));
+        }
+        out.add(InspectServices.plugin("io.containerd.metadata.v1", "sqlite", java.util.Map.of()));
+        out.add(InspectServices.plugin("io.containerd.gc.v1", "scheduler", java.util.Map.of(), "io.containerd.metadata.v1"));
+        out.add(InspectServices.plugin("io.containerd.runtime.v2", "task", java.util.Map.of("monitor", "conmon")));
+        out.add(InspectServices.plugin("io.containerd.lease.v1", "manager", java.util.Map.of(), "io.containerd.metadata.v1"));
+        for (String r : List.of("image", "snapshot", "container")) {
+            out.add(InspectServices.plugin("dev.berth.reconciler.v1", r, java.util.Map.of()));
+        }
+        out.add(InspectServices.plugin("io.containerd.differ.v1", "walking", java.util.Map.of()));
+        for (String s : List.of("content", "containers", "diff", "events", "images", "introspection", "leases", "namespaces",
+                "snapshots", "tasks", "version")) {
+            out.add(InspectServices.plugin("io.containerd.grpc.v1", s, java.util.Map.of()));
+        }
+        return out;
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    /** How many clients are subscribed to events now. */
+    public int subscribers() {
+        return events.subscriberCount();
+    }
+
+    @Override
+    public void close() {
+        try {
+            exits.close();
+        } catch (Exception e) {
+            LOG.debug("closing the task exit listener: {}", e.toString());
+        }
+        events.closeAll();
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            LOG.warn("cannot remove {}: {}", socket, e.getMessage());
+        }
+    }
+}

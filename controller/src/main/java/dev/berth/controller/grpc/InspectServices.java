@@ -1,0 +1,133 @@
+package dev.berth.controller.grpc;
+
+import com.google.protobuf.Empty;
+import dev.berth.api.containerd.services.introspection.v1.IntrospectionGrpc;
+import dev.berth.api.containerd.services.introspection.v1.Plugin;
+import dev.berth.api.containerd.services.introspection.v1.PluginsRequest;
+import dev.berth.api.containerd.services.introspection.v1.PluginsResponse;
+import dev.berth.api.containerd.services.introspection.v1.ServerResponse;
+import dev.berth.api.containerd.services.namespaces.v1.GetNamespaceRequest;
+import dev.berth.api.containerd.services.namespaces.v1.GetNamespaceResponse;
+import dev.berth.api.containerd.services.namespaces.v1.ListNamespacesRequest;
+import dev.berth.api.containerd.services.namespaces.v1.ListNamespacesResponse;
+import dev.berth.api.containerd.services.namespaces.v1.Namespace;
+import dev.berth.api.containerd.services.namespaces.v1.NamespacesGrpc;
+import dev.berth.api.containerd.services.version.v1.VersionGrpc;
+import dev.berth.api.containerd.services.version.v1.VersionResponse;
+import dev.berth.api.containerd.types.Platform;
+import io.grpc.BindableService;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * The services a client calls to find out what it talks to: Version, Introspection (server UUID and
+ * the plugins, i.e. Berth's components) and Namespaces (which namespaces hold objects). Thread-safe.
+ */
+final class InspectServices {
+    /** containerd's default namespace; it always exists. */
+    static final String DEFAULT_NAMESPACE = "default";
+
+    private final String version;
+    private final String revision;
+    private final String uuid;
+    private final List<Plugin> plugins;
+    private final Supplier<Set<String>> namespaces;
+
+    InspectServices(String version, String revision, Path root, List<Plugin> plugins, Supplier<Set<String>> namespaces) {
+        this.version = version;
+        this.revision = revision;
+        this.uuid = uuid(root);
+        this.plugins = plugins;
+        this.namespaces = namespaces;
+    }
+
+    /** The server's UUID, made once per root and kept in {@code <root>/uuid}, as containerd keeps it. */
+    static String uuid(Path root) {
+        Path f = root.resolve("uuid");
+        try {
+            if (Files.isRegularFile(f)) {
+                String s = Files.readString(f, StandardCharsets.US_ASCII).trim();
+                if (!s.isEmpty()) {
+                    return s;
+                }
+            }
+            String u = UUID.randomUUID().toString();
+            Path tmp = root.resolve(".uuid.tmp");
+            Files.writeString(tmp, u + "\n", StandardCharsets.US_ASCII);
+            Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return u;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read or write the server UUID in " + f, e);
+        }
+    }
+
+    /** A plugin entry as containerd lists it: type, id, the platform it runs on, exports. */
+    static Plugin plugin(String type, String id, Map<String, String> exports, String... requires) {
+        String arch = switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> "amd64";
+            case "aarch64" -> "arm64";
+            default -> System.getProperty("os.arch");
+        };
+        return Plugin.newBuilder().setType(type).setId(id).addAllRequires(List.of(requires))
+                .addPlatforms(Platform.newBuilder().setOs("linux").setArchitecture(arch)).putAllExports(exports).build();
+    }
+
+    List<BindableService> services() {
+        return List.of(new Version(), new Introspection(), new NamespaceService());
+    }
+
+    private final class Version extends VersionGrpc.VersionImplBase {
+        @Override
+        public void version(Empty request, StreamObserver<VersionResponse> out) {
+            Errors.unary(out, () -> VersionResponse.newBuilder().setVersion(version).setRevision(revision).build());
+        }
+    }
+
+    private final class Introspection extends IntrospectionGrpc.IntrospectionImplBase {
+        @Override
+        public void server(Empty request, StreamObserver<ServerResponse> out) {
+            Errors.unary(out, () -> ServerResponse.newBuilder().setUuid(uuid).build());
+        }
+
+        @Override
+        public void plugins(PluginsRequest request, StreamObserver<PluginsResponse> out) {
+            Errors.unary(out, () -> {
+                var matches = request.getFiltersList().isEmpty() ? plugins
+                        : plugins.stream().filter(p -> request.getFiltersList().stream().anyMatch(f -> PluginFilter.matches(f, p)))
+                                .toList();
+                return PluginsResponse.newBuilder().addAllPlugins(matches).build();
+            });
+        }
+    }
+
+    private final class NamespaceService extends NamespacesGrpc.NamespacesImplBase {
+        @Override
+        public void list(ListNamespacesRequest request, StreamObserver<ListNamespacesResponse> out) {
+            Errors.unary(out, () -> {
+                var b = ListNamespacesResponse.newBuilder();
+                namespaces.get().stream().sorted().forEach(n -> b.addNamespaces(Namespace.newBuilder().setName(n)));
+                return b.build();
+            });
+        }
+
+        @Override
+        public void get(GetNamespaceRequest request, StreamObserver<GetNamespaceResponse> out) {
+            Errors.unary(out, () -> {
+                String n = request.getName();
+                if (!namespaces.get().contains(n)) {
+                    throw Status.NOT_FOUND.withDescription("namespace \"" + n + "\": not found").asRuntimeException();
+                }
+                return GetNamespaceResponse.newBuilder().setNamespace(Namespace.newBuilder().setName(n)).build();
+            });
+        }
+    }
+}
