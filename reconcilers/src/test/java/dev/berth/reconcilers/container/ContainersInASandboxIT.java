@@ -9,11 +9,16 @@ import dev.berth.crd.container.Container;
 import dev.berth.crd.container.ContainerPhase;
 import dev.berth.crd.container.ContainerSpec;
 import dev.berth.crd.container.RestartPolicy;
+import dev.berth.crd.image.Image;
+import dev.berth.crd.image.ImageSpec;
+import dev.berth.crd.image.ImageStatus;
 import dev.berth.crd.sandbox.Sandbox;
 import dev.berth.crd.sandbox.SandboxSpec;
 import dev.berth.crd.sandbox.SandboxStatus;
 import dev.berth.crd.status.Condition;
 import dev.berth.crd.status.Conditions;
+import dev.berth.engine.images.archive.RootfsImportOptions;
+import dev.berth.engine.images.archive.RootfsImporter;
 import dev.berth.engine.sandbox.SandboxFiles;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.nio.file.Files;
@@ -105,6 +110,59 @@ class ContainersInASandboxIT {
         assertNotEquals(Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid), "ns", "pid")),
                 Files.readSymbolicLink(Path.of("/proc", Integer.toString(serverPid), "ns", "pid")),
                 "PID namespace shared only with shareProcessNamespace");
+    }
+
+    /**
+     * Berth's pause program (bin/pause/pause.c, compiled here as bin/build-pause-image does) as a
+     * sandbox holder: members with shareProcessNamespace see it as PID 1, and a stop ends it with
+     * exit code 0 on SIGTERM (a PID 1 without a handler would ignore TERM and be killed after the
+     * grace period instead).
+     */
+    @Test
+    void pauseIsPid1OfASharedPidNamespaceAndStopsOnTerm() throws Exception {
+        Path rootfs = f.tmp.resolve("pause-rootfs");
+        Files.createDirectories(rootfs);
+        Process gcc = new ProcessBuilder("gcc", "-static", "-Os", "-Wall", "-Wextra", "-Werror", "-o",
+                rootfs.resolve("pause").toString(), Path.of("..", "bin", "pause", "pause.c").toString())
+                .redirectErrorStream(true).start();
+        String gccOut = new String(gcc.getInputStream().readAllBytes());
+        assertEquals(0, gcc.waitFor(), gccOut);
+        String ref = "localhost/berth-test/pause-" + f.suffix + ":1";
+        var record = new RootfsImporter(f.engine.content(), f.engine.images(), f.engine.leases(),
+                java.time.Clock.systemUTC()).importRootfs(rootfs, RootfsImportOptions.named(ref)
+                .withEntrypoint(List.of("/pause")));
+        Image img = new Image();
+        img.setMetadata(new ObjectMetaBuilder().withName("pause").withNamespace(NS).withGeneration(1L).build());
+        img.setSpec(new ImageSpec(ref, null, null, null, null, null));
+        ImageStatus ist = new ImageStatus();
+        ist.setDigest(record.target().digest().toString());
+        Conditions.set(ist.getConditions(), Condition.of(Condition.READY, true, "Imported", "ready"), f.clock);
+        img.setStatus(ist);
+        f.put(img);
+
+        String pod = f.name("pidpod");
+        Container holder = f.container(f.name("pause"), new ContainerSpec("pause", null, null, null, null, null, null,
+                null, pod, false, RestartPolicy.Never, null, null, null));
+        f.reconcileUntil(holder, c -> c.getStatus() != null && c.getStatus().getPhase() == ContainerPhase.Running);
+
+        Sandbox sb = new Sandbox();
+        sb.setMetadata(new ObjectMetaBuilder().withName(pod).withNamespace(NS).withGeneration(1L).build());
+        sb.setSpec(new SandboxSpec(pod, Sandbox.NetworkMode.None, null, null, null, true, null));
+        SandboxStatus st = new SandboxStatus();
+        st.setPid(holder.getStatus().getPid());
+        Conditions.set(st.getConditions(), Condition.of(Condition.READY, true, "Ready", "test holder"), f.clock);
+        sb.setStatus(st);
+        f.put(sb);
+
+        Container member = f.container(f.name("member"), inSandbox(pod, RestartPolicy.Never, String.join("; ",
+                check("[ \"$(cat /proc/1/comm)\" = pause ]", "pause is PID 1"),
+                check("[ \"$(hostname)\" = " + pod + " ]", "hostname of the sandbox"),
+                "echo all-checks-passed")));
+        f.reconcileUntil(member, c -> c.getStatus() != null && c.getStatus().getPhase() == ContainerPhase.Exited);
+        assertEquals(0, member.getStatus().getExitCode(), () -> "member checks failed; log: " + log(member));
+
+        var stopped = f.engine.runtime().stop(NS, holder.getMetadata().getName(), java.time.Duration.ofSeconds(30));
+        assertEquals(0, stopped.exitCode(), "pause exits 0 on SIGTERM");
     }
 
     /** A shell step that prints what failed and exits 1. */
