@@ -66,7 +66,8 @@ final class ContainerTasks {
                 rt.cgroupPaths().specPath(ns, name));
         // recorded before the task exists, so a crash after create never loses what was applied
         // (not started yet: a task missing later counts as drift only once it had been started)
-        rec = rec.applied(spec, t.digest(), t.imageName(), t.snapshotter()).notStarted();
+        rec = rec.applied(spec, t.digest(), t.imageName(), t.snapshotter()).notStarted()
+                .inSandbox(sandboxInstance(ref, spec).orElse(null));
         states.put(ns, name, rec);
         rt.create(ns, name, oci);
         events.normal(ref, "Created", "created task " + ns + "/" + name + " from " + t.imageName() + "@" + t.digest());
@@ -84,6 +85,15 @@ final class ContainerTasks {
         }
         events.normal(ref, "Started", "started task " + ns + "/" + name);
         return rec;
+    }
+
+    /** The instance of the Sandbox {@code spec} names, as it is now; empty when not in a sandbox. */
+    Optional<String> sandboxInstance(ObjectRef ref, ContainerSpec spec) {
+        if (spec.sandbox() == null) {
+            return Optional.empty();
+        }
+        return lookup.get(ref.sibling("Sandbox", spec.sandbox()), Sandbox.class).filter(sb -> sb.getStatus() != null)
+                .map(sb -> ContainerRecord.sandboxInstance(sb.getStatus().getPid(), sb.getStatus().getNetnsPath()));
     }
 
     /**

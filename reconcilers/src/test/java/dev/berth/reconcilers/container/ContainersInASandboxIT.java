@@ -3,6 +3,7 @@ package dev.berth.reconcilers.container;
 import static dev.berth.reconcilers.container.ContainerFixture.NS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.crd.container.Container;
@@ -110,6 +111,23 @@ class ContainersInASandboxIT {
         assertNotEquals(Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid), "ns", "pid")),
                 Files.readSymbolicLink(Path.of("/proc", Integer.toString(serverPid), "ns", "pid")),
                 "PID namespace shared only with shareProcessNamespace");
+
+        // the sandbox is rebuilt (a new holder, as after drift repair): its containers are recreated in it
+        Container holder2 = f.container(f.name("holder2"), new ContainerSpec(ContainerFixture.IMAGE, null,
+                List.of("sleep", "1000"), null, null, null, null, null, "pod-host", false, RestartPolicy.Always, null,
+                null, null));
+        f.reconcileUntil(holder2, c -> c.getStatus() != null && c.getStatus().getPhase() == ContainerPhase.Running);
+        int pid2 = holder2.getStatus().getPid();
+        st.setPid(pid2);
+        f.reconcileUntil(server, c -> c.getStatus().getPhase() == ContainerPhase.Running
+                && c.getStatus().getPid() != null && c.getStatus().getPid() != serverPid);
+        assertEquals(Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid2), "ns", "net")),
+                Files.readSymbolicLink(Path.of("/proc", Integer.toString(server.getStatus().getPid()), "ns", "net")));
+        assertTrue(f.events.stream().anyMatch(e -> e.startsWith(server.getMetadata().getName() + " Recreating: the instance"
+                + " of Sandbox " + pod)), f.events.toString());
+        int recreatedPid = server.getStatus().getPid();
+        f.reconcile(server);
+        assertEquals(recreatedPid, server.getStatus().getPid(), "an unchanged sandbox leaves its containers alone");
     }
 
     /**
