@@ -14,11 +14,9 @@ import dev.berth.engine.images.Images;
 import dev.berth.engine.images.Platforms;
 import dev.berth.engine.mount.MountTable;
 import dev.berth.engine.sandbox.PauseImages;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,21 +44,9 @@ class PauseImageScriptIT {
     }
 
     private String script(Path config, String... args) throws Exception {
-        Path script = Path.of(System.getProperty("user.dir")).getParent().resolve("bin/build-pause-image");
-        assertTrue(Files.isExecutable(script), script + " is missing");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new java.util.ArrayList<>(List.of(script.toString(), "--config", config.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("BERTH", java + " -cp " + System.getProperty("java.class.path")
-                + " dev.berth.controller.cli.Main");
-        pb.environment().put("TMPDIR", tmp.toString());
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "script finished");
-        assertEquals(0, p.exitValue(), output);
-        return output;
+        List<String> all = new java.util.ArrayList<>(List.of("--config", config.toString()));
+        all.addAll(List.of(args));
+        return BinScripts.run(tmp, "build-pause-image", all.toArray(String[]::new));
     }
 
     private Path config(String name, String body) throws Exception {
