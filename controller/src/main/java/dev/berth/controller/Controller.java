@@ -7,7 +7,7 @@ import dev.berth.controller.queue.WorkQueue;
 import dev.berth.controller.store.ObjectStore;
 import dev.berth.controller.store.StoredObject;
 import dev.berth.crd.ObjectRef;
-import dev.berth.crd.codec.SpecCodec;
+import dev.berth.crd.status.BerthObject;
 import dev.berth.crd.status.BerthStatus;
 import dev.berth.crd.status.Condition;
 import dev.berth.engine.errdefs.BerthException;
@@ -20,7 +20,6 @@ import io.fabric8.kubernetes.client.CustomResource;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -34,35 +33,27 @@ import org.slf4j.LoggerFactory;
  * A reconcile that throws keeps the status it set and gets {@code Degraded=True} with the error,
  * then is retried with backoff.
  *
- * <p>Decoding an object is the largest cost of a no-change reconcile, so the instance a reconcile
- * worked on is kept for the next reconcile of the same key as long as nothing but its own status
- * write has changed the stored object since (same resourceVersion); the dispatcher never runs two
- * reconciles of one key at once, so it is never shared. Thread-safe.
+ * <p>The store keeps typed objects, so nothing is decoded here: a reconcile gets the stored
+ * object's metadata and spec (shared, read-only) with a private copy of its status to edit, and the
+ * edited status goes back to the store, which writes it only when it differs. Thread-safe.
  */
 public final class Controller implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
 
     private final ObjectStore store;
     private final StoreLookup lookup;
-    private final SpecCodec codec;
     private final EventRecorder events;
     private final Clock clock;
     private final Map<String, Reconciler<?>> reconcilers = new ConcurrentHashMap<>();
     private final Dispatcher dispatcher;
     private final AtomicLong reconciles = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
-    /** The decoded object of each key as its last reconcile left it, at the resourceVersion stored then. */
-    private final Map<ObjectRef, Working> working = new ConcurrentHashMap<>();
 
-    private record Working(long resourceVersion, HasMetadata object) {
-    }
-
-    public Controller(ObjectStore store, SpecCodec codec, EventRecorder events, Clock clock, int workers) {
+    public Controller(ObjectStore store, EventRecorder events, Clock clock, int workers) {
         this.store = store;
-        this.codec = codec;
         this.events = events;
         this.clock = clock;
-        this.lookup = new StoreLookup(store, codec);
+        this.lookup = new StoreLookup(store);
         WorkQueue<ObjectRef> queue = new WorkQueue<>(clock, MaxOfRateLimiter.defaultFor(clock));
         this.dispatcher = Dispatcher.builder(queue, this::handle).workers(workers).clock(clock)
                 .listener(new Dispatcher.Listener() {
@@ -114,8 +105,6 @@ public final class Controller implements AutoCloseable {
         switch (e.cause()) {
             case APPLY, DELETION -> dispatcher.enqueue(e.object().key());
             case REMOVAL -> {
-                working.remove(e.object().key());
-                lookup.forget(e.object().key());
                 dispatcher.removed(e.object().key());
             }
             case STATUS -> {
@@ -136,9 +125,7 @@ public final class Controller implements AutoCloseable {
             return Result.converged();
         }
         reconciles.incrementAndGet();
-        Working w = working.remove(key);
-        HasMetadata obj = w != null && w.resourceVersion() == stored.resourceVersion()
-                && r.kind().isInstance(w.object()) ? w.object() : lookup.decodeCopy(stored, (Class<HasMetadata>) r.kind());
+        HasMetadata obj = forReconcile(stored);
         if (stored.deleting()) {
             if (!(r instanceof Cleaner c)) {
                 store.remove(key);
@@ -156,15 +143,10 @@ public final class Controller implements AutoCloseable {
             res = r.reconcile(obj, ctx);
         } catch (Exception e) {
             degrade(obj, e);
-            writeStatus(key, obj, stored.resourceVersion());
+            writeStatus(key, obj);
             throw e;
         }
-        writeStatus(key, obj, stored.resourceVersion()).ifPresent(u -> {
-            if (u.onBase()) {
-                obj.getMetadata().setResourceVersion(Long.toString(u.object().resourceVersion()));
-                working.put(key, new Working(u.object().resourceVersion(), obj));
-            }
-        });
+        writeStatus(key, obj);
         return res;
     }
 
@@ -192,12 +174,23 @@ public final class Controller implements AutoCloseable {
         return obj instanceof CustomResource<?, ?> cr && cr.getStatus() instanceof BerthStatus s ? s : null;
     }
 
-    private Optional<ObjectStore.StatusUpdate> writeStatus(ObjectRef key, HasMetadata obj, long base) {
+    private void writeStatus(ObjectRef key, HasMetadata obj) {
         BerthStatus status = status(obj);
-        if (status == null) {
-            return Optional.empty();
+        if (status != null) {
+            store.updateStatus(key, status);
         }
-        return store.updateStatus(key, codec.jsonMapper().writeValueAsString(status), base);
+    }
+
+    /**
+     * The object a reconcile works on: the stored metadata and spec (shared; reconcilers never change
+     * them) and a private copy of the status, which the reconciler edits in place (until reconcilers
+     * return the status they want written) and which the store then keeps.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static HasMetadata forReconcile(StoredObject stored) {
+        CustomResource o = ((BerthObject) stored.object()).shallowCopy();
+        o.setStatus(stored.status() == null ? null : stored.status().copy());
+        return o;
     }
 
     @Override

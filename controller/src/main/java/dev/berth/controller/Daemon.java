@@ -102,7 +102,7 @@ public final class Daemon implements AutoCloseable {
         EventSink sink = new RecorderSink(events);
         Registries registries = new Registries(config);
         closeables.add(registries);
-        controller = new Controller(store, codec, events, clock, 4);
+        controller = new Controller(store, events, clock, 4);
         closeables.add(controller);
         controller.register(new ImageReconciler(engine, registries, controller.lookup(), sink, IMAGE_REFRESH));
         controller.register(new SnapshotReconciler(engine, controller.lookup(), sink));

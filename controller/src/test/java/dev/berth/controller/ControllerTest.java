@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.berth.controller.events.EventRecorder;
 import dev.berth.controller.store.ObjectStore;
+import dev.berth.controller.store.StoredObject;
 import dev.berth.crd.ObjectRef;
 import dev.berth.crd.codec.SpecCodec;
 import dev.berth.crd.image.Image;
@@ -23,15 +24,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The controller's reuse of decoded objects between reconciles: an unchanged object comes back as
- * the same instance, any other change (including one racing with the reconcile) gives a fresh decode.
+ * What a reconcile gets from the controller: the stored spec itself (nothing decoded), a status of
+ * its own to edit, and every change (including one racing with the reconcile) on its next run.
  */
 class ControllerTest {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final SpecCodec CODEC = new SpecCodec();
     private static final ObjectRef KEY = new ObjectRef("Image", "default", "web");
 
     @TempDir
@@ -58,11 +57,16 @@ class ControllerTest {
         }
     }
 
-    static ObjectNode image(String ref) {
-        return (ObjectNode) JSON.readTree("""
+    static Image image(String ref) {
+        return (Image) CODEC.read("t.yaml", """
                 {"apiVersion":"berth.dev/v1alpha1","kind":"Image",
                  "metadata":{"name":"web","namespace":"default"},
-                 "spec":{"ref":"%s","pullPolicy":"Never"}}""".formatted(ref));
+                 "spec":{"ref":"%s","pullPolicy":"Never"}}""".formatted(ref)).get(0).object();
+    }
+
+    private static String digest(ObjectStore store) {
+        ImageStatus s = store.get(KEY).orElseThrow().status(ImageStatus.class);
+        return s == null ? null : s.getDigest();
     }
 
     private static void awaitReconciles(Recording r, int n) {
@@ -70,33 +74,36 @@ class ControllerTest {
     }
 
     @Test
-    void anUnchangedObjectIsNotDecodedAgainButEveryChangeIs() {
+    void aReconcileSeesTheStoredSpecAndEditsItsOwnStatus() {
         try (MetadataStore db = MetadataStore.open(tmp.resolve("meta.db"))) {
             ObjectStore store = new ObjectStore(db, Clock.systemUTC());
-            Controller c = new Controller(store, new SpecCodec(), new EventRecorder(db, Clock.systemUTC()),
+            Controller c = new Controller(store, new EventRecorder(db, Clock.systemUTC()),
                     Clock.systemUTC(), 2);
             try {
                 Recording r = new Recording();
                 c.register(r);
                 store.apply(image("busybox:1"), "api", false);
                 awaitReconciles(r, 1);
-                await().until(() -> "busybox:1".equals(store.get(KEY).orElseThrow().status().path("digest").asString()));
+                await().until(() -> "busybox:1".equals(digest(store)));
                 long rv = store.get(KEY).orElseThrow().resourceVersion();
 
                 c.enqueue(KEY);
                 awaitReconciles(r, 2);
-                assertSame(r.seen.get(0), r.seen.get(1), "nothing changed: the same decoded instance");
+                StoredObject stored = store.get(KEY).orElseThrow();
+                assertSame(stored.spec(), r.seen.get(1).getSpec(), "the stored spec itself: nothing decoded");
+                assertNotSame(stored.status(), r.seen.get(1).getStatus(), "the status a reconcile edits is its own");
+                assertEquals(stored.status(), r.seen.get(1).getStatus());
                 await().until(() -> c.queueDepth() == 0);
                 assertEquals(rv, store.get(KEY).orElseThrow().resourceVersion(), "an equal status is not rewritten");
 
-                // a spec change: a fresh decode with the new spec
+                // a spec change: the next reconcile sees the new spec
                 store.apply(image("busybox:2"), "api", false);
                 awaitReconciles(r, 3);
                 assertNotSame(r.seen.get(1), r.seen.get(2));
                 assertEquals("busybox:2", r.seen.get(2).getSpec().ref());
 
                 // a change that lands while the reconcile runs: its status write comes after it, and the
-                // instance (decoded before the change) must not be reused
+                // next reconcile sees the change
                 AtomicInteger raced = new AtomicInteger();
                 r.during = (img, n) -> {
                     if (raced.compareAndSet(0, 1)) {
@@ -107,14 +114,17 @@ class ControllerTest {
                 await().until(() -> r.seen.stream().anyMatch(i -> "busybox:3".equals(i.getSpec().ref())));
                 Image last = r.seen.get(r.seen.size() - 1);
                 assertEquals("busybox:3", last.getSpec().ref());
-                await().until(() -> "busybox:3".equals(store.get(KEY).orElseThrow().status().path("digest").asString()));
+                await().until(() -> "busybox:3".equals(digest(store)));
 
                 // a status written by someone else (e.g. restored from Kubernetes) is a change too
                 int before = r.seen.size();
-                store.updateStatus(KEY, "{\"digest\":\"elsewhere\"}");
+                ImageStatus elsewhere = new ImageStatus();
+                elsewhere.setDigest("elsewhere");
+                store.updateStatus(KEY, elsewhere);
                 c.enqueue(KEY);
                 awaitReconciles(r, before + 1);
                 assertNotSame(last, r.seen.get(before));
+                await().until(() -> "busybox:3".equals(digest(store)));
             } finally {
                 c.close();
             }

@@ -1,8 +1,8 @@
 package dev.berth.controller;
 
+import dev.berth.engine.testing.RootOnly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.controller.api.ApiClient;
 import dev.berth.controller.api.ObjectsApi;
@@ -118,9 +118,9 @@ class DaemonKillMidPullIT {
         }
     }
 
+    @RootOnly("needs root")
     @Test
     void killedMidPullTheDaemonResumesAndEndsVerified() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
         byte[] big = new byte[12 << 20];
         new Random(7).nextBytes(big);
         LayerBuilder layer = LayerBuilder.create().compression(LayerBuilder.Compression.NONE);

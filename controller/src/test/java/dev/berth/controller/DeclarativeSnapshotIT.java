@@ -1,12 +1,13 @@
 package dev.berth.controller;
 
+import dev.berth.engine.testing.RootOnly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.controller.store.StoredObject;
 import dev.berth.crd.ObjectRef;
+import dev.berth.crd.codec.SpecCodec;
 import dev.berth.engine.Engine;
 import dev.berth.engine.EngineSettings;
 import dev.berth.engine.config.Config;
@@ -31,6 +32,7 @@ import tools.jackson.databind.JsonNode;
  * makes an unpacked image and a mounted snapshot; drift (unmount, deleted snapshot directory) is
  * repaired; a daemon restart keeps status and redoes nothing; removing the file cleans up.
  */
+@RootOnly("needs root for overlay mounts")
 class DeclarativeSnapshotIT {
     @TempDir
     Path tmp;
@@ -40,7 +42,6 @@ class DeclarativeSnapshotIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root for overlay mounts");
         config = Config.defaults()
                 .with(EngineSettings.ROOT, tmp.resolve("root").toString())
                 .with(EngineSettings.STATE, tmp.resolve("state").toString())
@@ -74,7 +75,9 @@ class DeclarativeSnapshotIT {
     }
 
     private JsonNode status(String kind, String name) {
-        return daemon.store().get(new ObjectRef(kind, "default", name)).map(StoredObject::status).orElseThrow();
+        // as the API shows it
+        return new SpecCodec().jsonMapper().valueToTree(daemon.store().get(new ObjectRef(kind, "default", name))
+                .map(StoredObject::status).orElseThrow());
     }
 
     private boolean ready(String kind, String name) {
@@ -82,10 +85,11 @@ class DeclarativeSnapshotIT {
         if (o.isEmpty()) {
             return false;
         }
-        for (JsonNode c : o.get().status().path("conditions")) {
+        JsonNode status = status(kind, name);
+        for (JsonNode c : status.path("conditions")) {
             if (c.path("type").asText().equals("Ready")) {
                 return c.path("status").asText().equals("True")
-                        && o.get().status().path("observedGeneration").asLong() == o.get().generation();
+                        && status.path("observedGeneration").asLong() == o.get().generation();
             }
         }
         return false;
@@ -143,13 +147,13 @@ class DeclarativeSnapshotIT {
                 .toString().contains("upperdir=" + recreated) && daemon.controller().queueDepth() == 0);
 
         // restart: status kept, nothing redone
-        String before = daemon.store().get(new ObjectRef("Snapshot", "default", "scratch")).orElseThrow().status().toString();
+        String before = status("Snapshot", "scratch").toString();
         long events = daemon.events().list(null, 1000).size();
         daemon.close();
         daemon = Daemon.start(config);
         Awaitility.await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(30))
                 .until(() -> daemon.controller().queueDepth() == 0 && ready("Snapshot", "scratch"));
-        assertEquals(before, daemon.store().get(new ObjectRef("Snapshot", "default", "scratch")).orElseThrow().status().toString());
+        assertEquals(before, status("Snapshot", "scratch").toString());
         assertEquals(events, daemon.events().list(null, 1000).size(), "a restart with nothing drifted records no events");
 
         // the file goes: both objects and their node state go

@@ -1,9 +1,9 @@
 package dev.berth.controller;
 
+import dev.berth.engine.testing.RootOnly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.controller.api.ApiClient;
 import dev.berth.controller.api.ObjectsApi;
@@ -36,6 +36,7 @@ import tools.jackson.databind.JsonNode;
  * classified; a daemon killed with SIGKILL in the middle of a start comes back without duplicates;
  * removing the files removes the containers and leaves no mount, task or container snapshot behind.
  */
+@RootOnly("needs root for runc and overlay mounts")
 class ExamplesEndToEndIT {
     private static final Path EXAMPLES = Path.of("..", "examples", "local");
 
@@ -48,7 +49,6 @@ class ExamplesEndToEndIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root for runc and overlay mounts");
         manifests = tmp.resolve("manifests");
         Files.createDirectories(manifests);
         socket = tmp.resolve("state/berth.sock");

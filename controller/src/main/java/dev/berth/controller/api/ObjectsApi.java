@@ -14,13 +14,18 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import tools.jackson.databind.node.ObjectNode;
+import dev.berth.crd.codec.SpecCodec;
+import io.fabric8.kubernetes.client.CustomResource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Kubernetes-style resource endpoints of the local API over the {@link ObjectStore}:
  * {@code /apis/berth.dev/v1alpha1/[namespaces/{ns}/]{plural}[/{name}]} with GET (list, get,
  * {@code ?watch=true}), DELETE, and {@code POST /apis/berth.dev/v1alpha1/apply} taking multi-document
  * YAML (what {@code berth apply -f} sends). Objects applied here are owned by the source {@code api}.
+ * The store's typed objects become JSON here, on their way out, in the codec's shape (null fields
+ * left out). Thread-safe.
  */
 public final class ObjectsApi {
     public static final String BASE = "/apis/berth.dev/v1alpha1";
@@ -28,6 +33,8 @@ public final class ObjectsApi {
     /** plural → kind. */
     public static final Map<String, String> KINDS = Map.of(
             "images", "Image", "snapshots", "Snapshot", "containers", "Container", "sandboxes", "Sandbox");
+
+    private static final ObjectMapper JSON = new SpecCodec().jsonMapper();
 
     private final ObjectStore store;
     private final ManifestDecoder decoder;
@@ -72,19 +79,18 @@ public final class ObjectsApi {
     private ApiResponse apply(ApiRequest r) {
         boolean force = Boolean.parseBoolean(r.query("force", "false"));
         String name = r.query("filename", "request body");
-        List<ObjectNode> objects = decoder.decode(Path.of(name), r.bodyText());
+        List<CustomResource<?, ?>> objects = decoder.decode(Path.of(name), r.bodyText());
         if (Boolean.parseBoolean(r.query("dryRun", "false"))) {
             List<Map<String, Object>> plans = new ArrayList<>();
-            for (ObjectNode o : objects) {
+            for (CustomResource<?, ?> o : objects) {
                 plans.add(Plans.plan(store, o, SOURCE, force));
             }
             return ApiResponse.ok(Map.of("results", plans));
         }
         List<Map<String, Object>> results = new ArrayList<>();
-        for (ObjectNode o : objects) {
+        for (CustomResource<?, ?> o : objects) {
             ObjectStore.ApplyOutcome out = store.apply(o, SOURCE, force);
-            ObjectRef k = new ObjectRef(o.path("kind").asText(), o.path("metadata").path("namespace").asText(),
-                    o.path("metadata").path("name").asText());
+            ObjectRef k = ObjectStore.keyOf(o);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("key", k.toString());
             m.put("outcome", out.name().toLowerCase(java.util.Locale.ROOT));
@@ -99,10 +105,10 @@ public final class ObjectsApi {
         if (Boolean.parseBoolean(r.query("watch", "false"))) {
             return watch(kind, namespace);
         }
-        List<ObjectNode> items = new ArrayList<>();
+        List<JsonNode> items = new ArrayList<>();
         for (StoredObject o : store.list(kind)) {
             if (namespace == null || namespace.equals(o.key().namespace())) {
-                items.add(o.object());
+                items.add(json(o));
             }
         }
         return ApiResponse.ok(Map.of("apiVersion", "berth.dev/v1alpha1", "kind", kind + "List",
@@ -111,7 +117,7 @@ public final class ObjectsApi {
 
     private ApiResponse get(ApiRequest r) {
         ObjectRef k = new ObjectRef(kindOf(r.param("plural")), r.param("namespace"), r.param("name"));
-        return ApiResponse.ok(store.get(k).map(StoredObject::object)
+        return ApiResponse.ok(store.get(k).map(ObjectsApi::json)
                 .orElseThrow(() -> BerthException.notFound("%s \"%s\" not found in namespace %s", k.kind(), k.name(),
                         k.namespace())));
     }
@@ -137,7 +143,7 @@ public final class ObjectsApi {
             try {
                 for (StoredObject o : store.list(kind)) {
                     if (namespace == null || namespace.equals(o.key().namespace())) {
-                        sink.send(Map.of("type", "ADDED", "object", o.object()));
+                        sink.send(Map.of("type", "ADDED", "object", json(o)));
                     }
                 }
                 while (true) {
@@ -147,12 +153,17 @@ public final class ObjectsApi {
                         sink.send(Map.of("type", "BOOKMARK", "object", Map.of("metadata",
                                 Map.of("resourceVersion", Long.toString(store.resourceVersion())))));
                     } else {
-                        sink.send(Map.of("type", e.change().name(), "object", e.object().object()));
+                        sink.send(Map.of("type", e.change().name(), "object", json(e.object())));
                     }
                 }
             } finally {
                 store.removeListener(l);
             }
         });
+    }
+
+    /** The object as the API serves it. */
+    static JsonNode json(StoredObject o) {
+        return JSON.valueToTree(o.object());
     }
 }

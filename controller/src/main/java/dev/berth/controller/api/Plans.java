@@ -12,7 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.CustomResource;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * What an apply would do to one object, without doing it ({@code berth diff}): created, configured
@@ -20,15 +21,13 @@ import tools.jackson.databind.node.ObjectNode;
  * (live resource update, start/stop, or recreate). Stateless.
  */
 final class Plans {
-    private static final SpecCodec CODEC = new SpecCodec();
+    private static final ObjectMapper JSON = new SpecCodec().jsonMapper();
 
     private Plans() {
     }
 
-    static Map<String, Object> plan(ObjectStore store, ObjectNode given, String source, boolean force) {
-        ObjectNode desired = ObjectStore.canonical(given);
-        ObjectRef key = new ObjectRef(desired.path("kind").asText(), desired.path("metadata").path("namespace").asText(),
-                desired.path("metadata").path("name").asText());
+    static Map<String, Object> plan(ObjectStore store, CustomResource<?, ?> desired, String source, boolean force) {
+        ObjectRef key = ObjectStore.keyOf(desired);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("key", key.toString());
         Optional<StoredObject> current = store.get(key);
@@ -44,8 +43,10 @@ final class Plans {
             return m;
         }
         List<String> changed = new ArrayList<>();
-        diff("spec", cur.spec(), desired.path("spec"), changed);
-        diff("metadata.labels", cur.object().path("metadata").path("labels"), desired.path("metadata").path("labels"), changed);
+        // the field paths are for the user: compare as the API would show both
+        diff("spec", JSON.valueToTree(cur.spec()), JSON.valueToTree(desired.getSpec()), changed);
+        diff("metadata.labels", JSON.valueToTree(cur.labels()),
+                JSON.valueToTree(labels(desired.getMetadata().getLabels())), changed);
         if (changed.isEmpty()) {
             m.put("outcome", "unchanged");
             m.put("action", "none");
@@ -54,9 +55,7 @@ final class Plans {
         m.put("outcome", "configured");
         m.put("changes", changed);
         if (key.kind().equals("Container")) {
-            ContainerSpec a = CODEC.jsonMapper().treeToValue(cur.spec(), ContainerSpec.class);
-            ContainerSpec b = CODEC.jsonMapper().treeToValue(desired.path("spec"), ContainerSpec.class);
-            SpecChange c = SpecChange.between(a, b);
+            SpecChange c = SpecChange.between(cur.spec(ContainerSpec.class), (ContainerSpec) desired.getSpec());
             m.put("action", c.recreate() ? "recreate the container (" + String.join(", ", c.fields()) + ")"
                     : c.resources() ? "update resources of the running task in place"
                     : c.state() ? "start or stop the task" : "none on the node");
@@ -64,6 +63,10 @@ final class Plans {
             m.put("action", "reconcile");
         }
         return m;
+    }
+
+    private static Map<String, String> labels(Map<String, String> l) {
+        return l == null ? Map.of() : l;
     }
 
     /** Field paths under {@code path} whose values differ. */

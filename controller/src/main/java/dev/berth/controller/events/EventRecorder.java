@@ -2,12 +2,11 @@ package dev.berth.controller.events;
 
 import dev.berth.crd.ObjectRef;
 import dev.berth.engine.metadata.MetadataStore;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -61,50 +60,20 @@ public final class EventRecorder {
 
     public void record(ObjectRef object, String type, String reason, String message) {
         Instant now = clock.instant();
-        Event e = db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT * FROM events WHERE kind=? AND namespace=? AND name=? ORDER BY id DESC LIMIT 1")) {
-                ps.setString(1, object.kind());
-                ps.setString(2, object.namespace());
-                ps.setString(3, object.name());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        Event last = row(rs);
-                        if (last.type().equals(type) && last.reason().equals(reason) && last.message().equals(message)
-                                && last.lastTime().plusSeconds(60).isAfter(now)) {
-                            try (PreparedStatement u = c.prepareStatement(
-                                    "UPDATE events SET count=count+1, last_time=? WHERE id=?")) {
-                                u.setString(1, now.toString());
-                                u.setLong(2, last.id());
-                                u.executeUpdate();
-                            }
-                            return new Event(last.id(), last.firstTime(), now, object, type, reason, message,
-                                    last.count() + 1);
-                        }
-                    }
-                }
+        Event e = db.transaction(tx -> {
+            Optional<Event> last = tx.first("SELECT * FROM events WHERE kind=? AND namespace=? AND name=? "
+                    + "ORDER BY id DESC LIMIT 1", EventRecorder::row, object.kind(), object.namespace(), object.name());
+            if (last.isPresent() && last.get().type().equals(type) && last.get().reason().equals(reason)
+                    && last.get().message().equals(message) && last.get().lastTime().plusSeconds(60).isAfter(now)) {
+                Event l = last.get();
+                tx.update("UPDATE events SET count=count+1, last_time=? WHERE id=?", now, l.id());
+                return new Event(l.id(), l.firstTime(), now, object, type, reason, message, l.count() + 1);
             }
-            long id;
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (first_time, last_time, kind, namespace, "
-                    + "name, type, reason, message, count) VALUES (?,?,?,?,?,?,?,?,1) RETURNING id")) {
-                ps.setString(1, now.toString());
-                ps.setString(2, now.toString());
-                ps.setString(3, object.kind());
-                ps.setString(4, object.namespace());
-                ps.setString(5, object.name());
-                ps.setString(6, type);
-                ps.setString(7, reason);
-                ps.setString(8, message);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    id = rs.getLong(1);
-                }
-            }
+            long id = tx.first("INSERT INTO events (first_time, last_time, kind, namespace, name, type, reason, message, "
+                    + "count) VALUES (?,?,?,?,?,?,?,?,1) RETURNING id", rs -> rs.getLong(1), now, now, object.kind(),
+                    object.namespace(), object.name(), type, reason, message).orElseThrow();
             if (id % 500 == 0) {
-                try (PreparedStatement d = c.prepareStatement("DELETE FROM events WHERE id <= ?")) {
-                    d.setLong(1, id - KEEP);
-                    d.executeUpdate();
-                }
+                tx.update("DELETE FROM events WHERE id <= ?", id - KEEP);
             }
             return new Event(id, now, now, object, type, reason, message, 1);
         });
@@ -118,27 +87,12 @@ public final class EventRecorder {
 
     /** Events of one object (all objects when null), oldest first, at most {@code limit}. */
     public List<Event> list(ObjectRef object, int limit) {
-        return db.read(c -> {
-            String sql = object == null
-                    ? "SELECT * FROM (SELECT * FROM events ORDER BY id DESC LIMIT ?) ORDER BY id"
-                    : "SELECT * FROM (SELECT * FROM events WHERE kind=? AND namespace=? AND name=? ORDER BY id DESC LIMIT ?) ORDER BY id";
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                int i = 1;
-                if (object != null) {
-                    ps.setString(i++, object.kind());
-                    ps.setString(i++, object.namespace());
-                    ps.setString(i++, object.name());
-                }
-                ps.setInt(i, limit);
-                List<Event> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(row(rs));
-                    }
-                }
-                return out;
-            }
-        });
+        return db.query(tx -> object == null
+                ? tx.query("SELECT * FROM (SELECT * FROM events ORDER BY id DESC LIMIT ?) ORDER BY id", EventRecorder::row,
+                        limit)
+                : tx.query("SELECT * FROM (SELECT * FROM events WHERE kind=? AND namespace=? AND name=? "
+                        + "ORDER BY id DESC LIMIT ?) ORDER BY id", EventRecorder::row, object.kind(), object.namespace(),
+                        object.name(), limit));
     }
 
     private static Event row(ResultSet rs) throws java.sql.SQLException {

@@ -1,14 +1,15 @@
 package dev.berth.controller.kubernetes;
 
-import dev.berth.crd.Berth;
 import dev.berth.crd.ObjectRef;
 import dev.berth.crd.codec.SpecCodec;
 import dev.berth.crd.codec.SpecException;
+import dev.berth.crd.status.BerthStatus;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.lang.reflect.ParameterizedType;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -16,7 +17,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Conversions between Berth custom resources as the Kubernetes API serves them and the
- * Kubernetes-shaped JSON the {@code ObjectStore} keeps. The local copy carries the API object's
+ * typed objects the {@code ObjectStore} keeps. The local copy carries the API object's
  * {@code metadata.generation} and uid as annotations, so status written back can name the
  * generation Kubernetes counts. Thread-safe.
  */
@@ -71,19 +72,14 @@ final class KubeObjects {
         return o.getMetadata().getFinalizers() != null && o.getMetadata().getFinalizers().contains(FINALIZER);
     }
 
-    /** The object as the ObjectStore takes it: kind, name, namespace, labels, annotations, spec. */
-    ObjectNode toStore(CustomResource<?, ?> o) {
-        ObjectNode out = json.createObjectNode();
-        out.put("apiVersion", Berth.API_VERSION);
-        out.put("kind", o.getKind());
-        ObjectNode meta = out.putObject("metadata");
-        meta.put("name", o.getMetadata().getName());
-        meta.put("namespace", o.getMetadata().getNamespace());
-        Map<String, String> labels = o.getMetadata().getLabels();
-        if (labels != null && !labels.isEmpty()) {
-            meta.set("labels", json.valueToTree(labels));
-        }
-        ObjectNode annotations = meta.putObject("annotations");
+    /**
+     * The object as the ObjectStore takes it: a new typed object of the same kind with name,
+     * namespace, labels, annotations (less kubectl's last-applied copy, plus the Kubernetes
+     * generation and uid) and the decoded spec.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    CustomResource<?, ?> toStore(CustomResource<?, ?> o) {
+        Map<String, String> annotations = new LinkedHashMap<>();
         if (o.getMetadata().getAnnotations() != null) {
             o.getMetadata().getAnnotations().forEach((k, v) -> {
                 if (!k.equals(LAST_APPLIED)) {
@@ -93,7 +89,18 @@ final class KubeObjects {
         }
         annotations.put(KUBE_GENERATION, String.valueOf(o.getMetadata().getGeneration()));
         annotations.put(KUBE_UID, String.valueOf(o.getMetadata().getUid()));
-        out.set("spec", json.valueToTree(o.getSpec()));
+        Map<String, String> labels = o.getMetadata().getLabels();
+        CustomResource out;
+        try {
+            out = o.getClass().getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot make a " + o.getClass().getName(), e);
+        }
+        out.setMetadata(new ObjectMetaBuilder().withName(o.getMetadata().getName())
+                .withNamespace(o.getMetadata().getNamespace())
+                .withLabels(labels == null || labels.isEmpty() ? null : new LinkedHashMap<>(labels))
+                .withAnnotations(annotations).build());
+        out.setSpec(o.getSpec());
         return out;
     }
 
@@ -103,18 +110,18 @@ final class KubeObjects {
     }
 
     /**
-     * The local status in the API object's status type, normalised through it (so it compares
-     * equal to {@link #statusOf} of the same status), with {@code observedGeneration} replaced by
-     * {@code kubeGeneration} (removed when null: the local generation has no known API counterpart).
+     * The local status in the API object's status shape (so it compares equal to {@link #statusOf}
+     * of the same status), with {@code observedGeneration} replaced by {@code kubeGeneration}
+     * (removed when null: the local generation has no known API counterpart).
      */
-    JsonNode normalise(Class<?> statusType, JsonNode localStatus, Long kubeGeneration) {
-        ObjectNode s = ((ObjectNode) localStatus).deepCopy();
+    JsonNode normalise(BerthStatus localStatus, Long kubeGeneration) {
+        ObjectNode s = json.valueToTree(localStatus);
         if (kubeGeneration == null) {
             s.remove("observedGeneration");
         } else {
             s.put("observedGeneration", kubeGeneration);
         }
-        return json.valueToTree(json.treeToValue(s, statusType));
+        return s;
     }
 
     /** A copy of {@code o} with {@code status} (already normalised) in place of its status. */
@@ -123,15 +130,5 @@ final class KubeObjects {
         ObjectNode tree = json.valueToTree(o);
         tree.set("status", status);
         return (T) json.treeToValue(tree, o.getClass());
-    }
-
-    /** The status class of a Berth resource class ({@code CustomResource<Spec, Status>}). */
-    static Class<?> statusType(Class<?> kind) {
-        for (Class<?> c = kind; c != null; c = c.getSuperclass()) {
-            if (c.getGenericSuperclass() instanceof ParameterizedType p && p.getRawType() == CustomResource.class) {
-                return (Class<?>) p.getActualTypeArguments()[1];
-            }
-        }
-        throw new IllegalArgumentException(kind + " is not a CustomResource<Spec, Status>");
     }
 }

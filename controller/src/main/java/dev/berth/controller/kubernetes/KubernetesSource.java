@@ -171,7 +171,7 @@ final class KubernetesSource implements AutoCloseable {
             return null;
         }
         if (observed == s.generation()) {
-            String g = s.object().path("metadata").path("annotations").path(KubeObjects.KUBE_GENERATION).asString("");
+            String g = s.annotations().getOrDefault(KubeObjects.KUBE_GENERATION, "");
             return g.matches("\\d+") ? Long.valueOf(g) : null;
         }
         NavigableMap<Long, Long> h = generations.get(s.key());

@@ -125,18 +125,17 @@ final class StatusSink implements Consumer<ObjectStore.Event> {
         Optional<StoredObject> stored = store.get(ref);
         Optional<CustomResource<?, ?>> cached = source.cached(ref);
         if (stored.isEmpty() || cached.isEmpty() || !KubeObjects.SOURCE.equals(stored.get().source())
-                || !stored.get().status().isObject() || !source.mine(cached.get())) {
+                || stored.get().status() == null || !source.mine(cached.get())) {
             return;
         }
         StoredObject s = stored.get();
         CustomResource<?, ?> target = cached.get();
-        String uid = s.object().path("metadata").path("annotations").path(KubeObjects.KUBE_UID).asString("");
+        String uid = s.annotations().getOrDefault(KubeObjects.KUBE_UID, "");
         if (!uid.equals(target.getMetadata().getUid())) {
             return; // a different object of the same name; its own sync comes first
         }
-        JsonNode observed = s.status().path("observedGeneration");
-        Long kubeGen = source.kubeGeneration(s, observed.isNumber() ? observed.asLong() : null);
-        JsonNode status = objects.normalise(KubeObjects.statusType(target.getClass()), s.status(), kubeGen);
+        Long kubeGen = source.kubeGeneration(s, s.status().getObservedGeneration());
+        JsonNode status = objects.normalise(s.status(), kubeGen);
         for (int attempt = 0; ; attempt++) {
             if (status.equals(objects.statusOf(target))) {
                 return;

@@ -8,7 +8,7 @@ import dev.berth.engine.errdefs.BerthException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import tools.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.CustomResource;
 
 /**
  * The real {@link ManifestDecoder}: strict multi-document YAML through {@link SpecCodec#read}
@@ -29,21 +29,20 @@ public final class CrdManifestDecoder implements ManifestDecoder {
     }
 
     @Override
-    public List<ObjectNode> decode(Path file, String text) {
+    public List<CustomResource<?, ?>> decode(Path file, String text) {
         List<Document> docs;
         try {
             docs = codec.read(file.toString(), text);
         } catch (SpecException e) {
             throw BerthException.invalid("%s", e.getMessage());
         }
-        List<ObjectNode> out = new ArrayList<>(docs.size());
+        List<CustomResource<?, ?>> out = new ArrayList<>(docs.size());
         for (Document d : docs) {
-            ObjectNode node = codec.jsonMapper().valueToTree(d.object());
-            ObjectNode meta = (ObjectNode) node.get("metadata");
-            if (!meta.hasNonNull("namespace")) {
-                meta.put("namespace", Berth.DEFAULT_NAMESPACE);
+            CustomResource<?, ?> o = d.object();
+            if (o.getMetadata().getNamespace() == null) {
+                o.getMetadata().setNamespace(Berth.DEFAULT_NAMESPACE);
             }
-            out.add(node);
+            out.add(o);
         }
         return out;
     }

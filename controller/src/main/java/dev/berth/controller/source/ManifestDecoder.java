@@ -2,15 +2,15 @@ package dev.berth.controller.source;
 
 import java.nio.file.Path;
 import java.util.List;
-import tools.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.CustomResource;
 
 /**
- * Turns one manifest file into validated objects. Implementations throw
+ * Turns one manifest file into validated, typed objects. Implementations throw
  * {@link dev.berth.engine.errdefs.BerthException} (INVALID_ARGUMENT) with the file, line and field
  * path of the first problem; a file either yields all its objects or none. Thread-safe.
  */
 @FunctionalInterface
 public interface ManifestDecoder {
-    /** Objects in document order, each with kind, metadata.name and metadata.namespace set. */
-    List<ObjectNode> decode(Path file, String text);
+    /** Objects in document order, each with metadata.name and metadata.namespace set; the caller owns them. */
+    List<CustomResource<?, ?>> decode(Path file, String text);
 }

@@ -4,6 +4,7 @@ import dev.berth.crd.ObjectRef;
 import dev.berth.controller.store.ObjectStore;
 import dev.berth.controller.store.StoredObject;
 import dev.berth.engine.errdefs.BerthException;
+import io.fabric8.kubernetes.client.CustomResource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
@@ -25,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The GitOps source: a directory of multi-document YAML files ({@code *.yaml}, {@code *.yml}, found
@@ -94,20 +94,20 @@ public final class ManifestDirectorySource implements AutoCloseable {
         List<StoredObject> owned = store.listBySource(source);
         try {
             String text = Files.readString(f, StandardCharsets.UTF_8);
-            List<ObjectNode> objects = decoder.decode(f, text);
+            List<CustomResource<?, ?>> objects = decoder.decode(f, text);
             Set<ObjectRef> keys = new HashSet<>();
-            for (ObjectNode o : objects) {
-                ObjectRef k = keyOf(o);
+            for (CustomResource<?, ?> o : objects) {
+                ObjectRef k = ObjectStore.keyOf(o);
                 String other = claimed.putIfAbsent(k, source);
                 if (other != null || !keys.add(k)) {
                     throw BerthException.invalid("%s: %s is declared twice (also in %s); keep one declaration",
                             f, k, other == null ? "this file" : other.substring(PREFIX.length()));
                 }
             }
-            for (ObjectNode o : objects) {
+            for (CustomResource<?, ?> o : objects) {
                 ObjectStore.ApplyOutcome out = store.apply(o, source, false);
                 if (out != ObjectStore.ApplyOutcome.UNCHANGED) {
-                    LOG.info("{}: {} {}", f.getFileName(), keyOf(o), out.name().toLowerCase());
+                    LOG.info("{}: {} {}", f.getFileName(), ObjectStore.keyOf(o), out.name().toLowerCase());
                 }
             }
             for (StoredObject o : owned) {
@@ -124,11 +124,6 @@ public final class ManifestDirectorySource implements AutoCloseable {
             LOG.error("manifest {} not applied, keeping its last good objects: {}", f, msg);
             return new SourceStatus(source, clock.instant(), owned.size(), msg);
         }
-    }
-
-    private static ObjectRef keyOf(ObjectNode o) {
-        return new ObjectRef(o.path("kind").asText(), o.path("metadata").path("namespace").asText(),
-                o.path("metadata").path("name").asText());
     }
 
     private List<Path> listFiles() {

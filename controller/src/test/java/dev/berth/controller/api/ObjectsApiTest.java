@@ -55,8 +55,9 @@ class ObjectsApiTest {
                 }));
                 watcher.start();
                 org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> seen.size() >= 2);
-                store.updateStatus(new ObjectRef("Container", "default", "web"),
-                        JsonMapper.builder().build().readTree("{\"phase\":\"Running\"}"));
+                dev.berth.crd.container.ContainerStatus running = new dev.berth.crd.container.ContainerStatus();
+                running.setPhase(dev.berth.crd.container.ContainerPhase.Running);
+                store.updateStatus(new ObjectRef("Container", "default", "web"), running);
                 watcher.join(10_000);
                 JsonNode last = seen.get(seen.size() - 1);
                 assertEquals("MODIFIED", last.path("type").asText());

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.CustomResource;
 
 class PlansTest {
     @TempDir
@@ -35,7 +35,7 @@ class PlansTest {
         CrdManifestDecoder decoder = new CrdManifestDecoder();
         try (MetadataStore db = MetadataStore.open(tmp.resolve("meta.db"))) {
             ObjectStore store = new ObjectStore(db, Clock.systemUTC());
-            ObjectNode first = decoder.decode(Path.of("web.yaml"), WEB.formatted("32Mi")).get(0);
+            CustomResource<?, ?> first = decoder.decode(Path.of("web.yaml"), WEB.formatted("32Mi")).get(0);
             assertEquals("created", Plans.plan(store, first, "api", false).get("outcome"));
             store.apply(first, "api", false);
             assertEquals("unchanged", Plans.plan(store, first, "api", false).get("outcome"));
@@ -45,7 +45,7 @@ class PlansTest {
             assertTrue(live.get("action").toString().contains("in place"), live.toString());
             assertEquals(List.of("spec.resources.memory: \"32Mi\" -> \"64Mi\""), live.get("changes"));
 
-            ObjectNode args = decoder.decode(Path.of("web.yaml"), WEB.formatted("32Mi").replace("-f]", "-f, -v]")).get(0);
+            CustomResource<?, ?> args = decoder.decode(Path.of("web.yaml"), WEB.formatted("32Mi").replace("-f]", "-f, -v]")).get(0);
             assertTrue(Plans.plan(store, args, "api", false).get("action").toString().startsWith("recreate"));
             assertEquals("conflict", Plans.plan(store, first, "file:/x.yaml", false).get("outcome"));
         }

@@ -1,9 +1,11 @@
 package dev.berth.controller.cli;
 
+import dev.berth.engine.testing.HostCleanup;
+import dev.berth.controller.cli.CliHarness.Run;
+import dev.berth.engine.testing.RootOnly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.engine.Engine;
 import dev.berth.engine.EngineSettings;
@@ -29,29 +31,19 @@ import org.junit.jupiter.api.Test;
  * {@code bin/build-example-image} against a private root, then {@code berth images unpack} of its
  * image, {@code berth gc [--dry-run]} and {@code berth leases ls|rm}.
  */
+@RootOnly("needs root")
 class GcImportCliIT {
     private static final String NAME = "localhost/berth/busybox:latest";
     private Path tmp;
     private Path config;
     private Config engineConfig;
 
-    record Run(int code, String out, String err) {
-    }
-
     private Run berth(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        String[] all = new String[args.length + 2];
-        all[0] = "--config";
-        all[1] = config.toString();
-        System.arraycopy(args, 0, all, 2, args.length);
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), all);
-        return new Run(code, out.toString(), err.toString());
+        return CliHarness.berth(config, args);
     }
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
         tmp = Files.createTempDirectory("berth-gc-cli-");
         config = tmp.resolve("config.toml");
         Files.writeString(config, "version = 3\nroot = \"" + tmp.resolve("root") + "\"\nstate = \""
@@ -63,8 +55,7 @@ class GcImportCliIT {
     @AfterEach
     void tearDown() {
         if (tmp != null) {
-            MountTable.cleanUnder(tmp);
-            FileTree.deleteRecursively(tmp);
+            HostCleanup.under(tmp).close();
         }
     }
 

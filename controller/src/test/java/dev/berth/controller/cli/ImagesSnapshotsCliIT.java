@@ -1,9 +1,11 @@
 package dev.berth.controller.cli;
 
+import dev.berth.engine.testing.HostCleanup;
+import dev.berth.controller.cli.CliHarness.Run;
+import dev.berth.engine.testing.RootOnly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.engine.Engine;
 import dev.berth.engine.EngineSettings;
@@ -23,27 +25,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** {@code berth images unpack|mount|unmount} and {@code berth snapshots …} end to end, in-process engine. */
+@RootOnly("needs root")
 class ImagesSnapshotsCliIT {
     private Path tmp;
     private Path config;
 
-    record Run(int code, String out, String err) {
-    }
-
     private Run berth(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        String[] all = new String[args.length + 2];
-        all[0] = "--config";
-        all[1] = config.toString();
-        System.arraycopy(args, 0, all, 2, args.length);
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), all);
-        return new Run(code, out.toString(), err.toString());
+        return CliHarness.berth(config, args);
     }
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
         tmp = Files.createTempDirectory("berth-cli-");
         config = tmp.resolve("config.toml");
         Files.writeString(config, "version = 3\nroot = \"" + tmp.resolve("root") + "\"\nstate = \""
@@ -62,8 +54,7 @@ class ImagesSnapshotsCliIT {
     @AfterEach
     void tearDown() {
         if (tmp != null) {
-            MountTable.cleanUnder(tmp);
-            FileTree.deleteRecursively(tmp);
+            HostCleanup.under(tmp).close();
         }
     }
 

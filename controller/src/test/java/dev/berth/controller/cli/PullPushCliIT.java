@@ -1,5 +1,6 @@
 package dev.berth.controller.cli;
 
+import dev.berth.controller.cli.CliHarness.Run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,14 +22,8 @@ class PullPushCliIT {
     Path tmp;
     Path config;
 
-    record Run(int code, String out, String err) {
-    }
-
     static Run berth(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(code, out.toString(), err.toString());
+        return CliHarness.berth(args);
     }
 
     @BeforeEach

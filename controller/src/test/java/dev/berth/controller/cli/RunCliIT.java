@@ -1,5 +1,7 @@
 package dev.berth.controller.cli;
 
+import dev.berth.engine.testing.HostCleanup;
+import dev.berth.controller.cli.CliHarness.Run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,16 +29,8 @@ class RunCliIT {
     String parent;
     final List<String> ids = new ArrayList<>();
 
-    record Run(int code, String out, String err) {
-    }
-
     Run berth(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> all = new ArrayList<>(List.of("--config", config.toString()));
-        all.addAll(List.of(args));
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), all.toArray(String[]::new));
-        return new Run(code, out.toString(), err.toString());
+        return CliHarness.berth(config, args);
     }
 
     @BeforeEach
@@ -51,16 +45,11 @@ class RunCliIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        try {
+        HostCleanup.under(dir).cgroup(parent).then(() -> {
             for (String id : ids) {
                 berth("containers", "rm", "-f", id);
             }
-            Cgroups.host().removeEmpty(parent);
-        } finally {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        }).close();
     }
 
     private String id(String name) {

@@ -1,9 +1,9 @@
 package dev.berth.controller.kubernetes;
 
+import dev.berth.engine.testing.RootOnly;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.controller.ControllerSettings;
 import dev.berth.controller.Daemon;
@@ -35,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * applied and observed; deleting it cleans the node up before the finalizer lets it go.
  */
 @EnableKubernetesMockClient(crud = true)
+@RootOnly("needs root for overlay mounts")
 class KubernetesDaemonIT {
     KubernetesMockServer server;
     KubernetesClient client;
@@ -45,7 +46,6 @@ class KubernetesDaemonIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root for overlay mounts");
         Awaitility.setDefaultTimeout(Duration.ofSeconds(60));
         Awaitility.setDefaultPollInterval(Duration.ofMillis(100));
         f = new Fixture(client, Files.createDirectories(tmp.resolve("fixture")));
@@ -116,7 +116,7 @@ class KubernetesDaemonIT {
         });
         await().until(() -> readyAt(2));
         assertEquals("localhost/berth/busybox:other", daemon.store().get(new ObjectRef("Image", "default", "busybox"))
-                .orElseThrow().spec().path("ref").asString());
+                .orElseThrow().spec(ImageSpec.class).ref());
 
         client.resources(Image.class).inNamespace("default").withName("busybox").delete();
         await().until(() -> kubeImage() == null);

@@ -9,6 +9,7 @@ import dev.berth.controller.store.StoredObject;
 import dev.berth.crd.ObjectRef;
 import dev.berth.crd.image.Image;
 import dev.berth.crd.image.ImageSpec;
+import dev.berth.crd.image.ImageStatus;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -70,8 +71,9 @@ class KubernetesResilienceTest {
         f.relay.cut();
         try {
             // the API is away: status keeps being written locally, nothing is deleted here
-            ObjectNode status = JsonMapper.builder().build().createObjectNode().put("observedGeneration", 1)
-                    .put("digest", "sha256:during-outage");
+            ImageStatus status = new ImageStatus();
+            status.setObservedGeneration(1L);
+            status.setDigest("sha256:during-outage");
             f.store.updateStatus(a, status);
             // and changes happen in the API meanwhile: an edit, a new object, a deletion
             client.resources(Image.class).inNamespace("default").withName("a").edit(i -> {
@@ -91,7 +93,7 @@ class KubernetesResilienceTest {
         // the informers reconnect with exponential backoff (up to half a minute) after a long outage
         await().atMost(Duration.ofSeconds(90)).until(() -> f.store.get(c).isPresent());
         StoredObject edited = await().until(() -> f.store.get(a).orElseThrow(), s -> s.generation() == 2);
-        assertEquals("localhost/a:2", edited.spec().path("ref").asString());
+        assertEquals("localhost/a:2", edited.spec(ImageSpec.class).ref());
         await().until(() -> f.store.get(b).orElseThrow().deleting());
         f.store.remove(b);
         await().until(() -> kubeImage("b") == null);

@@ -12,6 +12,9 @@ import dev.berth.crd.ObjectRef;
 import dev.berth.crd.container.Container;
 import dev.berth.crd.image.Image;
 import dev.berth.crd.image.ImageSpec;
+import dev.berth.crd.image.ImageStatus;
+import dev.berth.crd.container.ContainerSpec;
+import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -63,13 +66,13 @@ class KubernetesSourceTest {
         return client.resources(Image.class).inNamespace("default").withName(name).get();
     }
 
-    private static ObjectNode readyStatus(long observedGeneration, String digest) {
+    private static ImageStatus readyStatus(long observedGeneration, String digest) {
         ObjectNode s = JSON.createObjectNode();
         s.put("observedGeneration", observedGeneration);
         s.put("digest", digest);
         s.putArray("conditions").addObject().put("type", "Ready").put("status", "True").put("reason", "Pulled")
                 .put("message", "pulled " + digest).put("lastTransitionTime", "2026-11-27T10:00:00Z");
-        return s;
+        return JSON.treeToValue(s, ImageStatus.class);
     }
 
     @Test
@@ -87,7 +90,7 @@ class KubernetesSourceTest {
 
         StoredObject s = await().until(() -> f.store.get(WEB_IMAGE), Optional::isPresent).get();
         assertEquals(KubeObjects.SOURCE, s.source());
-        assertEquals("localhost/berth/busybox:3", s.spec().path("ref").asString());
+        assertEquals("localhost/berth/busybox:3", s.spec(ImageSpec.class).ref());
         assertEquals(1L, s.generation());
         await().until(() -> KubeObjects.hasFinalizer(kubeImage("busybox")));
 
@@ -115,8 +118,8 @@ class KubernetesSourceTest {
         });
         assertEquals(2L, kubeImage("busybox").getMetadata().getGeneration());
         StoredObject s = await().until(() -> f.store.get(WEB_IMAGE).orElseThrow(), o -> o.generation() == 2);
-        assertEquals("localhost/berth/busybox:2", s.spec().path("ref").asString());
-        assertEquals("2", s.object().path("metadata").path("annotations").path(KubeObjects.KUBE_GENERATION).asString());
+        assertEquals("localhost/berth/busybox:2", s.spec(ImageSpec.class).ref());
+        assertEquals("2", s.annotations().get(KubeObjects.KUBE_GENERATION));
 
         f.store.updateStatus(WEB_IMAGE, readyStatus(2, "sha256:bb"));
         await().until(() -> "sha256:bb".equals(kubeImage("busybox").getStatus().getDigest()));
@@ -164,12 +167,12 @@ class KubernetesSourceTest {
 
     @Test
     void objectsThatVanishedWhileTheAgentWasAwayAreDeletedAndOthersKept() {
-        ObjectNode gone = f.codec.jsonMapper().valueToTree(
-                f.codec.read("t.yaml", Fixture.image("gone", "localhost/x:1", Fixture.NODE)).get(0).object());
-        ((ObjectNode) gone.get("metadata")).put("namespace", "default");
+        CustomResource<?, ?> gone = f.codec.read("t.yaml", Fixture.image("gone", "localhost/x:1", Fixture.NODE)).get(0).object();
+        gone.getMetadata().setNamespace("default");
         f.store.apply(gone, KubeObjects.SOURCE, false);
-        ObjectNode local = gone.deepCopy();
-        ((ObjectNode) local.get("metadata")).put("name", "from-file");
+        CustomResource<?, ?> local = f.codec.read("t.yaml", Fixture.image("gone", "localhost/x:1", Fixture.NODE)).get(0).object();
+        local.getMetadata().setNamespace("default");
+        local.getMetadata().setName("from-file");
         f.store.apply(local, "file:/etc/berth/manifests/x.yaml", false);
         f.create(Fixture.image("busybox", "localhost/berth/busybox:1", Fixture.NODE));
 
@@ -263,7 +266,7 @@ class KubernetesSourceTest {
         await().until(() -> f.recorder.list(edited, 10).stream().anyMatch(e -> e.reason().equals("InvalidSpec")));
         StoredObject kept = f.store.get(edited).orElseThrow();
         assertEquals(1L, kept.generation(), "the last good spec stays in force");
-        assertTrue(kept.spec().path("resources").isMissingNode() || kept.spec().path("resources").isNull()
-                || !kept.spec().path("resources").has("memory"));
+        ContainerSpec keptSpec = kept.spec(ContainerSpec.class);
+        assertTrue(keptSpec.resources() == null || keptSpec.resources().memory() == null);
     }
 }

@@ -1,5 +1,6 @@
 package dev.berth.controller.queue;
 
+import dev.berth.engine.testing.FakeClock;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import tools.jackson.databind.node.ObjectNode;
+import dev.berth.crd.container.Container;
+import dev.berth.crd.container.DesiredState;
+import io.fabric8.kubernetes.client.CustomResource;
 
 class CrdManifestDecoderTest {
     private final CrdManifestDecoder decoder = new CrdManifestDecoder();
@@ -17,14 +19,14 @@ class CrdManifestDecoderTest {
     @Test
     void decodesTheExamplesWithDefaultsAndNamespace() throws Exception {
         Path file = Path.of("..", "examples", "local", "web-server.yaml");
-        List<ObjectNode> objects = decoder.decode(file, Files.readString(file));
+        List<CustomResource<?, ?>> objects = decoder.decode(file, Files.readString(file));
         assertEquals(1, objects.size());
-        ObjectNode web = objects.get(0);
-        assertEquals("Container", web.get("kind").asString());
-        assertEquals("berth.dev/v1alpha1", web.get("apiVersion").asString());
-        assertEquals("default", web.at("/metadata/namespace").asString());
-        assertEquals("Running", web.at("/spec/state").asString(), "defaults are filled in");
-        assertEquals("32Mi", web.at("/spec/resources/memory").asString());
+        Container web = (Container) objects.get(0);
+        assertEquals("Container", web.getKind());
+        assertEquals("berth.dev/v1alpha1", web.getApiVersion());
+        assertEquals("default", web.getMetadata().getNamespace());
+        assertEquals(DesiredState.Running, web.getSpec().state(), "defaults are filled in");
+        assertEquals("32Mi", web.getSpec().resources().memory());
     }
 
     @Test

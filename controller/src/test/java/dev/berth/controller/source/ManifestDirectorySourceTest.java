@@ -23,20 +23,30 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.ObjectMapper;
+import dev.berth.crd.Berth;
+import dev.berth.crd.codec.SpecCodec;
+import dev.berth.crd.container.ContainerSpec;
+import io.fabric8.kubernetes.client.CustomResource;
 
 public class ManifestDirectorySourceTest {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final ObjectMapper JSON = new SpecCodec().jsonMapper();
 
-    /** JSON is YAML: each file holds a JSON array of objects (the real YAML codec lives in crd). */
+    /**
+     * JSON is YAML: each file holds a JSON array of objects, bound to their kinds' classes without the
+     * real codec's line-numbered strictness (that lives in crd and is tested there).
+     */
     public static final ManifestDecoder DECODER = (file, text) -> {
         try {
-            List<ObjectNode> out = new ArrayList<>();
+            List<CustomResource<?, ?>> out = new ArrayList<>();
             for (JsonNode n : JSON.readTree(text)) {
                 ObjectNode o = (ObjectNode) n;
                 if (!o.path("metadata").has("namespace")) {
                     ((ObjectNode) o.get("metadata")).put("namespace", "default");
                 }
-                out.add(o);
+                String kind = o.path("kind").asString("");
+                out.add(JSON.treeToValue(o, Berth.kindClass(kind)
+                        .orElseThrow(() -> BerthException.invalid("%s: unknown kind %s", file, kind))));
             }
             return out;
         } catch (JacksonException e) {
@@ -118,7 +128,7 @@ public class ManifestDirectorySourceTest {
         Files.writeString(dir.resolve("a.yaml"), containers("web", "busybox"));
         Files.writeString(dir.resolve("b.yaml"), containers("web", "nginx", "other", "busybox"));
         src.rescan();
-        assertEquals("busybox", store.get(key("web")).orElseThrow().spec().path("image").asText());
+        assertEquals("busybox", store.get(key("web")).orElseThrow().spec(ContainerSpec.class).image());
         assertFalse(store.get(key("other")).isPresent(), "a file with an error applies nothing");
         assertTrue(src.statuses().get(1).error().contains("declared twice"), src.statuses().get(1).error());
     }

@@ -1,6 +1,7 @@
 package dev.berth.crd.container;
 
 import dev.berth.crd.Berth;
+import dev.berth.crd.status.BerthObject;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -24,6 +25,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Image", jsonPath = ".spec.image", priority = 1)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp",
         type = AdditionalPrinterColumn.Type.DATE)
-public class Container extends CustomResource<ContainerSpec, ContainerStatus> implements Namespaced {
+public class Container extends CustomResource<ContainerSpec, ContainerStatus> implements Namespaced, BerthObject, Cloneable {
     private static final long serialVersionUID = 1L;
+
+    @Override
+    public Container shallowCopy() {
+        return BerthObject.cloned(super::clone);
+    }
 }

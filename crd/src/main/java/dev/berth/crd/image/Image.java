@@ -1,6 +1,7 @@
 package dev.berth.crd.image;
 
 import dev.berth.crd.Berth;
+import dev.berth.crd.status.BerthObject;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -22,6 +23,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Digest", jsonPath = ".status.digest", priority = 1)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp",
         type = AdditionalPrinterColumn.Type.DATE)
-public class Image extends CustomResource<ImageSpec, ImageStatus> implements Namespaced {
+public class Image extends CustomResource<ImageSpec, ImageStatus> implements Namespaced, BerthObject, Cloneable {
     private static final long serialVersionUID = 1L;
+
+    @Override
+    public Image shallowCopy() {
+        return BerthObject.cloned(super::clone);
+    }
 }

@@ -1,6 +1,7 @@
 package dev.berth.crd.sandbox;
 
 import dev.berth.crd.Berth;
+import dev.berth.crd.status.BerthObject;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -22,7 +23,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp",
         type = AdditionalPrinterColumn.Type.DATE)
-public class Sandbox extends CustomResource<SandboxSpec, SandboxStatus> implements Namespaced {
+public class Sandbox extends CustomResource<SandboxSpec, SandboxStatus> implements Namespaced, BerthObject, Cloneable {
     private static final long serialVersionUID = 1L;
 
     /** Network setup of a sandbox. */
@@ -33,5 +34,10 @@ public class Sandbox extends CustomResource<SandboxSpec, SandboxStatus> implemen
         Host,
         /** A new network namespace with loopback only. */
         None
+    }
+
+    @Override
+    public Sandbox shallowCopy() {
+        return BerthObject.cloned(super::clone);
     }
 }

@@ -71,6 +71,13 @@ public class SnapshotStatus extends BerthStatus {
     }
 
     @Override
+    public SnapshotStatus copy() {
+        SnapshotStatus c = (SnapshotStatus) super.copy();
+        c.mounts = mounts == null ? null : new ArrayList<>(mounts);
+        return c;
+    }
+
+    @Override
     public boolean equals(Object o) {
         return super.equals(o) && o instanceof SnapshotStatus s && Objects.equals(key, s.key)
                 && Objects.equals(parentChainID, s.parentChainID) && Objects.equals(mounts, s.mounts)

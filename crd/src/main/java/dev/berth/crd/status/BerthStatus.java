@@ -12,7 +12,7 @@ import java.util.Optional;
  * objects are mutable beans written by one reconcile at a time; not thread-safe.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public abstract class BerthStatus {
+public abstract class BerthStatus implements Cloneable {
     private Long observedGeneration;
     private List<Condition> conditions = new ArrayList<>();
 
@@ -49,6 +49,20 @@ public abstract class BerthStatus {
     @JsonIgnore
     public boolean isReady() {
         return condition(Condition.READY).map(Condition::isTrue).orElse(false);
+    }
+
+    /**
+     * A copy to edit: the same values, its own lists (the values themselves are immutable: records,
+     * strings, numbers). Subclasses with more lists copy them too.
+     */
+    public BerthStatus copy() {
+        try {
+            BerthStatus c = (BerthStatus) super.clone();
+            c.conditions = new ArrayList<>(conditions);
+            return c;
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError("Cloneable", e);
+        }
     }
 
     @Override

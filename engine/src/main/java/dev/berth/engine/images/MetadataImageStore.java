@@ -1,17 +1,16 @@
 package dev.berth.engine.images;
 
 import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.metadata.LabelTable;
+import dev.berth.engine.metadata.MemoryMirror;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.oci.Descriptor;
 import dev.berth.engine.oci.OciJson;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,14 +21,19 @@ import tools.jackson.core.type.TypeReference;
 
 /**
  * {@link ImageStore} in the metadata database (table {@code images}, domain {@code images}): the
- * target descriptor is stored as its JSON, labels as a JSON object. Thread-safe.
+ * target descriptor is stored as its JSON, labels as a JSON object. Reads come from a
+ * {@link MemoryMirror} of the table (the engine owns its root alone), writes go to SQLite first.
+ * Thread-safe.
  */
 public final class MetadataImageStore implements ImageStore {
-    private static final int MAX_LABEL_BYTES = 4096;
+    private static final int MAX_LABEL_BYTES = LabelTable.MAX_LABEL_BYTES;
+    private static final String SELECT = "SELECT name, target, labels, created_at, updated_at FROM images";
     private static final TypeReference<Map<String, String>> LABELS = new TypeReference<>() { };
 
     private final MetadataStore md;
     private final Clock clock;
+    /** Every image record: reconciles read one per Image each time; pulls, tags and GC write them. */
+    private final MemoryMirror<String, Image> mirror;
 
     public MetadataImageStore(MetadataStore md, Clock clock) {
         this.md = md;
@@ -37,6 +41,7 @@ public final class MetadataImageStore implements ImageStore {
         md.migrate("images", List.of(
                 "CREATE TABLE images (name TEXT PRIMARY KEY, target TEXT NOT NULL, labels TEXT NOT NULL, "
                         + "created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"));
+        this.mirror = MemoryMirror.load(md, SELECT, MetadataImageStore::row, Image::name);
     }
 
     @Override
@@ -46,31 +51,12 @@ public final class MetadataImageStore implements ImageStore {
 
     @Override
     public Optional<Image> find(String name) {
-        return md.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT name, target, labels, created_at, updated_at FROM images WHERE name=?")) {
-                ps.setString(1, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(row(rs)) : Optional.empty();
-                }
-            }
-        });
+        return name == null ? Optional.empty() : mirror.get(name);
     }
 
     @Override
     public List<Image> list(Predicate<Image> filter) {
-        List<Image> all = md.read(c -> {
-            List<Image> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT name, target, labels, created_at, updated_at FROM images ORDER BY name");
-                    ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(row(rs));
-                }
-            }
-            return out;
-        });
-        return all.stream().filter(filter).toList();
+        return mirror.list(filter);
     }
 
     @Override
@@ -78,21 +64,14 @@ public final class MetadataImageStore implements ImageStore {
         validate(image);
         Instant now = clock.instant();
         Image stored = new Image(image.name(), image.target(), image.labels(), now, now);
-        md.inTransaction(c -> {
-            if (exists(c, image.name())) {
+        mirror.write(() -> md.transaction(tx -> {
+            if (tx.exists("SELECT 1 FROM images WHERE name=?", image.name())) {
                 throw BerthException.alreadyExists("image %s already exists", image.name());
             }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO images(name, target, labels, created_at, updated_at) VALUES(?,?,?,?,?)")) {
-                ps.setString(1, stored.name());
-                ps.setString(2, json(stored.target()));
-                ps.setString(3, json(stored.labels()));
-                ps.setString(4, now.toString());
-                ps.setString(5, now.toString());
-                ps.executeUpdate();
-            }
-            return null;
-        });
+            tx.update("INSERT INTO images(name, target, labels, created_at, updated_at) VALUES(?,?,?,?,?)",
+                    stored.name(), json(stored.target()), json(stored.labels()), now, now);
+            return stored;
+        }), (img, changes) -> changes.put(img));
         return stored;
     }
 
@@ -107,18 +86,9 @@ public final class MetadataImageStore implements ImageStore {
                         p, image.name());
             }
         }
-        return md.inTransaction(c -> {
-            Image cur;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT name, target, labels, created_at, updated_at FROM images WHERE name=?")) {
-                ps.setString(1, image.name());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        throw BerthException.notFound("image %s not found", image.name());
-                    }
-                    cur = row(rs);
-                }
-            }
+        return mirror.write(() -> md.transaction(tx -> {
+            Image cur = tx.first(SELECT + " WHERE name=?", MetadataImageStore::row, image.name())
+                    .orElseThrow(() -> BerthException.notFound("image %s not found", image.name()));
             Descriptor target = cur.target();
             Map<String, String> labels = new LinkedHashMap<>(cur.labels());
             boolean all = fieldPaths.isEmpty();
@@ -141,26 +111,16 @@ public final class MetadataImageStore implements ImageStore {
             }
             Image next = new Image(cur.name(), target, labels, cur.createdAt(), clock.instant());
             validate(next);
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE images SET target=?, labels=?, updated_at=? WHERE name=?")) {
-                ps.setString(1, json(next.target()));
-                ps.setString(2, json(next.labels()));
-                ps.setString(3, next.updatedAt().toString());
-                ps.setString(4, next.name());
-                ps.executeUpdate();
-            }
+            tx.update("UPDATE images SET target=?, labels=?, updated_at=? WHERE name=?", json(next.target()),
+                    json(next.labels()), next.updatedAt(), next.name());
             return next;
-        });
+        }), (img, changes) -> changes.put(img));
     }
 
     @Override
     public void delete(String name) {
-        boolean deleted = md.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM images WHERE name=?")) {
-                ps.setString(1, name);
-                return ps.executeUpdate() > 0;
-            }
-        });
+        boolean deleted = mirror.write(() -> md.transaction(tx -> tx.update("DELETE FROM images WHERE name=?", name) > 0),
+                (gone, changes) -> changes.remove(name));
         if (!deleted) {
             throw BerthException.notFound("image %s not found; see berth images ls", name);
         }
@@ -183,15 +143,6 @@ public final class MetadataImageStore implements ImageStore {
             if (e.getKey().isEmpty() || e.getValue() == null || n > MAX_LABEL_BYTES) {
                 throw BerthException.invalid("image %s label \"%s\" is empty or over %d bytes", image.name(),
                         e.getKey(), MAX_LABEL_BYTES);
-            }
-        }
-    }
-
-    private static boolean exists(Connection c, String name) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM images WHERE name=?")) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
             }
         }
     }

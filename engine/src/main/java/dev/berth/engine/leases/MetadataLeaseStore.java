@@ -5,15 +5,12 @@ import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.oci.OciJson;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -52,21 +49,12 @@ public final class MetadataLeaseStore implements LeaseManager {
             throw BerthException.invalid("lease id \"%s\" is invalid: it must be 1 to 4096 printable characters", id);
         }
         Lease lease = new Lease(id, clock.instant(), labels);
-        md.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM leases WHERE id=?")) {
-                ps.setString(1, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        throw BerthException.alreadyExists("lease %s already exists", id);
-                    }
-                }
+        md.transaction(tx -> {
+            if (tx.exists("SELECT 1 FROM leases WHERE id=?", id)) {
+                throw BerthException.alreadyExists("lease %s already exists", id);
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO leases(id, created_at, labels) VALUES(?,?,?)")) {
-                ps.setString(1, id);
-                ps.setString(2, lease.createdAt().toString());
-                ps.setString(3, new String(OciJson.write(lease.labels()), StandardCharsets.UTF_8));
-                ps.executeUpdate();
-            }
+            tx.update("INSERT INTO leases(id, created_at, labels) VALUES(?,?,?)", id, lease.createdAt(),
+                    new String(OciJson.write(lease.labels()), StandardCharsets.UTF_8));
             return null;
         });
         return lease;
@@ -114,27 +102,14 @@ public final class MetadataLeaseStore implements LeaseManager {
 
     @Override
     public List<Lease> list() {
-        return md.read(c -> {
-            List<Lease> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, created_at, labels FROM leases ORDER BY id");
-                    ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new Lease(rs.getString(1), Instant.parse(rs.getString(2)),
-                            OciJson.MAPPER.readValue(rs.getString(3), LABELS)));
-                }
-            }
-            return out;
-        });
+        return md.query(tx -> tx.query("SELECT id, created_at, labels FROM leases ORDER BY id",
+                rs -> new Lease(rs.getString(1), Instant.parse(rs.getString(2)),
+                        OciJson.MAPPER.readValue(rs.getString(3), LABELS))));
     }
 
     @Override
     public void delete(String id) {
-        boolean deleted = md.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM leases WHERE id=?")) {
-                ps.setString(1, id);
-                return ps.executeUpdate() > 0;
-            }
-        });
+        boolean deleted = md.transaction(tx -> tx.update("DELETE FROM leases WHERE id=?", id) > 0);
         if (!deleted) {
             throw BerthException.notFound("lease %s not found; see berth leases ls", id);
         }
@@ -144,22 +119,11 @@ public final class MetadataLeaseStore implements LeaseManager {
     public void addResource(String id, LeaseResource r) {
         freeze.lock();
         try {
-            md.inTransaction(c -> {
-                try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM leases WHERE id=?")) {
-                    ps.setString(1, id);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (!rs.next()) {
-                            throw BerthException.notFound("lease %s not found", id);
-                        }
-                    }
+            md.transaction(tx -> {
+                if (!tx.exists("SELECT 1 FROM leases WHERE id=?", id)) {
+                    throw BerthException.notFound("lease %s not found", id);
                 }
-                try (PreparedStatement ps = c.prepareStatement(
-                        "INSERT OR IGNORE INTO lease_resources(lease_id, type, id) VALUES(?,?,?)")) {
-                    ps.setString(1, id);
-                    ps.setString(2, r.type());
-                    ps.setString(3, r.id());
-                    ps.executeUpdate();
-                }
+                tx.update("INSERT OR IGNORE INTO lease_resources(lease_id, type, id) VALUES(?,?,?)", id, r.type(), r.id());
                 return null;
             });
         } finally {
@@ -169,33 +133,14 @@ public final class MetadataLeaseStore implements LeaseManager {
 
     @Override
     public void deleteResource(String id, LeaseResource r) {
-        md.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "DELETE FROM lease_resources WHERE lease_id=? AND type=? AND id=?")) {
-                ps.setString(1, id);
-                ps.setString(2, r.type());
-                ps.setString(3, r.id());
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        md.transaction(tx -> tx.update("DELETE FROM lease_resources WHERE lease_id=? AND type=? AND id=?",
+                id, r.type(), r.id()));
     }
 
     @Override
     public List<LeaseResource> resources(String id) {
-        return md.read(c -> {
-            List<LeaseResource> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT type, id FROM lease_resources WHERE lease_id=? ORDER BY type, id")) {
-                ps.setString(1, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new LeaseResource(rs.getString(1), rs.getString(2)));
-                    }
-                }
-            }
-            return out;
-        });
+        return md.query(tx -> tx.query("SELECT type, id FROM lease_resources WHERE lease_id=? ORDER BY type, id",
+                rs -> new LeaseResource(rs.getString(1), rs.getString(2)), id));
     }
 
     @Override

@@ -20,7 +20,9 @@ import java.util.List;
  * <p>Each domain owns its tables and brings them up to date with {@link #migrate(String, List)}: the
  * store remembers the last applied step per domain, so steps run once and in order. Work runs in
  * {@link #inTransaction(SqlWork)} or {@link #read(SqlWork)}; both are serialised on one connection,
- * which is what SQLite allows for writers anyway. Thread-safe.
+ * which is what SQLite allows for writers anyway. Domains write their SQL through {@link Tx}
+ * ({@link #transaction}, {@link #query}): values in, typed rows out, no binding code; labels kept one
+ * row per key go through a {@link LabelTable}. Thread-safe.
  */
 public final class MetadataStore implements AutoCloseable {
 
@@ -114,6 +116,22 @@ public final class MetadataStore implements AutoCloseable {
         } catch (SQLException e) {
             throw BerthException.internal("metadata database " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A unit of work through a {@link Tx}. */
+    @FunctionalInterface
+    public interface TxWork<T> {
+        T run(Tx tx) throws SQLException;
+    }
+
+    /** {@link #inTransaction} through a {@link Tx}: one write transaction, rolled back on any exception. */
+    public <T> T transaction(TxWork<T> work) {
+        return inTransaction(c -> work.run(new Tx(c)));
+    }
+
+    /** {@link #read} through a {@link Tx}. */
+    public <T> T query(TxWork<T> work) {
+        return read(c -> work.run(new Tx(c)));
     }
 
     /** Runs read-only {@code work} outside an explicit transaction. */

@@ -145,13 +145,6 @@ public final class ContainerRootfs {
     }
 
     private static Optional<SnapshotInfo> stat(Snapshotter sn, String key) {
-        try {
-            return Optional.of(sn.stat(key));
-        } catch (BerthException e) {
-            if (e.category() == ErrorCategory.NOT_FOUND) {
-                return Optional.empty();
-            }
-            throw e;
-        }
+        return sn.find(key);
     }
 }

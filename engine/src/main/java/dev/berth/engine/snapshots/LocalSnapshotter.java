@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -79,6 +80,11 @@ public abstract class LocalSnapshotter implements Snapshotter {
     @Override
     public SnapshotInfo stat(String key) {
         return read(key).info();
+    }
+
+    @Override
+    public Optional<SnapshotInfo> find(String key) {
+        return meta.store().read(c -> meta.find(c, key)).map(Row::info);
     }
 
     @Override

@@ -2,9 +2,9 @@ package dev.berth.engine.snapshots;
 
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.metadata.MetadataStore;
+import dev.berth.engine.metadata.LabelTable;
+import dev.berth.engine.metadata.Tx;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -35,6 +36,8 @@ public final class SnapshotMetadata {
     public record Row(long id, SnapshotInfo info, List<Long> parentIds, Usage usage) {
     }
 
+    private static final LabelTable LABELS = new LabelTable("snapshot_labels", "snapshot_id", "name", "value");
+
     private final MetadataStore store;
     private final String snapshotter;
     private final Clock clock;
@@ -52,11 +55,8 @@ public final class SnapshotMetadata {
 
     /** The record of {@code key}; NOT_FOUND when absent. */
     public Row get(Connection c, String key) throws SQLException {
-        Row r = find(c, key);
-        if (r == null) {
-            throw BerthException.notFound("snapshot %s does not exist in snapshotter %s", key, snapshotter);
-        }
-        return r;
+        return find(c, key).orElseThrow(
+                () -> BerthException.notFound("snapshot %s does not exist in snapshotter %s", key, snapshotter));
     }
 
     /** Creates an active or view record; checks the key is free and the parent is committed. */
@@ -65,12 +65,12 @@ public final class SnapshotMetadata {
         if (key == null || key.isEmpty()) {
             throw BerthException.invalid("snapshot key must not be empty");
         }
-        if (find(c, key) != null) {
+        if (find(c, key).isPresent()) {
             throw BerthException.alreadyExists("snapshot %s already exists in snapshotter %s", key, snapshotter);
         }
         Long parentId = null;
         if (parent != null && !parent.isEmpty()) {
-            Row p = find(c, parent);
+            Row p = find(c, parent).orElse(null);
             if (p == null) {
                 throw BerthException.notFound("parent snapshot %s of %s does not exist in snapshotter %s",
                         parent, key, snapshotter);
@@ -82,18 +82,9 @@ public final class SnapshotMetadata {
             parentId = p.id();
         }
         long now = clock.millis();
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO snapshots(snapshotter, key, parent_id, kind, "
-                + "created, updated) VALUES(?,?,?,?,?,?)")) {
-            ps.setString(1, snapshotter);
-            ps.setString(2, key);
-            ps.setObject(3, parentId);
-            ps.setString(4, kind.label());
-            ps.setLong(5, now);
-            ps.setLong(6, now);
-            ps.executeUpdate();
-        }
-        Row r = get(c, key);
-        writeLabels(c, r.id(), labels);
+        long id = Tx.on(c).insert("INSERT INTO snapshots(snapshotter, key, parent_id, kind, created, updated) "
+                + "VALUES(?,?,?,?,?,?)", snapshotter, key, parentId, kind.label(), now, now);
+        writeLabels(c, id, labels);
         return get(c, key);
     }
 
@@ -105,19 +96,11 @@ public final class SnapshotMetadata {
             throw BerthException.precondition("snapshot %s is %s; only active snapshots can be committed",
                     key, r.info().kind().label());
         }
-        if (find(c, name) != null) {
+        if (find(c, name).isPresent()) {
             throw BerthException.alreadyExists("snapshot %s already exists in snapshotter %s", name, snapshotter);
         }
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE snapshots SET key=?, kind=?, updated=?, size=?, inodes=? WHERE id=?")) {
-            ps.setString(1, name);
-            ps.setString(2, Kind.COMMITTED.label());
-            ps.setLong(3, clock.millis());
-            ps.setLong(4, usage.size());
-            ps.setLong(5, usage.inodes());
-            ps.setLong(6, r.id());
-            ps.executeUpdate();
-        }
+        Tx.on(c).update("UPDATE snapshots SET key=?, kind=?, updated=?, size=?, inodes=? WHERE id=?", name,
+                Kind.COMMITTED.label(), clock.millis(), usage.size(), usage.inodes(), r.id());
         if (labels != null) {
             writeLabels(c, r.id(), labels);
         }
@@ -127,19 +110,13 @@ public final class SnapshotMetadata {
     /** Deletes the record of {@code key}; FAILED_PRECONDITION while children exist. */
     public Row remove(Connection c, String key) throws SQLException {
         Row r = get(c, key);
-        try (PreparedStatement ps = c.prepareStatement("SELECT key FROM snapshots WHERE parent_id=? LIMIT 1")) {
-            ps.setLong(1, r.id());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    throw BerthException.precondition("snapshot %s has children (e.g. %s); remove them first",
-                            key, rs.getString(1));
-                }
-            }
+        Tx tx = Tx.on(c);
+        Optional<String> child = tx.first("SELECT key FROM snapshots WHERE parent_id=? LIMIT 1", rs -> rs.getString(1),
+                r.id());
+        if (child.isPresent()) {
+            throw BerthException.precondition("snapshot %s has children (e.g. %s); remove them first", key, child.get());
         }
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM snapshots WHERE id=?")) {
-            ps.setLong(1, r.id());
-            ps.executeUpdate();
-        }
+        tx.update("DELETE FROM snapshots WHERE id=?", r.id());
         return r;
     }
 
@@ -147,26 +124,14 @@ public final class SnapshotMetadata {
     public Row updateLabels(Connection c, String key, Map<String, String> labels) throws SQLException {
         Row r = get(c, key);
         writeLabels(c, r.id(), labels);
-        try (PreparedStatement ps = c.prepareStatement("UPDATE snapshots SET updated=? WHERE id=?")) {
-            ps.setLong(1, clock.millis());
-            ps.setLong(2, r.id());
-            ps.executeUpdate();
-        }
+        Tx.on(c).update("UPDATE snapshots SET updated=? WHERE id=?", clock.millis(), r.id());
         return get(c, key);
     }
 
     /** All records of this snapshotter, in creation order. */
     public List<Row> list(Connection c) throws SQLException {
-        List<String> keys = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT key FROM snapshots WHERE snapshotter=? ORDER BY id")) {
-            ps.setString(1, snapshotter);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    keys.add(rs.getString(1));
-                }
-            }
-        }
+        List<String> keys = Tx.on(c).query("SELECT key FROM snapshots WHERE snapshotter=? ORDER BY id",
+                rs -> rs.getString(1), snapshotter);
         List<Row> out = new ArrayList<>();
         for (String k : keys) {
             out.add(get(c, k));
@@ -174,82 +139,42 @@ public final class SnapshotMetadata {
         return out;
     }
 
-    private Row find(Connection c, String key) throws SQLException {
-        long id;
-        Long parentId;
-        Kind kind;
-        Instant created;
-        Instant updated;
-        Usage usage;
-        try (PreparedStatement ps = c.prepareStatement("SELECT id, parent_id, kind, created, updated, size, inodes "
-                + "FROM snapshots WHERE snapshotter=? AND key=?")) {
-            ps.setString(1, snapshotter);
-            ps.setString(2, key);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return null;
-                }
-                id = rs.getLong(1);
-                long pid = rs.getLong(2);
-                parentId = rs.wasNull() ? null : pid;
-                kind = Kind.parse(rs.getString(3));
-                created = Instant.ofEpochMilli(rs.getLong(4));
-                updated = Instant.ofEpochMilli(rs.getLong(5));
-                usage = new Usage(rs.getLong(6), rs.getLong(7));
-            }
-        }
-        List<Long> chain = new ArrayList<>();
-        String parentName = null;
-        Long p = parentId;
-        while (p != null) {
-            chain.add(p);
-            try (PreparedStatement ps = c.prepareStatement("SELECT key, parent_id FROM snapshots WHERE id=?")) {
-                ps.setLong(1, p);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        throw BerthException.internal("snapshot " + key + " has a dangling parent id " + p, null);
-                    }
-                    if (parentName == null) {
-                        parentName = rs.getString(1);
-                    }
-                    long next = rs.getLong(2);
-                    p = rs.wasNull() ? null : next;
-                }
-            }
-        }
-        return new Row(id, new SnapshotInfo(key, parentName, kind, labels(c, id), created, updated), chain, usage);
+    /** The columns of one snapshots row, before its parent chain and labels are read. */
+    private record Record(long id, Long parentId, Kind kind, Instant created, Instant updated, Usage usage) {
     }
 
-    private static Map<String, String> labels(Connection c, long id) throws SQLException {
-        Map<String, String> out = new TreeMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT name, value FROM snapshot_labels WHERE snapshot_id=?")) {
-            ps.setLong(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.put(rs.getString(1), rs.getString(2));
-                }
-            }
+    /** The record of {@code key}, if there is one. */
+    public Optional<Row> find(Connection c, String key) throws SQLException {
+        Tx tx = Tx.on(c);
+        Optional<Record> found = tx.first("SELECT id, parent_id, kind, created, updated, size, inodes "
+                + "FROM snapshots WHERE snapshotter=? AND key=?", rs -> new Record(rs.getLong(1),
+                        Tx.nullableLong(rs, "parent_id"), Kind.parse(rs.getString(3)), Instant.ofEpochMilli(rs.getLong(4)),
+                        Instant.ofEpochMilli(rs.getLong(5)), new Usage(rs.getLong(6), rs.getLong(7))),
+                snapshotter, key);
+        if (found.isEmpty()) {
+            return Optional.empty();
         }
-        return out;
+        Record r = found.get();
+        List<Long> chain = new ArrayList<>();
+        String parentName = null;
+        Long p = r.parentId();
+        while (p != null) {
+            chain.add(p);
+            long at = p;
+            String[] link = tx.first("SELECT key, parent_id FROM snapshots WHERE id=?",
+                    rs -> new String[] {rs.getString(1), rs.getString(2)}, at)
+                    .orElseThrow(() -> BerthException.internal("snapshot " + key + " has a dangling parent id " + at, null));
+            if (parentName == null) {
+                parentName = link[0];
+            }
+            p = link[1] == null ? null : Long.valueOf(link[1]);
+        }
+        Map<String, String> labels = new TreeMap<>(LABELS.get(tx, r.id()));
+        return Optional.of(new Row(r.id(), new SnapshotInfo(key, parentName, r.kind(), labels, r.created(), r.updated()),
+                chain, r.usage()));
     }
 
     private static void writeLabels(Connection c, long id, Map<String, String> labels) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM snapshot_labels WHERE snapshot_id=?")) {
-            ps.setLong(1, id);
-            ps.executeUpdate();
-        }
-        if (labels == null) {
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO snapshot_labels(snapshot_id, name, value) VALUES(?,?,?)")) {
-            for (Map.Entry<String, String> e : new LinkedHashMap<>(labels).entrySet()) {
-                ps.setLong(1, id);
-                ps.setString(2, e.getKey());
-                ps.setString(3, e.getValue());
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
+        LABELS.replace(Tx.on(c), id, labels == null ? null : new LinkedHashMap<>(labels));
     }
 }

@@ -1,8 +1,11 @@
 package dev.berth.engine.snapshots;
 
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.mount.Mount;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -31,6 +34,21 @@ public interface Snapshotter extends AutoCloseable {
 
     /** Information about {@code key}; NOT_FOUND when absent. */
     SnapshotInfo stat(String key);
+
+    /**
+     * Information about {@code key}, empty when absent: {@link #stat} for callers that ask whether a
+     * snapshot exists (a reconcile does, every time) and should not pay for an exception.
+     */
+    default Optional<SnapshotInfo> find(String key) {
+        try {
+            return Optional.of(stat(key));
+        } catch (BerthException e) {
+            if (e.category() == ErrorCategory.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
 
     /** Replaces the labels of {@code key}; returns the updated information. */
     SnapshotInfo updateLabels(String key, Map<String, String> labels);

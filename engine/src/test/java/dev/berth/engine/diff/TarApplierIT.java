@@ -1,12 +1,12 @@
 package dev.berth.engine.diff;
 
+import dev.berth.engine.testing.RootOnly;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
@@ -32,6 +32,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Layer application into a plain directory (the native/first-layer path) with real files, as root. */
+@RootOnly("needs root for chown and mknod")
 class TarApplierIT {
     private Path tmp;
     private Path root;
@@ -39,7 +40,6 @@ class TarApplierIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root for chown and mknod");
         tmp = Files.createTempDirectory("berth-apply-");
         root = Files.createDirectories(tmp.resolve("a/b/root"));
         outside = Files.createDirectories(tmp.resolve("outside"));

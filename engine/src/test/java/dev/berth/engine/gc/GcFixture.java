@@ -1,5 +1,6 @@
 package dev.berth.engine.gc;
 
+import dev.berth.engine.testing.HostCleanup;
 import dev.berth.engine.Engine;
 import dev.berth.engine.EngineSettings;
 import dev.berth.engine.config.Config;
@@ -86,8 +87,6 @@ final class GcFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        MountTable.cleanUnder(tmp);
-        engine.close();
-        FileTree.deleteRecursively(tmp);
+        HostCleanup.under(tmp).then(engine::close).close();
     }
 }

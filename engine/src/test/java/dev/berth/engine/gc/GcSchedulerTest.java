@@ -1,5 +1,6 @@
 package dev.berth.engine.gc;
 
+import dev.berth.engine.testing.FakeClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,31 +15,8 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class GcSchedulerTest {
-    /** A clock tests move by hand. */
-    static final class FakeClock extends Clock {
-        Instant now = Instant.parse("2026-01-01T00:00:00Z");
 
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
-    private final FakeClock clock = new FakeClock();
+    private final FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
 
     private GcScheduler defaults() {
         return GcScheduler.from(Config.defaults(), clock);
@@ -65,7 +43,7 @@ class GcSchedulerTest {
         GcScheduler s = defaults();
         clock.advance(Duration.ofSeconds(1));
         collect(s, Duration.ofMillis(10));
-        assertEquals(Optional.of(clock.now.plus(Duration.ofHours(1))), s.nextRun());
+        assertEquals(Optional.of(clock.instant().plus(Duration.ofHours(1))), s.nextRun());
         GcScheduler never = new GcScheduler(clock, 0.02, 0, 100, Duration.ZERO, Duration.ZERO, Duration.ZERO);
         collect(never, Duration.ofMillis(10));
         assertEquals(Optional.empty(), never.nextRun());
@@ -79,7 +57,7 @@ class GcSchedulerTest {
         // 100 ms at 2 % -> at least 4.9 s before the next triggered run
         assertEquals(Duration.ofMillis(4900), s.interval());
         s.deleted();
-        assertEquals(Optional.of(clock.now.plus(Duration.ofMillis(4900))), s.nextRun());
+        assertEquals(Optional.of(clock.instant().plus(Duration.ofMillis(4900))), s.nextRun());
         clock.advance(Duration.ofMillis(4899));
         assertFalse(s.due());
         clock.advance(Duration.ofMillis(1));
@@ -95,7 +73,7 @@ class GcSchedulerTest {
         s.mutated();
         assertEquals(Optional.empty(), s.nextRun());
         s.mutated();
-        assertEquals(Optional.of(clock.now.plus(Duration.ofMillis(50))), s.nextRun(), "schedule_delay debounces");
+        assertEquals(Optional.of(clock.instant().plus(Duration.ofMillis(50))), s.nextRun(), "schedule_delay debounces");
     }
 
     @Test
@@ -117,7 +95,7 @@ class GcSchedulerTest {
         assertTrue(s.due());
         s.started();
         s.finished(Duration.ofSeconds(1), false);
-        assertEquals(Optional.of(clock.now.plus(s.interval()).plusSeconds(1)), s.nextRun());
+        assertEquals(Optional.of(clock.instant().plus(s.interval()).plusSeconds(1)), s.nextRun());
     }
 
     @Test
@@ -127,7 +105,7 @@ class GcSchedulerTest {
         s.started();
         s.deleted();
         s.finished(Duration.ofMillis(5), true);
-        assertEquals(Optional.of(clock.now.plus(Duration.ofMillis(245))), s.nextRun());
+        assertEquals(Optional.of(clock.instant().plus(Duration.ofMillis(245))), s.nextRun());
     }
 
     @Test

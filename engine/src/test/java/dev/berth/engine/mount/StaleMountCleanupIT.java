@@ -1,9 +1,9 @@
 package dev.berth.engine.mount;
 
+import dev.berth.engine.testing.RootOnly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.engine.fs.FileTree;
 import dev.berth.engine.metadata.MetadataStore;
@@ -19,12 +19,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Mounts left behind by a process that died (they outlive it) are found and removed. */
+@RootOnly("needs root")
 class StaleMountCleanupIT {
     private Path tmp;
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
         tmp = Files.createTempDirectory("berth-stale-");
     }
 

@@ -1,12 +1,12 @@
 package dev.berth.engine.snapshots;
 
+import dev.berth.engine.testing.RootOnly;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
@@ -30,6 +30,7 @@ import org.junit.jupiter.api.function.Executable;
  * The snapshotter contract (containerd's semantics), run by every implementation against real
  * directories and real mounts. Needs root.
  */
+@RootOnly("needs root for mounts and chown")
 public abstract class SnapshotterContract {
     protected Path tmp;
     protected MetadataStore store;
@@ -39,7 +40,6 @@ public abstract class SnapshotterContract {
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root for mounts and chown");
         tmp = Files.createTempDirectory("berth-sn-");
         store = MetadataStore.open(tmp.resolve("meta.db"));
         sn = open(tmp.resolve("snapshots"), store);
@@ -105,6 +105,18 @@ public abstract class SnapshotterContract {
         assertEquals(Map.of("layer", "base"), info.labels());
         assertCategory(ErrorCategory.NOT_FOUND, () -> sn.stat("extract-base"));
         assertCategory(ErrorCategory.FAILED_PRECONDITION, () -> sn.mounts("base"));
+    }
+
+    @Test
+    void findIsStatWithoutTheNotFoundError() throws Exception {
+        layer("base", null, Map.of("a.txt", "A"));
+        sn.prepare("child", "base", Map.of("k", "v"));
+        assertEquals(sn.stat("base"), sn.find("base").orElseThrow());
+        assertEquals(sn.stat("child"), sn.find("child").orElseThrow());
+        assertEquals("base", sn.find("child").orElseThrow().parent());
+        assertTrue(sn.find("extract-base").isEmpty());
+        sn.remove("child");
+        assertTrue(sn.find("child").isEmpty());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.berth.engine.unpack;
 
+import dev.berth.engine.testing.RootOnly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,13 +38,13 @@ import tools.jackson.databind.JsonNode;
  * and by a private containerd (the Debian package), and both mounted root file systems, and each
  * layer's snapshot directory, must be identical entry by entry.
  */
+@RootOnly("needs root")
 class ContainerdConformanceIT {
     private UnpackFixture f;
     private PrivateContainerd ctrd;
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
         assumeTrue(PrivateContainerd.available(), "needs the containerd package");
         f = new UnpackFixture();
     }

@@ -4,15 +4,10 @@ import dev.berth.engine.content.Info;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.oci.Digest;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
+import dev.berth.engine.metadata.LabelTable;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,7 +18,7 @@ import java.util.Set;
  * {@code content_labels}, domain {@code content}). Thread-safe through the metadata store.
  */
 final class BlobIndex {
-    static final int MAX_LABEL_BYTES = 4096;
+    private static final LabelTable LABELS = new LabelTable("content_labels", "digest", "key", "value");
 
     private final MetadataStore md;
 
@@ -37,73 +32,40 @@ final class BlobIndex {
     }
 
     static void validateLabels(Map<String, String> labels) {
-        for (Map.Entry<String, String> e : labels.entrySet()) {
-            if (e.getKey() == null || e.getKey().isEmpty()) {
-                throw BerthException.invalid("label keys must not be empty");
-            }
-            if (e.getValue() == null) {
-                throw BerthException.invalid("label %s has no value", e.getKey());
-            }
-            int n = e.getKey().getBytes(StandardCharsets.UTF_8).length + e.getValue().getBytes(StandardCharsets.UTF_8).length;
-            if (n > MAX_LABEL_BYTES) {
-                throw BerthException.invalid("label %s is %d bytes (key plus value); the limit is %d",
-                        e.getKey(), n, MAX_LABEL_BYTES);
-            }
+        String problem = LabelTable.problem(labels);
+        if (problem != null) {
+            throw BerthException.invalid("%s", problem);
         }
     }
 
     /** Inserts (or refreshes) the record of a committed blob, adding {@code labels}. */
     void put(Digest d, long size, Instant now, Map<String, String> labels) {
-        md.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO content_blobs(digest, size, created_at, updated_at) "
-                    + "VALUES(?,?,?,?) ON CONFLICT(digest) DO UPDATE SET size=excluded.size")) {
-                ps.setString(1, d.toString());
-                ps.setLong(2, size);
-                ps.setString(3, now.toString());
-                ps.setString(4, now.toString());
-                ps.executeUpdate();
-            }
-            setLabels(c, d, labels);
+        md.transaction(tx -> {
+            tx.update("INSERT INTO content_blobs(digest, size, created_at, updated_at) VALUES(?,?,?,?) "
+                    + "ON CONFLICT(digest) DO UPDATE SET size=excluded.size", d.toString(), size, now, now);
+            LABELS.merge(tx, d.toString(), labels);
             return null;
         });
     }
 
     Optional<Info> get(Digest d) {
-        return md.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT size, created_at, updated_at FROM content_blobs WHERE digest=?")) {
-                ps.setString(1, d.toString());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.empty();
-                    }
-                    return Optional.of(new Info(d, rs.getLong(1), Instant.parse(rs.getString(2)),
-                            Instant.parse(rs.getString(3)), labels(c, d)));
-                }
+        return md.query(tx -> {
+            Optional<Info> bare = tx.first("SELECT digest, size, created_at, updated_at FROM content_blobs WHERE digest=?",
+                    rs -> row(rs, Map.of()), d.toString());
+            if (bare.isEmpty()) {
+                return bare;
             }
+            Info i = bare.get();
+            return Optional.of(new Info(i.digest(), i.size(), i.createdAt(), i.updatedAt(), LABELS.get(tx, d.toString())));
         });
     }
 
     /** All records, by digest. */
     List<Info> all() {
-        return md.read(c -> {
-            Map<String, Map<String, String>> labels = new HashMap<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT digest, key, value FROM content_labels");
-                    ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    labels.computeIfAbsent(rs.getString(1), k -> new LinkedHashMap<>()).put(rs.getString(2), rs.getString(3));
-                }
-            }
-            List<Info> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT digest, size, created_at, updated_at FROM content_blobs ORDER BY digest");
-                    ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new Info(Digest.parse(rs.getString(1)), rs.getLong(2), Instant.parse(rs.getString(3)),
-                            Instant.parse(rs.getString(4)), labels.getOrDefault(rs.getString(1), Map.of())));
-                }
-            }
-            return out;
+        return md.query(tx -> {
+            Map<String, Map<String, String>> labels = LABELS.all(tx);
+            return tx.query("SELECT digest, size, created_at, updated_at FROM content_blobs ORDER BY digest",
+                    rs -> row(rs, labels.getOrDefault(rs.getString(1), Map.of())));
         });
     }
 
@@ -116,32 +78,20 @@ final class BlobIndex {
                 throw BerthException.invalid("cannot update field \"%s\" of content %s: only labels are mutable", p, d);
             }
         }
-        boolean found = md.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE content_blobs SET updated_at=? WHERE digest=?")) {
-                ps.setString(1, now.toString());
-                ps.setString(2, d.toString());
-                if (ps.executeUpdate() == 0) {
-                    return false;
-                }
+        boolean found = md.transaction(tx -> {
+            if (tx.update("UPDATE content_blobs SET updated_at=? WHERE digest=?", now, d.toString()) == 0) {
+                return false;
             }
             if (replaceAll) {
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM content_labels WHERE digest=?")) {
-                    ps.setString(1, d.toString());
-                    ps.executeUpdate();
-                }
-                setLabels(c, d, labels);
+                LABELS.replace(tx, d.toString(), labels);
             } else {
                 for (String p : fieldPaths) {
                     String key = p.substring("labels.".length());
                     String value = labels.get(key);
                     if (value == null) {
-                        try (PreparedStatement ps = c.prepareStatement("DELETE FROM content_labels WHERE digest=? AND key=?")) {
-                            ps.setString(1, d.toString());
-                            ps.setString(2, key);
-                            ps.executeUpdate();
-                        }
+                        LABELS.remove(tx, d.toString(), key);
                     } else {
-                        setLabels(c, d, Map.of(key, value));
+                        LABELS.merge(tx, d.toString(), Map.of(key, value));
                     }
                 }
             }
@@ -151,40 +101,11 @@ final class BlobIndex {
     }
 
     boolean delete(Digest d) {
-        return md.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM content_blobs WHERE digest=?")) {
-                ps.setString(1, d.toString());
-                return ps.executeUpdate() > 0;
-            }
-        });
+        return md.transaction(tx -> tx.update("DELETE FROM content_blobs WHERE digest=?", d.toString()) > 0);
     }
 
-    private static void setLabels(Connection c, Digest d, Map<String, String> labels) throws SQLException {
-        if (labels == null || labels.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO content_labels(digest, key, value) VALUES(?,?,?) "
-                + "ON CONFLICT(digest, key) DO UPDATE SET value=excluded.value")) {
-            for (Map.Entry<String, String> e : labels.entrySet()) {
-                ps.setString(1, d.toString());
-                ps.setString(2, e.getKey());
-                ps.setString(3, e.getValue());
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
-    }
-
-    private static Map<String, String> labels(Connection c, Digest d) throws SQLException {
-        Map<String, String> out = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT key, value FROM content_labels WHERE digest=? ORDER BY key")) {
-            ps.setString(1, d.toString());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.put(rs.getString(1), rs.getString(2));
-                }
-            }
-        }
-        return out;
+    private static Info row(ResultSet rs, Map<String, String> labels) throws SQLException {
+        return new Info(Digest.parse(rs.getString(1)), rs.getLong(2), Instant.parse(rs.getString(3)),
+                Instant.parse(rs.getString(4)), labels);
     }
 }

@@ -1,5 +1,6 @@
 package dev.berth.engine.remotes.auth;
 
+import dev.berth.engine.testing.FakeClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -25,25 +26,6 @@ import javax.net.ssl.SSLSession;
 import org.junit.jupiter.api.Test;
 
 class AuthorizerTest {
-    /** A clock the test moves by hand. */
-    static final class FakeClock extends Clock {
-        Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     /** Records token requests and answers with numbered tokens. */
     static class Tokens implements Authorizer.TokenTransport {
@@ -101,7 +83,7 @@ class AuthorizerTest {
 
     @Test
     void anonymousTokenIsCachedPerScopeUntilItExpires() throws Exception {
-        FakeClock clock = new FakeClock();
+        FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
         Tokens t = new Tokens();
         Authorizer a = new Authorizer(Credentials.none(), clock, t, "test");
         assertTrue(a.authorization("reg.example", "repository:a:pull").isEmpty(), "nothing before a challenge");
@@ -114,7 +96,7 @@ class AuthorizerTest {
                 t.requests.get(0).uri().toString());
         assertEquals("Bearer t2", a.authorization("reg.example", "repository:b:pull").orElseThrow(), "other scope");
 
-        clock.now = clock.now.plus(Duration.ofSeconds(295));
+        clock.advance(Duration.ofSeconds(295));
         assertEquals("Bearer t3", a.authorization("reg.example", "repository:a:pull").orElseThrow(),
                 "renewed shortly before expires_in runs out");
         assertEquals(3, t.requests.size());
@@ -123,7 +105,7 @@ class AuthorizerTest {
     @Test
     void aSecondChallengeDropsCachedTokens() throws Exception {
         Tokens t = new Tokens();
-        Authorizer a = new Authorizer(Credentials.none(), new FakeClock(), t, "test");
+        Authorizer a = new Authorizer(Credentials.none(), new FakeClock(Instant.parse("2026-01-01T00:00:00Z")), t, "test");
         a.challenged("reg.example", BEARER);
         assertEquals("Bearer t1", a.authorization("reg.example", "s").orElseThrow());
         a.challenged("reg.example", List.of("Bearer realm=\"https://auth.example/token\",error=\"invalid_token\""));
@@ -132,16 +114,16 @@ class AuthorizerTest {
 
     @Test
     void tokensWithoutExpiryLiveSixtySecondsLessTheRenewalMargin() throws Exception {
-        FakeClock clock = new FakeClock();
+        FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
         Tokens t = new Tokens();
         t.expiresIn = null;
         Authorizer a = new Authorizer(Credentials.none(), clock, t, "test");
         a.challenged("r", BEARER);
         a.authorization("r", "s");
-        clock.now = clock.now.plusSeconds(49);
+        clock.advance(Duration.ofSeconds(49));
         a.authorization("r", "s");
         assertEquals(1, t.requests.size());
-        clock.now = clock.now.plusSeconds(2);
+        clock.advance(Duration.ofSeconds(2));
         a.authorization("r", "s");
         assertEquals(2, t.requests.size());
     }
@@ -149,7 +131,7 @@ class AuthorizerTest {
     @Test
     void credentialsArePostedThenBasicGetOnFallback() throws Exception {
         Tokens t = new Tokens();
-        Authorizer a = new Authorizer(Credentials.fixed("u", "p w"), new FakeClock(), t, "test");
+        Authorizer a = new Authorizer(Credentials.fixed("u", "p w"), new FakeClock(Instant.parse("2026-01-01T00:00:00Z")), t, "test");
         a.challenged("r", BEARER);
         a.authorization("r", "repository:a:pull");
         assertEquals("POST", t.requests.get(0).method());
@@ -162,7 +144,7 @@ class AuthorizerTest {
                 return super.send(request);
             }
         };
-        Authorizer b = new Authorizer(Credentials.fixed("u", "p w"), new FakeClock(), fallback, "test");
+        Authorizer b = new Authorizer(Credentials.fixed("u", "p w"), new FakeClock(Instant.parse("2026-01-01T00:00:00Z")), fallback, "test");
         b.challenged("r", BEARER);
         assertEquals("Bearer t2", b.authorization("r", "repository:a:pull").orElseThrow());
         HttpRequest get = fallback.requests.get(1);
@@ -175,18 +157,18 @@ class AuthorizerTest {
     void refusedTokenAndBasicWithoutCredentials() throws Exception {
         Tokens t = new Tokens();
         t.status = 401;
-        Authorizer a = new Authorizer(Credentials.none(), new FakeClock(), t, "test");
+        Authorizer a = new Authorizer(Credentials.none(), new FakeClock(Instant.parse("2026-01-01T00:00:00Z")), t, "test");
         a.challenged("r", BEARER);
         BerthException e = assertThrows(BerthException.class, () -> a.authorization("r", "repository:a:pull"));
         assertEquals(ErrorCategory.PERMISSION_DENIED, e.category());
         assertTrue(e.getMessage().contains("anonymous access to repository:a:pull"), e.getMessage());
 
-        Authorizer b = new Authorizer(Credentials.none(), new FakeClock(), t, "test");
+        Authorizer b = new Authorizer(Credentials.none(), new FakeClock(Instant.parse("2026-01-01T00:00:00Z")), t, "test");
         b.challenged("r", List.of("Basic realm=\"x\""));
         e = assertThrows(BerthException.class, () -> b.authorization("r", "s"));
         assertEquals(ErrorCategory.PERMISSION_DENIED, e.category());
 
-        Authorizer c = new Authorizer(Credentials.fixed("u", "p"), new FakeClock(), t, "test");
+        Authorizer c = new Authorizer(Credentials.fixed("u", "p"), new FakeClock(Instant.parse("2026-01-01T00:00:00Z")), t, "test");
         c.challenged("r", List.of("Basic realm=\"x\""));
         assertEquals("Basic " + Base64.getEncoder().encodeToString("u:p".getBytes(StandardCharsets.UTF_8)),
                 c.authorization("r", "s").orElseThrow());
