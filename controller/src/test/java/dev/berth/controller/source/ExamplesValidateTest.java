@@ -3,6 +3,9 @@ package dev.berth.controller.source;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.berth.crd.container.Container;
+import dev.berth.crd.sandbox.Sandbox;
+import io.fabric8.kubernetes.client.CustomResource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,7 +14,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Every YAML file under examples/ decodes and validates as the daemon would read it, and every
@@ -35,16 +37,15 @@ class ExamplesValidateTest {
 
     @Test
     void podExamplesNameSandboxesTheyDefine() throws Exception {
-        List<ObjectNode> all = new ArrayList<>();
+        List<CustomResource<?, ?>> all = new ArrayList<>();
         for (String f : List.of("web-pod.yaml", "two-containers.yaml")) {
             Path p = EXAMPLES.resolve("pods").resolve(f);
             all.addAll(decoder.decode(p, Files.readString(p)));
         }
         Set<String> sandboxes = new HashSet<>();
-        all.stream().filter(o -> o.get("kind").asString().equals("Sandbox"))
-                .forEach(o -> sandboxes.add(o.at("/metadata/name").asString()));
-        List<String> missing = all.stream().filter(o -> o.get("kind").asString().equals("Container"))
-                .map(o -> o.at("/spec/sandbox").asString()).filter(s -> !sandboxes.contains(s)).toList();
+        all.stream().filter(o -> o instanceof Sandbox).forEach(o -> sandboxes.add(o.getMetadata().getName()));
+        List<String> missing = all.stream().filter(o -> o instanceof Container).map(o -> ((Container) o).getSpec().sandbox())
+                .filter(s -> !sandboxes.contains(s)).toList();
         assertEquals(List.of(), missing);
         assertEquals(Set.of("web-pod", "pair"), sandboxes);
     }
