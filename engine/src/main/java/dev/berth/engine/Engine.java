@@ -6,6 +6,7 @@ import dev.berth.engine.diff.TarApplier;
 import dev.berth.engine.gc.GarbageCollector;
 import dev.berth.engine.leases.LeaseManager;
 import dev.berth.engine.leases.MetadataLeaseStore;
+import dev.berth.engine.sandbox.PauseImages;
 import dev.berth.engine.snapshots.SnapshotSettings;
 import dev.berth.engine.snapshots.Snapshotter;
 import dev.berth.engine.snapshots.registry.Snapshotters;
@@ -152,6 +153,11 @@ public final class Engine implements AutoCloseable {
             leases = new MetadataLeaseStore(metadata, Clock.systemUTC());
         }
         return leases;
+    }
+
+    /** The configured pause image of new sandboxes (sandbox_image), made present and pinned on demand. */
+    public PauseImages pauseImages() {
+        return new PauseImages(this::config, content(), images());
     }
 
     /** The garbage collector over this root's content, images, snapshotters and leases. */

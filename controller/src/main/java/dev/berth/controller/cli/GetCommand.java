@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -62,7 +64,12 @@ public final class GetCommand implements Runnable {
             } else {
                 result.path("items").forEach(items::add);
             }
-            Columns.print(ObjectsApi.kindOf(kind), items, all, "wide".equals(output), out);
+            String k = ObjectsApi.kindOf(kind);
+            Map<String, List<String>> members = k.equals("Sandbox")
+                    ? Columns.members(c.get(ObjectsApi.BASE + (all ? "" : "/namespaces/" + namespace)
+                            + "/containers").path("items"))
+                    : Map.of();
+            Columns.print(k, items, all, "wide".equals(output), members, out);
         }
     }
 
@@ -71,7 +78,35 @@ public final class GetCommand implements Runnable {
         private Columns() {
         }
 
-        static void print(String kind, List<JsonNode> items, boolean withNamespace, boolean wide, PrintWriter out) {
+        /** The Containers of each sandbox ({@code namespace/sandbox} → container names), from a container list. */
+        static Map<String, List<String>> members(JsonNode containers) {
+            Map<String, List<String>> out = new TreeMap<>();
+            for (JsonNode c : containers) {
+                String sb = c.path("spec").path("sandbox").asText("");
+                if (!sb.isEmpty()) {
+                    out.computeIfAbsent(c.path("metadata").path("namespace").asText() + "/" + sb, x -> new ArrayList<>())
+                            .add(c.path("metadata").path("name").asText());
+                }
+            }
+            return out;
+        }
+
+        /** {@code 8080->80/TCP} for each published port ({@code 127.0.0.1:8080->80/TCP} with a hostIP). */
+        static String ports(JsonNode ports) {
+            List<String> out = new ArrayList<>();
+            for (JsonNode p : ports) {
+                if (p.path("hostPort").asInt(0) == 0) {
+                    continue;
+                }
+                String ip = p.path("hostIP").asText("");
+                out.add((ip.isEmpty() ? "" : (ip.contains(":") ? "[" + ip + "]" : ip) + ":") + p.path("hostPort").asInt()
+                        + "->" + p.path("containerPort").asInt() + "/" + p.path("protocol").asText("TCP"));
+            }
+            return out.isEmpty() ? "<none>" : String.join(",", out);
+        }
+
+        static void print(String kind, List<JsonNode> items, boolean withNamespace, boolean wide,
+                Map<String, List<String>> members, PrintWriter out) {
             List<String[]> rows = new ArrayList<>();
             List<String> head = new ArrayList<>();
             if (withNamespace) {
@@ -81,6 +116,7 @@ public final class GetCommand implements Runnable {
             switch (kind) {
                 case "Container" -> head.addAll(List.of("RESTARTS", "AGE"));
                 case "Image" -> head.addAll(List.of("REF", "DIGEST", "AGE"));
+                case "Sandbox" -> head.addAll(List.of("IP", "PORTS", "CONTAINERS", "AGE"));
                 default -> head.add("AGE");
             }
             if (wide) {
@@ -103,6 +139,17 @@ public final class GetCommand implements Runnable {
                         r.add(o.path("spec").path("ref").asText());
                         String d = o.path("status").path("digest").asText("");
                         r.add(d.length() > 19 ? d.substring(0, 19) : d);
+                    }
+                    case "Sandbox" -> {
+                        String ip = o.path("status").path("ip").asText("");
+                        r.add(ip.isEmpty() ? "<none>" : ip);
+                        // the ports in force once Ready; the requested ones before
+                        JsonNode ports = o.path("status").has("ports") ? o.path("status").path("ports")
+                                : o.path("spec").path("ports");
+                        r.add(ports(ports));
+                        List<String> in = members.getOrDefault(o.path("metadata").path("namespace").asText() + "/"
+                                + o.path("metadata").path("name").asText(), List.of());
+                        r.add(in.isEmpty() ? "<none>" : String.join(",", in));
                     }
                     default -> {
                     }
