@@ -7,13 +7,15 @@
 #   berth        bin/berth pull            (fetch + verify + record; Berth unpacks separately)
 #   ctr-fetch    ctr content fetch         (containerd's fetch of the same blobs, no unpack)
 #   ctr-pull     ctr images pull           (containerd's fetch + unpack, for context)
+#   berth-ctr    ctr images pull           against a running Berth daemon's gRPC socket: the same
+#                                          client on both daemons (fetch + unpack; target <= 1.0 x ctr-pull)
 # Times are wall clock around each client process (JVM start-up included). The first round is a
 # warm-up and is not counted. Prints min/median/max and the ratio of medians berth / ctr-fetch
 # (target <= 1.0) and berth / ctr-pull.
 #
 # Knobs: BENCH_REPS (5), BENCH_PULL_IMAGE (bench/manyfiles:1), BENCH_DIR, BENCH_REGISTRY_PORT,
 # BENCH_FS (ext4-loop), BENCH_SKIP_CTR_PULL=1. Runs as root. Results also go to
-# $BENCH_DIR/results/pull-<time>.txt.
+# $BENCH_DIR/results/pull-<time>.txt. BENCH_SKIP_BERTH_CTR=1 leaves out berth-ctr.
 source "$(dirname "$0")/lib/common.sh"
 need containerd ctr java curl jq
 
@@ -25,6 +27,7 @@ CTRD_PID=""
 
 cleanup() {
   set +e
+  berthd_stop
   if [[ -n $CTRD_PID ]]; then
     kill "$CTRD_PID" 2>/dev/null
     for _ in $(seq 1 50); do [[ -d /proc/$CTRD_PID ]] || break; sleep 0.1; done
@@ -96,6 +99,45 @@ ctrd_cold() {
 
 berth_cold() { rm -rf "$BENCH_WORK/berth"; sync; }
 
+# berth-ctr: one Berth daemon for the whole run (a node's daemon is warm), emptied before every
+# repetition the way containerd is: images and blobs removed through ctr, then a collection
+BD="$BENCH_WORK/berthd"
+BERTHD_PID=""
+BCTR=(ctr --address "$BD/state/containerd.sock" --namespace bench)
+berthd_stop() {
+  if [[ -n $BERTHD_PID ]]; then
+    kill "$BERTHD_PID" 2>/dev/null
+    for _ in $(seq 1 100); do [[ -d /proc/$BERTHD_PID ]] || break; sleep 0.1; done
+    [[ -d /proc/$BERTHD_PID ]] && kill -9 "$BERTHD_PID"
+    BERTHD_PID=""
+  fi
+  for m in $(findmnt -rn -o TARGET | grep "^$BD/" | sort -r); do umount -l "$m"; done
+}
+berthd_start() {
+  rm -rf "$BD"; mkdir -p "$BD/manifests"
+  printf 'version = 3\nroot = "%s/root"\nstate = "%s/state"\n[plugins."dev.berth.v1"]\n  api_address = "%s/state/berth.sock"\n  manifest_dir = "%s/manifests"\n  log_dir = "%s/logs"\n[plugins."io.containerd.cri.v1.images".registry]\n  config_path = ""\n' \
+    "$BD" "$BD" "$BD" "$BD" "$BD" >"$BD/config.toml"
+  BERTH_BUILD=0 "$REPO_ROOT/bin/berth" --config "$BD/config.toml" daemon >>"$BENCH_DIR/logs/berthd-pull.log" 2>&1 &
+  BERTHD_PID=$!
+  for _ in $(seq 1 300); do "${BCTR[@]}" version >/dev/null 2>&1 && return 0; sleep 0.1; done
+  die "berth daemon did not start; see $BENCH_DIR/logs/berthd-pull.log"
+}
+berthd_cold() {
+  local imgs blobs snaps n s
+  [[ -n $BERTHD_PID ]] || berthd_start
+  imgs=$("${BCTR[@]}" images ls -q)
+  if [[ -n $imgs ]]; then "${BCTR[@]}" images rm $imgs >/dev/null; fi
+  snaps=$("${BCTR[@]}" snapshots ls | awk 'NR > 1 {print $1}' | tac)
+  for k in $snaps; do "${BCTR[@]}" snapshots rm "$k" >/dev/null 2>&1 || true; done
+  blobs=$("${BCTR[@]}" content ls -q)
+  if [[ -n $blobs ]]; then "${BCTR[@]}" content rm $blobs >/dev/null; fi
+  BERTH_BUILD=0 "$REPO_ROOT/bin/berth" --config "$BD/config.toml" gc >/dev/null
+  n=$({ find "$BD/root/content/blobs" -type f 2>/dev/null || true; } | wc -l)
+  s=$({ find "$BD/root/snapshots/overlayfs" -mindepth 1 -maxdepth 1 -name "[0-9]*" 2>/dev/null || true; } | wc -l)
+  [[ $n == 0 && $s == 0 ]] || die "berth store not empty after cleanup ($n blobs, $s snapshots)"
+  sync
+}
+
 declare -A T
 run() { # run NAME CMD...: prints seconds
   local t0 t1
@@ -107,6 +149,7 @@ run() { # run NAME CMD...: prints seconds
 
 ENGINES=(berth ctr-fetch)
 [[ ${BENCH_SKIP_CTR_PULL:-0} == 1 ]] || ENGINES+=(ctr-pull)
+[[ ${BENCH_SKIP_BERTH_CTR:-0} == 1 ]] || ENGINES+=(berth-ctr)
 for rep in $(seq 0 "$REPS"); do
   for e in "${ENGINES[@]}"; do
     case $e in
@@ -114,6 +157,7 @@ for rep in $(seq 0 "$REPS"); do
              s=$(run berth "$REPO_ROOT/bin/berth" --config "$BERTH_CFG" pull --root "$BENCH_WORK/berth" -q "$REF") ;;
       ctr-fetch) ctrd_cold; s=$(run ctr-fetch "${CTR[@]}" content fetch --plain-http "$REF") ;;
       ctr-pull) ctrd_cold; s=$(run ctr-pull "${CTR[@]}" images pull --plain-http "$REF") ;;
+      berth-ctr) berthd_cold; s=$(run berth-ctr "${BCTR[@]}" images pull --plain-http "$REF") ;;
     esac
     if [[ $rep == 0 ]]; then
       log "warm-up $e: ${s}s"
@@ -137,5 +181,9 @@ out="$BENCH_DIR/results/pull-$(date +%Y%m%d-%H%M%S).txt"
   if [[ -n ${T[ctr-pull]:-} ]]; then
     read -r _ pm _ <<<"$(stats "${T[ctr-pull]}")"
     awk -v b="$bm" -v p="$pm" 'BEGIN { printf "ratio berth/ctr-pull  (median): %.2f (ctr-pull includes unpacking)\n", b / p }'
+    if [[ -n ${T[berth-ctr]:-} ]]; then
+      read -r _ cm _ <<<"$(stats "${T[berth-ctr]}")"
+      awk -v c="$cm" -v p="$pm" 'BEGIN { printf "ratio ctr pull, berth/containerd (median): %.2f (same client, both unpack)\n", c / p }'
+    fi
   fi
 } | tee "$out"

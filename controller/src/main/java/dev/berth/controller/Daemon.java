@@ -179,7 +179,7 @@ public final class Daemon implements AutoCloseable {
         var parts = new GrpcServer.Parts(engine.root(), engine.content(), engine.images(), engine.snapshotters()::get,
                 config.get(dev.berth.engine.snapshots.SnapshotSettings.SNAPSHOTTER),
                 dev.berth.engine.snapshots.registry.Snapshotters.NAMES, engine.applier(), engine.leases(), engine.runtime(),
-                this::namespaces, BuildInfo.version(), BuildInfo.revision());
+                this::namespaces, engine.namespaces(), this::namespaceContents, BuildInfo.version(), BuildInfo.revision());
         return GrpcServer.start(socket, 16 << 20, parts, clock);
     }
 
@@ -190,6 +190,16 @@ public final class Daemon implements AutoCloseable {
         store.list(null).forEach(o -> out.add(o.key().namespace()));
         engine.runtime().list(null).forEach(t -> out.add(t.namespace()));
         return out;
+    }
+
+    /** What namespace {@code ns} still holds ("2 task(s), 1 object(s)"), or null when nothing. */
+    private String namespaceContents(String ns) {
+        long tasks = engine.runtime().list(ns).size();
+        long objects = store.list(null).stream().filter(o -> o.key().namespace().equals(ns)).count();
+        if (tasks == 0 && objects == 0) {
+            return null;
+        }
+        return tasks + " task(s) and " + objects + " object(s)";
     }
 
     /** The containerd gRPC server (containerd.sock). */

@@ -6,6 +6,7 @@ import dev.berth.engine.diff.TarApplier;
 import dev.berth.engine.gc.GarbageCollector;
 import dev.berth.engine.leases.LeaseManager;
 import dev.berth.engine.leases.MetadataLeaseStore;
+import dev.berth.engine.sandbox.PauseImages;
 import dev.berth.engine.snapshots.SnapshotSettings;
 import dev.berth.engine.snapshots.Snapshotter;
 import dev.berth.engine.snapshots.registry.Snapshotters;
@@ -23,6 +24,9 @@ import dev.berth.engine.runtime.conmon.ConmonRuntime;
 import dev.berth.engine.runtime.conmon.RuntimeOptions;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The engine opened on one root: holds the root lock and the metadata store, and gives access to the
@@ -31,6 +35,7 @@ import java.time.Clock;
  * DESIGN.md). Thread-safe; {@link #close()} releases the root.
  */
 public final class Engine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     private final Config config;
     private final Path root;
     private final Path state;
@@ -43,6 +48,7 @@ public final class Engine implements AutoCloseable {
     private LeaseManager leases;
     private GarbageCollector gc;
     private TaskRuntime runtime;
+    private dev.berth.engine.namespaces.NamespaceStore namespaces;
 
     private Engine(Config config, RootLock lock, MetadataStore metadata) {
         this.config = config;
@@ -58,7 +64,14 @@ public final class Engine implements AutoCloseable {
         RootLock lock = RootLock.acquire(root);
         try {
             MetadataStore metadata = MetadataStore.open(root.resolve("meta.db"));
-            return new Engine(config, lock, metadata);
+            Engine engine = new Engine(config, lock, metadata);
+            // holding the root lock, no other process is alive to own a temporary lease
+            List<String> dead = engine.leases().releaseTemporary();
+            if (!dead.isEmpty()) {
+                LOG.info("released {} temporary lease(s) of a process that ended without them: {}; partial downloads "
+                        + "resume from their ingests", dead.size(), dead);
+            }
+            return engine;
         } catch (RuntimeException e) {
             lock.close();
             throw e;
@@ -121,6 +134,14 @@ public final class Engine implements AutoCloseable {
         return unpacker;
     }
 
+    /** The namespaces created on purpose (with labels), in the metadata store. */
+    public synchronized dev.berth.engine.namespaces.NamespaceStore namespaces() {
+        if (namespaces == null) {
+            namespaces = new dev.berth.engine.namespaces.MetadataNamespaceStore(metadata, Clock.systemUTC());
+        }
+        return namespaces;
+    }
+
     /** Applies layer blobs onto snapshot mounts (containerd's diff applier), with the configured size bound. */
     public dev.berth.engine.diff.Applier applier() {
         return new TarApplier(config.get(DiffSettings.MAX_LAYER_UNPACKED_SIZE));
@@ -132,6 +153,11 @@ public final class Engine implements AutoCloseable {
             leases = new MetadataLeaseStore(metadata, Clock.systemUTC());
         }
         return leases;
+    }
+
+    /** The configured pause image of new sandboxes (sandbox_image), made present and pinned on demand. */
+    public PauseImages pauseImages() {
+        return new PauseImages(this::config, content(), images());
     }
 
     /** The garbage collector over this root's content, images, snapshotters and leases. */

@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -30,7 +29,7 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The daemon's local API: HTTP/JSON on a unix socket (mode 0660), Kubernetes-style paths. Routes are
+ * The daemon's local API: HTTP/JSON on a unix socket (mode 0660 from its first moment), Kubernetes-style paths. Routes are
  * method + path pattern ({@code /apis/berth.dev/v1alpha1/namespaces/{namespace}/{plural}/{name}}),
  * registered before {@link #start()}; the first registered match wins. A handler's
  * {@link BerthException} becomes a Kubernetes Status with the matching HTTP code. Thread-safe once
@@ -66,26 +65,26 @@ public final class ApiServer implements AutoCloseable {
         return this;
     }
 
+    /** Binds the socket with its final mode from the start ({@link StagedSocket}) and serves. */
     public void start() {
         try {
-            Files.createDirectories(socket.toAbsolutePath().getParent());
-            Files.deleteIfExists(socket);
-            QueuedThreadPool pool = new QueuedThreadPool(64, 2);
-            pool.setName("api");
-            pool.setDaemon(true);
-            server = new Server(pool);
-            UnixDomainServerConnector connector = new UnixDomainServerConnector(server);
-            connector.setUnixDomainPath(socket);
-            server.addConnector(connector);
-            server.setHandler(new Handler.Abstract() {
-                @Override
-                public boolean handle(Request request, Response response, Callback callback) throws Exception {
-                    serve(request, response, callback);
-                    return true;
-                }
+            StagedSocket.bind(socket, staged -> {
+                QueuedThreadPool pool = new QueuedThreadPool(64, 2);
+                pool.setName("api");
+                pool.setDaemon(true);
+                server = new Server(pool);
+                UnixDomainServerConnector connector = new UnixDomainServerConnector(server);
+                connector.setUnixDomainPath(staged);
+                server.addConnector(connector);
+                server.setHandler(new Handler.Abstract() {
+                    @Override
+                    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                        serve(request, response, callback);
+                        return true;
+                    }
+                });
+                server.start();
             });
-            server.start();
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
         } catch (Exception e) {
             throw new BerthException(ErrorCategory.UNAVAILABLE,
                     "cannot serve the local API on " + socket + ": " + e.getMessage(), e);

@@ -55,6 +55,13 @@ public final class DescribeCommand implements Runnable {
                 on.remove("conditions");
                 yaml.writeValueAsString(on).lines().filter(l -> !l.equals("---")).forEach(l -> out.println("  " + l));
             }
+            if (k.equals("Sandbox")) {
+                var members = GetCommand.Columns.members(c.get(ObjectsApi.BASE + "/namespaces/" + namespace
+                        + "/containers").path("items")).getOrDefault(namespace + "/" + name, java.util.List.of());
+                out.println("Ports:        " + GetCommand.Columns.ports(o.path("status").has("ports")
+                        ? o.path("status").path("ports") : o.path("spec").path("ports")));
+                out.println("Containers:   " + (members.isEmpty() ? "<none>" : String.join(", ", members)));
+            }
             out.println("Conditions:");
             out.printf("  %-12s %-7s %-22s %s%n", "TYPE", "STATUS", "REASON", "MESSAGE");
             for (JsonNode cnd : o.path("status").path("conditions")) {

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -70,6 +72,7 @@ public final class GetCommand implements Runnable {
             if (watch) {
                 // the watch starts with ADDED for every existing object: that is the list
                 boolean[] header = {false};
+                Map<String, List<String>> members = members(c, k);
                 c.stream(listPath + "?watch=true", ev -> {
                     JsonNode o = ev.path("object");
                     if (ev.path("type").asText().equals("BOOKMARK")) {
@@ -78,7 +81,7 @@ public final class GetCommand implements Runnable {
                     }
                     if ((name == null
                             || name.equals(o.path("metadata").path("name").asText())) && match.test(o)) {
-                        print(k, List.of(o), null, !header[0], out);
+                        print(k, List.of(o), null, !header[0], members, out);
                         header[0] = true;
                     }
                     return true;
@@ -98,8 +101,15 @@ public final class GetCommand implements Runnable {
                     }
                 });
             }
-            print(k, items, name != null ? result : list(result, items), true, out);
+            print(k, items, name != null ? result : list(result, items), true, members(c, k), out);
         }
+    }
+
+    /** The Containers of each sandbox, for the CONTAINERS column (empty for other kinds). */
+    private Map<String, List<String>> members(ApiClient c, String k) {
+        return k.equals("Sandbox")
+                ? Columns.members(c.get(ObjectsApi.BASE + (all ? "" : "/namespaces/" + namespace) + "/containers").path("items"))
+                : Map.of();
     }
 
     private static JsonNode list(JsonNode result, List<JsonNode> items) {
@@ -109,7 +119,8 @@ public final class GetCommand implements Runnable {
     }
 
     /** Prints objects in the chosen format; {@code whole} is what json/yaml/jsonpath show (one object when null). */
-    private void print(String k, List<JsonNode> items, JsonNode whole, boolean header, PrintWriter out) {
+    private void print(String k, List<JsonNode> items, JsonNode whole, boolean header, Map<String, List<String>> members,
+            PrintWriter out) {
         JsonNode doc = whole != null ? whole : items.get(0);
         if ("json".equals(output)) {
             out.println(doc.toPrettyString());
@@ -122,7 +133,7 @@ public final class GetCommand implements Runnable {
             out.print(JsonPathOutput.render(output.substring("jsonpath=".length()), doc));
             out.println();
         } else {
-            Columns.print(k, items, all, "wide".equals(output), header, out);
+            Columns.print(k, items, all, "wide".equals(output), header, members, out);
         }
     }
 
@@ -131,12 +142,40 @@ public final class GetCommand implements Runnable {
         private Columns() {
         }
 
-        static void print(String kind, List<JsonNode> items, boolean withNamespace, boolean wide, PrintWriter out) {
-            print(kind, items, withNamespace, wide, true, out);
+        /** The Containers of each sandbox ({@code namespace/sandbox} → container names), from a container list. */
+        static Map<String, List<String>> members(JsonNode containers) {
+            Map<String, List<String>> out = new TreeMap<>();
+            for (JsonNode c : containers) {
+                String sb = c.path("spec").path("sandbox").asText("");
+                if (!sb.isEmpty()) {
+                    out.computeIfAbsent(c.path("metadata").path("namespace").asText() + "/" + sb, x -> new ArrayList<>())
+                            .add(c.path("metadata").path("name").asText());
+                }
+            }
+            return out;
+        }
+
+        /** {@code 8080->80/TCP} for each published port ({@code 127.0.0.1:8080->80/TCP} with a hostIP). */
+        static String ports(JsonNode ports) {
+            List<String> out = new ArrayList<>();
+            for (JsonNode p : ports) {
+                if (p.path("hostPort").asInt(0) == 0) {
+                    continue;
+                }
+                String ip = p.path("hostIP").asText("");
+                out.add((ip.isEmpty() ? "" : (ip.contains(":") ? "[" + ip + "]" : ip) + ":") + p.path("hostPort").asInt()
+                        + "->" + p.path("containerPort").asInt() + "/" + p.path("protocol").asText("TCP"));
+            }
+            return out.isEmpty() ? "<none>" : String.join(",", out);
+        }
+
+        static void print(String kind, List<JsonNode> items, boolean withNamespace, boolean wide,
+                Map<String, List<String>> members, PrintWriter out) {
+            print(kind, items, withNamespace, wide, true, members, out);
         }
 
         static void print(String kind, List<JsonNode> items, boolean withNamespace, boolean wide, boolean header,
-                PrintWriter out) {
+                Map<String, List<String>> members, PrintWriter out) {
             List<String[]> rows = new ArrayList<>();
             List<String> head = new ArrayList<>();
             if (withNamespace) {
@@ -146,6 +185,7 @@ public final class GetCommand implements Runnable {
             switch (kind) {
                 case "Container" -> head.addAll(List.of("RESTARTS", "AGE"));
                 case "Image" -> head.addAll(List.of("REF", "DIGEST", "AGE"));
+                case "Sandbox" -> head.addAll(List.of("IP", "PORTS", "CONTAINERS", "AGE"));
                 default -> head.add("AGE");
             }
             if (wide) {
@@ -168,6 +208,17 @@ public final class GetCommand implements Runnable {
                         r.add(o.path("spec").path("ref").asText());
                         String d = o.path("status").path("digest").asText("");
                         r.add(d.length() > 19 ? d.substring(0, 19) : d);
+                    }
+                    case "Sandbox" -> {
+                        String ip = o.path("status").path("ip").asText("");
+                        r.add(ip.isEmpty() ? "<none>" : ip);
+                        // the ports in force once Ready; the requested ones before
+                        JsonNode ports = o.path("status").has("ports") ? o.path("status").path("ports")
+                                : o.path("spec").path("ports");
+                        r.add(ports(ports));
+                        List<String> in = members.getOrDefault(o.path("metadata").path("namespace").asText() + "/"
+                                + o.path("metadata").path("name").asText(), List.of());
+                        r.add(in.isEmpty() ? "<none>" : String.join(",", in));
                     }
                     default -> {
                     }

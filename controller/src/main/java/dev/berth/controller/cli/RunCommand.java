@@ -78,8 +78,12 @@ public final class RunCommand extends EngineCommand {
     @Option(names = "--read-only", description = "Mount the root filesystem read-only.")
     boolean readOnly;
 
-    @Option(names = "--net-host", description = "Share the host's network namespace.")
+    @Option(names = "--net-host", description = "Share the host's network namespace (same as --net host).")
     boolean netHost;
+
+    @Option(names = "--net", paramLabel = "host|none",
+            description = "host: the host's network namespace; none (default): a namespace of its own with loopback only.")
+    String net;
 
     @Parameters(paramLabel = "IMAGE ID [ARGS...]", arity = "1..*",
             description = "The image (omitted with --rootfs), the container id, and the command to run.")
@@ -181,7 +185,13 @@ public final class RunCommand extends EngineCommand {
             }
             b.mount(RuntimeSpec.Mount.bind(Path.of(p[0]).toAbsolutePath().toString(), p[1], p.length == 3 && p[2].equals("ro")));
         }
-        if (netHost) {
+        if (net != null && !net.equals("host") && !net.equals("none")) {
+            throw BerthException.invalid("--net '%s' must be host or none", net);
+        }
+        if (netHost && "none".equals(net)) {
+            throw BerthException.invalid("--net-host and --net none contradict each other; give one");
+        }
+        if (netHost || "host".equals(net)) {
             b.hostNamespace("network");
         }
         b.resources(new Resources(size(memoryLimit, "--memory-limit"), size(memoryReservation, "--memory-reservation"),

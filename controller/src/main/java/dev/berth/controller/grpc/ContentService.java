@@ -42,8 +42,6 @@ import java.util.regex.PatternSyntaxException;
 final class ContentService extends ContentGrpc.ContentImplBase {
     /** Bytes per Read message (containerd sends 1 MiB chunks; well under the 16 MiB message limit). */
     private static final int CHUNK = 1 << 20;
-    /** Infos per List message. */
-    private static final int PAGE = 100;
 
     private final ContentStore store;
     private final LeaseManager leases;
@@ -98,17 +96,9 @@ final class ContentService extends ContentGrpc.ContentImplBase {
         try {
             Predicate<dev.berth.engine.content.Info> keep = request.getFiltersList().isEmpty() ? ContentFilters.all()
                     : request.getFiltersList().stream().map(ContentFilters::parse).reduce(i -> false, Predicate::or);
-            List<Info> page = new ArrayList<>();
-            store.walk(keep, i -> {
-                page.add(toProto(i));
-                if (page.size() == PAGE) {
-                    out.onNext(ListContentResponse.newBuilder().addAllInfo(page).build());
-                    page.clear();
-                }
-            });
-            if (!page.isEmpty()) {
-                out.onNext(ListContentResponse.newBuilder().addAllInfo(page).build());
-            }
+            Pages<Info> pages = new Pages<>(p -> out.onNext(ListContentResponse.newBuilder().addAllInfo(p).build()));
+            store.walk(keep, i -> pages.accept(toProto(i)));
+            pages.flush();
             out.onCompleted();
         } catch (RuntimeException e) {
             out.onError(Errors.toStatus(e));

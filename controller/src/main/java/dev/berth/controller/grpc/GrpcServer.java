@@ -2,11 +2,13 @@ package dev.berth.controller.grpc;
 
 import dev.berth.api.containerd.events.TaskExit;
 import dev.berth.api.containerd.services.introspection.v1.Plugin;
+import dev.berth.controller.api.StagedSocket;
 import dev.berth.engine.content.ContentStore;
 import dev.berth.engine.diff.Applier;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.images.ImageStore;
 import dev.berth.engine.leases.LeaseManager;
+import dev.berth.engine.namespaces.NamespaceStore;
 import dev.berth.engine.runtime.TaskRuntime;
 import dev.berth.engine.snapshots.Snapshotter;
 import io.grpc.BindableService;
@@ -21,8 +23,6 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +46,8 @@ public final class GrpcServer implements AutoCloseable {
     public record Parts(Path root, ContentStore content, ImageStore images, Function<String, Snapshotter> snapshotters,
             String defaultSnapshotter, List<String> snapshotterNames, Applier applier, LeaseManager leases,
             TaskRuntime runtime,
-            Supplier<Set<String>> namespaces, String version, String revision) {
+            Supplier<Set<String>> namespaces, NamespaceStore namespaceStore, Function<String, String> inUse,
+            String version, String revision) {
     }
 
     private final Path socket;
@@ -70,59 +71,44 @@ public final class GrpcServer implements AutoCloseable {
                     socket, Epoll.unavailabilityCause());
         }
         Events events = new Events(clock);
+        Namespaces ns = new Namespaces();
+        Supplier<Set<String>> namespaces = () -> {
+            Set<String> all = new java.util.TreeSet<>(parts.namespaces().get());
+            all.addAll(ns.used());
+            return all;
+        };
         List<BindableService> services = new ArrayList<>(new InspectServices(parts.version(), parts.revision(),
-                parts.root(), plugins(parts), parts.namespaces()).services());
+                parts.root(), plugins(parts), namespaces, parts.namespaceStore(), parts.inUse(), ns::forget).services());
         services.add(events);
         services.add(new ImagesService(parts.images(), events));
         services.add(new ContentService(parts.content(), parts.leases(), events));
         services.add(new SnapshotsService(parts.snapshotters(), parts.defaultSnapshotter(), parts.leases(), events));
         services.add(new DiffService(parts.content(), parts.applier()));
         services.add(new LeasesService(parts.leases()));
-        services.addAll(new TasksServices(parts.runtime()).services());
+        services.addAll(new TasksServices(parts.runtime(), events).services());
 
         EventLoopGroup loop = new EpollEventLoopGroup(1);
-        Path dir = null;
-        Server server = null;
+        Server[] server = {null};
         try {
-            Files.createDirectories(socket.getParent());
-            dir = Files.createTempDirectory(socket.getParent(), ".grpc-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Path staged = dir.resolve("s");
-            NettyServerBuilder b = NettyServerBuilder.forAddress(new DomainSocketAddress(staged.toString()))
-                    .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loop).workerEventLoopGroup(loop)
-                    .maxInboundMessageSize(maxMessageBytes);
-            Namespaces ns = new Namespaces();
-            services.forEach(s -> b.addService(ServerInterceptors.intercept(s, ns)));
-            server = b.build().start();
-            Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString("rw-rw----"));
-            Files.deleteIfExists(socket);
-            Files.move(staged, socket, StandardCopyOption.ATOMIC_MOVE);
-            Files.delete(dir);
-        } catch (IOException | RuntimeException e) {
-            if (server != null) {
-                server.shutdownNow();
+            StagedSocket.bind(socket, staged -> {
+                NettyServerBuilder b = NettyServerBuilder.forAddress(new DomainSocketAddress(staged.toString()))
+                        .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loop)
+                        .workerEventLoopGroup(loop).maxInboundMessageSize(maxMessageBytes);
+                services.forEach(s -> b.addService(ServerInterceptors.intercept(s, ns)));
+                server[0] = b.build().start();
+            });
+        } catch (Exception e) {
+            if (server[0] != null) {
+                server[0].shutdownNow();
             }
             loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            deleteQuietly(dir);
             throw BerthException.unavailable("cannot serve the gRPC API on %s ([grpc] address): %s", socket, e.getMessage());
         }
         AutoCloseable exits = parts.runtime().onExit(x -> events.publish(x.namespace(), "/tasks/exit", TaskExit.newBuilder()
                 .setContainerId(x.id()).setId(x.id()).setExitStatus(x.exitCode()).setExitedAt(Protos.time(x.exitedAt()))
                 .build()));
         LOG.info("containerd gRPC API on {}", socket);
-        return new GrpcServer(socket, server, loop, events, exits);
-    }
-
-    private static void deleteQuietly(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try {
-            Files.deleteIfExists(dir.resolve("s"));
-            Files.deleteIfExists(dir);
-        } catch (IOException ignored) {
-            // a leftover private directory holds nothing; the next start makes a new one
-        }
+        return new GrpcServer(socket, server[0], loop, events, exits);
     }
 
     /** Berth's components, listed as containerd lists its plugins ({@code ctr plugins ls}). */

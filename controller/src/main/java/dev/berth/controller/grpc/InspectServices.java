@@ -6,7 +6,13 @@ import dev.berth.api.containerd.services.introspection.v1.Plugin;
 import dev.berth.api.containerd.services.introspection.v1.PluginsRequest;
 import dev.berth.api.containerd.services.introspection.v1.PluginsResponse;
 import dev.berth.api.containerd.services.introspection.v1.ServerResponse;
+import dev.berth.api.containerd.services.namespaces.v1.CreateNamespaceRequest;
+import dev.berth.api.containerd.services.namespaces.v1.CreateNamespaceResponse;
+import dev.berth.api.containerd.services.namespaces.v1.DeleteNamespaceRequest;
 import dev.berth.api.containerd.services.namespaces.v1.GetNamespaceRequest;
+import dev.berth.api.containerd.services.namespaces.v1.UpdateNamespaceRequest;
+import dev.berth.api.containerd.services.namespaces.v1.UpdateNamespaceResponse;
+import dev.berth.engine.namespaces.NamespaceStore;
 import dev.berth.api.containerd.services.namespaces.v1.GetNamespaceResponse;
 import dev.berth.api.containerd.services.namespaces.v1.ListNamespacesRequest;
 import dev.berth.api.containerd.services.namespaces.v1.ListNamespacesResponse;
@@ -30,7 +36,9 @@ import java.util.function.Supplier;
 
 /**
  * The services a client calls to find out what it talks to: Version, Introspection (server UUID and
- * the plugins, i.e. Berth's components) and Namespaces (which namespaces hold objects). Thread-safe.
+ * the plugins, i.e. Berth's components) and Namespaces (the ones in use and the ones created on
+ * purpose, with their labels; a namespace that still holds tasks or objects cannot be deleted).
+ * Thread-safe.
  */
 final class InspectServices {
     /** containerd's default namespace; it always exists. */
@@ -41,13 +49,26 @@ final class InspectServices {
     private final String uuid;
     private final List<Plugin> plugins;
     private final Supplier<Set<String>> namespaces;
+    private final NamespaceStore store;
+    private final java.util.function.Function<String, String> inUse;
+    private final java.util.function.Predicate<String> forget;
 
-    InspectServices(String version, String revision, Path root, List<Plugin> plugins, Supplier<Set<String>> namespaces) {
+    /**
+     * @param namespaces the namespaces in use without a record (objects, tasks, names calls used)
+     * @param inUse what a namespace still holds ("2 tasks"), or null when nothing
+     * @param forget drops a namespace known only from calls; false when it was not known
+     */
+    InspectServices(String version, String revision, Path root, List<Plugin> plugins, Supplier<Set<String>> namespaces,
+            NamespaceStore store, java.util.function.Function<String, String> inUse,
+            java.util.function.Predicate<String> forget) {
         this.version = version;
         this.revision = revision;
         this.uuid = uuid(root);
         this.plugins = plugins;
         this.namespaces = namespaces;
+        this.store = store;
+        this.inUse = inUse;
+        this.forget = forget;
     }
 
     /** The server's UUID, made once per root and kept in {@code <root>/uuid}, as containerd keeps it. */
@@ -110,12 +131,21 @@ final class InspectServices {
     }
 
     private final class NamespaceService extends NamespacesGrpc.NamespacesImplBase {
+        private Namespace toProto(String name) {
+            var b = Namespace.newBuilder().setName(name);
+            store.find(name).ifPresent(r -> b.putAllLabels(r.labels()));
+            return b.build();
+        }
+
         @Override
         public void list(ListNamespacesRequest request, StreamObserver<ListNamespacesResponse> out) {
             Errors.unary(out, () -> {
                 var b = ListNamespacesResponse.newBuilder();
-                namespaces.get().stream().sorted().forEach(n -> b.addNamespaces(Namespace.newBuilder().setName(n)));
-                return b.build();
+                java.util.Map<String, Namespace> all = new java.util.TreeMap<>();
+                namespaces.get().forEach(n -> all.put(n, Namespace.newBuilder().setName(n).build()));
+                store.list().forEach(r -> all.put(r.name(), Namespace.newBuilder().setName(r.name())
+                        .putAllLabels(r.labels()).build()));
+                return b.addAllNamespaces(all.values()).build();
             });
         }
 
@@ -123,10 +153,52 @@ final class InspectServices {
         public void get(GetNamespaceRequest request, StreamObserver<GetNamespaceResponse> out) {
             Errors.unary(out, () -> {
                 String n = request.getName();
-                if (!namespaces.get().contains(n)) {
+                if (store.find(n).isEmpty() && !namespaces.get().contains(n)) {
                     throw Status.NOT_FOUND.withDescription("namespace \"" + n + "\": not found").asRuntimeException();
                 }
-                return GetNamespaceResponse.newBuilder().setNamespace(Namespace.newBuilder().setName(n)).build();
+                return GetNamespaceResponse.newBuilder().setNamespace(toProto(n)).build();
+            });
+        }
+
+        @Override
+        public void create(CreateNamespaceRequest request, StreamObserver<CreateNamespaceResponse> out) {
+            Errors.unary(out, () -> {
+                String n = request.getNamespace().getName();
+                if (namespaces.get().contains(n) && store.find(n).isEmpty() && inUse.apply(n) != null) {
+                    throw Status.ALREADY_EXISTS.withDescription("namespace " + n + ": already exists").asRuntimeException();
+                }
+                store.create(n, request.getNamespace().getLabelsMap());
+                return CreateNamespaceResponse.newBuilder().setNamespace(toProto(n)).build();
+            });
+        }
+
+        @Override
+        public void update(UpdateNamespaceRequest request, StreamObserver<UpdateNamespaceResponse> out) {
+            Errors.unary(out, () -> {
+                String n = request.getNamespace().getName();
+                if (store.find(n).isEmpty() && !namespaces.get().contains(n)) {
+                    throw Status.NOT_FOUND.withDescription("namespace \"" + n + "\": not found").asRuntimeException();
+                }
+                store.update(n, request.getNamespace().getLabelsMap(), Set.copyOf(request.getUpdateMask().getPathsList()));
+                return UpdateNamespaceResponse.newBuilder().setNamespace(toProto(n)).build();
+            });
+        }
+
+        @Override
+        public void delete(DeleteNamespaceRequest request, StreamObserver<Empty> out) {
+            Errors.unary(out, () -> {
+                String n = request.getName();
+                String held = inUse.apply(n);
+                if (held != null) {
+                    throw Status.FAILED_PRECONDITION.withDescription("namespace " + n + " must be empty, but it still has "
+                            + held + ": remove them first").asRuntimeException();
+                }
+                if (store.find(n).isPresent()) {
+                    store.delete(n);
+                } else if (!forget.test(n)) {
+                    throw Status.NOT_FOUND.withDescription("namespace \"" + n + "\": not found").asRuntimeException();
+                }
+                return Empty.getDefaultInstance();
             });
         }
     }

@@ -7,22 +7,23 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.util.regex.Pattern;
 
 /**
  * The containerd namespace of a call, from the {@code containerd-namespace} header every containerd
  * client sends ({@code default} unless {@code ctr -n}). Calls without one are refused as containerd
  * refuses them, except for the services that containerd serves without a namespace (version,
- * introspection, namespaces, events). Thread-safe.
+ * introspection, namespaces, events). A namespace exists once a call names it, as containerd
+ * creates namespaces on first use. Thread-safe.
  */
 final class Namespaces implements ServerInterceptor {
+    /** Every namespace a call has named since the server started: containerd makes them on first use. */
+    private final java.util.Set<String> used = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     static final Metadata.Key<String> HEADER = Metadata.Key.of("containerd-namespace", Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<String> CURRENT = Context.key("containerd-namespace");
     /** The lease a client works under ({@code containerd-lease}): what it writes is added to it. */
     static final Metadata.Key<String> LEASE_HEADER = Metadata.Key.of("containerd-lease", Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<String> LEASE = Context.key("containerd-lease");
-    /** containerd's namespace name rule (a DNS-label-like identifier). */
-    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9]+(?:[._-](?:[A-Za-z0-9]+))*");
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
@@ -45,12 +46,25 @@ final class Namespaces implements ServerInterceptor {
             return new ServerCall.Listener<>() {
             };
         }
+        if (ns != null && !ns.isEmpty()) {
+            used.add(ns);
+        }
         return Contexts.interceptCall(Context.current().withValues(CURRENT, ns, LEASE, headers.get(LEASE_HEADER)), call,
                 headers, next);
     }
 
+    /** The namespaces calls have used (a live view). */
+    java.util.Set<String> used() {
+        return java.util.Collections.unmodifiableSet(used);
+    }
+
+    /** Forgets a namespace known only from calls; whether it was known. */
+    boolean forget(String ns) {
+        return used.remove(ns);
+    }
+
     static boolean valid(String ns) {
-        return ns.length() <= 76 && NAME.matcher(ns).matches();
+        return dev.berth.engine.namespaces.NamespaceStore.valid(ns);
     }
 
     /** The lease named by the current call, or null. */

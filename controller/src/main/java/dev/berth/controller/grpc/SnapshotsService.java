@@ -28,7 +28,6 @@ import dev.berth.api.containerd.services.snapshots.v1.ViewSnapshotResponse;
 import dev.berth.engine.leases.LeaseManager;
 import dev.berth.engine.leases.LeaseResource;
 import io.grpc.stub.StreamObserver;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +39,6 @@ import java.util.function.Function;
  * ctr unpacks through them; what a call makes joins the lease it names. Thread-safe.
  */
 final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
-    private static final int PAGE = 100;
     private final Function<String, Snapshotter> snapshotters;
     private final String defaultName;
     private final LeaseManager leases;
@@ -155,19 +153,13 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
                 }
                 return new Filters.Target(f, s.labels());
             });
-            List<Info> page = new ArrayList<>();
+            Pages<Info> pages = new Pages<>(p -> out.onNext(ListSnapshotsResponse.newBuilder().addAllInfo(p).build()));
             sn.walk(s -> {
                 if (keep.test(s)) {
-                    page.add(toProto(s));
-                    if (page.size() == PAGE) {
-                        out.onNext(ListSnapshotsResponse.newBuilder().addAllInfo(page).build());
-                        page.clear();
-                    }
+                    pages.accept(toProto(s));
                 }
             });
-            if (!page.isEmpty()) {
-                out.onNext(ListSnapshotsResponse.newBuilder().addAllInfo(page).build());
-            }
+            pages.flush();
             out.onCompleted();
         } catch (RuntimeException e) {
             out.onError(Errors.toStatus(e));

@@ -19,6 +19,17 @@ import dev.berth.api.containerd.v1.types.Status;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.runtime.TaskRuntime;
 import dev.berth.engine.runtime.TaskStatus;
+import com.google.protobuf.Empty;
+import dev.berth.api.containerd.events.TaskDelete;
+import dev.berth.api.containerd.events.TaskPaused;
+import dev.berth.api.containerd.events.TaskResumed;
+import dev.berth.api.containerd.services.tasks.v1.DeleteResponse;
+import dev.berth.api.containerd.services.tasks.v1.DeleteTaskRequest;
+import dev.berth.api.containerd.services.tasks.v1.KillRequest;
+import dev.berth.api.containerd.services.tasks.v1.PauseTaskRequest;
+import dev.berth.api.containerd.services.tasks.v1.ResumeTaskRequest;
+import dev.berth.api.containerd.services.tasks.v1.WaitRequest;
+import dev.berth.api.containerd.services.tasks.v1.WaitResponse;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,9 +38,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * containerd's Tasks and Containers services, read side, over Berth's runtime: every task in the
- * call's namespace is a container with one task (its init process), whether a reconciler or
- * {@code berth run} made it. The container's spec is the OCI spec in its bundle. Thread-safe.
+ * containerd's Tasks and Containers services over Berth's runtime: every task in the call's
+ * namespace is a container with one task (its init process), whether a reconciler or
+ * {@code berth run} made it; the container's spec is the OCI spec in its bundle. Served: listing and
+ * inspection, and on existing tasks Kill, Pause, Resume, Wait and Delete (of a stopped task). A task
+ * a reconciler keeps that a client kills or deletes is drift, which the reconciler repairs.
+ * Creating containers and tasks from a client's spec is not served yet. Thread-safe.
  */
 final class TasksServices {
     /** The Any type URL containerd gives OCI runtime specs. */
@@ -38,9 +52,11 @@ final class TasksServices {
     static final String RUNTIME = "io.containerd.runc.v2";
 
     private final TaskRuntime runtime;
+    private final Events events;
 
-    TasksServices(TaskRuntime runtime) {
+    TasksServices(TaskRuntime runtime, Events events) {
         this.runtime = runtime;
+        this.events = events;
     }
 
     List<io.grpc.BindableService> services() {
@@ -112,6 +128,102 @@ final class TasksServices {
                 }
                 return GetResponse.newBuilder().setProcess(process(find(request.getContainerId()))).build();
             });
+        }
+
+        private void initOnly(String containerId, String execId) {
+            if (!execId.isEmpty()) {
+                throw BerthException.notFound("process %s of task %s: not found (exec processes are not served yet)",
+                        execId, containerId);
+            }
+        }
+
+        @Override
+        public void kill(KillRequest request, StreamObserver<Empty> out) {
+            Errors.unary(out, () -> {
+                initOnly(request.getContainerId(), request.getExecId());
+                TaskStatus t = find(request.getContainerId());
+                if (!t.state().alive()) {
+                    throw BerthException.notFound("task %s: process already finished", t.id());
+                }
+                int signal = request.getSignal() == 0 ? dev.berth.engine.runtime.Signals.SIGTERM : request.getSignal();
+                runtime.kill(namespace(), t.id(), signal, request.getAll());
+                return Empty.getDefaultInstance();
+            });
+        }
+
+        @Override
+        public void pause(PauseTaskRequest request, StreamObserver<Empty> out) {
+            Errors.unary(out, () -> {
+                runtime.pause(namespace(), find(request.getContainerId()).id());
+                events.publish("/tasks/paused", TaskPaused.newBuilder().setContainerId(request.getContainerId()).build());
+                return Empty.getDefaultInstance();
+            });
+        }
+
+        @Override
+        public void resume(ResumeTaskRequest request, StreamObserver<Empty> out) {
+            Errors.unary(out, () -> {
+                runtime.resume(namespace(), find(request.getContainerId()).id());
+                events.publish("/tasks/resumed", TaskResumed.newBuilder().setContainerId(request.getContainerId()).build());
+                return Empty.getDefaultInstance();
+            });
+        }
+
+        @Override
+        public void delete(DeleteTaskRequest request, StreamObserver<DeleteResponse> out) {
+            Errors.unary(out, () -> {
+                TaskStatus t = find(request.getContainerId());
+                if (t.state().alive()) {
+                    throw BerthException.precondition("task %s must be stopped before deletion: %s", t.id(), t.state().text());
+                }
+                runtime.delete(namespace(), t.id(), false);
+                var d = DeleteResponse.newBuilder().setId(t.id()).setPid((int) t.pid())
+                        .setExitStatus(t.exitCode() == null ? 0 : t.exitCode()).setExitedAt(Protos.time(t.exitedAt())).build();
+                events.publish("/tasks/delete", TaskDelete.newBuilder().setContainerId(t.id()).setId(t.id()).setPid(d.getPid())
+                        .setExitStatus(d.getExitStatus()).setExitedAt(d.getExitedAt()).build());
+                return d;
+            });
+        }
+
+        /** Replies when the task exits (at once when it has), without holding a thread while it runs. */
+        @Override
+        public void wait(WaitRequest request, StreamObserver<WaitResponse> out) {
+            try {
+                initOnly(request.getContainerId(), request.getExecId());
+                String ns = namespace();
+                String id = find(request.getContainerId()).id();
+                java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+                AutoCloseable[] listener = new AutoCloseable[1];
+                Runnable answerIfExited = () -> runtime.find(ns, id).filter(t -> !t.state().alive()).ifPresent(t -> {
+                    if (answered.compareAndSet(false, true)) {
+                        out.onNext(WaitResponse.newBuilder().setExitStatus(t.exitCode() == null ? 0 : t.exitCode())
+                                .setExitedAt(Protos.time(t.exitedAt())).build());
+                        out.onCompleted();
+                        closeQuietly(listener[0]);
+                    }
+                });
+                listener[0] = runtime.onExit(x -> {
+                    if (x.namespace().equals(ns) && x.id().equals(id)) {
+                        answerIfExited.run();
+                    }
+                });
+                io.grpc.Context.current().addListener(c -> closeQuietly(listener[0]), Runnable::run);
+                // the exit may have come between the lookup and the listener
+                answerIfExited.run();
+            } catch (RuntimeException e) {
+                out.onError(Errors.toStatus(e));
+            }
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            // a listener that is already gone
         }
     }
 

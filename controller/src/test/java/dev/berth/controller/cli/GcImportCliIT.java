@@ -19,12 +19,10 @@ import dev.berth.engine.mount.MountTable;
 import dev.berth.engine.snapshots.LocalSnapshotter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,18 +60,7 @@ class GcImportCliIT {
     }
 
     private void buildExampleImage() throws Exception {
-        Path script = Path.of(System.getProperty("user.dir")).getParent().resolve("bin/build-example-image");
-        assertTrue(Files.isExecutable(script), script + " is missing");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(script.toString(), "--config", config.toString());
-        pb.environment().put("BERTH", java + " -cp " + System.getProperty("java.class.path")
-                + " dev.berth.controller.cli.Main");
-        pb.environment().put("TMPDIR", tmp.toString());
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "script finished");
-        assertEquals(0, p.exitValue(), output);
+        String output = BinScripts.run(tmp, "build-example-image", "--config", config.toString());
         assertTrue(output.contains("imported " + NAME + " sha256:"), output);
         try (var s = Files.list(tmp)) {
             assertEquals(List.of("config.toml", "root"), s.map(x -> x.getFileName().toString()).sorted().toList(),

@@ -164,11 +164,55 @@ class CtrAgainstBerthIT {
         assertTrue(info.contains("\"ID\": \"sleeper\"") && info.contains("/bin/busybox"), info);
         ok("leases", "ls");
         assertTrue(ok("plugins", "ls").out().contains("overlayfs"));
-        // namespaced: another namespace has no containers
+        // namespaced: another namespace has no containers, and exists once used (as containerd makes it)
         assertTrue(ok("-n", "other", "containers", "ls").out().lines().skip(1).findAny().isEmpty());
+        assertTrue(ok("namespaces", "ls").out().lines().anyMatch(l -> l.startsWith("other")));
         // content read streams the blob
         String manifest = ok("content", "get", image.target().digest().toString()).out();
         assertTrue(manifest.contains("\"layers\""), manifest);
+    }
+
+    @Test
+    void namespacesAreCreatedLabelledAndRemovedAsInContainerd() throws Exception {
+        ok("namespaces", "create", "team-a", "owner=ops");
+        assertTrue(ok("namespaces", "ls").out().lines().anyMatch(l -> l.matches("team-a\\s+owner=ops\\s*")),
+                ctr("namespaces", "ls").out());
+        Ctr again = ctr("namespaces", "create", "team-a");
+        assertEquals(1, again.code());
+        assertTrue(again.out().contains("already exists"), again.out());
+        ok("namespaces", "label", "team-a", "tier=gold");
+        String ls = ok("namespaces", "ls").out();
+        assertTrue(ls.contains("owner=ops") && ls.contains("tier=gold"), ls);
+        // kept as a record in meta.db
+        assertTrue(daemon.engine().namespaces().find("team-a").isPresent());
+        Ctr busy = ctr("namespaces", "rm", "default");
+        assertEquals(1, busy.code());
+        assertTrue(busy.out().contains("must be empty"), busy.out());
+        ok("namespaces", "rm", "team-a");
+        assertTrue(ok("namespaces", "ls").out().lines().noneMatch(l -> l.startsWith("team-a")));
+        Ctr bad = ctr("namespaces", "create", "Bad Name");
+        assertEquals(1, bad.code());
+        assertTrue(bad.out().contains("invalid"), bad.out());
+    }
+
+    @Test
+    void tasksArePausedResumedKilledAndDeletedByCtr() throws Exception {
+        ok("tasks", "pause", "sleeper");
+        assertEquals(TaskState.PAUSED, daemon.engine().runtime().find("default", "sleeper").orElseThrow().state());
+        assertTrue(ok("tasks", "ls").out().contains("PAUSED"));
+        ok("tasks", "resume", "sleeper");
+        assertEquals(TaskState.RUNNING, daemon.engine().runtime().find("default", "sleeper").orElseThrow().state());
+        Ctr running = ctr("tasks", "delete", "sleeper");
+        assertEquals(1, running.code());
+        assertTrue(running.out().contains("must be stopped before deletion"), running.out());
+        ok("tasks", "kill", "-s", "SIGKILL", "sleeper");
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> daemon.engine().runtime().find("default", "sleeper")
+                .map(t -> t.state() == TaskState.STOPPED).orElse(true));
+        ok("tasks", "delete", "sleeper");
+        assertTrue(daemon.engine().runtime().find("default", "sleeper").isEmpty());
+        Ctr gone = ctr("tasks", "kill", "sleeper");
+        assertEquals(1, gone.code());
+        assertTrue(gone.out().contains("not found"), gone.out());
     }
 
     @Test
@@ -265,9 +309,10 @@ class CtrAgainstBerthIT {
         Ctr noImage = ctr("images", "rm", "docker.io/library/none:latest");
         assertTrue(noImage.out().contains("not found"), noImage.out());
         // not served yet: the method is named, and nothing stored changed
-        Ctr pull = ctr("namespaces", "create", "x");
-        assertEquals(1, pull.code());
-        assertTrue(pull.out().contains("containerd.services.namespaces.v1.Namespaces/Create"), pull.out());
+        Ctr run = ctr("run", "-d", IMAGE, "ctr-made", "/bin/busybox", "sleep", "60");
+        assertEquals(1, run.code());
+        assertTrue(run.out().contains("containerd.services.containers.v1.Containers/Create"), run.out());
+        assertTrue(daemon.engine().runtime().find("default", "ctr-made").isEmpty());
         assertTrue(ok("images", "ls").out().contains(IMAGE));
         assertTrue(ok("tasks", "ls").out().contains("RUNNING"));
     }

@@ -1,13 +1,12 @@
 package dev.berth.crd.validation;
 
 import dev.berth.crd.image.ImageSpec;
-import dev.berth.crd.sandbox.SandboxSpec;
 import dev.berth.crd.snapshot.SnapshotSpec;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-/** Spec rules for Image, Snapshot and Sandbox. Stateless. */
+/** Spec rules for Image and Snapshot, and helpers the other kinds' checks share. Stateless. */
 final class SpecChecks {
     private static final Pattern PLATFORM = Pattern.compile("[a-z0-9_]+/[a-z0-9_]+(/[a-z0-9_.]+)?");
     private static final Pattern SNAPSHOTTER = Pattern.compile("[a-z0-9][a-z0-9_-]*");
@@ -64,16 +63,6 @@ final class SpecChecks {
             if ("/".equals(spec.mountPath())) {
                 e.add("spec.mountPath", "must not be /");
             }
-        }
-        nodeName(spec.nodeName(), e);
-    }
-
-    static void sandbox(SandboxSpec spec, Validator.Errors e) {
-        if (spec == null) {
-            return;
-        }
-        if (spec.hostname() != null) {
-            e.check("spec.hostname", Names.dns1123Label(spec.hostname()));
         }
         nodeName(spec.nodeName(), e);
     }

@@ -33,7 +33,7 @@ public final class Validator {
         } else if (object instanceof Container c) {
             ContainerChecks.container(c.getSpec(), e);
         } else if (object instanceof Sandbox s) {
-            SpecChecks.sandbox(s.getSpec(), e);
+            SandboxChecks.sandbox(s.getSpec(), e);
         } else {
             e.add("kind", "\"" + object.getKind() + "\" is not a Berth kind");
         }

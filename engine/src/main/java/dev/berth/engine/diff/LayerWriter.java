@@ -2,20 +2,20 @@ package dev.berth.engine.diff;
 
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.fs.FileTree;
+import dev.berth.engine.fs.RawFiles;
 import dev.berth.engine.sys.Errno;
+import dev.berth.engine.sys.RawPath;
 import dev.berth.engine.sys.Sys;
 import dev.berth.engine.sys.SysException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,68 +27,63 @@ import org.slf4j.LoggerFactory;
  * directory is a snapshot's upper directory and whiteouts become overlay whiteouts (char device 0/0,
  * {@code trusted.overlay.opaque=y}); missing parent directories copy their attributes from the
  * nearest lower layer that has them. In naive mode (native snapshotter, first layers) whiteouts
- * delete. Not thread-safe; one instance per layer.
+ * delete. Names are bytes from the tar to the kernel ({@link RawPath}), so the tree on disk has the
+ * archive's exact names whatever their encoding. Not thread-safe; one instance per layer.
  */
 final class LayerWriter {
     private static final Logger LOG = LoggerFactory.getLogger(LayerWriter.class);
-    private static final String WH = ".wh.";
-    private static final String OPAQUE = ".wh..wh..opq";
+    private static final byte[] WH = {'.', 'w', 'h', '.'};
+    private static final byte[] OPAQUE = ".wh..wh..opq".getBytes(StandardCharsets.US_ASCII);
     private static final long MAX_TIME_NANOS = Long.MAX_VALUE;
-    /** The JDK maps file names to bytes with this charset; anything but UTF-8 would mangle names. */
-    private static final String NAME_ENCODING = System.getProperty("sun.jnu.encoding", "UTF-8");
 
-    private record DirTimes(Path path, long atime, long mtime) {
+    private record DirTimes(RawPath path, long atime, long mtime) {
     }
 
-    private final Path root;
-    private final List<Path> lowers;
+    private final RawPath root;
+    private final List<RawPath> lowers;
     private final boolean overlay;
     private final List<DirTimes> dirTimes = new ArrayList<>();
-    private final Set<Path> unpacked = new HashSet<>();
+    private final Set<RawPath> unpacked = new HashSet<>();
     /** Directories checked or made in this layer: skips repeated lstats of the same parents. */
-    private final Set<Path> knownDirs = new HashSet<>();
+    private final Set<RawPath> knownDirs = new HashSet<>();
     /** Directories made only because an entry needed them (relative, parents first), overlay mode. */
-    private final java.util.LinkedHashSet<String> createdParents = new java.util.LinkedHashSet<>();
+    private final LinkedHashSet<RawPath> createdParents = new LinkedHashSet<>();
     /**
      * For directories whose owner and mode this layer set: the group a new entry in them gets. A new
      * entry already owned by the effective uid and that group needs no lchown (which would only
      * dirty its inode again). Absent: unknown, always lchown.
      */
-    private final Map<Path, Integer> childGroup = new HashMap<>();
+    private final Map<RawPath, Integer> childGroup = new HashMap<>();
     private final int euid = Sys.geteuid();
     private final int egid = Sys.getegid();
     private final byte[] buffer = new byte[1 << 16];
 
     LayerWriter(Path root, List<Path> lowers, boolean overlay) {
-        this.root = root;
-        this.lowers = lowers;
+        this.root = RawPath.of(root);
+        this.lowers = lowers.stream().map(RawPath::of).toList();
         this.overlay = overlay;
     }
 
     void write(TarHeader h, InputStream data) throws IOException {
-        if (!NAME_ENCODING.equalsIgnoreCase("UTF-8") && !h.name().chars().allMatch(c -> c < 0x80)) {
-            throw BerthException.unavailable("layer entry %s has a non-ASCII name but this JVM encodes file names as "
-                    + "%s; run Berth with a UTF-8 locale (LANG=C.UTF-8)", h.name(), NAME_ENCODING);
-        }
-        List<String> comps = ScopedPaths.clean(h.name(), h.name());
+        List<byte[]> comps = ScopedPaths.clean(h.name(), h.shown());
         if (comps.isEmpty()) {
             return;
         }
-        String base = comps.get(comps.size() - 1);
-        List<String> parentComps = comps.subList(0, comps.size() - 1);
-        Path parent = ScopedPaths.resolveDir(root, parentComps, h.name(), knownDirs);
-        Path path = parent.resolve(base);
+        byte[] base = comps.get(comps.size() - 1);
+        List<byte[]> parentComps = comps.subList(0, comps.size() - 1);
+        RawPath parent = ScopedPaths.resolveDir(root, parentComps, h.shown(), knownDirs);
+        RawPath path = parent.resolve(base);
         if (!parent.equals(root) && !knownDirs.contains(parent)) {
             mkparent(parent);
-            for (Path d = parent; d != null && !d.equals(root); d = d.getParent()) {
+            for (RawPath d = parent; d != null && !d.equals(root); d = d.parent()) {
                 knownDirs.add(d);
             }
         }
-        if (base.startsWith(WH)) {
+        if (startsWith(base, WH)) {
             whiteout(h, parent, base);
             return;
         }
-        FileTree.Stat existing = h.isRegular() ? null : FileTree.lstat(path);
+        FileTree.Stat existing = h.isRegular() ? null : RawFiles.lstat(path);
         if (existing != null && !(existing.isDir() && h.isDir())) {
             delete(path);
         }
@@ -97,18 +92,18 @@ final class LayerWriter {
         switch (h.type()) {
             case TarHeader.DIR -> {
                 if (existing == null || !existing.isDir()) {
-                    Files.createDirectory(path);
+                    RawFiles.mkdir(path, 0755);
                 }
                 knownDirs.add(path);
-                createdParents.remove(root.relativize(path).toString());
+                createdParents.remove(path.relativeTo(root));
             }
             case TarHeader.REG, TarHeader.CONT -> fresh &= writeFile(path, data);
-            case TarHeader.SYMLINK -> Sys.symlink(h.linkName(), path);
-            case TarHeader.LINK -> Files.createLink(path, linkTarget(h));
+            case TarHeader.SYMLINK -> Sys.symlink(RawPath.of(h.linkName()), path);
+            case TarHeader.LINK -> RawFiles.link(linkTarget(h), path);
             case TarHeader.CHAR -> Sys.mknod(path, Sys.S_IFCHR | h.mode(), h.devMajor(), h.devMinor());
             case TarHeader.BLOCK -> Sys.mknod(path, Sys.S_IFBLK | h.mode(), h.devMajor(), h.devMinor());
             case TarHeader.FIFO -> Sys.mknod(path, Sys.S_IFIFO | h.mode(), 0, 0);
-            default -> throw TarReader.bad("entry " + h.name() + " has unsupported type '" + h.type() + "'");
+            default -> throw TarReader.bad("entry " + h.shown() + " has unsupported type '" + h.type() + "'");
         }
         // a hardlink shares its target's inode, whose owner may differ: always set
         Integer group = childGroup.get(parent);
@@ -116,7 +111,7 @@ final class LayerWriter {
             Sys.lchown(path, h.uid(), h.gid());
         }
         setXattrs(h, path);
-        if (h.type() != TarHeader.SYMLINK && !(h.type() == TarHeader.LINK && FileTree.lstat(path).isSymlink())) {
+        if (h.type() != TarHeader.SYMLINK && !(h.type() == TarHeader.LINK && RawFiles.lstat(path).isSymlink())) {
             Sys.chmod(path, h.mode());
         }
         long mtime = bound(h.mtimeNanos());
@@ -141,14 +136,14 @@ final class LayerWriter {
     }
 
     /** The directories this layer made for its entries without carrying them, parents first. */
-    List<String> createdParents() {
+    List<RawPath> createdParents() {
         return List.copyOf(createdParents);
     }
 
     /** Deletes {@code path} (and below); forgets cached directories, which may have gone with it. */
-    private void delete(Path path) {
-        if (FileTree.lstat(path) != null) {
-            FileTree.deleteRecursively(path);
+    private void delete(RawPath path) {
+        if (RawFiles.lstat(path) != null) {
+            RawFiles.deleteRecursively(path);
             knownDirs.clear();
             childGroup.clear();
         }
@@ -161,8 +156,8 @@ final class LayerWriter {
         }
     }
 
-    private void whiteout(TarHeader h, Path parent, String base) {
-        if (base.equals(OPAQUE)) {
+    private void whiteout(TarHeader h, RawPath parent, byte[] base) {
+        if (Arrays.equals(base, OPAQUE)) {
             if (overlay) {
                 Sys.setXattr(parent, "trusted.overlay.opaque", new byte[] {'y'});
             } else {
@@ -170,11 +165,11 @@ final class LayerWriter {
             }
             return;
         }
-        String victim = base.substring(WH.length());
-        if (victim.isEmpty() || victim.equals(".") || victim.equals("..")) {
-            throw BerthException.invalid("layer entry %s is an invalid whiteout name", h.name());
+        byte[] victim = Arrays.copyOfRange(base, WH.length, base.length);
+        if (victim.length == 0 || Arrays.equals(victim, new byte[] {'.'}) || Arrays.equals(victim, new byte[] {'.', '.'})) {
+            throw BerthException.invalid("layer entry %s is an invalid whiteout name", h.shown());
         }
-        Path target = parent.resolve(victim);
+        RawPath target = parent.resolve(victim);
         delete(target);
         if (overlay) {
             Sys.mknod(target, Sys.S_IFCHR, 0, 0);
@@ -182,72 +177,66 @@ final class LayerWriter {
         }
     }
 
-    private void emptyExceptUnpacked(Path dir) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path child : ds) {
-                if (!unpacked.contains(child)) {
-                    delete(child);
-                }
+    private void emptyExceptUnpacked(RawPath dir) {
+        for (byte[] name : RawFiles.list(dir)) {
+            RawPath child = dir.resolve(name);
+            if (!unpacked.contains(child)) {
+                delete(child);
             }
-        } catch (IOException e) {
-            throw BerthException.internal("cannot empty opaque directory " + dir + ": " + e, e);
         }
     }
 
-    private Path linkTarget(TarHeader h) {
-        List<String> comps = ScopedPaths.clean(h.linkName(), "hardlink " + h.name() + " -> " + h.linkName());
+    /**
+     * The file a hardlink entry names, resolved inside the root as entry names are: an absolute or
+     * {@code ./} target names a file of this image, not of the host.
+     */
+    private RawPath linkTarget(TarHeader h) {
+        String link = RawPath.show(h.linkName());
+        List<byte[]> comps = ScopedPaths.clean(h.linkName(), "hardlink " + h.shown() + " -> " + link);
         if (comps.isEmpty()) {
-            throw ScopedPaths.escape("hardlink " + h.name(), "points at the layer root");
+            throw ScopedPaths.escape("hardlink " + h.shown(), "points at the layer root");
         }
-        Path dir = ScopedPaths.resolveDir(root, comps.subList(0, comps.size() - 1), h.name());
-        Path target = dir.resolve(comps.get(comps.size() - 1));
-        FileTree.Stat st = FileTree.lstat(target);
+        RawPath dir = ScopedPaths.resolveDir(root, comps.subList(0, comps.size() - 1), h.shown());
+        RawPath target = dir.resolve(comps.get(comps.size() - 1));
+        FileTree.Stat st = RawFiles.lstat(target);
         if (st == null) {
             throw BerthException.invalid("layer entry %s is a hardlink to %s, which this layer does not contain",
-                    h.name(), h.linkName());
+                    h.shown(), link);
         }
         if (st.isDir()) {
-            throw BerthException.invalid("layer entry %s is a hardlink to directory %s", h.name(), h.linkName());
+            throw BerthException.invalid("layer entry %s is a hardlink to directory %s", h.shown(), link);
         }
         return target;
     }
 
     /** Writes a new regular file at {@code path}; false when something had to be deleted first. */
-    private boolean writeFile(Path path, InputStream data) throws IOException {
-        FileChannel opened;
-        boolean first = true;
+    private boolean writeFile(RawPath path, InputStream data) throws IOException {
         try {
-            opened = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            // replaced, whatever it was (a directory goes with its contents)
-            delete(path);
-            first = false;
-            opened = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        }
-        try (FileChannel ch = opened) {
-            int r;
-            while ((r = data.read(buffer, 0, buffer.length)) > 0) {
-                ByteBuffer bb = ByteBuffer.wrap(buffer, 0, r);
-                while (bb.hasRemaining()) {
-                    ch.write(bb);
-                }
+            RawFiles.createFile(path, data, buffer);
+            return true;
+        } catch (SysException e) {
+            if (e.errno() != Errno.EEXIST) {
+                throw e;
             }
         }
-        return first;
+        // replaced, whatever it was (a directory goes with its contents)
+        delete(path);
+        RawFiles.createFile(path, data, buffer);
+        return false;
     }
 
-    private void setXattrs(TarHeader h, Path path) {
+    private void setXattrs(TarHeader h, RawPath path) {
         for (Map.Entry<String, byte[]> x : h.xattrs().entrySet()) {
             String key = x.getKey();
             if (key.startsWith("trusted.")) {
-                LOG.warn("layer entry {}: ignoring xattr {} (trusted.* is never taken from a layer)", h.name(), key);
+                LOG.warn("layer entry {}: ignoring xattr {} (trusted.* is never taken from a layer)", h.shown(), key);
                 continue;
             }
             try {
                 Sys.setXattr(path, key, x.getValue());
             } catch (SysException e) {
                 if (e.errno() == Errno.ENOTSUP || (e.errno() == Errno.EPERM && key.startsWith("user."))) {
-                    LOG.warn("layer entry {}: xattr {} not applied: {}", h.name(), key, e.getMessage());
+                    LOG.warn("layer entry {}: xattr {} not applied: {}", h.shown(), key, e.getMessage());
                 } else {
                     throw e;
                 }
@@ -256,25 +245,29 @@ final class LayerWriter {
     }
 
     /** Creates the missing directories of {@code dir}, copying attributes from the lower layers. */
-    private void mkparent(Path dir) throws IOException {
-        FileTree.Stat st = FileTree.lstat(dir);
+    private void mkparent(RawPath dir) {
+        FileTree.Stat st = RawFiles.lstat(dir);
         if (st != null) {
             if (!st.isDir()) {
-                throw BerthException.invalid("layer writes below %s, which is not a directory", root.relativize(dir));
+                throw BerthException.invalid("layer writes below %s, which is not a directory", dir.relativeTo(root));
             }
             return;
         }
-        Path up = dir.getParent();
+        RawPath up = dir.parent();
         if (up != null && up.startsWith(root) && !up.equals(root)) {
             mkparent(up);
         }
-        Files.createDirectory(dir);
+        RawFiles.mkdir(dir, 0755);
         Sys.chmod(dir, 0755);
         if (!overlay) {
             return;
         }
-        createdParents.add(root.relativize(dir).toString());
+        createdParents.add(dir.relativeTo(root));
         ParentCopyUp.copyUp(root, dir, lowers, true);
+    }
+
+    private static boolean startsWith(byte[] b, byte[] prefix) {
+        return b.length >= prefix.length && Arrays.equals(b, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     /** Times before the epoch or beyond what fits are written as the epoch, as containerd does. */

@@ -2,16 +2,18 @@ package dev.berth.engine.diff;
 
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.fs.FileTree;
+import dev.berth.engine.fs.RawFiles;
+import dev.berth.engine.sys.RawPath;
 import dev.berth.engine.sys.Sys;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Gives a directory that a layer creates only as the parent of its entries the attributes the same
  * directory has in the nearest lower layer (mode, owner, non-{@code trusted.*} xattrs, and times when
  * asked), as containerd does; a lower layer with a non-directory there stops the search. Used while
- * applying, and after applying a layer in parallel with the layers below it. Stateless.
+ * applying, and after applying a layer in parallel with the layers below it. Names are bytes
+ * ({@link RawPath}). Stateless.
  */
 public final class ParentCopyUp {
     private ParentCopyUp() {
@@ -22,28 +24,29 @@ public final class ParentCopyUp {
      * directories it made as parents ({@link AppliedLayer#createdParents()}) from {@code lowers}
      * (nearest first). Their times stay as they are: applying set them to the time of unpack.
      */
-    public static void fix(Path upper, List<String> createdParents, List<Path> lowers) {
-        for (String rel : createdParents) {
-            Path dir = upper.resolve(rel);
-            FileTree.Stat st = FileTree.lstat(dir);
+    public static void fix(Path upper, List<RawPath> createdParents, List<Path> lowers) {
+        RawPath root = RawPath.of(upper);
+        List<RawPath> rawLowers = lowers.stream().map(RawPath::of).toList();
+        for (RawPath rel : createdParents) {
+            RawPath dir = root.resolve(rel);
+            FileTree.Stat st = RawFiles.lstat(dir);
             if (st != null && st.isDir()) {
-                copyUp(upper, dir, lowers, false);
+                copyUp(root, dir, rawLowers, false);
             }
         }
     }
 
-    static void copyUp(Path root, Path dir, List<Path> lowers, boolean times) {
-        Path rel = root.relativize(dir);
-        List<String> comps = new ArrayList<>();
-        rel.forEach(c -> comps.add(c.toString()));
-        for (Path lower : lowers) {
-            Path lp;
+    static void copyUp(RawPath root, RawPath dir, List<RawPath> lowers, boolean times) {
+        RawPath rel = dir.relativeTo(root);
+        List<byte[]> comps = rel.components();
+        for (RawPath lower : lowers) {
+            RawPath lp;
             try {
                 lp = ScopedPaths.resolveDir(lower, comps, rel.toString());
             } catch (BerthException e) {
                 return;
             }
-            FileTree.Stat ls = FileTree.lstat(lp);
+            FileTree.Stat ls = RawFiles.lstat(lp);
             if (ls == null) {
                 continue;
             }

@@ -2,38 +2,39 @@ package dev.berth.engine.diff;
 
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.fs.FileTree;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.berth.engine.fs.RawFiles;
+import dev.berth.engine.sys.RawPath;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Resolves tar entry names inside a root directory so that nothing can land outside it. Names are
- * cleaned ({@code .} dropped, {@code ..} applied); absolute names and names whose {@code ..} climb
- * above the root are refused. Symlinks met on the way are followed as a container would see them:
- * an absolute link target starts again at the root; a target whose {@code ..} would climb above the
- * root is refused. Stateless.
+ * bytes (as Linux names are) and are cleaned: {@code .} dropped, {@code ..} applied, a leading
+ * {@code /} meaning the root (containerd resolves absolute names and hardlink targets inside the
+ * root too); a {@code ..} that would climb above the root is refused. Symlinks met on the way are
+ * followed as a container would see them: an absolute link target starts again at the root; a target
+ * whose {@code ..} would climb above the root is refused. Stateless.
  */
 final class ScopedPaths {
     private static final int MAX_LINKS = 255;
+    private static final byte[] DOT = {'.'};
+    private static final byte[] DOTDOT = {'.', '.'};
 
     private ScopedPaths() {
     }
 
     /** The cleaned components of an entry name (empty for the root itself). */
-    static List<String> clean(String name, String what) {
-        if (name.startsWith("/")) {
-            throw escape(what, "is an absolute path");
-        }
-        List<String> out = new ArrayList<>();
-        for (String c : name.split("/")) {
-            if (c.isEmpty() || c.equals(".")) {
+    static List<byte[]> clean(byte[] name, String what) {
+        List<byte[]> out = new ArrayList<>();
+        for (byte[] c : RawPath.of(name).components()) {
+            if (Arrays.equals(c, DOT)) {
                 continue;
             }
-            if (c.equals("..")) {
+            if (Arrays.equals(c, DOTDOT)) {
                 if (out.isEmpty()) {
                     throw escape(what, "climbs above the layer root with '..'");
                 }
@@ -49,78 +50,69 @@ final class ScopedPaths {
      * The real directory under {@code root} that {@code comps} name, following symlinks inside the
      * root. Components that do not exist yet are appended as they are (the caller creates them).
      */
-    static Path resolveDir(Path root, List<String> comps, String entry) {
-        return resolveDir(root, comps, entry, java.util.Set.of());
+    static RawPath resolveDir(RawPath root, List<byte[]> comps, String entry) {
+        return resolveDir(root, comps, entry, Set.of());
     }
 
     /**
-     * As {@link #resolveDir(Path, List, String)}, trusting that every path in {@code knownDirs} is a
-     * real directory (no lstat needed): the applier's cache of directories it has checked or made.
+     * As {@link #resolveDir(RawPath, List, String)}, trusting that every path in {@code knownDirs} is
+     * a real directory (no lstat needed): the applier's cache of directories it has checked or made.
      */
-    static Path resolveDir(Path root, List<String> comps, String entry, java.util.Set<Path> knownDirs) {
-        Path direct = join(root, comps);
+    static RawPath resolveDir(RawPath root, List<byte[]> comps, String entry, Set<RawPath> knownDirs) {
+        RawPath direct = root.resolveAll(comps);
         if (knownDirs.contains(direct)) {
             return direct;
         }
-        Deque<String> todo = new ArrayDeque<>(comps);
-        List<String> done = new ArrayList<>();
+        Deque<byte[]> todo = new ArrayDeque<>(comps);
+        List<byte[]> done = new ArrayList<>();
         int links = 0;
         while (!todo.isEmpty()) {
-            String c = todo.pollFirst();
-            if (c.isEmpty() || c.equals(".")) {
+            byte[] c = todo.pollFirst();
+            if (c.length == 0 || Arrays.equals(c, DOT)) {
                 continue;
             }
-            if (c.equals("..")) {
+            if (Arrays.equals(c, DOTDOT)) {
                 if (done.isEmpty()) {
                     throw escape(entry, "resolves through a symlink to a place above the layer root");
                 }
                 done.remove(done.size() - 1);
                 continue;
             }
-            Path p = join(root, done).resolve(c);
+            RawPath p = root.resolveAll(done).resolve(c);
             if (knownDirs.contains(p)) {
                 done.add(c);
                 continue;
             }
-            FileTree.Stat st = FileTree.lstat(p);
+            FileTree.Stat st = RawFiles.lstat(p);
             if (st == null || !st.isSymlink()) {
                 done.add(c);
                 if (st == null) {
                     // the rest does not exist yet: nothing further to follow
-                    done.addAll(todo.stream().filter(x -> !x.isEmpty() && !x.equals(".")).toList());
-                    if (done.contains("..")) {
-                        throw escape(entry, "has '..' below a directory that does not exist");
+                    for (byte[] rest : todo) {
+                        if (Arrays.equals(rest, DOTDOT)) {
+                            throw escape(entry, "has '..' below a directory that does not exist");
+                        }
+                        if (rest.length > 0 && !Arrays.equals(rest, DOT)) {
+                            done.add(rest);
+                        }
                     }
-                    return join(root, done);
+                    return root.resolveAll(done);
                 }
                 continue;
             }
             if (++links > MAX_LINKS) {
                 throw BerthException.invalid("layer entry %s: too many levels of symlinks", entry);
             }
-            String target;
-            try {
-                target = Files.readSymbolicLink(p).toString();
-            } catch (IOException e) {
-                throw BerthException.internal("cannot read symlink " + p + ": " + e, e);
-            }
-            if (target.startsWith("/")) {
+            byte[] target = RawFiles.readlink(p);
+            if (target.length > 0 && target[0] == '/') {
                 done.clear();
             }
-            String[] parts = target.split("/");
-            for (int i = parts.length - 1; i >= 0; i--) {
-                todo.addFirst(parts[i]);
+            List<byte[]> parts = RawPath.of(target).components();
+            for (int i = parts.size() - 1; i >= 0; i--) {
+                todo.addFirst(parts.get(i));
             }
         }
-        return join(root, done);
-    }
-
-    private static Path join(Path root, List<String> comps) {
-        Path p = root;
-        for (String c : comps) {
-            p = p.resolve(c);
-        }
-        return p;
+        return root.resolveAll(done);
     }
 
     static BerthException escape(String entry, String how) {

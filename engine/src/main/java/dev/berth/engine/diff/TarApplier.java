@@ -91,7 +91,7 @@ public final class TarApplier implements Applier {
             } catch (EOFException e) {
                 throw e;
             } catch (IOException e) {
-                throw BerthException.internal("layer " + what + ": cannot write entry " + h.name() + ": " + e, e);
+                throw BerthException.internal("layer " + what + ": cannot write entry " + h.shown() + ": " + e, e);
             }
             entries++;
         }

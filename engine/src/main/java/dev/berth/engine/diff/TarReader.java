@@ -1,13 +1,10 @@
 package dev.berth.engine.diff;
 
 import dev.berth.engine.errdefs.BerthException;
-import java.io.ByteArrayOutputStream;
+import dev.berth.engine.sys.RawPath;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -16,8 +13,10 @@ import java.util.Map;
 /**
  * Reads tar archives in the ustar, GNU and PAX formats, as image layers use them: GNU long names
  * ('L', 'K'), PAX records (path, linkpath, size, uid, gid, mtime, atime, {@code SCHILY.xattr.*}
- * with raw byte values), base-256 numbers, the ustar prefix. PAX global headers are ignored; sparse
- * files are refused. Not thread-safe.
+ * with raw byte values), base-256 numbers, the ustar prefix. Names and link targets stay bytes,
+ * whatever their encoding (a PAX {@code hdrcharset=BINARY} header changes nothing then), as Go's
+ * reader keeps them for containerd. PAX global headers are ignored; sparse files are refused. Not
+ * thread-safe.
  */
 final class TarReader {
     private static final int BLOCK = 512;
@@ -134,9 +133,9 @@ final class TarReader {
                 }
             }
         }
-        String n = utf8(name, "name");
+        String n = RawPath.show(name);
         if (type == '\0') {
-            type = n.endsWith("/") ? TarHeader.DIR : TarHeader.REG;
+            type = name.length > 0 && name[name.length - 1] == '/' ? TarHeader.DIR : TarHeader.REG;
         }
         if (type == 'S') {
             throw bad("GNU sparse entry " + n + " is not supported in image layers");
@@ -148,7 +147,7 @@ final class TarReader {
         boolean headerOnly = "123456".indexOf(type) >= 0;
         remaining = headerOnly ? 0 : size;
         padding = headerOnly ? 0 : (BLOCK - size % BLOCK) % BLOCK;
-        return new TarHeader(n, utf8(link, "link name of " + n), type, mode, (int) uid, (int) gid, size, mtime,
+        return new TarHeader(name, link, type, mode, (int) uid, (int) gid, size, mtime,
                 atime, major, minor, xattrs);
     }
 
@@ -347,28 +346,6 @@ final class TarReader {
             }
         }
         return true;
-    }
-
-    private static String utf8(byte[] b, String what) {
-        boolean ascii = true;
-        for (byte x : b) {
-            if (x < 0) {
-                ascii = false;
-                break;
-            }
-        }
-        if (ascii) {
-            return new String(b, StandardCharsets.US_ASCII);
-        }
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();
-        } catch (CharacterCodingException e) {
-            ByteArrayOutputStream shown = new ByteArrayOutputStream();
-            shown.writeBytes(b);
-            throw bad("entry " + what + " is not valid UTF-8 (" + shown.toString(StandardCharsets.ISO_8859_1)
-                    + "); Berth only handles UTF-8 file names");
-        }
     }
 
     static BerthException bad(String msg) {

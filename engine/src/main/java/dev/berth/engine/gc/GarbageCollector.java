@@ -13,6 +13,7 @@ import dev.berth.engine.leases.Lease;
 import dev.berth.engine.leases.LeaseManager;
 import dev.berth.engine.leases.LeaseResource;
 import dev.berth.engine.metadata.MetadataStore;
+import dev.berth.engine.sandbox.PauseImages;
 import dev.berth.engine.snapshots.SnapshotInfo;
 import dev.berth.engine.snapshots.Snapshotter;
 import java.time.Clock;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * Mark and sweep over the engine's objects, as containerd's metadata GC.
  *
  * <p><b>Roots</b>: image records (unless their {@code containerd.io/gc.expire} has passed: those
- * records are removed); blobs and snapshots labelled {@code containerd.io/gc.root}; every object held
+ * records are removed, except a pinned one, {@link PauseImages#PINNED_LABEL}); blobs and snapshots labelled {@code containerd.io/gc.root}; every object held
  * by a live lease; active and view snapshots (containers' root file systems), except the unpacker's
  * extraction snapshots (labelled {@code containerd.io/snapshot.ref}), which only their unpack's lease
  * holds. <b>Edges</b>: image → target blob; snapshot → parent; the {@link GcLabels} references and
@@ -147,7 +148,9 @@ public final class GarbageCollector {
         List<GcNode> flatRoots = new ArrayList<>();
         List<Image> expiredImages = new ArrayList<>();
         for (Image i : s.images.values()) {
-            if (expired(i.labels().get(GcLabels.EXPIRE), now)) {
+            // a pinned image (the configured sandbox image) is kept whatever its expiry says
+            if (expired(i.labels().get(GcLabels.EXPIRE), now)
+                    && !PauseImages.PINNED.equals(i.labels().get(PauseImages.PINNED_LABEL))) {
                 expiredImages.add(i);
             } else {
                 roots.add(GcNode.image(i.name()));

@@ -17,6 +17,11 @@ public record Lease(String id, Instant createdAt, Map<String, String> labels) {
     public static final String EXPIRE_LABEL = "containerd.io/gc.expire";
     /** containerd's label for leases that do not follow the label references of what they hold. */
     public static final String FLAT_LABEL = "containerd.io/gc.flat";
+    /**
+     * Berth's label on the leases of {@link LeaseManager#createTemporary} (value: the pid of the
+     * process whose work it holds): such a lease dies with that process.
+     */
+    public static final String TEMPORARY_LABEL = "berth.dev/temporary";
 
     public Lease {
         labels = labels == null ? Map.of() : Map.copyOf(labels);

@@ -32,6 +32,16 @@ public interface LeaseManager {
      */
     Held createTemporary(String prefix, Duration ttl);
 
+    /**
+     * Deletes every lease made by {@link #createTemporary} (label {@link Lease#TEMPORARY_LABEL}): the
+     * work they held died with the process that made them. Call only as the owner of the root lock,
+     * before any temporary lease of this process exists, so that no live process owns one. What the
+     * leases held becomes collectable; a partial download stays as its ingest and resumes by ref.
+     *
+     * @return the ids released
+     */
+    List<String> releaseTemporary();
+
     /** The lease {@code id}, if present. */
     Optional<Lease> find(String id);
 

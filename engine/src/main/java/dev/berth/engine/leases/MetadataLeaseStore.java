@@ -61,12 +61,25 @@ public final class MetadataLeaseStore implements LeaseManager {
     }
 
     @Override
+    public List<String> releaseTemporary() {
+        List<String> released = new java.util.ArrayList<>();
+        for (Lease l : list()) {
+            if (l.labels().containsKey(Lease.TEMPORARY_LABEL)) {
+                delete(l.id());
+                released.add(l.id());
+            }
+        }
+        return released;
+    }
+
+    @Override
     public Held createTemporary(String prefix, Duration ttl) {
         byte[] b = new byte[6];
         random.nextBytes(b);
         String expiry = DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(
                 clock.instant().plus(ttl).truncatedTo(ChronoUnit.SECONDS).atOffset(ZoneOffset.UTC));
-        Lease lease = create(prefix + "-" + HexFormat.of().formatHex(b), Map.of(Lease.EXPIRE_LABEL, expiry));
+        Lease lease = create(prefix + "-" + HexFormat.of().formatHex(b), Map.of(Lease.EXPIRE_LABEL, expiry,
+                Lease.TEMPORARY_LABEL, Long.toString(ProcessHandle.current().pid())));
         return new Held() {
             private boolean closed;
 

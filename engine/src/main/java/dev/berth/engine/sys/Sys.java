@@ -69,52 +69,87 @@ public final class Sys {
 
     /** mknod(2) with {@code mode} including the file type bits. */
     public static void mknod(Path path, int mode, int major, int minor) {
-        if (LIBC.mknod(cstr(path), mode, makedev(major, minor)) != 0) {
+        mknod(RawPath.of(path), mode, major, minor);
+    }
+
+    /** mknod(2) on a name given as bytes. */
+    public static void mknod(RawPath path, int mode, int major, int minor) {
+        if (LIBC.mknod(path.cstr(), mode, makedev(major, minor)) != 0) {
             throw error("mknod", path.toString());
         }
     }
 
     /** symlink(2): writes {@code target} verbatim as the link text (no normalisation). */
     public static void symlink(String target, Path link) {
-        if (LIBC.symlink(cstr(target), cstr(link)) != 0) {
+        symlink(RawPath.of(target.getBytes(StandardCharsets.UTF_8)), RawPath.of(link));
+    }
+
+    /** symlink(2) with the link text and the name as bytes. */
+    public static void symlink(RawPath target, RawPath link) {
+        if (LIBC.symlink(target.cstr(), link.cstr()) != 0) {
             throw error("symlink", link + " -> " + target);
         }
     }
 
     /** lchown(2): changes the owner of a symlink itself, not its target. */
     public static void lchown(Path path, int uid, int gid) {
-        if (LIBC.lchown(cstr(path), uid, gid) != 0) {
+        lchown(RawPath.of(path), uid, gid);
+    }
+
+    /** lchown(2) on a name given as bytes. */
+    public static void lchown(RawPath path, int uid, int gid) {
+        if (LIBC.lchown(path.cstr(), uid, gid) != 0) {
             throw error("lchown", path.toString());
         }
     }
 
     /** chmod(2) with the full 07777 permission bits (follows symlinks; never call it on one). */
     public static void chmod(Path path, int mode) {
-        if (LIBC.chmod(cstr(path), mode & 07777) != 0) {
+        chmod(RawPath.of(path), mode);
+    }
+
+    /** chmod(2) on a name given as bytes (follows symlinks; never call it on one). */
+    public static void chmod(RawPath path, int mode) {
+        if (LIBC.chmod(path.cstr(), mode & 07777) != 0) {
             throw error("chmod", path.toString());
         }
     }
 
     /** Sets access and modification time in nanoseconds since the epoch, without following symlinks. */
     public static void lutimes(Path path, long atimeNanos, long mtimeNanos) {
+        lutimes(RawPath.of(path), atimeNanos, mtimeNanos);
+    }
+
+    /** As {@link #lutimes(Path, long, long)} on a name given as bytes. */
+    public static void lutimes(RawPath path, long atimeNanos, long mtimeNanos) {
         long[] ts = {
             Math.floorDiv(atimeNanos, 1_000_000_000L), Math.floorMod(atimeNanos, 1_000_000_000L),
             Math.floorDiv(mtimeNanos, 1_000_000_000L), Math.floorMod(mtimeNanos, 1_000_000_000L)};
-        if (LIBC.utimensat(AT_FDCWD, cstr(path), ts, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (LIBC.utimensat(AT_FDCWD, path.cstr(), ts, AT_SYMLINK_NOFOLLOW) != 0) {
             throw error("utimensat", path.toString());
         }
     }
 
     /** lsetxattr(2). */
     public static void setXattr(Path path, String name, byte[] value) {
-        if (LIBC.lsetxattr(cstr(path), cstr(name), value, value.length, 0) != 0) {
+        setXattr(RawPath.of(path), name, value);
+    }
+
+    /** lsetxattr(2) on a name given as bytes. */
+    public static void setXattr(RawPath path, String name, byte[] value) {
+        if (LIBC.lsetxattr(path.cstr(), cstr(name), value, value.length, 0) != 0) {
             throw error("setxattr " + name, path.toString());
         }
     }
 
     /** lgetxattr(2); null when the attribute is absent (ENODATA) or xattrs are unsupported. */
     public static byte[] getXattr(Path path, String name) {
-        byte[] p = cstr(path);
+        return getXattr(RawPath.of(path), name);
+    }
+
+    /** As {@link #getXattr(Path, String)} on a name given as bytes. */
+    public static byte[] getXattr(RawPath path, String name) {
+        byte[] p = path.cstr();
         byte[] n = cstr(name);
         int size = 256;
         while (true) {
@@ -136,7 +171,12 @@ public final class Sys {
 
     /** llistxattr(2): the attribute names of {@code path} (empty when unsupported). */
     public static List<String> listXattrs(Path path) {
-        byte[] p = cstr(path);
+        return listXattrs(RawPath.of(path));
+    }
+
+    /** As {@link #listXattrs(Path)} on a name given as bytes. */
+    public static List<String> listXattrs(RawPath path) {
+        byte[] p = path.cstr();
         int size = 1024;
         while (true) {
             byte[] buf = new byte[size];
@@ -231,7 +271,7 @@ public final class Sys {
     }
 
     private static byte[] cstr(Path p) {
-        return p == null ? null : cstr(p.toString());
+        return p == null ? null : RawPath.of(p).cstr();
     }
 
     private static byte[] cstr(String s) {

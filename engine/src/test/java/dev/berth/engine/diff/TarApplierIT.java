@@ -242,7 +242,6 @@ class TarApplierIT {
         return Stream.of(
                 Arguments.of("dot-dot name", (Consumer<LayerTarBuilder>) b -> b.file("../../../outside/pwned", "x")),
                 Arguments.of("dot-dot inside name", (Consumer<LayerTarBuilder>) b -> b.file("a/../../outside/pwned", "x")),
-                Arguments.of("absolute name", (Consumer<LayerTarBuilder>) b -> b.file("/tmp/pwned", "x")),
                 Arguments.of("symlinked parent climbing out", (Consumer<LayerTarBuilder>) b -> {
                     b.symlink("up", "../../../outside");
                     b.file("up/pwned", "x");
@@ -255,7 +254,8 @@ class TarApplierIT {
                 }),
                 Arguments.of("hardlink climbing out", (Consumer<LayerTarBuilder>) b ->
                         b.hardlink("passwd", "../../../outside/secret")),
-                Arguments.of("hardlink absolute", (Consumer<LayerTarBuilder>) b -> b.hardlink("passwd", "/etc/passwd")),
+                Arguments.of("hardlink absolute, to a file the layer lacks", (Consumer<LayerTarBuilder>) b ->
+                        b.hardlink("passwd", "/etc/passwd")),
                 Arguments.of("hardlink through symlinked dir", (Consumer<LayerTarBuilder>) b -> {
                     b.symlink("up", "../../..");
                     b.hardlink("secret", "up/outside/secret");
@@ -291,5 +291,61 @@ class TarApplierIT {
         b.file("lib/libc.so", "c");
         apply(b.tar());
         assertEquals("c", Files.readString(root.resolve("usr/lib/libc.so")));
+    }
+
+    @Test
+    void absoluteNamesAndHardlinkTargetsResolveInsideTheRoot() throws Exception {
+        LayerTarBuilder b = new LayerTarBuilder();
+        b.file("etc/passwd", "root:x:0:0");
+        String unique = "/tmp/berth-inside-" + System.nanoTime();
+        b.file(unique, "x");
+        b.hardlink("etc/passwd-abs", "/etc/passwd");
+        b.hardlink("etc/passwd-dot", "./etc/passwd");
+        b.hardlink("etc/passwd-dotslash-abs", "/./etc//passwd");
+        apply(b.tar());
+        assertEquals("x", Files.readString(root.resolve(unique.substring(1))));
+        assertFalse(Files.exists(Path.of(unique)), "nothing written at the host's path");
+        Object ino = Files.getAttribute(root.resolve("etc/passwd"), "unix:ino");
+        for (String l : List.of("etc/passwd-abs", "etc/passwd-dot", "etc/passwd-dotslash-abs")) {
+            assertEquals(ino, Files.getAttribute(root.resolve(l), "unix:ino"), l + " links the image's own file");
+        }
+        assertEquals(4, Files.getAttribute(root.resolve("etc/passwd"), "unix:nlink"));
+        assertEquals(1, Files.getAttribute(Path.of("/etc/passwd"), "unix:nlink"), "the host's file is untouched");
+    }
+
+    @Test
+    void namesThatAreNotUtf8ReachTheDiskAsTheirExactBytes() throws Exception {
+        byte[] latin1 = {'c', 'a', 'f', (byte) 0xe9};
+        byte[] ff = {'n', (byte) 0xff};
+        byte[] paxBinary = {'d', '/', 'p', (byte) 0xfe, (byte) 0x80};
+        LayerTarBuilder b = new LayerTarBuilder();
+        b.dir("d");
+        b.file("x1", "latin-1").rawName(latin1);
+        b.file("x2", "ff").rawName(ff);
+        b.file("x3", "pax").pax("hdrcharset", "BINARY".getBytes(StandardCharsets.US_ASCII)).pax("path", paxBinary);
+        b.symlink("sym", "x").rawLink(ff);
+        b.hardlink("hard", "x").rawLink(latin1);
+        b.dir("x4").rawName(new byte[] {'o', (byte) 0xe0, '/'});
+        b.file("x5", "in").rawName(new byte[] {'o', (byte) 0xe0, '/', 'f'});
+        b.whiteout("x6").rawName(new byte[] {'o', (byte) 0xe0, '/', '.', 'w', 'h', '.', 'f'});
+        apply(b.tar());
+        // listed by find(1), which prints names as the kernel has them
+        Process p = new ProcessBuilder("find", root.toString(), "-mindepth", "1", "-printf", "%P|%y|%l\\0")
+                .redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor());
+        java.util.Set<String> got = new java.util.TreeSet<>();
+        for (String e : new String(out, StandardCharsets.ISO_8859_1).split("\0")) {
+            got.add(e);
+        }
+        java.util.Set<String> want = new java.util.TreeSet<>(List.of("d|d|", "caf\u00e9|f|", "n\u00ff|f|",
+                "d/p\u00fe\u0080|f|", "sym|l|n\u00ff", "hard|f|", "o\u00e0|d|"));
+        assertEquals(want, got, "names on disk, bytes shown as Latin-1");
+        assertEquals(2, Files.getAttribute(root.resolve("hard"), "unix:nlink"));
+        // and messages show such bytes escaped
+        LayerTarBuilder bad = new LayerTarBuilder();
+        bad.hardlink("h2", "x").rawLink(new byte[] {'m', 'i', 's', 's', (byte) 0xff});
+        BerthException e = assertThrows(BerthException.class, () -> apply(bad.tar()));
+        assertTrue(e.getMessage().contains("miss\\xff"), e.getMessage());
     }
 }

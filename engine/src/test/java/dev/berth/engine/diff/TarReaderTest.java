@@ -40,12 +40,12 @@ class TarReaderTest {
         List<TarHeader> hs = read(b.tar());
         assertEquals(2, hs.size());
         TarHeader f = hs.get(0);
-        assertEquals(longName, f.name());
+        assertEquals(longName, f.shown());
         assertEquals(3_000_000, f.uid());
         assertEquals(3_000_001, f.gid());
         assertEquals(1_650_000_000_000_000_001L, f.mtimeNanos());
         assertArrayEquals(new byte[] {(byte) 0xff, 0, '\n', '='}, f.xattrs().get("user.bin"));
-        assertEquals("t".repeat(150), hs.get(1).linkName());
+        assertEquals("t".repeat(150), new String(hs.get(1).linkName(), StandardCharsets.UTF_8));
         assertEquals(TarHeader.SYMLINK, hs.get(1).type());
     }
 
@@ -70,13 +70,13 @@ class TarReaderTest {
         }
         TarReader r = new TarReader(new ByteArrayInputStream(bytes.toByteArray()));
         TarHeader h = r.next();
-        assertEquals("g/".repeat(80) + "f", h.name());
+        assertEquals("g/".repeat(80) + "f", h.shown());
         assertEquals(5_000_000, h.uid());
         assertEquals(04755, h.mode());
         assertEquals(1_000_000_000L * 1_000_000_000L, h.mtimeNanos());
         assertEquals("abc", new String(r.content().readAllBytes(), StandardCharsets.US_ASCII));
         TarHeader link = r.next();
-        assertEquals("h/".repeat(80) + "target", link.linkName());
+        assertEquals("h/".repeat(80) + "target", new String(link.linkName(), StandardCharsets.UTF_8));
         assertNull(r.next());
         assertTrue(r.ended());
     }
@@ -87,9 +87,9 @@ class TarReaderTest {
         b.file("a", new byte[1000]);
         b.file("b", "second");
         TarReader r = new TarReader(new ByteArrayInputStream(b.tar()));
-        assertEquals("a", r.next().name());
+        assertEquals("a", r.next().shown());
         TarHeader second = r.next();
-        assertEquals("b", second.name());
+        assertEquals("b", second.shown());
         assertEquals("second", new String(r.content().readAllBytes(), StandardCharsets.UTF_8));
     }
 
@@ -111,12 +111,44 @@ class TarReaderTest {
         }
     }
 
+    private static List<String> clean(String name) {
+        return ScopedPaths.clean(name.getBytes(StandardCharsets.UTF_8), name).stream()
+                .map(c -> new String(c, StandardCharsets.UTF_8)).toList();
+    }
+
     @Test
-    void namesAreCleanedAndEscapesRefused() {
-        assertEquals(List.of("a", "c"), ScopedPaths.clean("./a/b/../c/", "x"));
-        assertEquals(List.of(), ScopedPaths.clean("./", "x"));
-        assertThrows(BerthException.class, () -> ScopedPaths.clean("a/../../b", "x"));
-        assertThrows(BerthException.class, () -> ScopedPaths.clean("/etc/passwd", "x"));
+    void namesAreCleanedInsideTheRootAndClimbingOutRefused() {
+        assertEquals(List.of("a", "c"), clean("./a/b/../c/"));
+        assertEquals(List.of(), clean("./"));
+        assertThrows(BerthException.class, () -> clean("a/../../b"));
+        assertThrows(BerthException.class, () -> clean("../etc/passwd"));
+        // as containerd: an absolute name means the same name inside the root
+        assertEquals(List.of("etc", "passwd"), clean("/etc/passwd"));
+        assertEquals(List.of("etc", "passwd"), clean("//etc/./passwd"));
+    }
+
+    @Test
+    void namesStayBytesWhateverTheirEncoding() throws Exception {
+        byte[] latin1 = {'c', 'a', 'f', (byte) 0xe9};
+        byte[] binary = {'p', (byte) 0xff, (byte) 0xfe, 'x'};
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        // a ustar name in Latin-1, then a PAX path with hdrcharset=BINARY
+        try (TarArchiveOutputStream t = new TarArchiveOutputStream(out, "ISO-8859-1")) {
+            TarArchiveEntry e = new TarArchiveEntry(new String(latin1, StandardCharsets.ISO_8859_1));
+            t.putArchiveEntry(e);
+            t.closeArchiveEntry();
+        }
+        List<TarHeader> hs = read(out.toByteArray());
+        assertArrayEquals(latin1, hs.get(0).name());
+        assertEquals("caf\\xe9", hs.get(0).shown());
+        LayerTarBuilder b = new LayerTarBuilder();
+        b.file("placeholder", "x").pax("hdrcharset", "BINARY".getBytes(StandardCharsets.US_ASCII)).pax("path", binary);
+        b.symlink("l", "t").rawLink(latin1);
+        List<TarHeader> pax = read(b.tar());
+        assertArrayEquals(binary, pax.get(0).name());
+        assertEquals("p\\xff\\xfex", pax.get(0).shown());
+        assertArrayEquals(latin1, pax.get(1).linkName());
+        assertEquals("a\\x01\\\\b\u00e9", dev.berth.engine.sys.RawPath.show("a\u0001\\b\u00e9".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test

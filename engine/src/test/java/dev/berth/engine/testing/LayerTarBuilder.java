@@ -33,6 +33,9 @@ public final class LayerTarBuilder {
         int major;
         int minor;
         final Map<String, byte[]> xattrs = new LinkedHashMap<>();
+        final Map<String, byte[]> pax = new LinkedHashMap<>();
+        byte[] rawName;
+        byte[] rawLink;
 
         Entry(String name, char type, int mode) {
             this.name = name;
@@ -70,6 +73,24 @@ public final class LayerTarBuilder {
 
         public Entry xattr(String key, String value) {
             return xattr(key, value.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** The name as these exact bytes in the ustar header (any encoding, at most 100 bytes). */
+        public Entry rawName(byte[] bytes) {
+            this.rawName = bytes;
+            return this;
+        }
+
+        /** The link target as these exact bytes in the ustar header. */
+        public Entry rawLink(byte[] bytes) {
+            this.rawLink = bytes;
+            return this;
+        }
+
+        /** An extra PAX record, e.g. {@code path} with {@code hdrcharset=BINARY}. */
+        public Entry pax(String key, byte[] value) {
+            pax.put(key, value);
+            return this;
         }
     }
 
@@ -178,9 +199,9 @@ public final class LayerTarBuilder {
     }
 
     private static void writeEntry(ByteArrayOutputStream out, Entry e) {
-        Map<String, byte[]> pax = new LinkedHashMap<>();
-        byte[] name = e.name.getBytes(StandardCharsets.UTF_8);
-        byte[] link = e.link.getBytes(StandardCharsets.UTF_8);
+        Map<String, byte[]> pax = new LinkedHashMap<>(e.pax);
+        byte[] name = e.rawName != null ? e.rawName : e.name.getBytes(StandardCharsets.UTF_8);
+        byte[] link = e.rawLink != null ? e.rawLink : e.link.getBytes(StandardCharsets.UTF_8);
         if (name.length > 100) {
             pax.put("path", name);
         }
@@ -202,12 +223,13 @@ public final class LayerTarBuilder {
             ByteArrayOutputStream recs = new ByteArrayOutputStream();
             pax.forEach((k, v) -> recs.writeBytes(paxRecord(k, v)));
             byte[] data = recs.toByteArray();
-            out.writeBytes(header("PaxHeaders/" + shortName(e.name), "", 'x', 0644, 0, 0, data.length, e.mtime, 0, 0));
+            out.writeBytes(header(("PaxHeaders/" + shortName(e.name)).getBytes(StandardCharsets.UTF_8), new byte[0], 'x',
+                    0644, 0, 0, data.length, e.mtime, 0, 0));
             out.writeBytes(data);
             out.writeBytes(new byte[(512 - data.length % 512) % 512]);
         }
-        out.writeBytes(header(new String(name.length > 100 ? shortName(e.name).getBytes(StandardCharsets.UTF_8) : name,
-                        StandardCharsets.UTF_8), link.length > 100 ? "" : e.link, e.type, e.mode,
+        out.writeBytes(header(name.length > 100 ? shortName(e.name).getBytes(StandardCharsets.UTF_8) : name,
+                link.length > 100 ? new byte[0] : link, e.type, e.mode,
                 Math.min(e.uid, 07777777), Math.min(e.gid, 07777777), e.data.length, e.mtime, e.major, e.minor));
         out.writeBytes(e.data);
         out.writeBytes(new byte[(512 - e.data.length % 512) % 512]);
@@ -232,17 +254,17 @@ public final class LayerTarBuilder {
         return r.toByteArray();
     }
 
-    private static byte[] header(String name, String link, char type, int mode, long uid, long gid, long size,
+    private static byte[] header(byte[] name, byte[] link, char type, int mode, long uid, long gid, long size,
             long mtime, int major, int minor) {
         byte[] h = new byte[512];
-        put(h, 0, 100, name.getBytes(StandardCharsets.UTF_8));
+        put(h, 0, 100, name);
         octal(h, 100, 8, mode);
         octal(h, 108, 8, uid);
         octal(h, 116, 8, gid);
         octal(h, 124, 12, size);
         octal(h, 136, 12, mtime);
         h[156] = (byte) type;
-        put(h, 157, 100, link.getBytes(StandardCharsets.UTF_8));
+        put(h, 157, 100, link);
         put(h, 257, 6, "ustar\0".getBytes(StandardCharsets.US_ASCII));
         put(h, 263, 2, "00".getBytes(StandardCharsets.US_ASCII));
         octal(h, 329, 8, major);

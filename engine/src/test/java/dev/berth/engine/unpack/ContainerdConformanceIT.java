@@ -22,6 +22,7 @@ import dev.berth.engine.testing.BuiltImage;
 import dev.berth.engine.testing.LayerTarBuilder;
 import dev.berth.engine.testing.PrivateContainerd;
 import dev.berth.engine.testing.TreeListing;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,9 +75,8 @@ class ContainerdConformanceIT {
         assertTrue(exact > l.size() * 3 / 5, exact + " of " + l.size() + " mtimes compared exactly");
     }
 
-    @Test
-    void berthUnpacksExactlyWhatContainerdUnpacks() throws Exception {
-        List<LayerTarBuilder> layers = ConformanceImage.layers();
+    /** Stores an image of {@code layers} in Berth (unpacked) and imports the same blobs into containerd. */
+    private Unpacker.Result storeInBoth(String repo, List<LayerTarBuilder> layers) throws Exception {
         Map<Digest, byte[]> blobs = new LinkedHashMap<>();
         List<Descriptor> descs = new ArrayList<>();
         List<Digest> diffIds = new ArrayList<>();
@@ -105,9 +105,8 @@ class ContainerdConformanceIT {
         for (Map.Entry<Digest, byte[]> b : blobs.entrySet()) {
             Content.writeBytes(f.engine.content(), "application/octet-stream", b.getValue(), Map.of());
         }
-        f.engine.images().create(Image.of("berth/conformance:1", md));
-        long since = System.currentTimeMillis() * 1_000_000L - 5_000_000_000L;
-        Unpacker.Result r = f.engine.unpacker().unpack("berth/conformance:1", "overlayfs", Platforms.defaultMatcher());
+        f.engine.images().create(Image.of(repo + ":1", md));
+        Unpacker.Result r = f.engine.unpacker().unpack(repo + ":1", "overlayfs", Platforms.defaultMatcher());
 
         // containerd, from an OCI layout archive of the same blobs
         Map<String, byte[]> files = new LinkedHashMap<>();
@@ -118,27 +117,23 @@ class ContainerdConformanceIT {
         Path archive = f.tmp.resolve("image.tar");
         BuiltImage.writeTar(archive, files);
         ctrd = PrivateContainerd.start(f.tmp);
-        ctrd.ctr("images", "import", "--base-name", "berth/conformance", "--snapshotter", "overlayfs",
-                archive.toString());
+        ctrd.ctr("images", "import", "--base-name", repo, "--snapshotter", "overlayfs", archive.toString());
+        return r;
+    }
 
-        Path berthMnt = Files.createDirectories(f.tmp.resolve("berth-mnt"));
-        Path ctrdMnt = Files.createDirectories(f.tmp.resolve("ctrd-mnt"));
-        ImageMounter mounter = f.engine.imageMounter();
-        mounter.mount("berth/conformance:1", berthMnt, "overlayfs", Platforms.defaultMatcher(), false);
-        try {
-            ctrd.ctr("images", "mount", "--snapshotter", "overlayfs", "berth/conformance:1", ctrdMnt.toString());
-            try {
-                Map<String, TreeListing.Entry> expected = TreeListing.list(ctrdMnt);
-                assertMeaningful(expected, since);
-                List<String> diff = TreeListing.diff(expected, TreeListing.list(berthMnt), since);
-                assertEquals(List.of(), diff, "merged root file systems differ (- containerd, + Berth):\n"
-                        + String.join("\n", diff));
-            } finally {
-                ctrd.ctr("images", "unmount", ctrdMnt.toString());
-            }
-        } finally {
-            mounter.unmount(berthMnt, "overlayfs");
-        }
+    @Test
+    void berthUnpacksExactlyWhatContainerdUnpacks() throws Exception {
+        List<LayerTarBuilder> layers = ConformanceImage.layers();
+        long since = System.currentTimeMillis() * 1_000_000L - 5_000_000_000L;
+        Unpacker.Result r = storeInBoth("berth/conformance", layers);
+
+        withBothMounted("berth/conformance:1", (berthMnt, ctrdMnt) -> {
+            Map<String, TreeListing.Entry> expected = TreeListing.list(ctrdMnt);
+            assertMeaningful(expected, since);
+            List<String> diff = TreeListing.diff(expected, TreeListing.list(berthMnt), since);
+            assertEquals(List.of(), diff, "merged root file systems differ (- containerd, + Berth):\n"
+                    + String.join("\n", diff));
+        });
 
         // each layer's snapshot directory: whiteout devices and opaque xattrs included
         String view = ctrd.ctr("snapshots", "--snapshotter", "overlayfs", "view", "--mounts", "oracle-view",
@@ -175,4 +170,77 @@ class ContainerdConformanceIT {
         assertEquals(List.of(), MountTable.under(f.tmp).stream().map(x -> x.mountPoint().toString()).toList());
     }
 
+
+    /** Something to check on the image mounted by Berth and by containerd. */
+    private interface BothMounted {
+        void check(Path berthMnt, Path ctrdMnt) throws Exception;
+    }
+
+    /** Mounts {@code ref} (overlayfs) through Berth and through containerd, runs {@code check}, unmounts both. */
+    private void withBothMounted(String ref, BothMounted check) throws Exception {
+        Path berthMnt = Files.createDirectories(f.tmp.resolve("berth-mnt"));
+        Path ctrdMnt = Files.createDirectories(f.tmp.resolve("ctrd-mnt"));
+        ImageMounter mounter = f.engine.imageMounter();
+        mounter.mount(ref, berthMnt, "overlayfs", Platforms.defaultMatcher(), false);
+        try {
+            ctrd.ctr("images", "mount", "--snapshotter", "overlayfs", ref, ctrdMnt.toString());
+            try {
+                check.check(berthMnt, ctrdMnt);
+            } finally {
+                ctrd.ctr("images", "unmount", ctrdMnt.toString());
+            }
+        } finally {
+            mounter.unmount(berthMnt, "overlayfs");
+        }
+    }
+
+    /** Names as find(1) prints them (raw bytes, read as Latin-1 so every byte is one char) with type, mode, owner, size, link. */
+    private static List<String> rawListing(Path dir) throws Exception {
+        Process p = new ProcessBuilder("find", dir.toString(), "-mindepth", "1", "-printf", "%P|%y|%m|%U:%G|%s|%l|%n\\0")
+                .redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor(), new String(out, StandardCharsets.ISO_8859_1));
+        return java.util.Arrays.stream(new String(out, StandardCharsets.ISO_8859_1).split("\0"))
+                .filter(x -> !x.isEmpty()).sorted().toList();
+    }
+
+    @Test
+    void namesAsBytesAndLinksIntoTheRootAsContainerd() throws Exception {
+        byte[] latin1 = {'c', 'a', 'f', (byte) 0xe9};
+        byte[] ff = {'n', (byte) 0xff};
+        byte[] dir = {'d', (byte) 0xe0};
+        byte[] longBinary = ("long/" + "x".repeat(120) + "\u00ff").getBytes(StandardCharsets.ISO_8859_1);
+        LayerTarBuilder one = new LayerTarBuilder();
+        one.dir("etc");
+        one.file("etc/passwd", "root:x:0:0");
+        one.hardlink("/etc/passwd-abs", "/etc/passwd");
+        one.hardlink("./etc/passwd-dot", "./etc/passwd");
+        one.file("/abs/file", "absolute name");
+        one.file("x1", "latin-1").rawName(latin1);
+        one.file("x2", "ff").rawName(ff);
+        one.file("x3", "pax").pax("hdrcharset", "BINARY".getBytes(StandardCharsets.US_ASCII))
+                .pax("path", new byte[] {'p', (byte) 0xfe, (byte) 0x80});
+        one.file("x4", "long").pax("path", longBinary);
+        one.symlink("sym", "x").rawLink(ff);
+        one.hardlink("hard", "x").rawLink(latin1);
+        one.dir("x5").rawName(new byte[] {'d', (byte) 0xe0, '/'});
+        one.file("x6", "a").rawName(new byte[] {'d', (byte) 0xe0, '/', 'a', (byte) 0xf1});
+        one.file("x7", "b").rawName(new byte[] {'d', (byte) 0xe0, '/', 'b'});
+        LayerTarBuilder two = new LayerTarBuilder();
+        two.file("x8", "").rawName(new byte[] {'.', 'w', 'h', '.', 'n', (byte) 0xff});
+        two.file("x9", "").rawName(new byte[] {'d', (byte) 0xe0, '/', '.', 'w', 'h', '.', 'a', (byte) 0xf1});
+        two.file("y1", "new").rawName(new byte[] {'d', (byte) 0xe0, '/', 'n', (byte) 0xe9});
+        storeInBoth("berth/bytenames", List.of(one, two));
+
+        withBothMounted("berth/bytenames:1", (berthMnt, ctrdMnt) -> {
+            List<String> expected = rawListing(ctrdMnt);
+            // the oracle really kept the bytes and linked inside the root
+            assertTrue(expected.stream().anyMatch(e -> e.startsWith("caf\u00e9|f|")), expected.toString());
+            assertTrue(expected.stream().anyMatch(e -> e.startsWith("etc/passwd-abs|f|") && e.endsWith("|3")),
+                    expected.toString());
+            assertFalse(expected.stream().anyMatch(e -> e.startsWith("n\u00ff|")), expected.toString());
+            assertEquals(expected, rawListing(berthMnt), "merged trees (names as bytes) differ from containerd's");
+        });
+        assertEquals(List.of(), MountTable.under(f.tmp).stream().map(x -> x.mountPoint().toString()).toList());
+    }
 }

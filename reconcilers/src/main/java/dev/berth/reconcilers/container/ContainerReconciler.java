@@ -170,6 +170,12 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             if (!Objects.equals(rec.imageDigest(), t.digest())) {
                 why.add("image digest (" + rec.imageDigest() + " → " + t.digest() + ")");
             }
+            Optional<String> instance = tasks.sandboxInstance(ref, spec);
+            if (rec.sandboxInstance() != null && instance.isPresent() && !rec.sandboxInstance().equals(instance.get())) {
+                // as kubelet: a new pod sandbox gets new containers (the old ones hold the old namespaces)
+                why.add("the instance of Sandbox " + spec.sandbox() + " (" + rec.sandboxInstance() + " → " + instance.get()
+                        + ", the sandbox was rebuilt)");
+            }
             if (!Objects.equals(rec.snapshotter(), t.snapshotter())) {
                 why.add("snapshotter (" + rec.snapshotter() + " → " + t.snapshotter() + ")");
             }

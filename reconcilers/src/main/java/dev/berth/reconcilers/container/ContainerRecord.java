@@ -25,15 +25,17 @@ import java.time.Instant;
  * @param exitCode exit code of the last counted exit
  * @param reason Completed, Error, Signal or OOMKilled for the last counted exit
  * @param finishedAt when the last counted exit was observed
+ * @param sandboxInstance which instance of its Sandbox the container joined ({@link #sandboxInstance(Integer, String)}):
+ *        a rebuilt sandbox (new pause process) has another, and the container is recreated in it
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ContainerRecord(ContainerSpec appliedSpec, String imageDigest, String imageName, String snapshotter,
         int restartCount, int crashes, Long delayMillis, Long nextStartAt, Long startedAt, Long countedExitAt,
-        Integer exitCode, String reason, Long finishedAt) {
+        Integer exitCode, String reason, Long finishedAt, String sandboxInstance) {
 
     /** Nothing applied yet. */
     public static final ContainerRecord EMPTY =
-            new ContainerRecord(null, null, null, null, 0, 0, null, null, null, null, null, null, null);
+            new ContainerRecord(null, null, null, null, 0, 0, null, null, null, null, null, null, null, null);
 
     /** The crash-loop state, or null before the first counted exit. */
     public RestartState restartState() {
@@ -47,7 +49,7 @@ public record ContainerRecord(ContainerSpec appliedSpec, String imageDigest, Str
     /** After (re)creating the runtime container from {@code spec}. */
     public ContainerRecord applied(ContainerSpec spec, String digest, String image, String snap) {
         return new ContainerRecord(spec, digest, image, snap, restartCount, crashes, delayMillis, nextStartAt,
-                startedAt, countedExitAt, exitCode, reason, finishedAt);
+                startedAt, countedExitAt, exitCode, reason, finishedAt, sandboxInstance);
     }
 
     /** Same container, spec fields that need no recreate updated (resources, state, restartPolicy). */
@@ -58,19 +60,19 @@ public record ContainerRecord(ContainerSpec appliedSpec, String imageDigest, Str
     /** A task was started at {@code at}. */
     public ContainerRecord started(Instant at) {
         return new ContainerRecord(appliedSpec, imageDigest, imageName, snapshotter, restartCount, crashes,
-                delayMillis, nextStartAt, at.toEpochMilli(), countedExitAt, exitCode, reason, finishedAt);
+                delayMillis, nextStartAt, at.toEpochMilli(), countedExitAt, exitCode, reason, finishedAt, sandboxInstance);
     }
 
     /** Created but not (yet) started. */
     public ContainerRecord notStarted() {
         return new ContainerRecord(appliedSpec, imageDigest, imageName, snapshotter, restartCount, crashes,
-                delayMillis, nextStartAt, null, countedExitAt, exitCode, reason, finishedAt);
+                delayMillis, nextStartAt, null, countedExitAt, exitCode, reason, finishedAt, sandboxInstance);
     }
 
     /** A restart after an exit. */
     public ContainerRecord restarted() {
         return new ContainerRecord(appliedSpec, imageDigest, imageName, snapshotter, restartCount + 1, crashes,
-                delayMillis, nextStartAt, startedAt, countedExitAt, exitCode, reason, finishedAt);
+                delayMillis, nextStartAt, startedAt, countedExitAt, exitCode, reason, finishedAt, sandboxInstance);
     }
 
     /** An exit counted, with the new crash-loop state (null when the policy does not restart). */
@@ -78,7 +80,18 @@ public record ContainerRecord(ContainerSpec appliedSpec, String imageDigest, Str
         return new ContainerRecord(appliedSpec, imageDigest, imageName, snapshotter, restartCount,
                 s == null ? crashes : s.crashes(), s == null ? delayMillis : Long.valueOf(s.delay().toMillis()),
                 s == null ? nextStartAt : Long.valueOf(s.nextStartAt().toEpochMilli()), startedAt,
-                runtimeExitAt.toEpochMilli(), code, why, observedAt.toEpochMilli());
+                runtimeExitAt.toEpochMilli(), code, why, observedAt.toEpochMilli(), sandboxInstance);
+    }
+
+    /** Joined the sandbox instance {@code instance} (null: not in a sandbox). */
+    public ContainerRecord inSandbox(String instance) {
+        return new ContainerRecord(appliedSpec, imageDigest, imageName, snapshotter, restartCount, crashes,
+                delayMillis, nextStartAt, startedAt, countedExitAt, exitCode, reason, finishedAt, instance);
+    }
+
+    /** The identity of one instance of a sandbox: its pause process and network namespace. */
+    public static String sandboxInstance(Integer pausePid, String netnsPath) {
+        return (pausePid == null ? "-" : pausePid.toString()) + "@" + (netnsPath == null ? "-" : netnsPath);
     }
 
     /** A fresh container (after a recreate): counts and crash-loop state start over. */

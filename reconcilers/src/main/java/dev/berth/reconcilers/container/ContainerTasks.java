@@ -7,6 +7,7 @@ import dev.berth.engine.Engine;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.rootfs.ContainerRootfs;
 import dev.berth.engine.runtime.TaskRuntime;
+import dev.berth.engine.sandbox.SandboxFiles;
 import dev.berth.engine.runtime.TaskStatus;
 import dev.berth.engine.runtime.spec.RuntimeSpec;
 import dev.berth.engine.runtime.spec.SpecGenerator;
@@ -65,7 +66,8 @@ final class ContainerTasks {
                 rt.cgroupPaths().specPath(ns, name));
         // recorded before the task exists, so a crash after create never loses what was applied
         // (not started yet: a task missing later counts as drift only once it had been started)
-        rec = rec.applied(spec, t.digest(), t.imageName(), t.snapshotter()).notStarted();
+        rec = rec.applied(spec, t.digest(), t.imageName(), t.snapshotter()).notStarted()
+                .inSandbox(sandboxInstance(ref, spec).orElse(null));
         states.put(ns, name, rec);
         rt.create(ns, name, oci);
         events.normal(ref, "Created", "created task " + ns + "/" + name + " from " + t.imageName() + "@" + t.digest());
@@ -85,7 +87,20 @@ final class ContainerTasks {
         return rec;
     }
 
-    /** Joins a Ready sandbox's namespaces (network, ipc, uts) through its pause process. */
+    /** The instance of the Sandbox {@code spec} names, as it is now; empty when not in a sandbox. */
+    Optional<String> sandboxInstance(ObjectRef ref, ContainerSpec spec) {
+        if (spec.sandbox() == null) {
+            return Optional.empty();
+        }
+        return lookup.get(ref.sibling("Sandbox", spec.sandbox()), Sandbox.class).filter(sb -> sb.getStatus() != null)
+                .map(sb -> ContainerRecord.sandboxInstance(sb.getStatus().getPid(), sb.getStatus().getNetnsPath()));
+    }
+
+    /**
+     * Joins a Ready sandbox's namespaces (network, ipc, uts; pid with the sandbox's
+     * shareProcessNamespace) through its pause process, and mounts the sandbox's /etc/hosts,
+     * /etc/hostname and /etc/resolv.conf read-only over the image's.
+     */
     dev.berth.engine.runtime.spec.ContainerSpec withSandbox(ObjectRef ref, ContainerSpec spec,
             dev.berth.engine.runtime.spec.ContainerSpec rs) {
         if (spec.sandbox() == null) {
@@ -95,14 +110,29 @@ final class ContainerTasks {
                 BerthException.notFound("Sandbox %s/%s of container %s disappeared", ref.namespace(), spec.sandbox(), ref));
         var b = rs.toBuilder();
         Integer pid = sb.getStatus().getPid();
-        if (sb.getStatus().getNetnsPath() != null) {
+        boolean hostNetwork = sb.getSpec() != null && sb.getSpec().network() == Sandbox.NetworkMode.Host;
+        if (hostNetwork) {
+            b.hostNamespace("network");
+        } else if (sb.getStatus().getNetnsPath() != null) {
             b.joinNamespace("network", sb.getStatus().getNetnsPath());
         } else if (pid != null) {
             b.joinNamespace("network", "/proc/" + pid + "/ns/net");
         }
         if (pid != null) {
             b.joinNamespace("ipc", "/proc/" + pid + "/ns/ipc");
-            b.joinNamespace("uts", "/proc/" + pid + "/ns/uts");
+            if (!hostNetwork) {
+                b.joinNamespace("uts", "/proc/" + pid + "/ns/uts");
+            }
+            if (sb.getSpec() != null && sb.getSpec().shareProcessNamespace()) {
+                b.joinNamespace("pid", "/proc/" + pid + "/ns/pid");
+            }
+        }
+        SandboxFiles.Paths files = SandboxFiles.paths(engine.state(), ref.namespace(), spec.sandbox());
+        for (var m : files.mounts().entrySet()) {
+            // written by the Sandbox reconciler before it reports Ready; absent for an older sandbox
+            if (Files.isRegularFile(m.getValue())) {
+                b.mount(RuntimeSpec.Mount.bind(m.getValue().toString(), m.getKey(), true));
+            }
         }
         return b.build();
     }

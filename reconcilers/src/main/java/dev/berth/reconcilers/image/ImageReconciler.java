@@ -17,6 +17,7 @@ import dev.berth.engine.images.ResolvedImage;
 import dev.berth.engine.oci.Descriptor;
 import dev.berth.engine.remotes.Reference;
 import dev.berth.engine.remotes.RemoteSettings;
+import dev.berth.engine.sandbox.PauseImages;
 import dev.berth.engine.snapshots.Snapshotter;
 import dev.berth.engine.transfer.ImagePuller;
 import dev.berth.engine.transfer.PullOptions;
@@ -257,6 +258,12 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
                     // another object's bad reference does not keep this record
                 }
             }
+        }
+        if (engine.pauseImages().isConfigured(name)) {
+            // new sandboxes need it, and an offline node could not pull it back
+            events.normal(ObjectRef.of(image), "Kept", "image record " + name + " kept: it is the configured sandbox image ("
+                    + PauseImages.CONFIG_KEYS + ")");
+            return Result.converged();
         }
         try {
             engine.images().delete(name);

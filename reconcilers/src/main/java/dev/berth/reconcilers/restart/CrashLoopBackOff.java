@@ -8,10 +8,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * kubelet's CrashLoopBackOff as a policy object: after an exit that the restart policy answers with
- * a restart, the next start waits {@code initial} (10 s), doubling after each further exit up to
- * {@code max} (5 min); an exit after running at least {@code resetAfter} (10 min) starts over at
- * {@code initial}. The per-container state is a {@link RestartState} value the caller keeps.
+ * kubelet's CrashLoopBackOff as a policy object: the first exit that the restart policy answers
+ * with a restart is restarted at once; from the second exit on the next start waits {@code initial}
+ * (10 s), doubling after each further exit up to {@code max} (5 min); an exit after running at least
+ * {@code resetAfter} (10 min) starts over as a first exit (restarted at once). The per-container state is a {@link RestartState} value the caller keeps.
  * Immutable and thread-safe; time comes from the injected clock.
  */
 public final class CrashLoopBackOff {
@@ -55,10 +55,12 @@ public final class CrashLoopBackOff {
         Duration delay;
         int crashes;
         if (previous == null || ranLongEnough) {
-            delay = initial;
+            // as kubelet: a container that crashes once is restarted at once; backing off starts
+            // with the second exit
+            delay = Duration.ZERO;
             crashes = 1;
         } else {
-            delay = previous.delay().multipliedBy(2);
+            delay = previous.delay().isZero() ? initial : previous.delay().multipliedBy(2);
             if (delay.compareTo(max) > 0) {
                 delay = max;
             }

@@ -32,7 +32,7 @@ class ContainerRecordTest {
                     false, RestartPolicy.OnFailure, null, null, null);
             Instant t0 = Instant.parse("2026-01-01T00:00:00.123Z");
             CrashLoopBackOff backOff = new CrashLoopBackOff(Clock.fixed(t0, ZoneOffset.UTC));
-            RestartState rs = backOff.onExit(null, t0.minusSeconds(3), t0);
+            RestartState rs = backOff.onExit(backOff.onExit(null, t0.minusSeconds(9), t0.minusSeconds(5)), t0.minusSeconds(3), t0);
             ContainerRecord rec = ContainerRecord.EMPTY.applied(spec, "sha256:ab", "docker.io/library/x:1", "overlayfs")
                     .started(t0.minusSeconds(3)).exited(t0.minusMillis(5), 2, "Error", t0, rs).restarted();
             try (MetadataStore store = MetadataStore.open(dir.resolve("meta.db"))) {

@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Image reconciler against a real registry: pulls once (IfNotPresent), re-fetches a blob deleted
- * from the store (drift), reports a missing tag as a condition, and Never waits for an import.
+ * from the store (drift), reports a missing tag as a condition, and Never waits for an import; the
+ * configured sandbox image is pulled through the same puller and survives its Image object.
  */
 class ImageReconcilerIT {
     @TempDir
@@ -117,6 +118,50 @@ class ImageReconcilerIT {
             Image never = image(registry.host() + "/berth/other:1", PullPolicy.Never);
             assertTrue(r.reconcile(never, ctx) instanceof Result.RequeueAfter);
             assertEquals("ErrImageNeverPull", never.getStatus().condition("Ready").orElseThrow().reason());
+        }
+    }
+
+    /**
+     * The configured sandbox image from a real registry through the engine's puller: pulled once,
+     * pinned, and kept when an Image object naming it is deleted (another image's record goes).
+     */
+    @Test
+    void theConfiguredSandboxImageIsPulledOnceAndOutlivesItsImageObject() {
+        BuiltImage built = OciImageBuilder.busybox().build();
+        try (RegistryProcess registry = RegistryProcess.start()) {
+            registry.pushRaw(built, "berth/pause", "1");
+            registry.pushRaw(built, "berth/other", "1");
+            String pauseRef = registry.host() + "/berth/pause:1";
+            Config c = Config.defaults().with(EngineSettings.ROOT, tmp.resolve("root").toString())
+                    .with(EngineSettings.STATE, tmp.resolve("state").toString())
+                    .with(RuntimeSettings.LOG_DIR, tmp.resolve("logs").toString())
+                    .with(dev.berth.engine.sandbox.SandboxSettings.SANDBOX_IMAGE, pauseRef);
+            try (Engine engine = Engine.open(c); Registries registries = new Registries(c)) {
+                var puller = new dev.berth.engine.transfer.ImagePuller(engine.content(), engine.images(),
+                        registries.resolver(null), engine.leases());
+                java.util.concurrent.atomic.AtomicInteger pulls = new java.util.concurrent.atomic.AtomicInteger();
+                dev.berth.engine.sandbox.PauseImages.Pull pull = ref -> {
+                    pulls.incrementAndGet();
+                    return puller.pull(ref, dev.berth.engine.transfer.PullOptions.defaults());
+                };
+                var p = engine.pauseImages().ensure(dev.berth.engine.images.Platforms.defaultMatcher(), pull);
+                engine.pauseImages().ensure(dev.berth.engine.images.Platforms.defaultMatcher(), pull);
+                assertEquals(1, pulls.get());
+                assertEquals(built.target().digest().toString(), p.digest());
+
+                ImageReconciler r = new ImageReconciler(engine, registries, none, sink, Duration.ofMinutes(5));
+                Context ctx = Context.first(Clock.systemUTC());
+                Image pauseObject = image(pauseRef, PullPolicy.IfNotPresent);
+                r.reconcile(pauseObject, ctx);
+                Image other = image(registry.host() + "/berth/other:1", PullPolicy.IfNotPresent);
+                r.reconcile(other, ctx);
+                events.clear();
+                r.cleanup(pauseObject, ctx);
+                r.cleanup(other, ctx);
+                assertEquals(List.of("Kept", "Removed"), events);
+                assertTrue(engine.images().find(p.name()).isPresent());
+                assertTrue(engine.images().find(registry.host() + "/berth/other:1").isEmpty());
+            }
         }
     }
 }

@@ -57,8 +57,10 @@ public final class SpecGenerator {
         if (ic.stopSignal() != null && !ic.stopSignal().isBlank()) {
             annotations.putIfAbsent(STOP_SIGNAL_ANNOTATION, ic.stopSignal());
         }
-        return new RuntimeSpec(RuntimeSpec.VERSION, process, root,
-                spec.hostNamespaces().contains("uts") ? null : hostname,
+        // a joined UTS namespace (a sandbox's) already has its name: setting one would rename the
+        // sandbox and every container in it
+        boolean ownUts = !spec.hostNamespaces().contains("uts") && !spec.namespacePaths().containsKey("uts");
+        return new RuntimeSpec(RuntimeSpec.VERSION, process, root, ownUts ? hostname : null,
                 mounts(spec), linux, annotations.isEmpty() ? null : annotations);
     }
 

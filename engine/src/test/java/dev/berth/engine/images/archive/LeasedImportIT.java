@@ -63,6 +63,11 @@ class LeasedImportIT {
             }
 
             @Override
+            public List<String> releaseTemporary() {
+                return real.releaseTemporary();
+            }
+
+            @Override
             public Held createTemporary(String prefix, Duration ttl) {
                 Held h = real.createTemporary(prefix, ttl);
                 return new Held() {

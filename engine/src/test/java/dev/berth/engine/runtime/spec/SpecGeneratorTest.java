@@ -115,6 +115,16 @@ class SpecGeneratorTest {
     }
 
     @Test
+    void aJoinedUtsNamespaceKeepsItsOwnersHostname() throws Exception {
+        ContainerSpec spec = ContainerSpec.builder().args("true").hostname("web")
+                .joinNamespace("uts", "/proc/1/ns/uts").build();
+        RuntimeSpec s = SpecGenerator.generate("h", spec, null, rootfs(), "/x/h");
+        assertNull(s.hostname(), "setting it would rename the sandbox the container joined");
+        assertEquals("/proc/1/ns/uts", s.linux().namespaces().stream().filter(n -> n.type().equals("uts")).findFirst()
+                .orElseThrow().path());
+    }
+
+    @Test
     void hostNamespacesAreLeftOutAndUtsHostnameDropped() throws Exception {
         ContainerSpec spec = ContainerSpec.builder().args("true").hostNamespace("network").hostNamespace("uts").build();
         RuntimeSpec s = SpecGenerator.generate("h", spec, null, rootfs(), "/x/h");

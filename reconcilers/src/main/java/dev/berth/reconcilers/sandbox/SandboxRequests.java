@@ -1,0 +1,147 @@
+package dev.berth.reconcilers.sandbox;
+
+import dev.berth.crd.ObjectRef;
+import dev.berth.crd.sandbox.Sandbox;
+import dev.berth.crd.sandbox.SandboxSpec;
+import dev.berth.engine.sandbox.HostPorts;
+import dev.berth.engine.sandbox.SandboxFiles;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What a Sandbox spec asks of the node, in the engine's terms: the CNI arguments kubelet passes
+ * ({@code CNI_ARGS}), the runtime-config capabilities ({@code portMappings}, {@code dns}) in the
+ * shape the CNI conventions give them, the host ports to check, and the sandbox's files.
+ * Stateless and thread-safe.
+ */
+public final class SandboxRequests {
+    private SandboxRequests() {
+    }
+
+    /** The sandbox's hostname: spec.hostname, else the object name (as kubelet uses the pod name). */
+    public static String hostname(Sandbox sb) {
+        SandboxSpec s = sb.getSpec();
+        return s != null && s.hostname() != null ? s.hostname() : sb.getMetadata().getName();
+    }
+
+    /**
+     * {@code CNI_ARGS} as kubelet passes them, {@code IgnoreUnknown=1} first so that plugins that
+     * do not know the K8S_ keys accept them.
+     */
+    public static Map<String, String> cniArgs(ObjectRef sandbox, String pauseContainerId) {
+        Map<String, String> a = new LinkedHashMap<>();
+        a.put("IgnoreUnknown", "1");
+        a.put("K8S_POD_NAMESPACE", sandbox.namespace());
+        a.put("K8S_POD_NAME", sandbox.name());
+        a.put("K8S_POD_INFRA_CONTAINER_ID", pauseContainerId);
+        return a;
+    }
+
+    /** The published ports as portmap receives them. */
+    public static List<HostPorts.Mapping> mappings(SandboxSpec spec) {
+        List<HostPorts.Mapping> out = new ArrayList<>();
+        for (SandboxSpec.PortMapping p : spec.publishedPorts()) {
+            out.add(new HostPorts.Mapping(p.hostPort(), p.containerPort(), p.protocol().name(), p.hostIP()));
+        }
+        return out;
+    }
+
+    /**
+     * The {@code runtimeConfig} capability arguments: {@code portMappings} (hostPort, containerPort,
+     * protocol in lower case, hostIP when set) and {@code dns} (servers, searches, options) when the
+     * spec sets any. A plugin receives only the capabilities its config enables.
+     */
+    public static Map<String, Object> capabilityArgs(SandboxSpec spec) {
+        Map<String, Object> rc = new LinkedHashMap<>();
+        List<Map<String, Object>> ports = new ArrayList<>();
+        for (HostPorts.Mapping m : mappings(spec)) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("hostPort", m.hostPort());
+            p.put("containerPort", m.containerPort());
+            p.put("protocol", m.protocol());
+            if (!m.hostIP().isEmpty()) {
+                p.put("hostIP", m.hostIP());
+            }
+            ports.add(p);
+        }
+        if (!ports.isEmpty()) {
+            rc.put("portMappings", ports);
+        }
+        SandboxSpec.Dns d = spec.dns();
+        if (d != null && (notEmpty(d.nameservers()) || notEmpty(d.searches()) || notEmpty(d.options()))) {
+            Map<String, Object> dns = new LinkedHashMap<>();
+            dns.put("servers", orEmpty(d.nameservers()));
+            dns.put("searches", orEmpty(d.searches()));
+            dns.put("options", orEmpty(d.options()));
+            rc.put("dns", dns);
+        }
+        return rc;
+    }
+
+    /**
+     * Why {@code me} cannot have its host ports: another live Sandbox on this node publishes an
+     * overlapping one (named in the message with both fields and the fix), or empty. Objects being
+     * deleted still hold their ports until their cleanup has run.
+     */
+    public static Optional<String> conflictWithOtherSandboxes(Sandbox me, List<Sandbox> all) {
+        List<HostPorts.Mapping> mine = me.getSpec() == null ? List.of() : mappings(me.getSpec());
+        if (mine.isEmpty()) {
+            return Optional.empty();
+        }
+        ObjectRef self = ObjectRef.of(me);
+        for (Sandbox other : all) {
+            if (ObjectRef.of(other).equals(self) || other.getSpec() == null
+                    || other.getSpec().network() != Sandbox.NetworkMode.Cni) {
+                continue;
+            }
+            var hit = HostPorts.overlap(mine, mappings(other.getSpec()));
+            if (hit.isPresent()) {
+                return Optional.of("spec.ports: host port " + hit.get()[0] + " is already published by Sandbox "
+                        + other.getMetadata().getNamespace() + "/" + other.getMetadata().getName() + " ("
+                        + hit.get()[1] + "); choose another hostPort or remove it from one of them");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Why a host process stops {@code spec}'s ports from working, or empty. */
+    public static Optional<String> conflictWithHostProcesses(SandboxSpec spec) {
+        for (HostPorts.Mapping m : mappings(spec)) {
+            if (HostPorts.heldByProcess(m)) {
+                return Optional.of("spec.ports: host port " + m + " is in use by a process on the host (see ss -lntup"
+                        + " | grep :" + m.hostPort() + "); stop it or choose another hostPort");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** spec.hostAliases as /etc/hosts entries. */
+    public static List<SandboxFiles.HostEntry> hostEntries(SandboxSpec spec) {
+        List<SandboxFiles.HostEntry> out = new ArrayList<>();
+        if (spec != null && spec.hostAliases() != null) {
+            for (SandboxSpec.HostAlias a : spec.hostAliases()) {
+                out.add(new SandboxFiles.HostEntry(a.ip(), a.hostnames()));
+            }
+        }
+        return out;
+    }
+
+    /** spec.dns as the resolver settings merged over the host's. */
+    public static SandboxFiles.Dns dns(SandboxSpec spec) {
+        if (spec == null || spec.dns() == null) {
+            return SandboxFiles.Dns.NONE;
+        }
+        return new SandboxFiles.Dns(spec.dns().nameservers(), spec.dns().searches(), spec.dns().options());
+    }
+
+    private static boolean notEmpty(List<String> l) {
+        return l != null && !l.isEmpty();
+    }
+
+    private static List<String> orEmpty(List<String> l) {
+        return l == null ? List.of() : l;
+    }
+}
