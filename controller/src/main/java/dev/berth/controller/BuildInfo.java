@@ -9,14 +9,21 @@ public final class BuildInfo {
     private BuildInfo() {
     }
 
+    // read once: a daemon keeps answering its own version after its jar is rebuilt or upgraded under it
+    private static final String VERSION = read();
+
     /** The version baked into the jar at build time, or "unknown". */
     public static String version() {
-        return property("version");
+        return VERSION;
     }
 
     /** The source revision baked into the jar at build time, or "unknown". */
     public static String revision() {
         return property("revision");
+    }
+
+    private static String read() {
+        return property("version");
     }
 
     private static String property(String key) {

@@ -97,9 +97,19 @@ public final class ApiClient implements AutoCloseable {
         } catch (BerthException e) {
             throw e;
         } catch (Exception e) {
-            throw new BerthException(ErrorCategory.UNAVAILABLE,
-                    "the Berth daemon at " + socket + " broke the stream " + path + ": " + e, e);
+            throw unreachable(e, "broke the stream " + path);
         }
+    }
+
+    /** One line for the user: nobody listening (a stale socket file) is not a broken daemon. */
+    private BerthException unreachable(Exception e, String what) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                return new BerthException(ErrorCategory.UNAVAILABLE, "no Berth daemon is listening at " + socket
+                        + " (the socket file is left from one that stopped; start one with `berth daemon`)", e);
+            }
+        }
+        return new BerthException(ErrorCategory.UNAVAILABLE, "the Berth daemon at " + socket + " " + what + ": " + e, e);
     }
 
     private Request request(HttpMethod method, String path) {
@@ -118,8 +128,7 @@ public final class ApiClient implements AutoCloseable {
         } catch (BerthException e) {
             throw e;
         } catch (Exception e) {
-            throw new BerthException(ErrorCategory.UNAVAILABLE,
-                    "the Berth daemon at " + socket + " did not answer " + req.getMethod() + " " + path + ": " + e, e);
+            throw unreachable(e, "did not answer " + req.getMethod() + " " + path);
         }
     }
 

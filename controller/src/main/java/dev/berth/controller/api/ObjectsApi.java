@@ -1,6 +1,7 @@
 package dev.berth.controller.api;
 
 import dev.berth.controller.source.ManifestDecoder;
+import dev.berth.controller.source.ManifestDirectorySource;
 import dev.berth.crd.ObjectRef;
 import dev.berth.controller.store.ObjectStore;
 import dev.berth.controller.store.StoredObject;
@@ -83,7 +84,7 @@ public final class ObjectsApi {
         if (Boolean.parseBoolean(r.query("dryRun", "false"))) {
             List<Map<String, Object>> plans = new ArrayList<>();
             for (CustomResource<?, ?> o : objects) {
-                plans.add(Plans.plan(store, o, SOURCE, force));
+                plans.add(Plans.plan(store, o, SOURCE, ManifestDirectorySource.PREFIX + name, force));
             }
             return ApiResponse.ok(Map.of("results", plans));
         }

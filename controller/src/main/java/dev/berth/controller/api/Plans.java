@@ -26,7 +26,14 @@ final class Plans {
     private Plans() {
     }
 
-    static Map<String, Object> plan(ObjectStore store, CustomResource<?, ?> desired, String source, boolean force) {
+    /**
+     * What applying {@code desired} as {@code source} would do. When the object belongs to the file
+     * {@code fileSource} names (the user diffs the very manifest the daemon reads), the plan is the
+     * one the daemon carries out when it reads that file, not a conflict; every plan of an existing
+     * object names its {@code owner}.
+     */
+    static Map<String, Object> plan(ObjectStore store, CustomResource<?, ?> desired, String source, String fileSource,
+            boolean force) {
         ObjectRef key = ObjectStore.keyOf(desired);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("key", key.toString());
@@ -37,7 +44,9 @@ final class Plans {
             return m;
         }
         StoredObject cur = current.get();
-        if (!cur.source().equals(source) && !force) {
+        m.put("owner", cur.source());
+        boolean ownFile = cur.source().equals(fileSource);
+        if (!cur.source().equals(source) && !force && !ownFile) {
             m.put("outcome", "conflict");
             m.put("action", "none: managed by " + cur.source() + " (apply with --force to take it over)");
             return m;

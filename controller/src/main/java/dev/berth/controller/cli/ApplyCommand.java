@@ -47,7 +47,7 @@ public final class ApplyCommand implements Runnable {
         PrintWriter out = spec.commandLine().getOut();
         List<String> applied = new ArrayList<>();
         try (ApiClient c = Clients.connect(spec)) {
-            for (Input in : inputs()) {
+            for (Input in : inputs(files)) {
                 JsonNode res = c.post(ObjectsApi.BASE + "/apply?force=" + force + "&filename="
                         + URLEncoder.encode(in.name(), StandardCharsets.UTF_8), in.text(), "application/yaml");
                 for (JsonNode r : res.path("results")) {
@@ -65,7 +65,19 @@ public final class ApplyCommand implements Runnable {
     record Input(String name, String text) {
     }
 
-    private List<Input> inputs() {
+    /** What {@code apply -f} of {@code files} would do, per object (dry run): key, outcome, action, owner, changes. */
+    static List<JsonNode> plan(ApiClient c, List<String> files, boolean force) {
+        List<JsonNode> plans = new ArrayList<>();
+        for (Input in : inputs(files)) {
+            JsonNode res = c.post(ObjectsApi.BASE + "/apply?dryRun=true&force=" + force + "&filename="
+                    + URLEncoder.encode(in.name(), StandardCharsets.UTF_8), in.text(), "application/yaml");
+            res.path("results").forEach(plans::add);
+        }
+        return plans;
+    }
+
+    /** The YAML documents of FILE, DIR (its *.yaml and *.yml, sorted) or - (stdin) arguments. */
+    static List<Input> inputs(List<String> files) {
         List<Input> inputs = new ArrayList<>();
         for (String f : files) {
             try {

@@ -26,7 +26,7 @@ public final class ContentCommand implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     @Command(name = "ls", aliases = "list", description = "List blobs: digest, size, age, labels.")
@@ -87,7 +87,7 @@ public final class ContentCommand implements Runnable {
                     engine.content().delete(Digest.parse(d));
                     out().println(d);
                 } catch (dev.berth.engine.errdefs.BerthException e) {
-                    System.err.println("berth: " + e.getMessage());
+                    err().println("berth: " + e.getMessage());
                     rc = 1;
                 }
             }
@@ -110,7 +110,7 @@ public final class ContentCommand implements Runnable {
                 try {
                     engine.content().verify(d);
                 } catch (dev.berth.engine.errdefs.BerthException e) {
-                    System.err.println("berth: " + e.getMessage());
+                    err().println("berth: " + e.getMessage());
                     bad++;
                 }
             }

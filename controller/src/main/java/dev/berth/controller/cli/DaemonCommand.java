@@ -45,14 +45,9 @@ public final class DaemonCommand implements Runnable {
                 c = c.with(ControllerSettings.API_ADDRESS, state.resolve("berth.sock").toAbsolutePath().toString());
             }
         }
-        // store commands of clients (berth images ls, gc, tasks ls, ...) run here on the daemon's engine
-        Daemon d = Daemon.start(c, java.time.Clock.systemUTC(), daemon -> daemon.api().route("POST", "/cli", req -> {
-            tools.jackson.databind.JsonNode body = tools.jackson.databind.json.JsonMapper.builder().build()
-                    .readTree(req.bodyText());
-            java.util.List<String> args = new java.util.ArrayList<>();
-            body.path("args").forEach(a -> args.add(a.asText()));
-            return dev.berth.controller.api.ApiResponse.ok(Forwarding.runInDaemon(daemon.engine(), args));
-        }));
+        // commands of clients (berth get, pull, images ls, gc, ...) run here; see Forwarding. The route is
+        // in place before the socket answers.
+        Daemon d = Daemon.start(c, java.time.Clock.systemUTC(), daemon -> Forwarding.serve(daemon.api(), daemon.engine()));
         Runtime.getRuntime().addShutdownHook(new Thread(d::close, "berth-shutdown"));
         d.awaitTermination();
     }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.ToIntFunction;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -52,33 +53,67 @@ public abstract class EngineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Engine inDaemon = Forwarding.daemonEngine();
-        if (inDaemon != null) {
-            return run(inDaemon);
-        }
-        Config c = config();
-        if (root == null && Forwarding.FORWARDED.contains(spec.qualifiedName())
-                && dev.berth.controller.api.ApiClient.present(Clients.socket(c))) {
-            return forward(c);
-        }
-        try (Engine engine = Engine.open(c)) {
-            return run(engine);
+        try {
+            return onEngine(spec, root == null ? config() : null, config(), e -> {
+                try {
+                    return run(e);
+                } catch (Exception ex) {
+                    throw ex instanceof RuntimeException re ? re : new CommandFailure(ex);
+                }
+            });
+        } catch (CommandFailure f) {
+            throw (Exception) f.getCause();
         } finally {
             out().flush();
         }
     }
 
+    /**
+     * The one rule for where a store command runs: on the daemon's engine when this thread runs a
+     * forwarded command in the daemon; forwarded to the daemon when {@code forwardable} (the config,
+     * or null for "not with this command line", e.g. {@code --root}) names a daemon socket and the
+     * command is one the daemon runs; else on an engine opened here. Returns the exit code.
+     */
+    static int onEngine(CommandSpec spec, Config forwardable, Config c, ToIntFunction<Engine> work) {
+        Engine inDaemon = Forwarding.daemonEngine();
+        if (inDaemon != null) {
+            return work.applyAsInt(inDaemon);
+        }
+        if (forwardable != null && daemonOwns(spec, forwardable)) {
+            return forward(spec, forwardable);
+        }
+        try (Engine engine = Engine.open(c)) {
+            return work.applyAsInt(engine);
+        }
+    }
+
+    /** Carries a checked exception of {@link #run(Engine)} through {@link #onEngine}. */
+    private static final class CommandFailure extends RuntimeException {
+        CommandFailure(Exception cause) {
+            super(cause);
+        }
+    }
+
+    /** Whether {@code spec}'s command is one a daemon runs and a daemon socket is there (see {@link Forwarding}). */
+    private static boolean daemonOwns(CommandSpec spec, Config c) {
+        return Forwarding.FORWARDED.contains(spec.qualifiedName())
+                && dev.berth.controller.api.ApiClient.present(Clients.socket(c));
+    }
+
     /** Has the daemon that owns the root run this command; prints its output and returns its exit code. */
-    private int forward(Config c) {
+    static int forward(CommandSpec spec, Config c) {
         List<String> args = spec.root().commandLine().getParseResult().originalArgs();
-        Map<String, Object> body = Map.of("args", args);
+        Map<String, Object> body = Map.of("args", ThinClient.absolutized(args.toArray(String[]::new)),
+                "tty", System.console() != null);
         try (dev.berth.controller.api.ApiClient api = dev.berth.controller.api.ApiClient.connect(Clients.socket(c))) {
             tools.jackson.databind.JsonNode r = api.post("/cli",
                     tools.jackson.databind.json.JsonMapper.builder().build().writeValueAsString(body), "application/json");
-            out().print(r.path("out").asText());
-            out().flush();
-            err().print(r.path("err").asText());
-            err().flush();
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            out.print(r.path("out").asText());
+            out.flush();
+            err.print(r.path("err").asText());
+            err.flush();
             return r.path("code").asInt(1);
         }
     }

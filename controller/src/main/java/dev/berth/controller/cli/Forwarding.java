@@ -1,69 +1,191 @@
 package dev.berth.controller.cli;
 
+import dev.berth.controller.BuildInfo;
+import dev.berth.controller.api.ApiResponse;
+import dev.berth.controller.api.ApiServer;
 import dev.berth.engine.Engine;
 import dev.berth.engine.errdefs.BerthException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Imperative store commands while a daemon owns the root: the client sends its arguments to the
- * daemon ({@code POST /cli}), which runs the same command on its own engine and answers the output
- * and exit code, so {@code berth images ls}, {@code berth gc} or {@code berth tasks ls} print the
- * same thing with or without a daemon. Only commands that neither read local files nor stream are
- * forwarded ({@link #FORWARDED}); the others still need the root to themselves. Thread-safe.
+ * Commands while a daemon owns the root: the client sends its arguments to the daemon
+ * ({@code POST /cli}), which runs the same command in its own JVM (on its own engine for store
+ * commands) and answers the output and exit code, so {@code berth get}, {@code berth images ls} or
+ * {@code berth gc} print the same thing with or without a daemon. Two answers: one JSON object
+ * ({@code code}, {@code out}, {@code err}) for {@link EngineCommand}'s forwarding, or, when the
+ * request says {@code "stream": true} (the {@link ThinClient}), frames streamed as the command
+ * writes them (see {@link ThinClient.Frames}), which is how {@code logs -f}, {@code events} and
+ * {@code get -w} work through it. Only {@link #FORWARDED} commands run here; the others still run in
+ * the client. Thread-safe.
  */
 public final class Forwarding {
     private Forwarding() {
     }
 
-    /** Commands (qualified names) a daemon runs for a client. */
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** Commands (qualified names) a daemon runs for a client. docs/cli.md lists them; CliForwardingIT checks them. */
     public static final Set<String> FORWARDED = Set.of(
+            "berth version", "berth get", "berth describe", "berth logs", "berth events", "berth delete",
+            "berth apply", "berth diff", "berth pull",
             "berth images ls", "berth images rm", "berth images check", "berth images unpack",
-            "berth content ls", "berth content verify", "berth content active",
-            "berth snapshots ls", "berth snapshots info", "berth snapshots usage",
+            "berth content ls", "berth content verify", "berth content active", "berth content rm",
+            "berth snapshots ls", "berth snapshots info", "berth snapshots usage", "berth snapshots mounts",
+            "berth snapshots rm", "berth snapshots cleanup",
             "berth tasks ls", "berth tasks kill", "berth tasks pause", "berth tasks resume",
             "berth gc", "berth leases ls", "berth leases rm");
 
     private static final ThreadLocal<Engine> DAEMON_ENGINE = new ThreadLocal<>();
+    private static final ThreadLocal<Boolean> CLIENT_TTY = new ThreadLocal<>();
+
+    /** Whether the user watches a terminal: the client's, for a command running here for it. */
+    static boolean interactive() {
+        Boolean client = CLIENT_TTY.get();
+        return client != null ? client : System.console() != null;
+    }
 
     /** The engine of the daemon this thread runs a forwarded command in, if any. */
     static Engine daemonEngine() {
         return DAEMON_ENGINE.get();
     }
 
-    /**
-     * Runs a forwarded command line in the daemon on {@code engine}; refuses anything not in
-     * {@link #FORWARDED}. Returns exit code, standard output and standard error.
-     */
-    public static Map<String, Object> runInDaemon(Engine engine, List<String> args) {
+    /** Serves {@code POST /cli} on the daemon's API, running forwarded commands on {@code engine}. */
+    public static void serve(ApiServer api, Engine engine) {
+        api.route("POST", "/cli", req -> {
+            JsonNode body = JSON.readTree(req.bodyText());
+            List<String> args = new ArrayList<>();
+            body.path("args").forEach(a -> args.add(a.asText()));
+            boolean tty = body.path("tty").asBoolean(false);
+            if (!body.path("stream").asBoolean(false)) {
+                return ApiResponse.ok(runInDaemon(engine, args, tty));
+            }
+            String client = body.path("version").asText("unknown");
+            return ApiResponse.stream(sink -> stream(engine, args, client, tty, sink, api));
+        });
+    }
+
+    private static void stream(Engine engine, List<String> args, String client, boolean tty, ApiResponse.Sink sink,
+            ApiServer api)
+            throws Exception {
+        String name = commandName(args);
+        if (name == null || !FORWARDED.contains(name)) {
+            sink.sendText("n0\n");
+            return;
+        }
+        String mine = BuildInfo.version();
+        if (!client.equals(mine) && !name.equals("berth version")) {
+            String msg = "berth: this client is version " + client + " but the daemon at " + api.socket() + " runs " + mine
+                    + "; restart the daemon with this version (or use the client of the daemon's version)\n";
+            sink.sendText(frame('e', msg) + frame('x', "1"));
+            return;
+        }
+        PrintWriter out = new PrintWriter(new FrameWriter('o', sink), true);
+        PrintWriter err = new PrintWriter(new FrameWriter('e', sink), true);
+        int code = run(engine, args, tty, out, err);
+        out.flush();
+        err.flush();
+        sink.sendText(frame('x', Integer.toString(code)));
+    }
+
+    private static String frame(char type, String text) {
+        return type + Integer.toString(text.getBytes(StandardCharsets.UTF_8).length) + "\n" + text;
+    }
+
+    /** The qualified name of the command {@code args} run, or null when they do not parse. */
+    static String commandName(List<String> args) {
         CommandLine probe = Main.treeFor(args.toArray(String[]::new));
         CommandLine.ParseResult pr;
         try {
             pr = probe.parseArgs(args.toArray(String[]::new));
         } catch (CommandLine.ParameterException e) {
-            throw BerthException.invalid("%s", e.getMessage());
+            return null;
         }
         while (pr.hasSubcommand()) {
             pr = pr.subcommand();
         }
-        String name = pr.commandSpec().qualifiedName();
+        return pr.commandSpec().qualifiedName();
+    }
+
+    /**
+     * Runs a forwarded command line in the daemon on {@code engine}; refuses anything not in
+     * {@link #FORWARDED}. Returns exit code, standard output and standard error.
+     */
+    public static Map<String, Object> runInDaemon(Engine engine, List<String> args, boolean tty) {
+        String name = commandName(args);
+        if (name == null) {
+            throw BerthException.invalid("cannot parse %s", String.join(" ", args));
+        }
         if (!FORWARDED.contains(name)) {
             throw BerthException.invalid("%s cannot run through the daemon; stop the daemon to use it on the store directly",
                     name);
         }
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
+        int code = run(engine, args, tty, new PrintWriter(out, true), new PrintWriter(err, true));
+        return Map.of("code", code, "out", out.toString(), "err", err.toString());
+    }
+
+    private static int run(Engine engine, List<String> args, boolean tty, PrintWriter out, PrintWriter err) {
         DAEMON_ENGINE.set(engine);
-        int code;
+        CLIENT_TTY.set(tty);
         try {
-            code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
+            return Main.run(out, err, args.toArray(String[]::new));
         } finally {
             DAEMON_ENGINE.remove();
+            CLIENT_TTY.remove();
         }
-        return Map.of("code", code, "out", out.toString(), "err", err.toString());
+    }
+
+    /**
+     * Sends what a command writes as frames of one type, on flush (PrintWriter's println and printf
+     * flush). A client that went away makes the write fail with an unchecked exception, which
+     * PrintWriter does not swallow, so a {@code logs -f} in the daemon ends with its client.
+     */
+    private static final class FrameWriter extends Writer {
+        private final char type;
+        private final ApiResponse.Sink sink;
+        private final StringBuilder buf = new StringBuilder();
+
+        FrameWriter(char type, ApiResponse.Sink sink) {
+            this.type = type;
+            this.sink = sink;
+        }
+
+        @Override
+        public synchronized void write(char[] c, int off, int len) {
+            buf.append(c, off, len);
+            if (buf.length() >= 8192) {
+                flush();
+            }
+        }
+
+        @Override
+        public synchronized void flush() {
+            // an empty flush still sends an empty frame: how a waiting command (get -w) notices that
+            // its client went away
+            String text = buf.toString();
+            buf.setLength(0);
+            try {
+                sink.sendText(frame(type, text));
+            } catch (Exception e) {
+                throw new UncheckedIOException("the client went away", new java.io.IOException(e));
+            }
+        }
+
+        @Override
+        public void close() {
+            flush();
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.berth.controller.cli;
 
 import dev.berth.controller.api.ApiClient;
 import dev.berth.controller.api.ObjectsApi;
+import dev.berth.engine.errdefs.BerthException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -17,7 +19,10 @@ import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
-/** {@code berth get KIND [NAME] [-o yaml|json|wide]}, like kubectl get; {@code berth get sources}. */
+/**
+ * {@code berth get KIND [NAME] [-o yaml|json|wide|name|jsonpath=] [-l SEL] [--field-selector SEL] [-w]}, like
+ * kubectl get; {@code berth get sources}.
+ */
 @Command(name = "get", description = "List objects of a kind (images, snapshots, containers, sandboxes), or sources.")
 public final class GetCommand implements Runnable {
     @Spec
@@ -35,41 +40,100 @@ public final class GetCommand implements Runnable {
     @Option(names = {"-A", "--all-namespaces"})
     boolean all;
 
-    @Option(names = {"-o", "--output"}, description = "yaml, json or wide")
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
+            description = "yaml, json, wide, name (kind/name lines) or jsonpath=TEMPLATE (e.g. '{.items[*].metadata.name}')")
     String output;
+
+    @Option(names = {"-l", "--selector"}, paramLabel = "SELECTOR", description = "Label selector: k=v, k!=v, k, !k; commas mean and.")
+    String selector;
+
+    @Option(names = "--field-selector", paramLabel = "SELECTOR",
+            description = "status.phase, metadata.name or metadata.namespace with = or !=, e.g. status.phase=Running.")
+    String fieldSelector;
+
+    @Option(names = {"-w", "--watch"}, description = "After the list, print each change as it happens (until interrupted).")
+    boolean watch;
 
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
+        if (output != null && !List.of("json", "yaml", "wide", "name").contains(output) && !output.startsWith("jsonpath=")) {
+            throw BerthException.invalid("-o %s: use yaml, json, wide, name or jsonpath=TEMPLATE", output);
+        }
         try (ApiClient c = Clients.connect(spec)) {
             if (kind.equals("sources") || kind.equals("source")) {
                 Sources.print(c.get("/sources"), out);
                 return;
             }
-            String plural = ObjectsApi.pluralOf(ObjectsApi.kindOf(kind));
+            String k = ObjectsApi.kindOf(kind);
+            String plural = ObjectsApi.pluralOf(k);
+            Predicate<JsonNode> match = Selectors.of(selector, fieldSelector);
+            String listPath = ObjectsApi.BASE + (all ? "" : "/namespaces/" + namespace) + "/" + plural;
+            if (watch) {
+                // the watch starts with ADDED for every existing object: that is the list
+                boolean[] header = {false};
+                Map<String, List<String>> members = members(c, k);
+                c.stream(listPath + "?watch=true", ev -> {
+                    JsonNode o = ev.path("object");
+                    if (ev.path("type").asText().equals("BOOKMARK")) {
+                        out.flush(); // run for a client through the daemon: fails once that client is gone
+                        return !out.checkError();
+                    }
+                    if ((name == null
+                            || name.equals(o.path("metadata").path("name").asText())) && match.test(o)) {
+                        print(k, List.of(o), null, !header[0], members, out);
+                        header[0] = true;
+                    }
+                    return true;
+                });
+                return;
+            }
             JsonNode result = name != null
                     ? c.get(ObjectsApi.BASE + "/namespaces/" + namespace + "/" + plural + "/" + name)
-                    : c.get(ObjectsApi.BASE + (all ? "" : "/namespaces/" + namespace) + "/" + plural);
-            if ("json".equals(output)) {
-                out.println(result.toPrettyString());
-                return;
-            }
-            if ("yaml".equals(output)) {
-                out.print(YAMLMapper.builder().build().writeValueAsString(result));
-                return;
-            }
+                    : c.get(listPath);
             List<JsonNode> items = new ArrayList<>();
             if (name != null) {
                 items.add(result);
             } else {
-                result.path("items").forEach(items::add);
+                result.path("items").forEach(o -> {
+                    if (match.test(o)) {
+                        items.add(o);
+                    }
+                });
             }
-            String k = ObjectsApi.kindOf(kind);
-            Map<String, List<String>> members = k.equals("Sandbox")
-                    ? Columns.members(c.get(ObjectsApi.BASE + (all ? "" : "/namespaces/" + namespace)
-                            + "/containers").path("items"))
-                    : Map.of();
-            Columns.print(k, items, all, "wide".equals(output), members, out);
+            print(k, items, name != null ? result : list(result, items), true, members(c, k), out);
+        }
+    }
+
+    /** The Containers of each sandbox, for the CONTAINERS column (empty for other kinds). */
+    private Map<String, List<String>> members(ApiClient c, String k) {
+        return k.equals("Sandbox")
+                ? Columns.members(c.get(ObjectsApi.BASE + (all ? "" : "/namespaces/" + namespace) + "/containers").path("items"))
+                : Map.of();
+    }
+
+    private static JsonNode list(JsonNode result, List<JsonNode> items) {
+        tools.jackson.databind.node.ObjectNode copy = ((tools.jackson.databind.node.ObjectNode) result).deepCopy();
+        copy.putArray("items").addAll(items);
+        return copy;
+    }
+
+    /** Prints objects in the chosen format; {@code whole} is what json/yaml/jsonpath show (one object when null). */
+    private void print(String k, List<JsonNode> items, JsonNode whole, boolean header, Map<String, List<String>> members,
+            PrintWriter out) {
+        JsonNode doc = whole != null ? whole : items.get(0);
+        if ("json".equals(output)) {
+            out.println(doc.toPrettyString());
+        } else if ("yaml".equals(output)) {
+            out.print((whole == null ? "---\n" : "") + YAMLMapper.builder().build().writeValueAsString(doc));
+            out.flush();
+        } else if ("name".equals(output)) {
+            items.forEach(o -> out.println(k.toLowerCase(java.util.Locale.ROOT) + "/" + o.path("metadata").path("name").asText()));
+        } else if (output != null && output.startsWith("jsonpath=")) {
+            out.print(JsonPathOutput.render(output.substring("jsonpath=".length()), doc));
+            out.println();
+        } else {
+            Columns.print(k, items, all, "wide".equals(output), header, members, out);
         }
     }
 
@@ -106,6 +170,11 @@ public final class GetCommand implements Runnable {
         }
 
         static void print(String kind, List<JsonNode> items, boolean withNamespace, boolean wide,
+                Map<String, List<String>> members, PrintWriter out) {
+            print(kind, items, withNamespace, wide, true, members, out);
+        }
+
+        static void print(String kind, List<JsonNode> items, boolean withNamespace, boolean wide, boolean header,
                 Map<String, List<String>> members, PrintWriter out) {
             List<String[]> rows = new ArrayList<>();
             List<String> head = new ArrayList<>();
@@ -159,6 +228,13 @@ public final class GetCommand implements Runnable {
                     r.add(ready.path("message").asText(""));
                 }
                 rows.add(r.toArray(String[]::new));
+            }
+            if (!header) {
+                // a watch's later rows: fixed-width columns, since the table cannot be re-aligned
+                for (String[] r : rows.subList(1, rows.size())) {
+                    out.println(String.join("  ", r));
+                }
+                return;
             }
             Table.print(out, rows);
         }

@@ -44,7 +44,7 @@ final class ImageUnpackCommands {
     }
 
     @Command(name = "unpack", description = "Unpack an image into a snapshotter (layers already there are reused).")
-    static final class Unpack implements Runnable {
+    static final class Unpack implements java.util.concurrent.Callable<Integer> {
         @Spec
         CommandSpec spec;
 
@@ -55,16 +55,18 @@ final class ImageUnpackCommands {
         Target target = new Target();
 
         @Override
-        public void run() {
+        public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (Engine e = Engine.open(GlobalOptions.of(spec).load())) {
+            dev.berth.engine.config.Config c = GlobalOptions.of(spec).load();
+            return EngineCommand.onEngine(spec, c, c, e -> {
                 Unpacker.Result r = e.unpacker().unpack(ref, target.snapshotter(e), target.matcher());
                 for (Unpacker.Layer l : r.layers()) {
                     out.printf("%-8s %s (diff %s)%n", l.applied() ? "applied" : "exists", l.chainId(), l.diffId());
                 }
                 out.printf("unpacked %s into %s: %s (%d of %d layers applied)%n", ref, r.snapshotter(), r.chainId(),
                         r.applied(), r.layers().size());
-            }
+                return 0;
+            });
         }
     }
 

@@ -42,7 +42,7 @@ public final class ImagesCommand implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     /** The image named exactly {@code arg}, else by its normalised reference ({@code busybox} → docker.io/library/busybox:latest). */
@@ -163,7 +163,7 @@ public final class ImagesCommand implements Runnable {
                     engine.images().delete(img.name());
                     out().println(img.name());
                 } catch (BerthException e) {
-                    System.err.println("berth: " + e.getMessage());
+                    err().println("berth: " + e.getMessage());
                     rc = 1;
                 }
             }

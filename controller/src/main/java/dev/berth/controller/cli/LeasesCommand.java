@@ -22,7 +22,7 @@ public final class LeasesCommand implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     @Command(name = "ls", aliases = "list", description = "List leases: id, created, expiry, resources, labels.")

@@ -10,22 +10,25 @@ import dev.berth.engine.remotes.RemoteSettings;
 import dev.berth.engine.remotes.docker.RegistryResolver;
 import dev.berth.engine.transfer.ImagePuller;
 import dev.berth.engine.transfer.PullOptions;
-import dev.berth.engine.remotes.Resolved;
+import dev.berth.engine.snapshots.SnapshotSettings;
+import dev.berth.engine.unpack.Unpacker;
+import java.io.PrintWriter;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code berth pull REF}: pulls an image into the content store and records it, with a live
- * per-blob progress display like {@code ctr pull}. Opens the engine in-process under the root lock
- * (no daemon may own the root meanwhile).
+ * {@code berth pull REF [--unpack]}: pulls an image into the content store and records it, with a
+ * live per-blob progress display like {@code ctr pull}. Runs in the daemon when one owns the root
+ * (its warm JVM does the hashing and inflating; the display streams back to the client, see
+ * {@link Forwarding}), else on an engine opened in-process.
  */
-@Command(name = "pull", description = "Pull an image from a registry into the content store.")
-public final class PullCommand implements Runnable {
+@Command(name = "pull", description = {"Pull an image from a registry into the content store.",
+    "Unlike `ctr pull`, unpacking is not the default: `berth run` and the Container reconciler unpack on "
+        + "demand; --unpack does it now, into the configured snapshotter."})
+public final class PullCommand implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -39,47 +42,49 @@ public final class PullCommand implements Runnable {
     @Option(names = {"-q", "--quiet"}, description = "Print only the image digest.")
     boolean quiet;
 
+    @Option(names = "--unpack", description = "Also unpack the image into the snapshotter (default: off).")
+    boolean unpack;
+
+    @Option(names = "--snapshotter", paramLabel = "NAME", description = "Snapshotter for --unpack (default: the configured one).")
+    String snapshotter;
+
     @Mixin
     RegistryOptionsMixin registry;
 
     @Override
-    public void run() {
+    public Integer call() {
         Config c = registry.apply(GlobalOptions.of(spec).load());
+        return EngineCommand.onEngine(spec, registry.root == null ? c : null, c, engine -> pull(engine, c));
+    }
+
+    private int pull(Engine engine, Config c) {
         Reference r = Reference.parse(ref);
         PlatformMatcher matcher = platform == null ? Platforms.defaultMatcher() : Platforms.only(Platforms.parse(platform));
-        boolean tty = System.console() != null && !quiet;
+        boolean tty = Forwarding.interactive() && !quiet;
+        PrintWriter out = spec.commandLine().getOut();
         try (RegistryResolver resolver = new RegistryResolver(registry.options(c));
-             ProgressDisplay display = quiet ? null
-                     : new ProgressDisplay(spec.commandLine().getOut(), tty, r + ": resolving")) {
-            // resolve while the stores open: both mostly wait (network, class loading, SQLite)
-            CompletableFuture<Resolved> resolving = CompletableFuture.supplyAsync(() -> resolver.resolve(r));
-            Image img;
-            try (Engine engine = Engine.open(c)) {
-                PullOptions opts = new PullOptions(matcher, c.get(RemoteSettings.MAX_CONCURRENT_DOWNLOADS).intValue(),
-                        display == null ? p -> { } : display);
-                img = new ImagePuller(engine.content(), engine.images(), resolver, engine.leases()).pull(join(resolving), opts);
-            } finally {
-                resolving.cancel(false);
-            }
+             ProgressDisplay display = quiet ? null : new ProgressDisplay(out, tty, r + ": resolving")) {
+            PullOptions opts = new PullOptions(matcher, c.get(RemoteSettings.MAX_CONCURRENT_DOWNLOADS).intValue(),
+                    display == null ? p -> { } : display);
+            Image img = new ImagePuller(engine.content(), engine.images(), resolver, engine.leases())
+                    .pull(resolver.resolve(r), opts);
             if (display != null) {
                 display.header(r + ": resolved " + img.target().digest());
                 display.close();
-                spec.commandLine().getOut().printf(Locale.ROOT, "pulled %s (%s) in %.1f s%n", img.name(),
-                        img.target().digest(), display.elapsedSeconds());
+                out.printf(Locale.ROOT, "pulled %s (%s) in %.1f s%n", img.name(), img.target().digest(),
+                        display.elapsedSeconds());
             } else {
-                spec.commandLine().getOut().println(img.target().digest());
+                out.println(img.target().digest());
+            }
+            if (unpack) {
+                String sn = snapshotter != null ? snapshotter : engine.config().get(SnapshotSettings.SNAPSHOTTER);
+                Unpacker.Result u = engine.unpacker().unpack(img.name(), sn, matcher);
+                if (!quiet) {
+                    out.printf(Locale.ROOT, "unpacked %s into %s: %s (%d of %d layers applied)%n", img.name(),
+                            u.snapshotter(), u.chainId(), u.applied(), u.layers().size());
+                }
             }
         }
-    }
-
-    private static Resolved join(CompletableFuture<Resolved> f) {
-        try {
-            return f.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw e;
-        }
+        return 0;
     }
 }

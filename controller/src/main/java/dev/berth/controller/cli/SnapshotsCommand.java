@@ -18,7 +18,7 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code berth snapshots ls|info|usage|mounts|rm|cleanup}, like {@code ctr snapshots}. Runs the engine
+ * {@code berth snapshots ls|info|usage|mounts|rm|cleanup}, like {@code ctr snapshots}. Runs on the daemon's engine when one owns the root (see {@link Forwarding}), else on the engine
  * in-process.
  */
 @Command(name = "snapshots", aliases = "snapshot", description = "Inspect and remove snapshots.",
@@ -37,22 +37,29 @@ public final class SnapshotsCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static void with(CommandSpec spec, BiConsumer<Snapshotter, PrintWriter> work) {
+    /** Runs {@code work} on the snapshotter: the daemon's when one owns the root; returns the exit code. */
+    static int with(CommandSpec spec, BiConsumer<Snapshotter, PrintWriter> work) {
         SnapshotsCommand parent = (SnapshotsCommand) spec.parent().userObject();
-        try (Engine e = Engine.open(GlobalOptions.of(spec).load())) {
-            String name = parent.snapshotter != null ? parent.snapshotter : e.config().get(SnapshotSettings.SNAPSHOTTER);
-            work.accept(e.snapshotters().get(name), spec.commandLine().getOut());
-        }
+        dev.berth.engine.config.Config c = GlobalOptions.of(spec).load();
+        return EngineCommand.onEngine(spec, c, c, e -> {
+            work.accept(snapshotter(e, parent), spec.commandLine().getOut());
+            return 0;
+        });
+    }
+
+    private static Snapshotter snapshotter(Engine e, SnapshotsCommand parent) {
+        return e.snapshotters().get(parent.snapshotter != null ? parent.snapshotter
+                : e.config().get(SnapshotSettings.SNAPSHOTTER));
     }
 
     @Command(name = "ls", aliases = "list", description = "List snapshots: key, parent, kind.")
-    static final class Ls implements Runnable {
+    static final class Ls implements java.util.concurrent.Callable<Integer> {
         @Spec
         CommandSpec spec;
 
         @Override
-        public void run() {
-            with(spec, (sn, out) -> {
+        public Integer call() {
+            return with(spec, (sn, out) -> {
                 List<SnapshotInfo> all = new ArrayList<>();
                 sn.walk(all::add);
                 out.printf("%-72s %-72s %s%n", "KEY", "PARENT", "KIND");
@@ -64,7 +71,7 @@ public final class SnapshotsCommand implements Runnable {
     }
 
     @Command(name = "info", description = "Show one snapshot's kind, parent, labels and times.")
-    static final class Info implements Runnable {
+    static final class Info implements java.util.concurrent.Callable<Integer> {
         @Spec
         CommandSpec spec;
 
@@ -72,8 +79,8 @@ public final class SnapshotsCommand implements Runnable {
         String key;
 
         @Override
-        public void run() {
-            with(spec, (sn, out) -> {
+        public Integer call() {
+            return with(spec, (sn, out) -> {
                 SnapshotInfo i = sn.stat(key);
                 out.printf("Name:    %s%nParent:  %s%nKind:    %s%nCreated: %s%nUpdated: %s%n", i.name(),
                         i.parent() == null ? "" : i.parent(), i.kind().label(), i.created(), i.updated());
@@ -83,7 +90,7 @@ public final class SnapshotsCommand implements Runnable {
     }
 
     @Command(name = "usage", description = "Disk usage of snapshots (their own files, not their parents').")
-    static final class UsageCmd implements Runnable {
+    static final class UsageCmd implements java.util.concurrent.Callable<Integer> {
         @Spec
         CommandSpec spec;
 
@@ -91,8 +98,8 @@ public final class SnapshotsCommand implements Runnable {
         List<String> keys;
 
         @Override
-        public void run() {
-            with(spec, (sn, out) -> {
+        public Integer call() {
+            return with(spec, (sn, out) -> {
                 List<String> ks = new ArrayList<>();
                 if (keys == null || keys.isEmpty()) {
                     sn.walk(i -> ks.add(i.name()));
@@ -110,7 +117,7 @@ public final class SnapshotsCommand implements Runnable {
 
     @Command(name = "mounts", aliases = "m",
             description = "Print the mount commands for an active snapshot or view, as `ctr snapshots mounts` does.")
-    static final class Mounts implements Runnable {
+    static final class Mounts implements java.util.concurrent.Callable<Integer> {
         @Spec
         CommandSpec spec;
 
@@ -121,8 +128,8 @@ public final class SnapshotsCommand implements Runnable {
         String target;
 
         @Override
-        public void run() {
-            with(spec, (sn, out) -> {
+        public Integer call() {
+            return with(spec, (sn, out) -> {
                 for (Mount m : sn.mounts(key)) {
                     out.printf("mount -t %s %s %s -o %s%n", m.type(), m.source(), target, String.join(",", m.options()));
                 }
@@ -131,7 +138,7 @@ public final class SnapshotsCommand implements Runnable {
     }
 
     @Command(name = "rm", aliases = {"remove", "delete"}, description = "Remove snapshots (children first).")
-    static final class Rm implements Runnable {
+    static final class Rm implements java.util.concurrent.Callable<Integer> {
         @Spec
         CommandSpec spec;
 
@@ -139,8 +146,8 @@ public final class SnapshotsCommand implements Runnable {
         List<String> keys;
 
         @Override
-        public void run() {
-            with(spec, (sn, out) -> {
+        public Integer call() {
+            return with(spec, (sn, out) -> {
                 for (String k : keys) {
                     sn.remove(k);
                     out.println(k);
@@ -150,13 +157,13 @@ public final class SnapshotsCommand implements Runnable {
     }
 
     @Command(name = "cleanup", description = "Delete snapshot directories no snapshot owns (left by a crash).")
-    static final class Cleanup implements Runnable {
+    static final class Cleanup implements java.util.concurrent.Callable<Integer> {
         @Spec
         CommandSpec spec;
 
         @Override
-        public void run() {
-            with(spec, (sn, out) -> {
+        public Integer call() {
+            return with(spec, (sn, out) -> {
                 sn.cleanup();
                 out.println("cleaned " + sn.name());
             });

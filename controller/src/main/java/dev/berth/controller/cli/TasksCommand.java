@@ -33,9 +33,16 @@ public final class TasksCommand implements Runnable {
         @Option(names = {"-A", "--all-namespaces"})
         boolean all;
 
+        @Option(names = {"-q", "--quiet"}, description = "Print only the task ids.")
+        boolean quiet;
+
         @Override
         protected int run(Engine engine) {
             List<TaskStatus> tasks = engine.runtime().list(all ? null : namespace);
+            if (quiet) {
+                tasks.forEach(t -> out().println(t.id()));
+                return 0;
+            }
             out().printf("%-12s %-32s %-8s %-9s %s%n", "NAMESPACE", "TASK", "PID", "STATUS", "EXIT");
             for (TaskStatus t : tasks) {
                 String exit = t.exitCode() == null ? "" : t.exitCode() + (t.oomKilled() ? " (OOMKilled)" : "");

@@ -84,4 +84,34 @@ class PullPushCliIT {
             assertTrue(missing.err().contains("no/such:tag") && missing.err().contains("not found"), missing.err());
         }
     }
+
+    @Test
+    void pullWithUnpackRunsInTheDaemonThatOwnsTheRoot() throws Exception {
+        BuiltImage img = OciImageBuilder.busybox().build();
+        img.writeLayout(tmp.resolve("layout"), "src");
+        Path sock = tmp.resolve("state/berth.sock");
+        Files.writeString(config, Files.readString(config).replace("version = 3\n", "version = 3\nroot = \""
+                + tmp.resolve("root") + "\"\nstate = \"" + tmp.resolve("state") + "\"\n")
+                .replace("  auth_file =", "  api_address = \"" + sock + "\"\n  auth_file ="));
+        dev.berth.engine.config.Config c = new dev.berth.engine.config.ConfigLoader(
+                dev.berth.controller.ControllerSettings.schema()).load(config)
+                .with(dev.berth.controller.ControllerSettings.MANIFEST_DIR, tmp.resolve("manifests").toString());
+        try (RegistryProcess src = RegistryProcess.start();
+             dev.berth.controller.Daemon d = dev.berth.controller.Daemon.start(c, java.time.Clock.systemUTC(),
+                     daemon -> Forwarding.serve(daemon.api(), daemon.engine()))) {
+            src.push(tmp.resolve("layout"), "src", "cli/busybox:1");
+            Run pull = berth("--config", config.toString(), "pull", "--unpack", src.host() + "/cli/busybox:1");
+            assertEquals(0, pull.code(), pull.err());
+            assertTrue(pull.out().contains("pulled " + src.host() + "/cli/busybox:1 (" + img.target().digest() + ")"),
+                    pull.out());
+            assertTrue(pull.out().contains("unpacked " + src.host() + "/cli/busybox:1 into "), pull.out());
+            // the daemon's engine has it: its store answers without reopening the root
+            assertEquals(1, d.engine().images().list().size());
+            Run snaps = berth("--config", config.toString(), "snapshots", "ls");
+            assertEquals(0, snaps.code(), snaps.err());
+            assertTrue(snaps.out().lines().count() > 1, snaps.out());
+        } finally {
+            dev.berth.engine.mount.MountTable.cleanUnder(tmp);
+        }
+    }
 }
