@@ -10,6 +10,7 @@ import dev.berth.crd.ObjectRef;
 import dev.berth.crd.status.BerthObject;
 import dev.berth.crd.status.BerthStatus;
 import dev.berth.crd.status.Condition;
+import dev.berth.engine.events.EventBus;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.reconcilers.Cleaner;
 import dev.berth.reconcilers.Context;
@@ -114,8 +115,15 @@ public final class Controller implements AutoCloseable {
         }
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     private Result handle(ObjectRef key, Context ctx) throws Exception {
+        // what the engine's stores do meanwhile is announced in the object's namespace
+        try (EventBus.Scope acting = EventBus.actingFor(key.namespace())) {
+            return handleInNamespace(key, ctx);
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Result handleInNamespace(ObjectRef key, Context ctx) throws Exception {
         StoredObject stored = store.get(key).orElse(null);
         if (stored == null) {
             return Result.converged();

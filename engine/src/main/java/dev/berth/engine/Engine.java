@@ -10,6 +10,7 @@ import dev.berth.engine.sandbox.PauseImages;
 import dev.berth.engine.snapshots.SnapshotSettings;
 import dev.berth.engine.snapshots.Snapshotter;
 import dev.berth.engine.snapshots.registry.Snapshotters;
+import dev.berth.engine.events.EventBus;
 import dev.berth.engine.unpack.ImageMounter;
 import dev.berth.engine.unpack.Unpacker;
 import dev.berth.engine.content.ContentStore;
@@ -44,6 +45,7 @@ public final class Engine implements AutoCloseable {
     private ContentStore content;
     private ImageStore images;
     private Snapshotters snapshotters;
+    private final EventBus events = new EventBus();
     private Unpacker unpacker;
     private LeaseManager leases;
     private GarbageCollector gc;
@@ -90,6 +92,11 @@ public final class Engine implements AutoCloseable {
         return state;
     }
 
+    /** What the engine's stores did, for subscribers such as containerd's Events service. */
+    public EventBus events() {
+        return events;
+    }
+
     public MetadataStore metadata() {
         return metadata;
     }
@@ -97,7 +104,7 @@ public final class Engine implements AutoCloseable {
     /** The content store under {@code <root>/content}, opened on first use. */
     public synchronized ContentStore content() {
         if (content == null) {
-            content = LocalContentStore.open(root.resolve("content"), metadata, Clock.systemUTC());
+            content = LocalContentStore.open(root.resolve("content"), metadata, Clock.systemUTC(), events);
         }
         return content;
     }
@@ -105,7 +112,7 @@ public final class Engine implements AutoCloseable {
     /** The image records in the metadata store, opened on first use. */
     public synchronized ImageStore images() {
         if (images == null) {
-            images = new MetadataImageStore(metadata, Clock.systemUTC());
+            images = new MetadataImageStore(metadata, Clock.systemUTC(), events);
         }
         return images;
     }
@@ -113,7 +120,7 @@ public final class Engine implements AutoCloseable {
     /** The snapshotters under {@code <root>/snapshots/<name>}, opened on first use. */
     public synchronized Snapshotters snapshotters() {
         if (snapshotters == null) {
-            snapshotters = new Snapshotters(root, metadata, Clock.systemUTC());
+            snapshotters = new Snapshotters(root, metadata, Clock.systemUTC(), events);
         }
         return snapshotters;
     }

@@ -45,12 +45,10 @@ final class ContentService extends ContentGrpc.ContentImplBase {
 
     private final ContentStore store;
     private final LeaseManager leases;
-    private final Events events;
 
-    ContentService(ContentStore store, LeaseManager leases, Events events) {
+    ContentService(ContentStore store, LeaseManager leases) {
         this.store = store;
         this.leases = leases;
-        this.events = events;
     }
 
     @Override
@@ -141,8 +139,6 @@ final class ContentService extends ContentGrpc.ContentImplBase {
         Errors.unary(out, () -> {
             var d = Protos.digest(request.getDigest(), "digest");
             store.delete(d);
-            events.publish("/content/delete", dev.berth.api.containerd.events.ContentDelete.newBuilder()
-                    .setDigest(d.toString()).build());
             return Empty.getDefaultInstance();
         });
     }

@@ -6,6 +6,7 @@ import dev.berth.controller.api.StagedSocket;
 import dev.berth.engine.content.ContentStore;
 import dev.berth.engine.diff.Applier;
 import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.events.EventBus;
 import dev.berth.engine.images.ImageStore;
 import dev.berth.engine.leases.LeaseManager;
 import dev.berth.engine.namespaces.NamespaceStore;
@@ -45,7 +46,7 @@ public final class GrpcServer implements AutoCloseable {
     /** What the services stand on: the engine's interfaces, and the names of namespaces in use. */
     public record Parts(Path root, ContentStore content, ImageStore images, Function<String, Snapshotter> snapshotters,
             String defaultSnapshotter, List<String> snapshotterNames, Applier applier, LeaseManager leases,
-            TaskRuntime runtime,
+            TaskRuntime runtime, EventBus bus,
             Supplier<Set<String>> namespaces, NamespaceStore namespaceStore, Function<String, String> inUse,
             String version, String revision) {
     }
@@ -80,9 +81,9 @@ public final class GrpcServer implements AutoCloseable {
         List<BindableService> services = new ArrayList<>(new InspectServices(parts.version(), parts.revision(),
                 parts.root(), plugins(parts), namespaces, parts.namespaceStore(), parts.inUse(), ns::forget).services());
         services.add(events);
-        services.add(new ImagesService(parts.images(), events));
-        services.add(new ContentService(parts.content(), parts.leases(), events));
-        services.add(new SnapshotsService(parts.snapshotters(), parts.defaultSnapshotter(), parts.leases(), events));
+        services.add(new ImagesService(parts.images()));
+        services.add(new ContentService(parts.content(), parts.leases()));
+        services.add(new SnapshotsService(parts.snapshotters(), parts.defaultSnapshotter(), parts.leases()));
         services.add(new DiffService(parts.content(), parts.applier()));
         services.add(new LeasesService(parts.leases()));
         services.addAll(new TasksServices(parts.runtime(), events).services());
@@ -104,10 +105,16 @@ public final class GrpcServer implements AutoCloseable {
             loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw BerthException.unavailable("cannot serve the gRPC API on %s ([grpc] address): %s", socket, e.getMessage());
         }
-        AutoCloseable exits = parts.runtime().onExit(x -> events.publish(x.namespace(), "/tasks/exit", TaskExit.newBuilder()
+        AutoCloseable fromEngine = parts.bus().subscribe(e -> EngineEvents.publish(events, e));
+        AutoCloseable taskExits = parts.runtime().onExit(x -> events.publish(x.namespace(), "/tasks/exit", TaskExit.newBuilder()
                 .setContainerId(x.id()).setId(x.id()).setExitStatus(x.exitCode()).setExitedAt(Protos.time(x.exitedAt()))
                 .build()));
         LOG.info("containerd gRPC API on {}", socket);
+        AutoCloseable exits = () -> {
+            try (fromEngine; taskExits) {
+                // both subscriptions end with the server
+            }
+        };
         return new GrpcServer(socket, server[0], loop, events, exits);
     }
 

@@ -11,8 +11,6 @@ import dev.berth.api.containerd.services.images.v1.ListImagesResponse;
 import dev.berth.engine.images.ImageStore;
 import dev.berth.api.containerd.services.images.v1.CreateImageRequest;
 import dev.berth.api.containerd.services.images.v1.CreateImageResponse;
-import dev.berth.api.containerd.services.images.v1.ImageCreate;
-import dev.berth.api.containerd.services.images.v1.ImageUpdate;
 import dev.berth.api.containerd.services.images.v1.UpdateImageRequest;
 import dev.berth.api.containerd.services.images.v1.UpdateImageResponse;
 import io.grpc.stub.StreamObserver;
@@ -26,11 +24,9 @@ import java.util.Set;
  */
 final class ImagesService extends ImagesGrpc.ImagesImplBase {
     private final ImageStore images;
-    private final Events events;
 
-    ImagesService(ImageStore images, Events events) {
+    ImagesService(ImageStore images) {
         this.images = images;
-        this.events = events;
     }
 
     static Image toProto(dev.berth.engine.images.Image i) {
@@ -67,8 +63,6 @@ final class ImagesService extends ImagesGrpc.ImagesImplBase {
     public void create(CreateImageRequest request, StreamObserver<CreateImageResponse> out) {
         Errors.unary(out, () -> {
             var created = images.create(fromProto(request.getImage()));
-            events.publish("/images/create", ImageCreate.newBuilder().setName(created.name()).putAllLabels(created.labels())
-                    .build());
             return CreateImageResponse.newBuilder().setImage(toProto(created)).build();
         });
     }
@@ -81,8 +75,6 @@ final class ImagesService extends ImagesGrpc.ImagesImplBase {
             var next = given.hasTarget() ? Protos.descriptor(given.getTarget()) : current.target();
             var updated = images.update(new dev.berth.engine.images.Image(given.getName(), next, given.getLabelsMap(),
                     current.createdAt(), current.updatedAt()), Set.copyOf(request.getUpdateMask().getPathsList()));
-            events.publish("/images/update", ImageUpdate.newBuilder().setName(updated.name()).putAllLabels(updated.labels())
-                    .build());
             return UpdateImageResponse.newBuilder().setImage(toProto(updated)).build();
         });
     }
@@ -91,8 +83,6 @@ final class ImagesService extends ImagesGrpc.ImagesImplBase {
     public void delete(DeleteImageRequest request, StreamObserver<Empty> out) {
         Errors.unary(out, () -> {
             images.delete(request.getName());
-            events.publish("/images/delete", dev.berth.api.containerd.services.images.v1.ImageDelete.newBuilder()
-                    .setName(request.getName()).build());
             return Empty.getDefaultInstance();
         });
     }

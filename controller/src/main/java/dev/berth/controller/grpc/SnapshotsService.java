@@ -14,9 +14,6 @@ import dev.berth.api.containerd.services.snapshots.v1.UsageResponse;
 import dev.berth.engine.snapshots.SnapshotInfo;
 import dev.berth.engine.snapshots.Snapshotter;
 import com.google.protobuf.Empty;
-import dev.berth.api.containerd.events.SnapshotCommit;
-import dev.berth.api.containerd.events.SnapshotPrepare;
-import dev.berth.api.containerd.events.SnapshotRemove;
 import dev.berth.api.containerd.services.snapshots.v1.CommitSnapshotRequest;
 import dev.berth.api.containerd.services.snapshots.v1.PrepareSnapshotRequest;
 import dev.berth.api.containerd.services.snapshots.v1.PrepareSnapshotResponse;
@@ -42,13 +39,11 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
     private final Function<String, Snapshotter> snapshotters;
     private final String defaultName;
     private final LeaseManager leases;
-    private final Events events;
 
-    SnapshotsService(Function<String, Snapshotter> snapshotters, String defaultName, LeaseManager leases, Events events) {
+    SnapshotsService(Function<String, Snapshotter> snapshotters, String defaultName, LeaseManager leases) {
         this.snapshotters = snapshotters;
         this.defaultName = defaultName;
         this.leases = leases;
-        this.events = events;
     }
 
     private String name(String requested) {
@@ -61,8 +56,6 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
             Snapshotter sn = get(r.getSnapshotter());
             LeasesService.addToCallLease(leases, LeaseResource.snapshot(sn.name(), r.getKey()));
             var mounts = sn.prepare(r.getKey(), r.getParent().isEmpty() ? null : r.getParent(), r.getLabelsMap());
-            events.publish("/snapshot/prepare", SnapshotPrepare.newBuilder().setKey(r.getKey()).setParent(r.getParent())
-                    .build());
             return PrepareSnapshotResponse.newBuilder().addAllMounts(Protos.mounts(mounts)).build();
         });
     }
@@ -83,7 +76,6 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
             Snapshotter sn = get(r.getSnapshotter());
             LeasesService.addToCallLease(leases, LeaseResource.snapshot(sn.name(), r.getName()));
             sn.commit(r.getName(), r.getKey(), r.getLabelsMap());
-            events.publish("/snapshot/commit", SnapshotCommit.newBuilder().setKey(r.getKey()).setName(r.getName()).build());
             return Empty.getDefaultInstance();
         });
     }
@@ -92,7 +84,6 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
     public void remove(RemoveSnapshotRequest r, StreamObserver<Empty> out) {
         Errors.unary(out, () -> {
             get(r.getSnapshotter()).remove(r.getKey());
-            events.publish("/snapshot/remove", SnapshotRemove.newBuilder().setKey(r.getKey()).build());
             return Empty.getDefaultInstance();
         });
     }

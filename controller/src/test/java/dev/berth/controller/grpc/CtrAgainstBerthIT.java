@@ -234,6 +234,51 @@ class CtrAgainstBerthIT {
         }
     }
 
+    @Test
+    void eventsAnnounceWhatTheReconcilersAndTheEngineDo() throws Exception {
+        Process events = new ProcessBuilder("ctr", "--address", sock.toString(), "events").redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("events2.txt").toFile()).start();
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> daemon.grpc().subscribers() > 0);
+            // a declarative Container in namespace evns: its rootfs snapshot is prepared by the reconciler
+            Files.writeString(tmp.resolve("manifests/evns.yaml"), """
+                    apiVersion: berth.dev/v1alpha1
+                    kind: Image
+                    metadata: {name: busybox, namespace: evns}
+                    spec: {ref: %s, pullPolicy: Never}
+                    ---
+                    apiVersion: berth.dev/v1alpha1
+                    kind: Container
+                    metadata: {name: ev, namespace: evns}
+                    spec:
+                      image: busybox
+                      command: [/bin/busybox, sleep, "3600"]
+                      restartPolicy: Never
+                    """.formatted(IMAGE));
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(tmp.resolve("events2.txt"))
+                    .lines().anyMatch(l -> l.contains("/snapshot/prepare") && l.contains("evns")));
+            // an image record removed through the engine (as `berth images rm` does) is announced too
+            daemon.engine().images().create(dev.berth.engine.images.Image.of("localhost/ev/copy:1", daemon.engine().images().get(IMAGE).target()));
+            daemon.engine().images().delete("localhost/ev/copy:1");
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> Files.readString(tmp.resolve("events2.txt"))
+                    .contains("/images/delete"));
+            List<String> lines = Files.readString(tmp.resolve("events2.txt")).lines().toList();
+            String prepare = lines.stream().filter(l -> l.contains("/snapshot/prepare") && l.contains("evns")).findFirst()
+                    .orElseThrow();
+            assertTrue(prepare.contains("\"key\":\"container/evns/ev\""), prepare);
+            assertEquals(1, lines.stream().filter(l -> l.contains("/images/create") && l.contains("localhost/ev/copy:1"))
+                    .count(), String.join("\n", lines));
+            assertTrue(lines.stream().anyMatch(l -> l.contains("default") && l.contains("/images/delete")
+                    && l.contains("localhost/ev/copy:1")), String.join("\n", lines));
+        } finally {
+            events.destroy();
+            events.waitFor(10, TimeUnit.SECONDS);
+            for (TaskStatus t : daemon.engine().runtime().list("evns")) {
+                daemon.engine().runtime().delete(t.namespace(), t.id(), true);
+            }
+        }
+    }
+
     private static BuiltImage twoLayers(String marker) {
         var a = LayerBuilder.create().compression(LayerBuilder.Compression.GZIP);
         a.dir("etc");

@@ -1,6 +1,8 @@
 package dev.berth.engine.images;
 
 import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.events.EngineEvent;
+import dev.berth.engine.events.EventBus;
 import dev.berth.engine.metadata.LabelTable;
 import dev.berth.engine.metadata.MemoryMirror;
 import dev.berth.engine.metadata.MetadataStore;
@@ -35,7 +37,15 @@ public final class MetadataImageStore implements ImageStore {
     /** Every image record: reconciles read one per Image each time; pulls, tags and GC write them. */
     private final MemoryMirror<String, Image> mirror;
 
+    private final EventBus events;
+
     public MetadataImageStore(MetadataStore md, Clock clock) {
+        this(md, clock, EventBus.NONE);
+    }
+
+    /** A store that publishes each create, update and delete (containerd's image topics) on {@code events}. */
+    public MetadataImageStore(MetadataStore md, Clock clock, EventBus events) {
+        this.events = events;
         this.md = md;
         this.clock = clock;
         md.migrate("images", List.of(
@@ -72,6 +82,7 @@ public final class MetadataImageStore implements ImageStore {
                     stored.name(), json(stored.target()), json(stored.labels()), now, now);
             return stored;
         }), (img, changes) -> changes.put(img));
+        events.publish(EngineEvent.IMAGE_CREATE, Map.of("name", stored.name()), stored.labels());
         return stored;
     }
 
@@ -86,7 +97,7 @@ public final class MetadataImageStore implements ImageStore {
                         p, image.name());
             }
         }
-        return mirror.write(() -> md.transaction(tx -> {
+        Image updated = mirror.write(() -> md.transaction(tx -> {
             Image cur = tx.first(SELECT + " WHERE name=?", MetadataImageStore::row, image.name())
                     .orElseThrow(() -> BerthException.notFound("image %s not found", image.name()));
             Descriptor target = cur.target();
@@ -115,6 +126,8 @@ public final class MetadataImageStore implements ImageStore {
                     json(next.labels()), next.updatedAt(), next.name());
             return next;
         }), (img, changes) -> changes.put(img));
+        events.publish(EngineEvent.IMAGE_UPDATE, Map.of("name", updated.name()), updated.labels());
+        return updated;
     }
 
     @Override
@@ -124,6 +137,7 @@ public final class MetadataImageStore implements ImageStore {
         if (!deleted) {
             throw BerthException.notFound("image %s not found; see berth images ls", name);
         }
+        events.publish(EngineEvent.IMAGE_DELETE, Map.of("name", name));
     }
 
     private static void validate(Image image) {

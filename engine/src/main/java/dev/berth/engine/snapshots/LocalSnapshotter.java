@@ -2,6 +2,8 @@ package dev.berth.engine.snapshots;
 
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
+import dev.berth.engine.events.EngineEvent;
+import dev.berth.engine.events.EventBus;
 import dev.berth.engine.fs.FileTree;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.mount.Mount;
@@ -34,7 +36,14 @@ public abstract class LocalSnapshotter implements Snapshotter {
     private final Path root;
     private final SnapshotMetadata meta;
 
-    protected LocalSnapshotter(String name, Path root, MetadataStore store, Clock clock) {
+    private final EventBus events;
+
+    /**
+     * A snapshotter called {@code name} under {@code root}, publishing its prepares, commits and removes
+     * (containerd's {@code /snapshot/*} topics, with the snapshotter's name) on {@code events}.
+     */
+    protected LocalSnapshotter(String name, Path root, MetadataStore store, Clock clock, EventBus events) {
+        this.events = events;
         this.name = name;
         this.root = root.toAbsolutePath().normalize();
         try {
@@ -114,7 +123,14 @@ public abstract class LocalSnapshotter implements Snapshotter {
 
     @Override
     public List<Mount> prepare(String key, String parent, Map<String, String> labels) {
-        return create(key, parent, Kind.ACTIVE, labels);
+        List<Mount> m = create(key, parent, Kind.ACTIVE, labels);
+        prepared(key, parent);
+        return m;
+    }
+
+    private void prepared(String key, String parent) {
+        events.publish(EngineEvent.SNAPSHOT_PREPARE, Map.of("key", key, "parent", parent == null ? "" : parent,
+                "snapshotter", name));
     }
 
     @Override
@@ -155,7 +171,9 @@ public abstract class LocalSnapshotter implements Snapshotter {
             throw new BerthException(ErrorCategory.NOT_IMPLEMENTED,
                     "snapshotter " + name + " cannot take prebuilt snapshot contents");
         }
-        return create(key, parent, Kind.ACTIVE, labels, prebuilt);
+        List<Mount> m = create(key, parent, Kind.ACTIVE, labels, prebuilt);
+        prepared(key, parent);
+        return m;
     }
 
     private List<Mount> create(String key, String parent, Kind kind, Map<String, String> labels) {
@@ -225,6 +243,7 @@ public abstract class LocalSnapshotter implements Snapshotter {
         }
         long[] u = FileTree.usage(fsDir(r.id()));
         meta.store().inTransaction(c -> meta.commit(c, name, key, labels, new Usage(u[0], u[1])));
+        events.publish(EngineEvent.SNAPSHOT_COMMIT, Map.of("key", key, "name", name, "snapshotter", this.name));
     }
 
     @Override
@@ -244,6 +263,7 @@ public abstract class LocalSnapshotter implements Snapshotter {
             return null;
         });
         FileTree.deleteRecursively(trash);
+        events.publish(EngineEvent.SNAPSHOT_REMOVE, Map.of("key", key, "snapshotter", name));
     }
 
     @Override

@@ -6,6 +6,8 @@ import dev.berth.engine.content.Info;
 import dev.berth.engine.content.Status;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
+import dev.berth.engine.events.EngineEvent;
+import dev.berth.engine.events.EventBus;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.oci.Descriptor;
 import dev.berth.engine.oci.Digest;
@@ -54,7 +56,10 @@ public final class LocalContentStore implements ContentStore {
     private final Map<String, Instant> locks = new ConcurrentHashMap<>();
     private final Object commitLock = new Object();
 
-    private LocalContentStore(Path root, MetadataStore md, Clock clock) {
+    private final EventBus events;
+
+    private LocalContentStore(Path root, MetadataStore md, Clock clock, EventBus events) {
+        this.events = events;
         this.root = root;
         this.blobs = root.resolve("blobs");
         this.ingests = root.resolve("ingest");
@@ -64,7 +69,12 @@ public final class LocalContentStore implements ContentStore {
 
     /** Opens the store rooted at {@code root} (normally {@code <berth root>/content}), creating it. */
     public static LocalContentStore open(Path root, MetadataStore md, Clock clock) {
-        LocalContentStore s = new LocalContentStore(root, md, clock);
+        return open(root, md, clock, EventBus.NONE);
+    }
+
+    /** {@link #open(Path, MetadataStore, Clock)} publishing each delete ({@code /content/delete}) on {@code events}. */
+    public static LocalContentStore open(Path root, MetadataStore md, Clock clock, EventBus events) {
+        LocalContentStore s = new LocalContentStore(root, md, clock, events);
         try {
             Files.createDirectories(s.blobs.resolve("sha256"));
             Files.createDirectories(s.ingests);
@@ -258,6 +268,7 @@ public final class LocalContentStore implements ContentStore {
         if (!file && !row) {
             throw BerthException.notFound("content %s not found in %s", digest, root);
         }
+        events.publish(EngineEvent.CONTENT_DELETE, Map.of("digest", digest.toString()));
     }
 
     @Override

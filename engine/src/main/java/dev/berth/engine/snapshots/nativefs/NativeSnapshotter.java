@@ -1,5 +1,6 @@
 package dev.berth.engine.snapshots.nativefs;
 
+import dev.berth.engine.events.EventBus;
 import dev.berth.engine.fs.FileTree;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.mount.Mount;
@@ -22,7 +23,11 @@ public final class NativeSnapshotter extends LocalSnapshotter {
     public static final String NAME = "native";
 
     public NativeSnapshotter(Path root, MetadataStore store, Clock clock) {
-        super(NAME, root, store, clock);
+        this(root, store, clock, EventBus.NONE);
+    }
+
+    public NativeSnapshotter(Path root, MetadataStore store, Clock clock, EventBus events) {
+        super(NAME, root, store, clock, events);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.berth.engine.snapshots.overlay;
 
 import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.events.EventBus;
 import dev.berth.engine.fs.FileTree;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.mount.Mount;
@@ -32,7 +33,11 @@ public final class OverlaySnapshotter extends LocalSnapshotter {
     private final List<String> extraOptions;
 
     public OverlaySnapshotter(Path root, MetadataStore store, Clock clock) {
-        super(NAME, root, store, clock);
+        this(root, store, clock, EventBus.NONE);
+    }
+
+    public OverlaySnapshotter(Path root, MetadataStore store, Clock clock, EventBus events) {
+        super(NAME, root, store, clock, events);
         requireOverlay();
         this.extraOptions = Files.exists(INDEX_PARAM) ? List.of("index=off") : List.of();
     }

@@ -1,9 +1,9 @@
 package dev.berth.engine.snapshots.registry;
 
-import dev.berth.engine.snapshots.Snapshotter;
-
 import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.events.EventBus;
 import dev.berth.engine.metadata.MetadataStore;
+import dev.berth.engine.snapshots.Snapshotter;
 import dev.berth.engine.snapshots.nativefs.NativeSnapshotter;
 import dev.berth.engine.snapshots.overlay.OverlaySnapshotter;
 import java.nio.file.Path;
@@ -24,7 +24,15 @@ public final class Snapshotters implements AutoCloseable {
     private final Clock clock;
     private final Map<String, Snapshotter> open = new ConcurrentHashMap<>();
 
+    private final EventBus events;
+
     public Snapshotters(Path engineRoot, MetadataStore store, Clock clock) {
+        this(engineRoot, store, clock, EventBus.NONE);
+    }
+
+    /** Snapshotters that publish their snapshot events on {@code events}. */
+    public Snapshotters(Path engineRoot, MetadataStore store, Clock clock, EventBus events) {
+        this.events = events;
         this.root = engineRoot.resolve("snapshots");
         this.store = store;
         this.clock = clock;
@@ -34,8 +42,8 @@ public final class Snapshotters implements AutoCloseable {
     public Snapshotter get(String name) {
         String canonical = "overlay".equals(name) ? OverlaySnapshotter.NAME : name;
         return open.computeIfAbsent(canonical, n -> switch (n) {
-            case OverlaySnapshotter.NAME -> new OverlaySnapshotter(root.resolve(OverlaySnapshotter.NAME), store, clock);
-            case NativeSnapshotter.NAME -> new NativeSnapshotter(root.resolve(NativeSnapshotter.NAME), store, clock);
+            case OverlaySnapshotter.NAME -> new OverlaySnapshotter(root.resolve(OverlaySnapshotter.NAME), store, clock, events);
+            case NativeSnapshotter.NAME -> new NativeSnapshotter(root.resolve(NativeSnapshotter.NAME), store, clock, events);
             default -> throw BerthException.invalid("unknown snapshotter \"%s\" (known: %s)", n, String.join(", ", NAMES));
         });
     }

@@ -1,0 +1,47 @@
+package dev.berth.controller.grpc;
+
+import com.google.protobuf.Message;
+import dev.berth.api.containerd.events.ContentDelete;
+import dev.berth.api.containerd.events.SnapshotCommit;
+import dev.berth.api.containerd.events.SnapshotPrepare;
+import dev.berth.api.containerd.events.SnapshotRemove;
+import dev.berth.api.containerd.services.images.v1.ImageCreate;
+import dev.berth.api.containerd.services.images.v1.ImageDelete;
+import dev.berth.api.containerd.services.images.v1.ImageUpdate;
+import dev.berth.engine.events.EngineEvent;
+
+/**
+ * The engine's events as containerd's {@code containerd.events.*} payloads. Whatever did the thing (a
+ * reconciler, the CLI through the daemon, a gRPC client) the envelope is the same, as containerd's
+ * clients all go through its services. The namespace of node-wide stores' events is the one the
+ * engine was acting for, else the current gRPC call's, else {@code default}. Stateless.
+ */
+final class EngineEvents {
+    private EngineEvents() {
+    }
+
+    static void publish(Events events, EngineEvent e) {
+        Message m = payload(e);
+        if (m == null) {
+            return; // a topic containerd has no payload for here: not sent
+        }
+        String ns = e.namespace() != null ? e.namespace()
+                : Namespaces.current() != null ? Namespaces.current() : InspectServices.DEFAULT_NAMESPACE;
+        events.publish(ns, e.topic(), m);
+    }
+
+    static Message payload(EngineEvent e) {
+        return switch (e.topic()) {
+            case EngineEvent.IMAGE_CREATE -> ImageCreate.newBuilder().setName(e.field("name")).putAllLabels(e.labels()).build();
+            case EngineEvent.IMAGE_UPDATE -> ImageUpdate.newBuilder().setName(e.field("name")).putAllLabels(e.labels()).build();
+            case EngineEvent.IMAGE_DELETE -> ImageDelete.newBuilder().setName(e.field("name")).build();
+            case EngineEvent.CONTENT_DELETE -> ContentDelete.newBuilder().setDigest(e.field("digest")).build();
+            case EngineEvent.SNAPSHOT_PREPARE -> SnapshotPrepare.newBuilder().setKey(e.field("key"))
+                    .setParent(e.field("parent")).build();
+            case EngineEvent.SNAPSHOT_COMMIT -> SnapshotCommit.newBuilder().setKey(e.field("key")).setName(e.field("name"))
+                    .build();
+            case EngineEvent.SNAPSHOT_REMOVE -> SnapshotRemove.newBuilder().setKey(e.field("key")).build();
+            default -> null;
+        };
+    }
+}
