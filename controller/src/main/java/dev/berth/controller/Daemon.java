@@ -76,7 +76,7 @@ public final class Daemon implements AutoCloseable {
      * before it serves, so a client that sees the socket answer finds every route there.
      */
     public static Daemon start(Config config, Clock clock, java.util.function.Consumer<Daemon> routes) {
-        Engine engine = Engine.open(config);
+        Engine engine = Engine.open(config, clock);
         Daemon d = new Daemon(config, engine);
         try {
             d.startParts(clock, routes);
@@ -93,7 +93,7 @@ public final class Daemon implements AutoCloseable {
         engine.runtime();
         // snapshot directories without a record (a crash between mkdir and commit) go before anything
         // prepares new ones
-        for (String n : dev.berth.engine.snapshots.registry.Snapshotters.NAMES) {
+        for (String n : engine.snapshotters().names()) {
             engine.snapshotters().get(n).cleanup();
         }
         SpecCodec codec = new SpecCodec();
@@ -178,7 +178,7 @@ public final class Daemon implements AutoCloseable {
                 : engine.state().resolve("containerd.sock");
         var parts = new GrpcServer.Parts(engine.root(), engine.content(), engine.images(), engine.snapshotters()::get,
                 config.get(dev.berth.engine.snapshots.SnapshotSettings.SNAPSHOTTER),
-                dev.berth.engine.snapshots.registry.Snapshotters.NAMES, engine.applier(), engine.leases(), engine.runtime(), engine.events(),
+                engine.snapshotters().names(), engine.applier(), engine.leases(), engine.runtime(), engine.events(),
                 this::namespaces, engine.namespaces(), this::namespaceContents, BuildInfo.version(), BuildInfo.revision());
         return GrpcServer.start(socket, 16 << 20, parts, clock);
     }

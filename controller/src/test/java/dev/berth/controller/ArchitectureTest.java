@@ -76,6 +76,17 @@ class ArchitectureTest {
     }
 
     @Test
+    void controllerAndReconcilersUseTheEnginesFaceNotItsImplementations() {
+        noClasses().that().resideInAnyPackage("dev.berth.controller..", "dev.berth.reconcilers..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.berth.engine.content.local..",
+                        "dev.berth.engine.snapshots.overlay..", "dev.berth.engine.snapshots.nativefs..",
+                        "dev.berth.engine.remotes.docker..")
+                .because("the engine's interfaces (Engine, ContentStore, Snapshotter, Resolvers, …) are its only door;"
+                        + " implementations change behind them")
+                .check(berth);
+    }
+
+    @Test
     void noPackageCycles() {
         slices().matching("dev.berth.(**)").should().beFreeOfCycles().check(berth);
     }

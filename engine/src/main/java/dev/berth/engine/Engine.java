@@ -19,6 +19,10 @@ import dev.berth.engine.images.ImageStore;
 import dev.berth.engine.images.MetadataImageStore;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.metadata.RootLock;
+import dev.berth.engine.remotes.Resolver;
+import dev.berth.engine.remotes.auth.Credentials;
+import dev.berth.engine.remotes.docker.RegistryOptions;
+import dev.berth.engine.remotes.docker.RegistryResolver;
 import dev.berth.engine.rootfs.ContainerRootfs;
 import dev.berth.engine.runtime.TaskRuntime;
 import dev.berth.engine.runtime.conmon.ConmonRuntime;
@@ -45,6 +49,7 @@ public final class Engine implements AutoCloseable {
     private ContentStore content;
     private ImageStore images;
     private Snapshotters snapshotters;
+    private final Clock clock;
     private final EventBus events = new EventBus();
     private Unpacker unpacker;
     private LeaseManager leases;
@@ -52,21 +57,30 @@ public final class Engine implements AutoCloseable {
     private TaskRuntime runtime;
     private dev.berth.engine.namespaces.NamespaceStore namespaces;
 
-    private Engine(Config config, RootLock lock, MetadataStore metadata) {
+    private Engine(Config config, Clock clock, RootLock lock, MetadataStore metadata) {
         this.config = config;
+        this.clock = clock;
         this.root = Path.of(config.get(EngineSettings.ROOT));
         this.state = Path.of(config.get(EngineSettings.STATE));
         this.lock = lock;
         this.metadata = metadata;
     }
 
-    /** Takes the root lock and opens the stores; fails with LOCKED when another process owns the root. */
+    /** {@link #open(Config, Clock)} on the system clock in UTC. */
     public static Engine open(Config config) {
+        return open(config, Clock.systemUTC());
+    }
+
+    /**
+     * Takes the root lock and opens the stores, which read the time from {@code clock} (record times,
+     * lease expiry, log rotation, GC ages); fails with LOCKED when another process owns the root.
+     */
+    public static Engine open(Config config, Clock clock) {
         Path root = Path.of(config.get(EngineSettings.ROOT));
         RootLock lock = RootLock.acquire(root);
         try {
             MetadataStore metadata = MetadataStore.open(root.resolve("meta.db"));
-            Engine engine = new Engine(config, lock, metadata);
+            Engine engine = new Engine(config, clock, lock, metadata);
             // holding the root lock, no other process is alive to own a temporary lease
             List<String> dead = engine.leases().releaseTemporary();
             if (!dead.isEmpty()) {
@@ -92,6 +106,23 @@ public final class Engine implements AutoCloseable {
         return state;
     }
 
+    /**
+     * A registry client configured as config.toml says (hosts.toml directories, the credentials file,
+     * the pull progress timeout): how callers outside the engine get a {@link Resolver} without naming
+     * the implementation. The caller closes it.
+     *
+     * @param plainHttp use http for registries that have no hosts.toml ({@code --plain-http})
+     * @param credentials who to log in as; null: the node's {@code auth_file}
+     */
+    public static Resolver resolver(Config config, boolean plainHttp, Credentials credentials) {
+        return new RegistryResolver(RegistryOptions.fromConfig(config, plainHttp, credentials).build());
+    }
+
+    /** The clock every store of this engine reads the time from. */
+    public Clock clock() {
+        return clock;
+    }
+
     /** What the engine's stores did, for subscribers such as containerd's Events service. */
     public EventBus events() {
         return events;
@@ -104,7 +135,7 @@ public final class Engine implements AutoCloseable {
     /** The content store under {@code <root>/content}, opened on first use. */
     public synchronized ContentStore content() {
         if (content == null) {
-            content = LocalContentStore.open(root.resolve("content"), metadata, Clock.systemUTC(), events);
+            content = LocalContentStore.open(root.resolve("content"), metadata, clock, events);
         }
         return content;
     }
@@ -112,7 +143,7 @@ public final class Engine implements AutoCloseable {
     /** The image records in the metadata store, opened on first use. */
     public synchronized ImageStore images() {
         if (images == null) {
-            images = new MetadataImageStore(metadata, Clock.systemUTC(), events);
+            images = new MetadataImageStore(metadata, clock, events);
         }
         return images;
     }
@@ -120,7 +151,7 @@ public final class Engine implements AutoCloseable {
     /** The snapshotters under {@code <root>/snapshots/<name>}, opened on first use. */
     public synchronized Snapshotters snapshotters() {
         if (snapshotters == null) {
-            snapshotters = new Snapshotters(root, metadata, Clock.systemUTC(), events);
+            snapshotters = new Snapshotters(root, metadata, clock, events);
         }
         return snapshotters;
     }
@@ -144,7 +175,7 @@ public final class Engine implements AutoCloseable {
     /** The namespaces created on purpose (with labels), in the metadata store. */
     public synchronized dev.berth.engine.namespaces.NamespaceStore namespaces() {
         if (namespaces == null) {
-            namespaces = new dev.berth.engine.namespaces.MetadataNamespaceStore(metadata, Clock.systemUTC());
+            namespaces = new dev.berth.engine.namespaces.MetadataNamespaceStore(metadata, clock);
         }
         return namespaces;
     }
@@ -157,7 +188,7 @@ public final class Engine implements AutoCloseable {
     /** The leases in the metadata store, opened on first use. */
     public synchronized LeaseManager leases() {
         if (leases == null) {
-            leases = new MetadataLeaseStore(metadata, Clock.systemUTC());
+            leases = new MetadataLeaseStore(metadata, clock);
         }
         return leases;
     }
@@ -171,7 +202,7 @@ public final class Engine implements AutoCloseable {
     public synchronized GarbageCollector gc() {
         if (gc == null) {
             gc = new GarbageCollector(metadata, content(), images(), Snapshotters.NAMES, snapshotters()::get, leases(),
-                    Clock.systemUTC(), GarbageCollector.DEFAULT_INGEST_MAX_AGE);
+                    clock, GarbageCollector.DEFAULT_INGEST_MAX_AGE);
         }
         return gc;
     }
@@ -192,7 +223,7 @@ public final class Engine implements AutoCloseable {
      */
     public synchronized TaskRuntime runtime() {
         if (runtime == null) {
-            runtime = ConmonRuntime.open(RuntimeOptions.from(config), metadata,
+            runtime = ConmonRuntime.open(RuntimeOptions.from(config, clock), metadata,
                     config.source().map(Path::toString).orElse("config.toml"));
         }
         return runtime;

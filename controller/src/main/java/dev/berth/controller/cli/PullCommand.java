@@ -7,7 +7,7 @@ import dev.berth.engine.images.PlatformMatcher;
 import dev.berth.engine.images.Platforms;
 import dev.berth.engine.remotes.Reference;
 import dev.berth.engine.remotes.RemoteSettings;
-import dev.berth.engine.remotes.docker.RegistryResolver;
+import dev.berth.engine.remotes.Resolver;
 import dev.berth.engine.transfer.ImagePuller;
 import dev.berth.engine.transfer.PullOptions;
 import dev.berth.engine.snapshots.SnapshotSettings;
@@ -62,7 +62,7 @@ public final class PullCommand implements java.util.concurrent.Callable<Integer>
         PlatformMatcher matcher = platform == null ? Platforms.defaultMatcher() : Platforms.only(Platforms.parse(platform));
         boolean tty = Forwarding.interactive() && !quiet;
         PrintWriter out = spec.commandLine().getOut();
-        try (RegistryResolver resolver = new RegistryResolver(registry.options(c));
+        try (Resolver resolver = registry.resolver(c);
              ProgressDisplay display = quiet ? null : new ProgressDisplay(out, tty, r + ": resolving")) {
             PullOptions opts = new PullOptions(matcher, c.get(RemoteSettings.MAX_CONCURRENT_DOWNLOADS).intValue(),
                     display == null ? p -> { } : display);

@@ -5,7 +5,7 @@ import dev.berth.engine.config.Config;
 import dev.berth.engine.oci.Descriptor;
 import dev.berth.engine.remotes.Reference;
 import dev.berth.engine.remotes.RemoteSettings;
-import dev.berth.engine.remotes.docker.RegistryResolver;
+import dev.berth.engine.remotes.Resolver;
 import dev.berth.engine.transfer.ImagePusher;
 import dev.berth.engine.transfer.PullOptions;
 import dev.berth.engine.images.Platforms;
@@ -38,7 +38,7 @@ public final class PushCommand implements Runnable {
         String name = local == null ? dest.toString() : Reference.parse(local).toString();
         boolean tty = System.console() != null;
         try (Engine engine = Engine.open(c);
-             RegistryResolver resolver = new RegistryResolver(registry.options(c));
+             Resolver resolver = registry.resolver(c);
              ProgressDisplay display = new ProgressDisplay(spec.commandLine().getOut(), tty, dest + ": pushing " + name)) {
             PullOptions opts = new PullOptions(Platforms.all(), c.get(RemoteSettings.MAX_CONCURRENT_DOWNLOADS).intValue(),
                     display);

@@ -1,10 +1,11 @@
 package dev.berth.controller.cli;
 
+import dev.berth.engine.Engine;
 import dev.berth.engine.EngineSettings;
 import dev.berth.engine.config.Config;
 import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.remotes.Resolver;
 import dev.berth.engine.remotes.auth.Credentials;
-import dev.berth.engine.remotes.docker.RegistryOptions;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -24,7 +25,8 @@ final class RegistryOptionsMixin {
         return root == null ? c : c.with(EngineSettings.ROOT, root.toAbsolutePath().toString());
     }
 
-    RegistryOptions options(Config c) {
+    /** A resolver for these flags over the node's registry configuration; the caller closes it. */
+    Resolver resolver(Config c) {
         Credentials creds = null;
         if (user != null) {
             int colon = user.indexOf(':');
@@ -33,6 +35,6 @@ final class RegistryOptionsMixin {
             }
             creds = Credentials.fixed(user.substring(0, colon), user.substring(colon + 1));
         }
-        return RegistryOptions.fromConfig(c, plainHttp, creds).build();
+        return Engine.resolver(c, plainHttp, creds);
     }
 }

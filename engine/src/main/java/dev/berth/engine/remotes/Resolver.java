@@ -6,7 +6,7 @@ package dev.berth.engine.remotes;
  * containerd's {@code remotes.Resolver}. Implementations are thread-safe; one resolver may serve
  * many pulls and keeps authentication state (tokens) between them.
  */
-public interface Resolver {
+public interface Resolver extends AutoCloseable {
     /**
      * Resolves {@code ref} (a tag or a digest) to the descriptor of its manifest or index. Fails with
      * NOT_FOUND for a missing tag or repository, PERMISSION_DENIED when the registry refuses access,
@@ -20,4 +20,9 @@ public interface Resolver {
 
     /** A pusher into {@code ref}'s repository. */
     Pusher pusher(Reference ref);
+
+    /** Ends the resolver's connections and cached tokens; nothing to do by default. */
+    @Override
+    default void close() {
+    }
 }

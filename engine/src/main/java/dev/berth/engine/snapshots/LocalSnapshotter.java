@@ -78,6 +78,11 @@ public abstract class LocalSnapshotter implements Snapshotter {
         return fsDir(read(key).id());
     }
 
+    @Override
+    public boolean filesPresent(String key) {
+        return Files.isDirectory(fsDir(key));
+    }
+
     protected Path fsDir(long id) {
         return root.resolve(Long.toString(id)).resolve("fs");
     }

@@ -75,6 +75,16 @@ public interface Snapshotter extends AutoCloseable {
     void walk(Consumer<SnapshotInfo> fn);
 
     /**
+     * Whether the files of snapshot {@code key} are where its record says (false: somebody removed them
+     * behind the record's back, a drift to repair); NOT_FOUND without a record. True by default, for
+     * snapshotters that keep no files of their own.
+     */
+    default boolean filesPresent(String key) {
+        stat(key);
+        return true;
+    }
+
+    /**
      * Deletes directories that no snapshot owns any more (left by a crash), unmounting anything left
      * mounted inside them. Idempotent. Run it when no prepare or unpack is in flight (at daemon
      * start): directories being built for a snapshot are not recorded yet.

@@ -1,10 +1,9 @@
 package dev.berth.reconcilers.image;
 
+import dev.berth.engine.Engine;
 import dev.berth.engine.config.Config;
 import dev.berth.engine.remotes.Resolver;
 import dev.berth.engine.remotes.auth.DockerConfigCredentials;
-import dev.berth.engine.remotes.docker.RegistryOptions;
-import dev.berth.engine.remotes.docker.RegistryResolver;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Registries implements AutoCloseable {
     private final Config config;
-    private final Map<String, RegistryResolver> byFile = new ConcurrentHashMap<>();
+    private final Map<String, Resolver> byFile = new ConcurrentHashMap<>();
 
     public Registries(Config config) {
         this.config = config;
@@ -25,13 +24,13 @@ public final class Registries implements AutoCloseable {
     /** The resolver for an Image with credentials {@code file} (null: the node's auth_file). */
     public Resolver resolver(String credentialsFile) {
         String key = credentialsFile == null ? "" : credentialsFile;
-        return byFile.computeIfAbsent(key, k -> new RegistryResolver(RegistryOptions.fromConfig(config, false,
-                k.isEmpty() ? null : new DockerConfigCredentials(Path.of(k))).build()));
+        return byFile.computeIfAbsent(key, k -> Engine.resolver(config, false,
+                k.isEmpty() ? null : new DockerConfigCredentials(Path.of(k))));
     }
 
     @Override
     public void close() {
-        byFile.values().forEach(RegistryResolver::close);
+        byFile.values().forEach(Resolver::close);
         byFile.clear();
     }
 }

@@ -3,9 +3,7 @@ package dev.berth.reconcilers.image;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.oci.Digest;
-import dev.berth.engine.snapshots.LocalSnapshotter;
 import dev.berth.engine.snapshots.Snapshotter;
-import java.nio.file.Files;
 import java.util.List;
 
 /**
@@ -29,7 +27,7 @@ public final class SnapshotChains {
                 }
                 throw e;
             }
-            if (sn instanceof LocalSnapshotter l && !Files.isDirectory(l.fsDir(name))) {
+            if (!sn.filesPresent(name)) {
                 return i;
             }
         }

@@ -18,7 +18,6 @@ import dev.berth.engine.mount.MountTable;
 import dev.berth.engine.mount.Unmount;
 import dev.berth.engine.oci.Digest;
 import dev.berth.engine.snapshots.Kind;
-import dev.berth.engine.snapshots.LocalSnapshotter;
 import dev.berth.engine.snapshots.SnapshotInfo;
 import dev.berth.engine.snapshots.Snapshotter;
 import dev.berth.reconcilers.Cleaner;
@@ -111,7 +110,7 @@ public final class SnapshotReconciler implements Reconciler<Snapshot>, Cleaner<S
         // observe: our snapshot, and the layers under it
         Optional<SnapshotInfo> info = stat(sn, key);
         int broken = SnapshotChains.firstBroken(sn, chain);
-        boolean dirGone = info.isPresent() && sn instanceof LocalSnapshotter l && !Files.isDirectory(l.fsDir(key));
+        boolean dirGone = info.isPresent() && !sn.filesPresent(key);
         String wantParent = chain.isEmpty() ? null : chain.get(chain.size() - 1).toString();
         Kind wantKind = spec.kind() == SnapshotKind.View ? Kind.VIEW : Kind.ACTIVE;
         boolean wrongShape = info.isPresent() && (info.get().kind() != wantKind
@@ -227,7 +226,7 @@ public final class SnapshotReconciler implements Reconciler<Snapshot>, Cleaner<S
     @Override
     public Result cleanup(Snapshot snap, Context ctx) {
         String key = key(snap);
-        for (String n : dev.berth.engine.snapshots.registry.Snapshotters.NAMES) {
+        for (String n : engine.snapshotters().names()) {
             Snapshotter sn = engine.snapshotters().get(n);
             Optional<SnapshotInfo> info = stat(sn, key);
             if (info.isPresent()) {

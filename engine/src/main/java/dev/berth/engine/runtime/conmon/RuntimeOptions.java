@@ -23,12 +23,17 @@ public record RuntimeOptions(Path state, Path logDir, String runtimeBinary, Stri
 
     /** From the effective config; UNAVAILABLE when a binary is missing from PATH. */
     public static RuntimeOptions from(Config config) {
+        return from(config, Clock.systemUTC());
+    }
+
+    /** The options config.toml gives, with log rotation reading the time from {@code clock}. */
+    public static RuntimeOptions from(Config config, Clock clock) {
         String bin = config.get(RuntimeSettings.BINARY_NAME);
         return new RuntimeOptions(Path.of(config.get(CoreSettings.STATE)), Path.of(config.get(RuntimeSettings.LOG_DIR)),
                 which(bin.isEmpty() ? "runc" : bin, "BinaryName"),
                 which(config.get(RuntimeSettings.CONMON), "plugins.\"dev.berth.v1\".conmon"),
                 config.get(RuntimeSettings.SYSTEMD_CGROUP), config.get(CgroupSettings.CGROUP_PARENT),
-                config.get(RuntimeSettings.LOG_MAX_SIZE), Clock.systemUTC());
+                config.get(RuntimeSettings.LOG_MAX_SIZE), clock);
     }
 
     public RuntimeOptions withRuntimeBinary(String binary) {

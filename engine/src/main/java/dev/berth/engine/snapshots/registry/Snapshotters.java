@@ -38,6 +38,11 @@ public final class Snapshotters implements AutoCloseable {
         this.clock = clock;
     }
 
+    /** The names of the snapshotters Berth has ({@code ctr plugins ls} lists them). */
+    public List<String> names() {
+        return NAMES;
+    }
+
     /** The snapshotter called {@code name}; INVALID_ARGUMENT for unknown names. */
     public Snapshotter get(String name) {
         String canonical = "overlay".equals(name) ? OverlaySnapshotter.NAME : name;
