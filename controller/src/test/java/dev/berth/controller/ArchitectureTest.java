@@ -80,7 +80,7 @@ class ArchitectureTest {
         noClasses().that().resideInAnyPackage("dev.berth.controller..", "dev.berth.reconcilers..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.berth.engine.content.local..",
                         "dev.berth.engine.snapshots.overlay..", "dev.berth.engine.snapshots.nativefs..",
-                        "dev.berth.engine.remotes.docker..")
+                        "dev.berth.engine.remotes.docker..", "dev.berth.engine.runtime.conmon..")
                 .because("the engine's interfaces (Engine, ContentStore, Snapshotter, Resolvers, …) are its only door;"
                         + " implementations change behind them")
                 .check(berth);
