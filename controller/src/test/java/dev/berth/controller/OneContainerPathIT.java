@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.berth.controller.cli.CliHarness;
 import dev.berth.controller.store.StoredObject;
 import dev.berth.crd.ObjectRef;
+import dev.berth.crd.codec.SpecCodec;
 import dev.berth.engine.Engine;
 import dev.berth.engine.EngineSettings;
 import dev.berth.engine.cgroups.CgroupPaths;
@@ -82,7 +83,7 @@ class OneContainerPathIT {
 
     @AfterEach
     void tearDown() {
-        HostCleanup.under(tmp).cgroup(parent).then(() -> {
+        HostCleanup.under(tmp).runcRoot("runc", tmp.resolve("state/runc"), true).cgroup(parent).then(() -> {
             if (daemon != null) {
                 daemon.close();
             }
@@ -90,8 +91,10 @@ class OneContainerPathIT {
     }
 
     private boolean ready(String name) {
+        // as the API shows it
         return daemon.store().get(new ObjectRef("Container", NS, name)).map(StoredObject::status)
-                .map(s -> s.toString().contains("Running")).orElse(false);
+                .map(s -> new SpecCodec().jsonMapper().valueToTree(s).path("phase").asString().equals("Running"))
+                .orElse(false);
     }
 
     @Test
