@@ -178,7 +178,8 @@ public final class Daemon implements AutoCloseable {
                 : engine.state().resolve("containerd.sock");
         var parts = new GrpcServer.Parts(engine.root(), engine.content(), engine.images(), engine.snapshotters()::get,
                 config.get(dev.berth.engine.snapshots.SnapshotSettings.SNAPSHOTTER),
-                engine.snapshotters().names(), engine.applier(), engine.leases(), engine.runtime(), engine.events(),
+                engine.snapshotters().names(), engine.applier(), engine.leases(), engine.runtime(), engine.containers(),
+                engine.events(),
                 this::namespaces, engine.namespaces(), this::namespaceContents, BuildInfo.version(), BuildInfo.revision());
         return GrpcServer.start(socket, 16 << 20, parts, clock);
     }

@@ -46,7 +46,7 @@ public final class GrpcServer implements AutoCloseable {
     /** What the services stand on: the engine's interfaces, and the names of namespaces in use. */
     public record Parts(Path root, ContentStore content, ImageStore images, Function<String, Snapshotter> snapshotters,
             String defaultSnapshotter, List<String> snapshotterNames, Applier applier, LeaseManager leases,
-            TaskRuntime runtime, EventBus bus,
+            TaskRuntime runtime, dev.berth.engine.containers.Containers containers, EventBus bus,
             Supplier<Set<String>> namespaces, NamespaceStore namespaceStore, Function<String, String> inUse,
             String version, String revision) {
     }
@@ -86,7 +86,7 @@ public final class GrpcServer implements AutoCloseable {
         services.add(new SnapshotsService(parts.snapshotters(), parts.defaultSnapshotter(), parts.leases()));
         services.add(new DiffService(parts.content(), parts.applier(), new WalkingDiffer(parts.content(), clock), parts.leases()));
         services.add(new LeasesService(parts.leases()));
-        services.addAll(new TasksServices(parts.runtime(), events).services());
+        services.addAll(new TasksServices(parts.runtime(), parts.containers(), events).services());
 
         EventLoopGroup loop = new EpollEventLoopGroup(1);
         Server[] server = {null};

@@ -152,6 +152,11 @@ public final class ContainerService implements Containers {
 
     private void deleteTask(TaskStatus t, boolean force) {
         runtime.delete(t.namespace(), t.id(), force);
+        Optional<ContainerInfo> info = records.get(t.namespace(), t.id());
+        if (clientOwned(info)) {
+            // as containerd's shim: the task's end unmounts the client's snapshot, which the client then removes
+            dev.berth.engine.mount.Unmount.unmountAll(info.get().rootfs());
+        }
         Map<String, String> f = new HashMap<>(Map.of("container_id", t.id(), "id", t.id(), "pid",
                 Long.toString(t.pid()), "exit_status", Integer.toString(t.exitCode() == null ? 0 : t.exitCode())));
         if (t.exitedAt() != null) {
@@ -186,7 +191,16 @@ public final class ContainerService implements Containers {
         }
         Optional<ContainerInfo> info = records.get(ns, id);
         Path bundle = info.map(ContainerInfo::bundle).orElseGet(() -> runtime.bundle(ns, id));
-        if (info.isPresent() && info.get().snapshotKey() != null) {
+        if (clientOwned(info)) {
+            // the snapshot is the client's to remove (ctr does, unless --keep-snapshot)
+            dev.berth.engine.mount.Unmount.unmountAll(info.get().rootfs());
+            try {
+                Files.deleteIfExists(info.get().rootfs());
+            } catch (IOException e) {
+                throw BerthException.unavailable("cannot remove the rootfs directory %s: %s", info.get().rootfs(),
+                        e.getMessage());
+            }
+        } else if (info.isPresent() && info.get().snapshotKey() != null) {
             rootfs.remove(info.get().snapshotter(), info.get().snapshotKey(), info.get().rootfs());
         }
         // a snapshot under the standard key in another snapshotter (a record lost, or a snapshotter change)
@@ -265,5 +279,84 @@ public final class ContainerService implements Containers {
     @Override
     public void setExtension(String ns, String id, String name, String value) {
         records.setExtension(ns, id, name, value);
+    }
+
+    @Override
+    public ContainerInfo register(String ns, String id, ClientContainer c) {
+        if (records.get(ns, id).isPresent() || runtime.find(ns, id).isPresent()) {
+            throw BerthException.alreadyExists("container \"%s\" in namespace %s: already exists", id, ns);
+        }
+        RuntimeSpec.ofDocument(c.spec(), "the spec of container " + id);
+        Path bundle = runtime.bundle(ns, id);
+        Map<String, String> ext = Map.of(CLIENT_SPEC, new String(c.spec(), java.nio.charset.StandardCharsets.UTF_8));
+        var now = clock.instant();
+        ContainerInfo info = new ContainerInfo(ns, id, c.image(), c.snapshotter(), c.snapshotKey(), bundle.resolve("rootfs"),
+                bundle, runtime.cgroupPaths().specPath(ns, id), RUNTIME, null, c.labels(), ext, now, now);
+        records.insert(info);
+        events.publishIn(ns, EngineEvent.CONTAINER_CREATE, Map.of("id", id, "image", c.image() == null ? "" : c.image(),
+                "runtime", RUNTIME), c.labels());
+        return info;
+    }
+
+    @Override
+    public TaskStatus createTask(String ns, String id, List<dev.berth.engine.mount.Mount> mounts) {
+        ContainerInfo info = require(ns, id);
+        String doc = info.extensions().get(CLIENT_SPEC);
+        if (doc == null) {
+            throw BerthException.precondition("container %s/%s is Berth's (a Container object or berth run): its "
+                    + "tasks are created by Berth", ns, id);
+        }
+        if (runtime.find(ns, id).isPresent()) {
+            throw BerthException.alreadyExists("task %s/%s already exists; delete it first", ns, id);
+        }
+        if (mounts.isEmpty()) {
+            throw BerthException.invalid("rootfs: the mounts of the container's snapshot are required (Snapshots/Mounts)");
+        }
+        Path target = info.rootfs();
+        boolean mounted = false;
+        try {
+            Files.createDirectories(target);
+            if (!ContainerRootfs.isMounted(target)) {
+                dev.berth.engine.mount.Mount.mountAll(mounts, target);
+                mounted = true;
+            }
+            var spec = (tools.jackson.databind.node.ObjectNode) dev.berth.engine.oci.OciJson.MAPPER.readTree(doc);
+            // the runtime runs the bundle's rootfs (mounted just now) in Berth's cgroup layout
+            spec.putObject("root").put("path", "rootfs").put("readonly",
+                    dev.berth.engine.oci.OciJson.MAPPER.readTree(doc).path("root").path("readonly").asBoolean(false));
+            spec.withObjectProperty("linux").put("cgroupsPath", info.cgroupsPath());
+            TaskStatus t = runtime.create(ns, id, RuntimeSpec.ofDocument(
+                    dev.berth.engine.oci.OciJson.MAPPER.writeValueAsBytes(spec), "the spec of container " + id));
+            events.publishIn(ns, EngineEvent.TASK_CREATE, Map.of("container_id", id, "bundle", info.bundle().toString(),
+                    "pid", Long.toString(t.pid())), Map.of());
+            return t;
+        } catch (IOException e) {
+            if (mounted) {
+                dev.berth.engine.mount.Unmount.unmountAll(target);
+            }
+            throw BerthException.unavailable("cannot prepare the rootfs %s of %s/%s: %s", target, ns, id, e.getMessage());
+        } catch (RuntimeException e) {
+            if (mounted) {
+                dev.berth.engine.mount.Unmount.unmountAll(target);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public ContainerInfo setLabels(String ns, String id, Map<String, String> labels) {
+        ContainerInfo info = require(ns, id);
+        ContainerInfo changed = new ContainerInfo(ns, id, info.image(), info.snapshotter(), info.snapshotKey(), info.rootfs(),
+                info.bundle(), info.cgroupsPath(), info.runtime(), info.platform(), labels, info.extensions(),
+                info.createdAt(), clock.instant());
+        records.update(changed);
+        events.publishIn(ns, EngineEvent.CONTAINER_UPDATE, Map.of("id", id, "image", info.image() == null ? "" : info.image(),
+                "snapshot_key", info.snapshotKey() == null ? "" : info.snapshotKey()), labels);
+        return changed;
+    }
+
+    /** A client's container: its rootfs is the client's snapshot, which Berth only mounts and unmounts. */
+    private static boolean clientOwned(Optional<ContainerInfo> info) {
+        return info.isPresent() && info.get().extensions().containsKey(CLIENT_SPEC);
     }
 }

@@ -87,4 +87,29 @@ public interface Containers extends ContainerExtensions {
      * it mounted (drift repaired), false when it already was.
      */
     boolean remountRootfs(String namespace, String id);
+
+    /**
+     * The extension in which a client's container keeps the OCI spec it was created with (JSON
+     * text); its presence marks a container whose snapshot and spec belong to a containerd client.
+     */
+    String CLIENT_SPEC = "containerd.io/spec";
+
+    /**
+     * Records a container a containerd client declared (Containers/Create): no task, no rootfs of
+     * Berth's making. ALREADY_EXISTS when the id is taken (by any container, Berth's or a client's);
+     * INVALID_ARGUMENT when the spec is not an OCI runtime spec.
+     */
+    ContainerInfo register(String namespace, String id, ClientContainer container);
+
+    /**
+     * Creates the task of a client's container (Tasks/Create): mounts {@code rootfs} (the client's
+     * snapshot mounts) on the bundle's {@code rootfs}, writes the client's spec with Berth's cgroups
+     * path and that root, and creates the task. FAILED_PRECONDITION for a container Berth made
+     * (those get tasks from {@link #create} and {@link #recreateTask}), ALREADY_EXISTS when it has a
+     * task, INVALID_ARGUMENT without mounts.
+     */
+    TaskStatus createTask(String namespace, String id, List<dev.berth.engine.mount.Mount> rootfs);
+
+    /** The labels of a container, replaced (containerd's Containers/Update of {@code labels}). */
+    ContainerInfo setLabels(String namespace, String id, java.util.Map<String, String> labels);
 }
