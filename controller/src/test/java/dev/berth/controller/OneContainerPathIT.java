@@ -99,7 +99,9 @@ class OneContainerPathIT {
 
     @Test
     void reconcilerAndRunMakeTheSameContainer() throws Exception {
-        daemon = Daemon.start(config);
+        // as `berth daemon` starts it: with the route that runs forwarded commands
+        daemon = Daemon.start(config, java.time.Clock.systemUTC(),
+                d -> dev.berth.controller.cli.Forwarding.serve(d.api(), d.engine()));
         List<EngineEvent> seen = new CopyOnWriteArrayList<>();
         AutoCloseable sub = daemon.engine().events().subscribe(seen::add);
         String declared = "declared-" + suffix;
@@ -126,6 +128,9 @@ class OneContainerPathIT {
 
         CliHarness.Run r = CliHarness.berth(cliConfig, "run", "-d", IMAGE, run, "sleep", "1000");
         assertEquals(0, r.code(), r.err());
+        CliHarness.Run fg = CliHarness.berth(cliConfig, "run", IMAGE, "fg-" + suffix, "true");
+        assertEquals(1, fg.code(), fg.out());
+        assertTrue(fg.err().contains("run it with -d"), fg.err());
 
         Engine engine = daemon.engine();
         Containers containers = engine.containers();
@@ -163,7 +168,8 @@ class OneContainerPathIT {
                     + " in " + seen);
         }
 
-        assertEquals(0, CliHarness.berth(cliConfig, "containers", "rm", "-f", run).code());
+        CliHarness.Run rm = CliHarness.berth(cliConfig, "containers", "rm", "-f", run);
+        assertEquals(0, rm.code(), rm.err());
         assertTrue(containers.find(NS, run).isEmpty() && containers.task(NS, run).isEmpty());
         assertTrue(!Files.exists(b.bundle()), "bundle removed");
         assertTrue(seen.stream().anyMatch(e -> e.topic().equals(EngineEvent.CONTAINER_DELETE) && run.equals(e.field("id"))));

@@ -24,7 +24,9 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code berth run [--rm] [-d] [--rootfs DIR] IMAGE ID [ARGS...]}, like {@code ctr run}: creates and
  * starts a task. In the foreground it streams the container's output and exits with its exit status;
- * {@code -d} returns once it runs. With {@code --rootfs} there is no IMAGE argument.
+ * {@code -d} returns once it runs. With {@code --rootfs} there is no IMAGE argument. The container is
+ * made by the engine's containers service, as a Container object's is; while a daemon owns the root,
+ * {@code -d} runs there (forwarded), a foreground run is refused.
  */
 @Command(name = "run", description = "Run a container (in-process engine; the container outlives this command with -d).")
 public final class RunCommand extends EngineCommand {
@@ -94,6 +96,11 @@ public final class RunCommand extends EngineCommand {
     protected int run(Engine engine) throws Exception {
         if (rm && detach) {
             throw BerthException.invalid("--rm and --detach cannot be used together");
+        }
+        if (!detach && Forwarding.daemonEngine() != null) {
+            // the daemon cannot take this terminal's signals for the container; detached it needs none
+            throw BerthException.invalid("berth run in the foreground cannot go through the daemon yet; run it with "
+                    + "-d and follow it with: berth logs -f ID");
         }
         List<String> pos = new ArrayList<>(positional);
         String image = rootfs == null ? pos.remove(0) : null;

@@ -60,7 +60,8 @@ public final class ThinClient {
             }
         }
         String first = firstWord(args);
-        return first != null && !first.equals("daemon") && !first.equals("exec") && !first.equals("run");
+        // run goes too: -d runs in the daemon, a foreground run is refused there with a hint
+        return first != null && !first.equals("daemon") && !first.equals("exec");
     }
 
     private static String firstWord(String[] args) {
@@ -108,13 +109,16 @@ public final class ThinClient {
     /** The arguments with file options made absolute: the daemon does not share this process's directory. */
     static List<String> absolutized(String[] args) {
         List<String> out = new ArrayList<>();
+        // -f names a file only for these; elsewhere it is --force (containers rm) or --follow (logs)
+        boolean fileF = java.util.Set.of("apply", "diff", "delete").contains(String.valueOf(firstWord(args)));
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if ((a.equals("-f") || a.equals("--filename") || a.equals("-c") || a.equals("--config"))
+            if ((a.equals("-f") && fileF || a.equals("--filename") || a.equals("-c") || a.equals("--config")
+                    || a.equals("--rootfs"))
                     && i + 1 < args.length) {
                 out.add(a);
                 out.add(Path.of(args[++i]).toAbsolutePath().toString());
-            } else if (a.startsWith("--filename=") || a.startsWith("--config=")) {
+            } else if (a.startsWith("--filename=") || a.startsWith("--config=") || a.startsWith("--rootfs=")) {
                 int eq = a.indexOf('=');
                 out.add(a.substring(0, eq + 1) + Path.of(a.substring(eq + 1)).toAbsolutePath());
             } else {

@@ -89,6 +89,9 @@ class CliForwardingIT {
         m.put("berth gc", List.of("gc"));
         m.put("berth leases ls", List.of("leases", "ls"));
         m.put("berth leases rm", List.of("leases", "rm", "no-such-lease"));
+        // the image is not there: the containers service refuses in the daemon (OneContainerPathIT runs one)
+        m.put("berth run", List.of("run", "-d", "no-such-image:latest", "fwd-run", "true"));
+        m.put("berth containers rm", List.of("containers", "rm", "no-such-container"));
         return m;
     }
 
