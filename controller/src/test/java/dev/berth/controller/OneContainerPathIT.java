@@ -128,9 +128,12 @@ class OneContainerPathIT {
 
         CliHarness.Run r = CliHarness.berth(cliConfig, "run", "-d", IMAGE, run, "sleep", "1000");
         assertEquals(0, r.code(), r.err());
-        CliHarness.Run fg = CliHarness.berth(cliConfig, "run", IMAGE, "fg-" + suffix, "true");
-        assertEquals(1, fg.code(), fg.out());
-        assertTrue(fg.err().contains("run it with -d"), fg.err());
+        // a foreground run in the daemon: the same path, and --rm tears it all down again
+        CliHarness.Run fg = CliHarness.berth(cliConfig, "run", "--rm", IMAGE, "fg-" + suffix, "sh", "-c", "echo fg; exit 3");
+        assertEquals(3, fg.code(), fg.err());
+        assertTrue(fg.out().contains("fg"), fg.out());
+        assertTrue(daemon.engine().containers().find(NS, "fg-" + suffix).isEmpty());
+        assertTrue(!Files.exists(daemon.engine().runtime().bundle(NS, "fg-" + suffix)));
 
         Engine engine = daemon.engine();
         Containers containers = engine.containers();

@@ -25,8 +25,8 @@ import picocli.CommandLine.Parameters;
  * {@code berth run [--rm] [-d] [--rootfs DIR] IMAGE ID [ARGS...]}, like {@code ctr run}: creates and
  * starts a task. In the foreground it streams the container's output and exits with its exit status;
  * {@code -d} returns once it runs. With {@code --rootfs} there is no IMAGE argument. The container is
- * made by the engine's containers service, as a Container object's is; while a daemon owns the root,
- * {@code -d} runs there (forwarded), a foreground run is refused.
+ * made by the engine's containers service, as a Container object's is, whether this runs in-process
+ * or in the daemon (forwarded).
  */
 @Command(name = "run", description = "Run a container (in-process engine; the container outlives this command with -d).")
 public final class RunCommand extends EngineCommand {
@@ -97,11 +97,6 @@ public final class RunCommand extends EngineCommand {
         if (rm && detach) {
             throw BerthException.invalid("--rm and --detach cannot be used together");
         }
-        if (!detach && Forwarding.daemonEngine() != null) {
-            // the daemon cannot take this terminal's signals for the container; detached it needs none
-            throw BerthException.invalid("berth run in the foreground cannot go through the daemon yet; run it with "
-                    + "-d and follow it with: berth logs -f ID");
-        }
         List<String> pos = new ArrayList<>(positional);
         String image = rootfs == null ? pos.remove(0) : null;
         if (pos.isEmpty()) {
@@ -128,7 +123,12 @@ public final class RunCommand extends EngineCommand {
             out().println(id);
             return 0;
         }
-        forwardSignals(runtime, id);
+        if (Forwarding.forClient()) {
+            // the client's signals are the client's: it forwards them (see ThinClient), not this daemon
+            Forwarding.attached(namespace, id);
+        } else {
+            forwardSignals(runtime, id);
+        }
         AtomicBoolean stopped = new AtomicBoolean();
         Thread follower = new Thread(() -> CriLog.follow(runtime.logPath(namespace, id), -1, e -> {
             (e.stderr() ? err() : out()).println(e.text());
@@ -179,7 +179,7 @@ public final class RunCommand extends EngineCommand {
             if (p.length < 2 || p.length > 3 || p.length == 3 && !p[2].equals("ro") && !p[2].equals("rw")) {
                 throw BerthException.invalid("--mount '%s' must be SRC:DST or SRC:DST:ro", m);
             }
-            b.mount(RuntimeSpec.Mount.bind(Path.of(p[0]).toAbsolutePath().toString(), p[1], p.length == 3 && p[2].equals("ro")));
+            b.mount(RuntimeSpec.Mount.bind(Forwarding.path(p[0]).toAbsolutePath().toString(), p[1], p.length == 3 && p[2].equals("ro")));
         }
         if (net != null && !net.equals("host") && !net.equals("none")) {
             throw BerthException.invalid("--net '%s' must be host or none", net);
