@@ -99,7 +99,9 @@ class OneContainerPathIT {
 
     @Test
     void reconcilerAndRunMakeTheSameContainer() throws Exception {
-        daemon = Daemon.start(config);
+        // as `berth daemon` starts it: with the route that runs forwarded commands
+        daemon = Daemon.start(config, java.time.Clock.systemUTC(),
+                d -> dev.berth.controller.cli.Forwarding.serve(d.api(), d.engine()));
         List<EngineEvent> seen = new CopyOnWriteArrayList<>();
         AutoCloseable sub = daemon.engine().events().subscribe(seen::add);
         String declared = "declared-" + suffix;
@@ -126,6 +128,12 @@ class OneContainerPathIT {
 
         CliHarness.Run r = CliHarness.berth(cliConfig, "run", "-d", IMAGE, run, "sleep", "1000");
         assertEquals(0, r.code(), r.err());
+        // a foreground run in the daemon: the same path, and --rm tears it all down again
+        CliHarness.Run fg = CliHarness.berth(cliConfig, "run", "--rm", IMAGE, "fg-" + suffix, "sh", "-c", "echo fg; exit 3");
+        assertEquals(3, fg.code(), fg.err());
+        assertTrue(fg.out().contains("fg"), fg.out());
+        assertTrue(daemon.engine().containers().find(NS, "fg-" + suffix).isEmpty());
+        assertTrue(!Files.exists(daemon.engine().runtime().bundle(NS, "fg-" + suffix)));
 
         Engine engine = daemon.engine();
         Containers containers = engine.containers();
@@ -163,7 +171,8 @@ class OneContainerPathIT {
                     + " in " + seen);
         }
 
-        assertEquals(0, CliHarness.berth(cliConfig, "containers", "rm", "-f", run).code());
+        CliHarness.Run rm = CliHarness.berth(cliConfig, "containers", "rm", "-f", run);
+        assertEquals(0, rm.code(), rm.err());
         assertTrue(containers.find(NS, run).isEmpty() && containers.task(NS, run).isEmpty());
         assertTrue(!Files.exists(b.bundle()), "bundle removed");
         assertTrue(seen.stream().anyMatch(e -> e.topic().equals(EngineEvent.CONTAINER_DELETE) && run.equals(e.field("id"))));
