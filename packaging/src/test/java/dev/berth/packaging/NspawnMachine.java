@@ -132,11 +132,20 @@ final class NspawnMachine implements AutoCloseable {
         awaitRunning();
     }
 
-    private void awaitRunning() {
-        Result r = exec("systemctl", "is-system-running", "--wait");
+    private void awaitRunning() throws InterruptedException {
+        // until systemd's bus is up, systemctl answers "offline" or nothing at all; --wait then waits
+        // for the boot to finish (a bounded loop: a hang guard, not a timing assertion)
+        Result r = null;
+        for (int i = 0; i < 240; i++) {
+            r = exec("systemctl", "is-system-running", "--wait");
+            if (List.of("running", "degraded", "maintenance", "stopping").contains(r.out())) {
+                break;
+            }
+            Thread.sleep(500);
+        }
         // "degraded" is a booted system with a failed unit; say which, it may matter to the test
         if (!r.out().equals("running")) {
-            throw new AssertionError("machine " + name + " booted " + r.out() + ": "
+            throw new AssertionError("machine " + name + " booted '" + r.out() + "' (" + r.stderr().trim() + "): "
                     + exec("systemctl", "--failed", "--no-pager").out());
         }
     }
@@ -145,7 +154,7 @@ final class NspawnMachine implements AutoCloseable {
      * nspawn mounts the v1 controllers read-only: units would start and report limits that the
      * kernel never gets. Remounted read-write and with systemd re-executed, scopes get real cgroups.
      */
-    private void writableCgroups() {
+    private void writableCgroups() throws InterruptedException {
         String mounts = check("awk '$3 == \"cgroup\" && $4 ~ /(^|,)ro(,|$)/ { print $2 }' /proc/self/mounts");
         for (String m : mounts.lines().toList()) {
             check("mount -o remount,bind,rw " + m);
