@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * {@code SystemdCgroup = true}, runs the resource-limited example and checks its systemd scope and
  * limits in systemd and in the kernel, reloads (nothing running is touched), repairs a drifted limit,
  * restarts the service (the container survives and is re-adopted), deletes the container (its scope
- * goes), then purges the package and installs the release tarball the same way. Leaves no process,
+ * goes), then purges the package and installs the release tarball the same way, whose default
+ * {@code SystemdCgroup = false} keeps the cgroupfs driver on the same node. Leaves no process,
  * mount or cgroup behind (NspawnMachine, HostCleanup).
  */
 @RootOnly("boots a machine with systemd-nspawn")
@@ -35,6 +36,7 @@ class PackageOnSystemdIT {
 
     @Test
     void debAndTarballOnSystemd() throws Exception {
+        assertTrue(NspawnMachine.available(), "needs systemd-nspawn and debootstrap: bin/install-deps --test installs them");
         Path target = Path.of("target");
         Path deb = only(target, "berth_", ".deb");
         Path tarball = only(target, "berth-", "-linux-" + debArch() + ".tar.gz");
@@ -161,6 +163,16 @@ class PackageOnSystemdIT {
         m.check("test -x /usr/local/bin/berth && test -f /opt/berth/berth.jar && test -f /opt/berth/berth.jsa"
                 + " && test -f /etc/berth/config.toml && test -d /etc/berth/manifests");
         seedChecks(m, "/usr/local/bin/berth", "/etc/systemd/system/berth.service");
+        // the tarball's config.toml says SystemdCgroup = false: the cgroupfs driver, no scope, on the
+        // same systemd node (the image and the Image manifest stayed from the .deb's run)
+        m.check("cp /mnt/pkg/resource-limited.yaml /etc/berth/manifests/");
+        m.await("/usr/local/bin/berth get container limited -o jsonpath='{.status.phase}'", "Running", 180,
+                "/usr/local/bin/berth describe container limited");
+        assertEquals(LIMIT, m.check("cat /sys/fs/cgroup/memory/default/limited/memory.limit_in_bytes"));
+        assertEquals("inactive", m.check("systemctl show -p ActiveState --value " + SCOPE));
+        m.check("rm /etc/berth/manifests/resource-limited.yaml");
+        m.await("test -d /sys/fs/cgroup/memory/default/limited && echo present || echo gone", "gone", 120,
+                "/usr/local/bin/berth get containers");
         m.check("systemctl disable --now berth");
     }
 
