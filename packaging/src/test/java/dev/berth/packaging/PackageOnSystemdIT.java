@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The seed's install of containerd, done with Berth's artifacts on a real systemd: boots Debian 12
  * under systemd-nspawn (rootfs built once by {@code src/test/nspawn/build-rootfs} and cached),
- * installs the freshly built .deb with {@code apt install ./berth_*.deb} (offline: the dependencies
- * are in the cached rootfs), checks the seed's verification steps, switches config.toml to
+ * installs the freshly built .deb with {@code apt install ./berth_*.deb}, which pulls in its
+ * dependencies (offline: from a local repository of Debian's packages in the cached rootfs), checks the seed's verification steps, switches config.toml to
  * {@code SystemdCgroup = true}, runs the resource-limited example and checks its systemd scope and
  * limits in systemd and in the kernel, reloads (nothing running is touched), repairs a drifted limit,
  * restarts the service (the container survives and is re-adopted), deletes the container (its scope
@@ -33,6 +33,8 @@ class PackageOnSystemdIT {
     private static final String SCOPE = "berth-default-limited.scope";
     private static final String MEMORY = "/sys/fs/cgroup/memory/system.slice/" + SCOPE;
     private static final String LIMIT = "16777216"; // examples/local/resource-limited.yaml: 16Mi
+    private static final List<String> DEPENDENCIES = List.of("openjdk-17-jre-headless", "runc", "conmon",
+            "containernetworking-plugins", "crun");
 
     @Test
     void debAndTarballOnSystemd() throws Exception {
@@ -67,7 +69,13 @@ class PackageOnSystemdIT {
     }
 
     private static void installDeb(NspawnMachine m, String debName) {
+        // apt pulls in what the daemon needs (Depends) and crun (Recommends), from the machine's
+        // local copy of Debian's packages (build-rootfs): none of them is installed before
+        String installed = "for p in " + String.join(" ", DEPENDENCIES)
+                + "; do dpkg-query -W -f='${Status}\\n' $p 2>/dev/null | grep -c 'install ok installed'; done | sort -u";
+        assertEquals("0", m.output(installed), "the dependencies are not installed before the .deb");
         m.check("apt-get install -y -q /mnt/pkg/" + debName);
+        assertEquals("1", m.output(installed), "apt installed every dependency of the .deb");
         // the package's files, as the issue lists them
         m.check("test -x /usr/bin/berth && test -f /usr/share/berth/berth.jar && test -d /usr/share/berth/lib"
                 + " && test -f /usr/share/berth/berth.jsa && test -d /etc/berth/manifests"
