@@ -54,7 +54,8 @@ public final class Daemon implements AutoCloseable {
     private GrpcServer grpc;
     private EventRecorder events;
     private Controller controller;
-    private ManifestDirectorySource manifests;
+    private volatile ManifestDirectorySource manifests;
+    private CrdManifestDecoder decoder;
     private volatile boolean closed;
 
     private Daemon(Config config, Engine engine) {
@@ -108,11 +109,8 @@ public final class Daemon implements AutoCloseable {
         controller.register(new SnapshotReconciler(engine, controller.lookup(), sink));
         ContainerWiring.register(controller, engine, sink, clock, closeables);
 
-        CrdManifestDecoder decoder = new CrdManifestDecoder(codec);
-        manifests = new ManifestDirectorySource(Path.of(config.get(ControllerSettings.MANIFEST_DIR)), store, decoder, clock);
-        closeables.add(manifests);
-        manifests.watch(200, () -> {
-        });
+        decoder = new CrdManifestDecoder(codec);
+        manifests = watchManifests(Path.of(config.get(ControllerSettings.MANIFEST_DIR)), clock);
         // Kubernetes mode: the API server is one more source of the store (and sink of status, events)
         if (config.get(KubernetesSettings.ENABLED)) {
             closeables.add(KubernetesAgent.start(store, events, config));
@@ -170,6 +168,53 @@ public final class Daemon implements AutoCloseable {
         LOG.info("berth daemon {} started: root={} state={} api={} manifests={} ({} objects)", BuildInfo.version(),
                 config.get(EngineSettings.ROOT), config.get(EngineSettings.STATE),
                 config.get(ControllerSettings.API_ADDRESS), manifests.directory(), store.list(null).size());
+    }
+
+    private ManifestDirectorySource watchManifests(Path dir, Clock clock) {
+        ManifestDirectorySource source = new ManifestDirectorySource(dir, store, decoder, clock);
+        closeables.add(source);
+        source.watch(200, () -> {
+        });
+        return source;
+    }
+
+    /**
+     * Takes a freshly read config.toml (what {@code systemctl reload berth}, SIGHUP, asks for) without
+     * touching a running container: a new {@code manifest_dir} is watched instead of the old one, the
+     * manifest directory is read again and every object is reconciled once. Settings the engine and
+     * the sockets were opened with cannot change under them: each one that differs is returned, with
+     * its old and new value, and takes effect at the next restart (as with containerd, which has no
+     * reload at all).
+     *
+     * @return the settings that changed but wait for a restart (empty when all of the change is in force)
+     */
+    public synchronized List<String> reload(Config fresh, Clock clock) {
+        if (closed) {
+            return List.of();
+        }
+        List<String> pending = new ArrayList<>();
+        for (var setting : ControllerSettings.schema()) {
+            Object before = config.get(setting);
+            Object after = fresh.get(setting);
+            if (java.util.Objects.equals(before, after) || setting == ControllerSettings.MANIFEST_DIR) {
+                continue;
+            }
+            pending.add(setting.name() + " (" + before + " -> " + after + ")");
+        }
+        Path dir = Path.of(fresh.get(ControllerSettings.MANIFEST_DIR));
+        if (!dir.equals(manifests.directory())) {
+            ManifestDirectorySource old = manifests;
+            manifests = watchManifests(dir, clock);
+            closeables.remove(old);
+            old.close();
+            LOG.info("manifest directory is now {} (was {})", dir, old.directory());
+        }
+        manifests.rescan();
+        controller.resync();
+        LOG.info("reloaded {}: manifests re-read, {} object(s) resynced{}", fresh.source().map(Path::toString)
+                .orElse("the built-in defaults"), store.list(null).size(),
+                pending.isEmpty() ? "" : "; these take effect at restart: " + String.join(", ", pending));
+        return pending;
     }
 
     /** containerd's gRPC API on {@code [grpc] address} (by default containerd.sock in the state directory). */

@@ -53,6 +53,16 @@ public interface LibC {
     @SaveError
     int chdir(byte[] path);
 
+    @SaveError
+    int socket(int domain, int type, int protocol);
+
+    @SaveError
+    @ssize_t
+    long sendto(int fd, @In byte[] buf, @size_t long len, int flags, @In byte[] addr, int addrlen);
+
+    @SaveError
+    int close(int fd);
+
     String strerror(int errnum);
 
     int geteuid();
