@@ -44,7 +44,7 @@ public final class Forwarding {
             "berth snapshots ls", "berth snapshots info", "berth snapshots usage", "berth snapshots mounts",
             "berth snapshots rm", "berth snapshots cleanup",
             "berth tasks ls", "berth tasks kill", "berth tasks pause", "berth tasks resume",
-            "berth gc", "berth leases ls", "berth leases rm");
+            "berth gc", "berth leases ls", "berth leases rm", "berth stats");
 
     private static final ThreadLocal<Engine> DAEMON_ENGINE = new ThreadLocal<>();
     private static final ThreadLocal<Boolean> CLIENT_TTY = new ThreadLocal<>();

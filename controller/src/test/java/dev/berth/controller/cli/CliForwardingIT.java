@@ -89,6 +89,7 @@ class CliForwardingIT {
         m.put("berth gc", List.of("gc"));
         m.put("berth leases ls", List.of("leases", "ls"));
         m.put("berth leases rm", List.of("leases", "rm", "no-such-lease"));
+        m.put("berth stats", List.of("stats", "--no-stream"));
         return m;
     }
 
@@ -97,7 +98,7 @@ class CliForwardingIT {
             "berth describe", "berth diff", "berth events", "berth delete", "berth images ls", "berth images check",
             "berth images unpack", "berth content ls", "berth content verify", "berth content active",
             "berth snapshots ls", "berth snapshots usage", "berth snapshots cleanup", "berth tasks ls", "berth gc",
-            "berth leases ls");
+            "berth leases ls", "berth stats");
 
     @BeforeEach
     void setUp() throws Exception {

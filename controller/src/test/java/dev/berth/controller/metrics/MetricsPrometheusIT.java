@@ -163,7 +163,8 @@ class MetricsPrometheusIT {
     @Test
     void prometheusScrapesContainerAndControllerMetrics() throws Exception {
         writeManifests();
-        daemon = Daemon.start(config());
+        daemon = Daemon.start(config(), java.time.Clock.systemUTC(),
+                d -> dev.berth.controller.cli.Forwarding.serve(d.api(), d.engine()));
         Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> runningTask() != null);
         TaskStatus task = runningTask();
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> get(metricsPort, "/readyz").startsWith("200"));
@@ -221,6 +222,23 @@ class MetricsPrometheusIT {
         daemon.enqueue(new ObjectRef("Container", task.namespace(), "metrics-web"));
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
                 .until(() -> query(promPort, reconciles) > before);
+
+        // berth stats, through the daemon: one sample as JSON, and the table
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        assertEquals(0, dev.berth.controller.cli.Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
+                "--config", configFile.toString(), "stats", "--no-stream", "-o", "json", task.id()), err.toString());
+        JsonNode stats = JSON.readTree(out.toString());
+        assertEquals(1, stats.size(), out.toString());
+        assertEquals(task.id(), stats.get(0).path("id").asText());
+        assertEquals(LIMIT, stats.get(0).path("memoryLimit").asLong());
+        assertEquals(20, stats.get(0).path("pidsLimit").asLong());
+        assertTrue(stats.get(0).path("memoryUsage").asLong() > 0, out.toString());
+        out.getBuffer().setLength(0);
+        assertEquals(0, dev.berth.controller.cli.Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
+                "--config", configFile.toString(), "stats", "--no-stream"), err.toString());
+        assertTrue(out.toString().startsWith("NAMESPACE") && out.toString().contains(task.id())
+                && out.toString().contains("/ 24.0 MiB"), out.toString());
 
         // deleting the container takes its series out of the next scrape
         Files.delete(dir.resolve("manifests/web.yaml"));
