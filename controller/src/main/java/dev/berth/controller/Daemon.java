@@ -130,6 +130,7 @@ public final class Daemon implements AutoCloseable {
         metrics.sources(manifests::statuses);
         metrics.containers(engine.runtime());
         closeables.add(engine.gc().onCollected(metrics::collected));
+        closeables.add(engine.observeTransfers(metrics.transfers()));
 
         api = new ApiServer(Path.of(config.get(ControllerSettings.API_ADDRESS)));
         api.observer(metrics::request);

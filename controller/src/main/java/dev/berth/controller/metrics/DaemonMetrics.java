@@ -4,7 +4,10 @@ import dev.berth.controller.source.SourceStatus;
 import dev.berth.controller.store.StoredObject;
 import dev.berth.crd.ObjectRef;
 import dev.berth.crd.status.Condition;
+import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.gc.GcResult;
+import dev.berth.engine.transfer.TransferObserver;
+import java.time.Duration;
 import dev.berth.engine.runtime.TaskRuntime;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -21,7 +24,8 @@ import java.util.function.Supplier;
  * ({@link ContainerMetrics}), the reconcile loop's controller-runtime names ({@link ReconcileMetrics}),
  * Berth's own {@code berth_*} families (objects by kind and readiness, reconciler events by kind and
  * reason, which counts drift repairs, restarts, crash-loop back-offs, pulls and unpacks; manifest
- * files that do not parse; garbage collections and what they removed; local API requests by route
+ * files that do not parse; image pulls (bytes, duration, failures by error category) and unpack
+ * durations; garbage collections and what they removed; local API requests by route
  * and code) and the JVM and process metrics of the Prometheus client. Thread-safe.
  */
 public final class DaemonMetrics {
@@ -32,6 +36,10 @@ public final class DaemonMetrics {
     private final Counter gcRemoved;
     private final Counter gcBytes;
     private final Histogram gcTime;
+    private final Counter pulls;
+    private final Counter pullBytes;
+    private final Histogram pullTime;
+    private final Histogram unpackTime;
     private final Counter apiRequests;
     private final Histogram apiTime;
 
@@ -50,6 +58,17 @@ public final class DaemonMetrics {
         gcTime = Histogram.builder().name("berth_gc_duration_seconds").help("How long a garbage collection took")
                 .classicOnly().classicUpperBounds(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60)
                 .withoutExemplars().register(registry);
+        pulls = Counter.builder().name("berth_image_pulls_total")
+                .help("Image pulls by result (success, or the error category: not_found, unavailable, permission_denied, ...)")
+                .labelNames("result").withoutExemplars().register(registry);
+        pullBytes = Counter.builder().name("berth_image_pull_bytes_total")
+                .help("Bytes downloaded by image pulls (blobs already present count nothing)").withoutExemplars().register(registry);
+        pullTime = Histogram.builder().name("berth_image_pull_duration_seconds").help("How long image pulls took, by result")
+                .labelNames("result").classicOnly().classicUpperBounds(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
+                .withoutExemplars().register(registry);
+        unpackTime = Histogram.builder().name("berth_image_unpack_duration_seconds")
+                .help("How long unpacking an image into a snapshotter took").labelNames("snapshotter").classicOnly()
+                .classicUpperBounds(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120).withoutExemplars().register(registry);
         apiRequests = Counter.builder().name("berth_api_requests_total")
                 .help("Local API requests, by method, route and HTTP status code").labelNames("method", "path", "code")
                 .withoutExemplars().register(registry);
@@ -102,6 +121,30 @@ public final class DaemonMetrics {
     /** Counts an event a reconciler recorded. */
     public void event(ObjectRef object, String type, String reason) {
         events.labelValues(object.kind(), type, reason).inc();
+    }
+
+    /** Pulls and unpacks, from the engine's one puller and unpacker path. */
+    public TransferObserver transfers() {
+        return new TransferObserver() {
+            @Override
+            public void pulled(String ref, long bytes, Duration took) {
+                pulls.labelValues("success").inc();
+                pullBytes.inc(bytes);
+                pullTime.labelValues("success").observe(took.toNanos() / 1e9);
+            }
+
+            @Override
+            public void pullFailed(String ref, ErrorCategory reason, Duration took) {
+                String r = reason.name().toLowerCase(java.util.Locale.ROOT);
+                pulls.labelValues(r).inc();
+                pullTime.labelValues(r).observe(took.toNanos() / 1e9);
+            }
+
+            @Override
+            public void unpacked(String image, String snapshotter, long applied, Duration took) {
+                unpackTime.labelValues(snapshotter).observe(took.toNanos() / 1e9);
+            }
+        };
     }
 
     /** Counts one garbage collection. */

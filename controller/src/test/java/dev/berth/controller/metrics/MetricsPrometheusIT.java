@@ -185,6 +185,10 @@ class MetricsPrometheusIT {
                 + ContainerMetrics.RUNTIME + "\"} " + (double) LIMIT), "limit as in the spec");
 
         lint(body);
+        assertTrue(body.contains("berth_events_total{kind=\"Container\",reason=\"Started\",type=\"Normal\"} 1.0"), body);
+        assertTrue(body.lines().anyMatch(l -> l.startsWith("berth_image_unpack_duration_seconds_count{snapshotter=\"overlayfs\"} ")
+                && !l.endsWith(" 0")), "the container's image was unpacked once at least");
+        assertTrue(body.contains("berth_source_files 2.0") && body.contains("berth_source_files_failed 0.0"), body);
 
         // a real Prometheus scrapes the endpoint; its HTTP API answers PromQL over what it stored
         int promPort = freePort();
