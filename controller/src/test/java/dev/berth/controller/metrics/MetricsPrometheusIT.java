@@ -227,6 +227,16 @@ class MetricsPrometheusIT {
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
                 .until(() -> query(promPort, reconciles) > before);
 
+        // the Grafana dashboard's queries are PromQL this Prometheus accepts
+        for (JsonNode panel : JSON.readTree(Path.of("..", "manifests", "grafana", "berth-node.json").toFile()).path("panels")) {
+            for (JsonNode target : panel.path("targets")) {
+                String expr = target.path("expr").asText().replace("$__rate_interval", "1m").replace("$__range", "5m")
+                        .replace("$namespace", ".*").replace("$instance", ".*");
+                String r = get(promPort, "/api/v1/query?query=" + URLEncoder.encode(expr, StandardCharsets.UTF_8));
+                assertTrue(r.startsWith("200 "), panel.path("title").asText() + ": " + expr + " -> " + r);
+            }
+        }
+
         // berth stats, through the daemon: one sample as JSON, and the table
         java.io.StringWriter out = new java.io.StringWriter();
         java.io.StringWriter err = new java.io.StringWriter();
