@@ -14,7 +14,6 @@ Metrics (medians):
 Targets (issue 15): Berth's scrape_cpu < 30 ms with 100 containers; 15 s interval < 0.2 % of a core.
 """
 import argparse
-import json
 import os
 import socket
 import statistics
@@ -174,27 +173,7 @@ def main():
     ap.add_argument("--settle", type=float, default=20, help="seconds after all are running, before scraping")
     ap.add_argument("--out", default=os.path.join(HERE, "last-metrics.json"))
     a = ap.parse_args()
-    b = MetricsBench(a)
-    failed = None
-    try:
-        b.run()
-    except BaseException as e:  # report, clean up, exit non-zero
-        failed = e
-        log(f"FAILED: {e!r}; see {b.bdir}/daemon.log")
-    finally:
-        b.cleanup()
-    with open(a.out, "w") as f:
-        json.dump(b.rows, f, indent=1)
-    print(table(b.rows))
-    for metric, impls in b.rows.items():
-        for impl, r in impls.items():
-            extra = {k: v for k, v in r.items() if k not in ("median", "n", "min", "max", "unit")}
-            if extra:
-                print(f"  {metric} {impl}: {json.dumps(extra)}")
-    print(f"\nresults: {a.out}")
-    if failed:
-        sys.exit(1)
-
+    db.execute(MetricsBench(a), a.out, table)
 
 if __name__ == "__main__":
     main()

@@ -61,6 +61,25 @@ final class SampleReader {
         }
     }
 
+    /**
+     * The lines of a per-device file that start with {@code major:minor} (blkio, io.stat), split on
+     * white space; other lines (blkio's closing {@code Total N}) are left out. Empty when absent.
+     */
+    static List<String[]> deviceLines(Path file) {
+        List<String[]> out = new ArrayList<>();
+        String text = text(file);
+        if (text == null) {
+            return out;
+        }
+        for (String line : text.split("\n")) {
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length >= 2 && fields[0].contains(":")) {
+                out.add(fields);
+            }
+        }
+        return out;
+    }
+
     /** A flat-keyed file ({@code key value} lines: memory.stat, cpu.stat, cpuacct.stat). */
     static Map<String, Double> keyed(Path file) {
         Map<String, Double> m = new HashMap<>();

@@ -113,16 +113,8 @@ final class V1Samples {
             if (!scheduler && (b[1].equals("io_service_bytes_recursive") || b[1].equals("io_serviced_recursive"))) {
                 f = blkio.resolve("blkio.throttle." + b[1]);
             }
-            String text = SampleReader.text(f);
-            if (text == null) {
-                continue;
-            }
-            for (String line : text.split("\n")) {
-                String[] fields = line.trim().split("\\s+");
-                // "8:0 Read 4096"; "8:0 123" for time/sectors; the closing "Total N" line has no device
-                if (fields.length < 2 || !fields[0].contains(":")) {
-                    continue;
-                }
+            for (String[] fields : SampleReader.deviceLines(f)) {
+                // "8:0 Read 4096", or "8:0 123" for time and sectors
                 String[] mm = fields[0].split(":");
                 String op = fields.length == 3 ? fields[1] : "";
                 r.add("container_" + b[0] + "_" + b[2], "The " + b[0].replace('_', ' '), BLKIO_LABELS,
@@ -132,8 +124,7 @@ final class V1Samples {
     }
 
     private static boolean hasEntries(Path file) {
-        String t = SampleReader.text(file);
-        return t != null && t.contains(":");
+        return !SampleReader.deviceLines(file).isEmpty();
     }
 
     /** {@code /dev/<name>} for a block device number, as containerd labels it; empty when unknown. */

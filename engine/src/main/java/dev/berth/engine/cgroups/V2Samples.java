@@ -59,15 +59,7 @@ final class V2Samples {
     }
 
     private static void io(SampleReader r, Path file) {
-        String text = SampleReader.text(file);
-        if (text == null) {
-            return;
-        }
-        for (String line : text.split("\n")) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length < 2 || !f[0].contains(":")) {
-                continue;
-            }
+        for (String[] f : SampleReader.deviceLines(file)) {
             String[] mm = f[0].split(":");
             List<String> v = List.of(mm[0], mm[1]);
             for (int i = 1; i < f.length; i++) {

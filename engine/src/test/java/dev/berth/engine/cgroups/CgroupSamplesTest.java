@@ -17,9 +17,7 @@ class CgroupSamplesTest {
     Path root;
 
     private void write(String rel, String content) throws Exception {
-        Path p = root.resolve(rel);
-        Files.createDirectories(p.getParent());
-        Files.writeString(p, content + "\n");
+        CgroupTrees.write(root, rel, content);
     }
 
     private static double value(List<CgroupSample> s, String name, String... labelValues) {
