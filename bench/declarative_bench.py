@@ -621,7 +621,11 @@ def main():
                     help="comma-separated subset of latency,hundred,idle,resync (idle includes hundred)")
     ap.add_argument("--out", default=os.path.join(HERE, "last-declarative.json"))
     a = ap.parse_args()
-    b = Bench(a)
+    execute(Bench(a), a.out, table)
+
+
+def execute(b, out, table_of):
+    """Runs bench b, always cleans up, writes its rows to out, prints the table; exits 1 on failure."""
     failed = None
     try:
         b.run()
@@ -636,18 +640,17 @@ def main():
             pass
     finally:
         b.cleanup()
-    with open(a.out, "w") as f:
+    with open(out, "w") as f:
         json.dump(b.rows, f, indent=1)
-    print(table(b.rows))
+    print(table_of(b.rows))
     for metric, impls in b.rows.items():
         for impl, r in impls.items():
             extra = {k: v for k, v in r.items() if k not in ("median", "n", "min", "max", "unit", "how")}
             if extra:
                 print(f"  {metric} {impl}: {json.dumps(extra)}")
-    print(f"\nresults: {a.out}")
+    print(f"\nresults: {out}")
     if failed:
         sys.exit(1)
-
 
 if __name__ == "__main__":
     main()

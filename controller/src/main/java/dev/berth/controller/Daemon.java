@@ -6,6 +6,8 @@ import dev.berth.controller.api.EventsApi;
 import dev.berth.controller.api.ObjectsApi;
 import dev.berth.controller.events.EventRecorder;
 import dev.berth.controller.kubernetes.KubernetesAgent;
+import dev.berth.controller.metrics.DaemonMetrics;
+import dev.berth.controller.metrics.MetricsEndpoint;
 import dev.berth.controller.kubernetes.KubernetesSettings;
 import dev.berth.controller.source.CrdManifestDecoder;
 import dev.berth.controller.source.ManifestDirectorySource;
@@ -56,6 +58,10 @@ public final class Daemon implements AutoCloseable {
     private Controller controller;
     private volatile ManifestDirectorySource manifests;
     private CrdManifestDecoder decoder;
+    private final DaemonMetrics metrics = new DaemonMetrics();
+    private MetricsEndpoint metricsEndpoint;
+    private KubernetesAgent kubernetes;
+    private volatile boolean apiServing;
     private volatile boolean closed;
 
     private Daemon(Config config, Engine engine) {
@@ -92,6 +98,8 @@ public final class Daemon implements AutoCloseable {
         // adopt the tasks a previous daemon left running (and record exits that happened while none
         // ran) before reconciling anything; a cgroup driver this node cannot use fails the start here
         engine.runtime();
+        // the metrics address is bound first: a port in use stops the start before anything else runs
+        startMetrics();
         // snapshot directories without a record (a crash between mkdir and commit) go before anything
         // prepares new ones
         for (String n : engine.snapshotters().names()) {
@@ -100,10 +108,10 @@ public final class Daemon implements AutoCloseable {
         SpecCodec codec = new SpecCodec();
         store = new ObjectStore(engine.metadata(), clock);
         events = new EventRecorder(engine.metadata(), clock);
-        EventSink sink = new RecorderSink(events);
+        EventSink sink = new RecorderSink(events, metrics);
         Registries registries = new Registries(config);
         closeables.add(registries);
-        controller = new Controller(store, events, clock, 4);
+        controller = new Controller(store, events, clock, 4, metrics.reconcile());
         closeables.add(controller);
         controller.register(new ImageReconciler(engine, registries, controller.lookup(), sink, IMAGE_REFRESH));
         controller.register(new SnapshotReconciler(engine, controller.lookup(), sink));
@@ -113,10 +121,17 @@ public final class Daemon implements AutoCloseable {
         manifests = watchManifests(Path.of(config.get(ControllerSettings.MANIFEST_DIR)), clock);
         // Kubernetes mode: the API server is one more source of the store (and sink of status, events)
         if (config.get(KubernetesSettings.ENABLED)) {
-            closeables.add(KubernetesAgent.start(store, events, config));
+            kubernetes = KubernetesAgent.start(store, events, config);
+            closeables.add(kubernetes);
         }
+        metrics.objects(() -> store.list(null));
+        metrics.sources(manifests::statuses);
+        metrics.containers(engine.runtime());
+        closeables.add(engine.gc().onCollected(metrics::collected));
+        closeables.add(engine.observeTransfers(metrics.transfers()));
 
         api = new ApiServer(Path.of(config.get(ControllerSettings.API_ADDRESS)));
+        api.observer(metrics::request);
         api.get("/version", () -> Map.of("version", BuildInfo.version(), "pid", ProcessHandle.current().pid()));
         api.get("/healthz", () -> Map.of("status", "ok"));
         api.get("/sources", this::sources);
@@ -137,6 +152,7 @@ public final class Daemon implements AutoCloseable {
         closeables.add(grpc);
         api.start();
         closeables.add(api);
+        apiServing = true;
 
         Schedules schedules = new Schedules();
         closeables.add(schedules);
@@ -215,6 +231,38 @@ public final class Daemon implements AutoCloseable {
                 .orElse("the built-in defaults"), store.list(null).size(),
                 pending.isEmpty() ? "" : "; these take effect at restart: " + String.join(", ", pending));
         return pending;
+    }
+
+    /**
+     * The metrics and health endpoint on {@code [metrics] address}, off when it is empty (containerd's
+     * default). Readiness: stores open, local API serving, every object reconciled once since start,
+     * and in Kubernetes mode the informers listed and watching.
+     */
+    private void startMetrics() {
+        String address = config.get(ControllerSettings.METRICS_ADDRESS);
+        if (address.isBlank()) {
+            return;
+        }
+        Map<String, java.util.function.BooleanSupplier> ready = new LinkedHashMap<>();
+        ready.put("stores open", () -> store != null && !closed);
+        ready.put("local API serving", () -> apiServing);
+        ready.put("first resync done", () -> controller != null && controller.firstResyncDone());
+        if (config.get(KubernetesSettings.ENABLED)) {
+            ready.put("informers synced", () -> kubernetes != null && kubernetes.watching());
+        }
+        metricsEndpoint = MetricsEndpoint.start(address, metrics.registry(), ready);
+        closeables.add(metricsEndpoint);
+        LOG.info("metrics on http://{}/v1/metrics (and /metrics, /healthz, /readyz)", address);
+    }
+
+    /** The metrics endpoint, or null when {@code [metrics] address} is empty. */
+    public MetricsEndpoint metricsEndpoint() {
+        return metricsEndpoint;
+    }
+
+    /** Every metric the daemon exposes. */
+    public DaemonMetrics metrics() {
+        return metrics;
     }
 
     /** containerd's gRPC API on {@code [grpc] address} (by default containerd.sock in the state directory). */

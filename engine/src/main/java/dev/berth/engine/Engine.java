@@ -54,6 +54,7 @@ public final class Engine implements AutoCloseable {
     private Snapshotters snapshotters;
     private final Clock clock;
     private final EventBus events = new EventBus();
+    private final dev.berth.engine.transfer.TransferObserver.Set transfers = new dev.berth.engine.transfer.TransferObserver.Set();
     private Unpacker unpacker;
     private LeaseManager leases;
     private GarbageCollector gc;
@@ -166,13 +167,26 @@ public final class Engine implements AutoCloseable {
         return snapshotters().get(config.get(SnapshotSettings.SNAPSHOTTER));
     }
 
+    /**
+     * A puller into this engine's stores through {@code resolver}, holding leases and telling the
+     * engine's {@link #observeTransfers transfer observers} of each pull: the one way to pull.
+     */
+    public dev.berth.engine.transfer.ImagePuller puller(dev.berth.engine.remotes.Resolver resolver) {
+        return new dev.berth.engine.transfer.ImagePuller(content(), images(), resolver, leases(), transfers);
+    }
+
+    /** Tells {@code observer} of every pull (through {@link #puller}) and unpack; the handle removes it. */
+    public AutoCloseable observeTransfers(dev.berth.engine.transfer.TransferObserver observer) {
+        return transfers.add(observer);
+    }
+
     /** Unpacks stored images into snapshotters, with the configured layer size bound. */
     public synchronized Unpacker unpacker() {
         if (unpacker == null) {
             long n = config.get(DiffSettings.MAX_CONCURRENT_UNPACKS);
             unpacker = new Unpacker(content(), images(), snapshotters()::get,
                     new TarApplier(config.get(DiffSettings.MAX_LAYER_UNPACKED_SIZE)),
-                    n == 0 ? Runtime.getRuntime().availableProcessors() : (int) Math.min(n, 64), leases());
+                    n == 0 ? Runtime.getRuntime().availableProcessors() : (int) Math.min(n, 64), leases(), transfers);
         }
         return unpacker;
     }

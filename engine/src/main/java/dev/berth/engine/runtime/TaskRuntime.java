@@ -82,6 +82,13 @@ public interface TaskRuntime extends AutoCloseable {
     /** Cgroup usage of a live task. */
     CgroupStats stats(String namespace, String id);
 
+    /**
+     * containerd's per-container cgroup metrics for the task, read from its cgroup now (names and
+     * labels as containerd's cgroups metrics plugin has them); empty once its cgroup is gone.
+     * NOT_FOUND for an unknown task.
+     */
+    java.util.List<dev.berth.engine.cgroups.CgroupSample> samples(String namespace, String id);
+
     /** The limits in force in the task's cgroup now (for drift detection). */
     Resources limits(String namespace, String id);
 

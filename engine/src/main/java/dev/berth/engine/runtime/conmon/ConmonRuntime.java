@@ -411,6 +411,11 @@ public final class ConmonRuntime implements TaskRuntime {
     }
 
     @Override
+    public List<dev.berth.engine.cgroups.CgroupSample> samples(String ns, String id) {
+        return cgroups.samples(row(ns, id).cgroupPath());
+    }
+
+    @Override
     public Resources limits(String ns, String id) {
         return cgroups.limits(row(ns, id).cgroupPath());
     }
