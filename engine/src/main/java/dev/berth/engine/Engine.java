@@ -4,6 +4,7 @@ import dev.berth.engine.config.Config;
 import dev.berth.engine.diff.DiffSettings;
 import dev.berth.engine.diff.TarApplier;
 import dev.berth.engine.gc.GarbageCollector;
+import dev.berth.engine.hostpath.HostPathPolicy;
 import dev.berth.engine.leases.LeaseManager;
 import dev.berth.engine.leases.MetadataLeaseStore;
 import dev.berth.engine.sandbox.PauseImages;
@@ -51,6 +52,7 @@ public final class Engine implements AutoCloseable {
     private Snapshotters snapshotters;
     private final Clock clock;
     private final EventBus events = new EventBus();
+    private final HostPathPolicy hostPaths;
     private Unpacker unpacker;
     private LeaseManager leases;
     private GarbageCollector gc;
@@ -64,6 +66,7 @@ public final class Engine implements AutoCloseable {
         this.state = Path.of(config.get(EngineSettings.STATE));
         this.lock = lock;
         this.metadata = metadata;
+        this.hostPaths = HostPathPolicy.from(config, root, state);
     }
 
     /** {@link #open(Config, Clock)} on the system clock in UTC. */
@@ -183,6 +186,11 @@ public final class Engine implements AutoCloseable {
     /** Applies layer blobs onto snapshot mounts (containerd's diff applier), with the configured size bound. */
     public dev.berth.engine.diff.Applier applier() {
         return new TarApplier(config.get(DiffSettings.MAX_LAYER_UNPACKED_SIZE));
+    }
+
+    /** The one policy for host paths specs name (Snapshot mount paths, bind sources). */
+    public HostPathPolicy hostPaths() {
+        return hostPaths;
     }
 
     /** The leases in the metadata store, opened on first use. */

@@ -100,6 +100,11 @@ public final class RunCommand extends EngineCommand {
             throw BerthException.invalid("missing container ID: berth run %sID [ARGS...]", rootfs == null ? "IMAGE " : "--rootfs DIR ");
         }
         String id = pos.remove(0);
+        ContainerSpec spec = containerSpec(pos);
+        for (RuntimeSpec.Mount m : spec.mounts()) {
+            engine.hostPaths().checkBindSource("--mount " + m.source() + ":" + m.destination(), m.source())
+                    .ifPresent(w -> err().println("berth: warning: " + w));
+        }
         TaskRuntime runtime = engine.runtime();
         Path root;
         ImageConfig config = null;
@@ -111,7 +116,7 @@ public final class RunCommand extends EngineCommand {
             root = rootfs.toAbsolutePath();
         }
         try {
-            RuntimeSpec oci = SpecGenerator.generate(id, containerSpec(pos), config, root,
+            RuntimeSpec oci = SpecGenerator.generate(id, spec, config, root,
                     runtime.cgroupPaths().specPath(namespace, id));
             runtime.create(namespace, id, oci);
         } catch (RuntimeException e) {

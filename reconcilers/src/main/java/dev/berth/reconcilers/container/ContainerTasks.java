@@ -57,6 +57,7 @@ final class ContainerTasks {
         String ns = ref.namespace();
         String name = ref.name();
         TaskRuntime rt = engine.runtime();
+        checkHostPaths(ref, spec);
         Path rootfs = bundle(ns, name).resolve("rootfs");
         ContainerRootfs.Prepared p = engine.containerRootfs().prepare(t.imageName(), t.snapshotter(), t.matcher(),
                 ContainerReconciler.snapshotKey(ns, name), rootfs);
@@ -85,6 +86,20 @@ final class ContainerTasks {
         }
         events.normal(ref, "Started", "started task " + ns + "/" + name);
         return rec;
+    }
+
+    /** Refuses bind sources the host path policy refuses (before anything is made); warns on the others. */
+    private void checkHostPaths(ObjectRef ref, ContainerSpec spec) {
+        if (spec.mounts() == null) {
+            return;
+        }
+        for (int i = 0; i < spec.mounts().size(); i++) {
+            ContainerSpec.Mount m = spec.mounts().get(i);
+            if (m.type() == ContainerSpec.MountType.Bind && m.source() != null) {
+                engine.hostPaths().checkBindSource("spec.mounts[" + i + "].source", m.source())
+                        .ifPresent(w -> events.warning(ref, "HostPathWarning", w));
+            }
+        }
     }
 
     /** The instance of the Sandbox {@code spec} names, as it is now; empty when not in a sandbox. */

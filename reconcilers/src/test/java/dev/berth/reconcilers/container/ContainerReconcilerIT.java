@@ -121,6 +121,33 @@ class ContainerReconcilerIT {
                 "idempotent");
     }
 
+    /** Regression: bind sources were checked only for being absolute (issue 12). */
+    @Test
+    void bindSourcesReachingBerthsOwnDirectoriesAreRefusedAndSystemOnesWarned() throws Exception {
+        Path root = f.tmp.resolve("root");
+        ContainerSpec bad = new ContainerSpec(ContainerFixture.IMAGE, null, SLEEP, null, null, null, null,
+                List.of(new ContainerSpec.Mount("/data", ContainerSpec.MountType.Bind, root.toString(), true, null)),
+                null, false, RestartPolicy.Always, null, null, null);
+        Container c = f.container(f.name("bindroot"), bad);
+        dev.berth.engine.errdefs.BerthException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.berth.engine.errdefs.BerthException.class, () -> f.reconcile(c));
+        assertEquals(dev.berth.engine.errdefs.ErrorCategory.INVALID_ARGUMENT, e.category());
+        assertEquals("spec.mounts[0].source: host path " + root + " is refused: it is Berth's root directory "
+                + root + "; a container must not see or change Berth's own files", e.getMessage());
+        String name = c.getMetadata().getName();
+        assertTrue(f.task(name).isEmpty(), "no task for a refused spec");
+        assertFalse(f.engine.containerRootfs().exists(f.engine.snapshotter().name(),
+                ContainerReconciler.snapshotKey(NS, name)), "no rootfs for a refused spec");
+
+        ContainerSpec system = new ContainerSpec(ContainerFixture.IMAGE, null, SLEEP, null, null, null, null,
+                List.of(new ContainerSpec.Mount("/host-etc", ContainerSpec.MountType.Bind, "/etc", true, null)),
+                null, false, RestartPolicy.Always, null, null, null);
+        Container ok = running("bindetc", system);
+        assertTrue(f.events.contains(ok.getMetadata().getName() + " HostPathWarning: spec.mounts[0].source: bind source "
+                + "/etc: it is the system directory /etc; the container can read (and without readOnly change) the "
+                + "host's own files"), f.events.toString());
+    }
+
     @Test
     void waitsForItsImage() throws Exception {
         ContainerSpec s = new ContainerSpec("nope", null, SLEEP, null, null, null, null, null, null, false, null, null,
