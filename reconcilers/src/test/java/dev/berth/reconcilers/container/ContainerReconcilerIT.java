@@ -296,6 +296,41 @@ class ContainerReconcilerIT {
         f.reconciler.cleanup(c, dev.berth.reconcilers.Context.first(f.clock));
     }
 
+    /**
+     * Regression (issue 12): restartCount missed a restart when the daemon died after the old task was
+     * deleted and before the new one was recorded. Here the new task's create fails at that point (its
+     * image record is gone for a moment) instead of the daemon dying; the restart must still count once.
+     */
+    @Test
+    void aRestartCutBetweenDeleteAndCreateIsCountedOnce() throws Exception {
+        Container c = running("cut", spec(SLEEP, null, RestartPolicy.Always));
+        String name = c.getMetadata().getName();
+        int pid = c.getStatus().getPid();
+        var record = f.engine.images().get(f.imageRef);
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        for (int i = 0; i < 300 && !f.task(name).map(t -> t.state() == TaskState.STOPPED).orElse(false); i++) {
+            Thread.sleep(100);
+        }
+        assertEquals(TaskState.STOPPED, f.task(name).orElseThrow().state());
+        f.engine.images().delete(f.imageRef);
+        org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> f.reconcile(c));
+        assertTrue(f.task(name).isEmpty(), "the old task was deleted before the create failed");
+        f.engine.images().put(record);
+        f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running) && !x.getStatus().getPid().equals(pid));
+        assertEquals(1, c.getStatus().getRestartCount(), f.events.toString());
+        assertEquals(1, f.reconciler.record(NS, name).orElseThrow().restartCount());
+        assertTrue(f.reasons(name).contains("Restarted") && !f.reasons(name).contains("DriftRepaired"), f.events.toString());
+        // a second kill counts as the second restart
+        int pid2 = c.getStatus().getPid();
+        ProcessHandle.of(pid2).orElseThrow().destroyForcibly();
+        f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running) && !x.getStatus().getPid().equals(pid2)
+                || phase(x, ContainerPhase.CrashLoopBackOff));
+        f.clock.advance(Duration.ofMinutes(6));
+        f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running) && !x.getStatus().getPid().equals(pid2));
+        assertEquals(2, c.getStatus().getRestartCount(), f.events.toString());
+        f.reconciler.cleanup(c, dev.berth.reconcilers.Context.first(f.clock));
+    }
+
     @Test
     void containerDeletedWithRuncIsRecreated() throws Exception {
         Container c = running("rdel", spec(SLEEP, null, RestartPolicy.Always));
