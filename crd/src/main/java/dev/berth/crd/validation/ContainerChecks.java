@@ -30,6 +30,7 @@ final class ContainerChecks {
         strings("spec.command", spec.command(), e);
         strings("spec.args", spec.args(), e);
         env(spec.env(), e);
+        ExecChecks.process(spec, e);
         if (spec.workingDir() != null) {
             e.check("spec.workingDir", SpecChecks.absolutePath(spec.workingDir()));
         }
