@@ -87,7 +87,7 @@ public final class ApplyCommand implements Runnable {
                     inputs.add(new Input("stdin", text("stdin", System.in.readNBytes(SpecText.MAX_BYTES + 1))));
                     continue;
                 }
-                Path p = Path.of(f);
+                Path p = Forwarding.path(f);
                 if (Files.isDirectory(p)) {
                     try (Stream<Path> s = Files.walk(p)) {
                         for (Path y : s.filter(x -> x.toString().endsWith(".yaml") || x.toString().endsWith(".yml"))
