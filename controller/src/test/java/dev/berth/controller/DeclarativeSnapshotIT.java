@@ -36,6 +36,16 @@ import tools.jackson.databind.JsonNode;
  */
 @RootOnly("needs root for overlay mounts")
 class DeclarativeSnapshotIT {
+    private static final String IMAGE = """
+            apiVersion: berth.dev/v1alpha1
+            kind: Image
+            metadata:
+              name: busybox
+            spec:
+              ref: localhost/berth/busybox:latest
+              pullPolicy: Never
+            """;
+
     @TempDir
     Path tmp;
     Config config;
@@ -100,14 +110,7 @@ class DeclarativeSnapshotIT {
 
     @Test
     void manifestToMountedSnapshotWithDriftRepairRestartAndCleanup() throws Exception {
-        Files.writeString(tmp.resolve("manifests/snap.yaml"), """
-                apiVersion: berth.dev/v1alpha1
-                kind: Image
-                metadata:
-                  name: busybox
-                spec:
-                  ref: localhost/berth/busybox:latest
-                  pullPolicy: Never
+        Files.writeString(tmp.resolve("manifests/snap.yaml"), IMAGE + """
                   unpack:
                     snapshotter: overlayfs
                 ---
@@ -183,15 +186,7 @@ class DeclarativeSnapshotIT {
         Path system = Path.of("/etc/berth-it-" + Long.toHexString(System.nanoTime()));
         Path own = tmp.resolve("state/tasks");
         Path outside = tmp.resolve("elsewhere");
-        StringBuilder yaml = new StringBuilder("""
-                apiVersion: berth.dev/v1alpha1
-                kind: Image
-                metadata:
-                  name: busybox
-                spec:
-                  ref: localhost/berth/busybox:latest
-                  pullPolicy: Never
-                """);
+        StringBuilder yaml = new StringBuilder(IMAGE);
         String[] names = {"system", "own", "outside"};
         Path[] paths = {system, own, outside};
         for (int i = 0; i < names.length; i++) {

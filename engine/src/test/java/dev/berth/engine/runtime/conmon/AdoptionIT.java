@@ -172,15 +172,7 @@ class AdoptionIT {
         ProcessHandle.of(sa.monitorPid()).orElseThrow().destroyForcibly();
         await().atMost(WAIT).until(() -> !TaskFiles.alive(sa.monitorPid(), "conmon"));
         // as if a's conmon pid had been reused by b's conmon
-        try (MetadataStore db = MetadataStore.open(fx.dir.resolve("root/meta.db"))) {
-            db.inTransaction(c -> {
-                try (var ps = c.prepareStatement("UPDATE tasks SET monitor_pid=? WHERE id=?")) {
-                    ps.setLong(1, sb.monitorPid());
-                    ps.setString(2, a);
-                    return ps.executeUpdate();
-                }
-            });
-        }
+        sql("UPDATE tasks SET monitor_pid=? WHERE id=?", sb.monitorPid(), a);
         fx.open();
         assertEquals(255, fx.runtime.state(NS, a).exitCode());
         assertEquals(TaskState.RUNNING, fx.runtime.state(NS, b).state(), "the other task is untouched");
@@ -196,14 +188,7 @@ class AdoptionIT {
         fx.closeRuntime();
         ProcessHandle.of(created.monitorPid()).ifPresent(ProcessHandle::destroyForcibly);
         await().atMost(WAIT).until(() -> !TaskFiles.alive(created.monitorPid(), "conmon"));
-        try (MetadataStore db = MetadataStore.open(fx.dir.resolve("root/meta.db"))) {
-            db.inTransaction(c -> {
-                try (var ps = c.prepareStatement("DELETE FROM tasks WHERE id=?")) {
-                    ps.setString(1, id);
-                    return ps.executeUpdate();
-                }
-            });
-        }
+        sql("DELETE FROM tasks WHERE id=?", id);
         fx.open();
         TaskStatus again = fx.run(id, ContainerSpec.builder().args("sleep", "1000").build());
         assertEquals(TaskState.RUNNING, again.state(), "the leftover was removed and the task created anew");
@@ -212,14 +197,7 @@ class AdoptionIT {
 
         // a running container without a record is somebody else's business: refused, left alone
         fx.closeRuntime();
-        try (MetadataStore db = MetadataStore.open(fx.dir.resolve("root/meta.db"))) {
-            db.inTransaction(c -> {
-                try (var ps = c.prepareStatement("DELETE FROM tasks WHERE id=?")) {
-                    ps.setString(1, id);
-                    return ps.executeUpdate();
-                }
-            });
-        }
+        sql("DELETE FROM tasks WHERE id=?", id);
         fx.open();
         BerthException e = org.junit.jupiter.api.Assertions.assertThrows(BerthException.class,
                 () -> fx.runtime.create(NS, id, fx.spec(id, ContainerSpec.builder().args("sleep", "1000").build())));
@@ -227,6 +205,20 @@ class AdoptionIT {
         assertTrue(e.getMessage().contains("delete --force " + id), e.getMessage());
         assertTrue(ProcessHandle.of(again.pid()).map(ProcessHandle::isAlive).orElse(false), "still running");
         // the fixture force-deletes what is left in its runc root
+    }
+
+    /** Changes the closed runtime's task table behind its back, as a crash or a lost write would. */
+    private void sql(String statement, Object... args) {
+        try (MetadataStore db = MetadataStore.open(fx.dir.resolve("root/meta.db"))) {
+            db.inTransaction(c -> {
+                try (var ps = c.prepareStatement(statement)) {
+                    for (int i = 0; i < args.length; i++) {
+                        ps.setObject(i + 1, args[i]);
+                    }
+                    return ps.executeUpdate();
+                }
+            });
+        }
     }
 
     private static boolean goneOrZombie(long pid) {
