@@ -84,6 +84,8 @@ public final class Daemon implements AutoCloseable {
      */
     public static Daemon start(Config config, Clock clock, java.util.function.Consumer<Daemon> routes) {
         Engine engine = Engine.open(config, clock);
+        engine.hostPaths().protect(Path.of(config.get(ControllerSettings.MANIFEST_DIR)),
+                "Berth's manifest directory (manifest_dir)");
         Daemon d = new Daemon(config, engine);
         try {
             d.startParts(clock, routes);

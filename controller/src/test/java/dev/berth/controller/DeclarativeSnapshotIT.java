@@ -3,6 +3,7 @@ package dev.berth.controller;
 import dev.berth.engine.testing.RootOnly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.controller.store.StoredObject;
@@ -11,6 +12,7 @@ import dev.berth.crd.codec.SpecCodec;
 import dev.berth.engine.Engine;
 import dev.berth.engine.EngineSettings;
 import dev.berth.engine.config.Config;
+import dev.berth.engine.hostpath.HostPathSettings;
 import dev.berth.engine.mount.MountTable;
 import dev.berth.engine.mount.Unmount;
 import dev.berth.engine.runtime.RuntimeSettings;
@@ -34,6 +36,16 @@ import tools.jackson.databind.JsonNode;
  */
 @RootOnly("needs root for overlay mounts")
 class DeclarativeSnapshotIT {
+    private static final String IMAGE = """
+            apiVersion: berth.dev/v1alpha1
+            kind: Image
+            metadata:
+              name: busybox
+            spec:
+              ref: localhost/berth/busybox:latest
+              pullPolicy: Never
+            """;
+
     @TempDir
     Path tmp;
     Config config;
@@ -47,9 +59,10 @@ class DeclarativeSnapshotIT {
                 .with(EngineSettings.STATE, tmp.resolve("state").toString())
                 .with(RuntimeSettings.LOG_DIR, tmp.resolve("logs").toString())
                 .with(ControllerSettings.API_ADDRESS, tmp.resolve("state/berth.sock").toString())
-                .with(ControllerSettings.MANIFEST_DIR, tmp.resolve("manifests").toString());
+                .with(ControllerSettings.MANIFEST_DIR, tmp.resolve("manifests").toString())
+                .with(HostPathSettings.MOUNT_PATH_ROOTS, java.util.List.of(tmp.resolve("mnts").toString()));
         Files.createDirectories(tmp.resolve("manifests"));
-        mnt = tmp.resolve("mnt");
+        mnt = tmp.resolve("mnts/mnt");
         BuiltImage img = OciImageBuilder.busybox().build();
         try (Engine e = Engine.open(config)) {
             // through the importer, as users get images in: it writes the GC labels that keep the
@@ -97,14 +110,7 @@ class DeclarativeSnapshotIT {
 
     @Test
     void manifestToMountedSnapshotWithDriftRepairRestartAndCleanup() throws Exception {
-        Files.writeString(tmp.resolve("manifests/snap.yaml"), """
-                apiVersion: berth.dev/v1alpha1
-                kind: Image
-                metadata:
-                  name: busybox
-                spec:
-                  ref: localhost/berth/busybox:latest
-                  pullPolicy: Never
+        Files.writeString(tmp.resolve("manifests/snap.yaml"), IMAGE + """
                   unpack:
                     snapshotter: overlayfs
                 ---
@@ -163,5 +169,60 @@ class DeclarativeSnapshotIT {
         dev.berth.engine.errdefs.BerthException gone = org.junit.jupiter.api.Assertions.assertThrows(
                 dev.berth.engine.errdefs.BerthException.class, () -> daemon.engine().snapshotter().stat("snapshot/default/scratch"));
         assertEquals(dev.berth.engine.errdefs.ErrorCategory.NOT_FOUND, gone.category());
+    }
+
+    private String degraded(String kind, String name) {
+        for (JsonNode c : status(kind, name).path("conditions")) {
+            if (c.path("type").asText().equals("Degraded") && c.path("status").asText().equals("True")) {
+                return c.path("message").asText();
+            }
+        }
+        return null;
+    }
+
+    /** Regression: mount paths were checked only for being absolute and clean (issue 12). */
+    @Test
+    void mountPathsOutsideThePolicyAreNeverMounted() throws Exception {
+        Path system = Path.of("/etc/berth-it-" + Long.toHexString(System.nanoTime()));
+        Path own = tmp.resolve("state/tasks");
+        Path outside = tmp.resolve("elsewhere");
+        StringBuilder yaml = new StringBuilder(IMAGE);
+        String[] names = {"system", "own", "outside"};
+        Path[] paths = {system, own, outside};
+        for (int i = 0; i < names.length; i++) {
+            yaml.append("""
+                    ---
+                    apiVersion: berth.dev/v1alpha1
+                    kind: Snapshot
+                    metadata:
+                      name: %s
+                    spec:
+                      image: busybox
+                      mountPath: %s
+                    """.formatted(names[i], paths[i]));
+        }
+        Files.writeString(tmp.resolve("manifests/snap.yaml"), yaml);
+        try {
+            daemon = Daemon.start(config);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> ready("Image", "busybox")
+                    && java.util.Arrays.stream(names).allMatch(n -> degraded("Snapshot", n) != null));
+            assertTrue(degraded("Snapshot", "system").contains("spec.mountPath: host path " + system
+                    + " is refused: it lies under the system directory /etc"), degraded("Snapshot", "system"));
+            assertTrue(degraded("Snapshot", "own").contains("lies under Berth's state directory"), degraded("Snapshot", "own"));
+            assertTrue(degraded("Snapshot", "outside").contains("is not under an allowed mount directory ("
+                    + tmp.resolve("mnts") + ")"), degraded("Snapshot", "outside"));
+            for (int i = 0; i < names.length; i++) {
+                assertFalse(MountTable.isMountPoint(paths[i]), paths[i] + " was mounted");
+                assertFalse(Files.exists(paths[i]) && i != 1, paths[i] + " was created");
+                String key = "snapshot/default/" + names[i];
+                assertThrows(dev.berth.engine.errdefs.BerthException.class, () -> daemon.engine().snapshotter().stat(key));
+            }
+            // deleting the refused objects unmounts nothing of the host's
+            Files.delete(tmp.resolve("manifests/snap.yaml"));
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> daemon.store().list(null).isEmpty());
+        } finally {
+            Unmount.unmountAll(system);
+            Files.deleteIfExists(system);
+        }
     }
 }

@@ -7,6 +7,7 @@ import dev.berth.engine.events.EngineEvent;
 import dev.berth.engine.diff.DiffSettings;
 import dev.berth.engine.diff.TarApplier;
 import dev.berth.engine.gc.GarbageCollector;
+import dev.berth.engine.hostpath.HostPathPolicy;
 import dev.berth.engine.leases.LeaseManager;
 import dev.berth.engine.leases.MetadataLeaseStore;
 import dev.berth.engine.sandbox.PauseImages;
@@ -55,6 +56,7 @@ public final class Engine implements AutoCloseable {
     private final Clock clock;
     private final EventBus events = new EventBus();
     private final dev.berth.engine.transfer.TransferObserver.Set transfers = new dev.berth.engine.transfer.TransferObserver.Set();
+    private final HostPathPolicy hostPaths;
     private Unpacker unpacker;
     private LeaseManager leases;
     private GarbageCollector gc;
@@ -70,6 +72,7 @@ public final class Engine implements AutoCloseable {
         this.state = Path.of(config.get(EngineSettings.STATE));
         this.lock = lock;
         this.metadata = metadata;
+        this.hostPaths = HostPathPolicy.from(config, root, state);
     }
 
     /** {@link #open(Config, Clock)} on the system clock in UTC. */
@@ -202,6 +205,11 @@ public final class Engine implements AutoCloseable {
     /** Applies layer blobs onto snapshot mounts (containerd's diff applier), with the configured size bound. */
     public dev.berth.engine.diff.Applier applier() {
         return new TarApplier(config.get(DiffSettings.MAX_LAYER_UNPACKED_SIZE));
+    }
+
+    /** The one policy for host paths specs name (Snapshot mount paths, bind sources). */
+    public HostPathPolicy hostPaths() {
+        return hostPaths;
     }
 
     /** The leases in the metadata store, opened on first use. */

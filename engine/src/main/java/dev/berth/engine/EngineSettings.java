@@ -5,6 +5,7 @@ import dev.berth.engine.config.CoreSettings;
 import dev.berth.engine.config.Setting;
 import dev.berth.engine.diff.DiffSettings;
 import dev.berth.engine.gc.GcSettings;
+import dev.berth.engine.hostpath.HostPathSettings;
 import dev.berth.engine.remotes.RemoteSettings;
 import dev.berth.engine.runtime.RuntimeSettings;
 import dev.berth.engine.sandbox.SandboxSettings;
@@ -37,6 +38,7 @@ public final class EngineSettings {
         all.addAll(CgroupSettings.all());
         all.addAll(DiffSettings.all());
         all.addAll(GcSettings.all());
+        all.addAll(HostPathSettings.all());
         return all;
     }
 }

@@ -1,5 +1,6 @@
 package dev.berth.controller.api;
 
+import dev.berth.crd.codec.SpecText;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
 import java.io.IOException;
@@ -133,11 +134,14 @@ public final class ApiServer implements AutoCloseable {
             Map<String, String> query = new LinkedHashMap<>();
             Fields fields = Request.extractQueryParameters(request);
             fields.forEach(f -> query.put(f.getName(), f.getValue()));
-            ByteBuffer buf = Content.Source.asByteBuffer(request);
-            byte[] body = new byte[buf.remaining()];
-            buf.get(body);
-            ApiRequest req = new ApiRequest(request.getMethod(), path, params, query, body);
-            answer = invoke(match, req);
+            byte[] body = readBody(request);
+            if (body == null) {
+                answer = ApiResponse.failure(413, "RequestEntityTooLarge", request.getMethod() + " " + path
+                        + ": the request body is larger than " + SpecText.MAX_BYTES + " bytes (3 MiB), the most the "
+                        + "local API reads; split it into several requests");
+            } else {
+                answer = invoke(match, new ApiRequest(request.getMethod(), path, params, query, body));
+            }
         }
         String route = match == null ? "unmatched" : "/" + String.join("/", match.parts);
         if (answer.streamer() != null) {
@@ -147,6 +151,18 @@ public final class ApiServer implements AutoCloseable {
         } else {
             write(response, callback, answer.status(), answer.body());
             observer.served(request.getMethod(), route, answer.status(), System.nanoTime() - start);
+        }
+    }
+
+    /** The body, read only up to {@link SpecText#MAX_BYTES}; null when it is larger (nothing more is read). */
+    private static byte[] readBody(Request request) throws java.io.IOException {
+        long declared = request.getLength();
+        if (declared > SpecText.MAX_BYTES) {
+            return null;
+        }
+        try (java.io.InputStream in = Content.Source.asInputStream(request)) {
+            byte[] body = in.readNBytes(SpecText.MAX_BYTES + 1);
+            return body.length > SpecText.MAX_BYTES ? null : body;
         }
     }
 

@@ -80,7 +80,11 @@ public final class ObjectsApi {
     private ApiResponse apply(ApiRequest r) {
         boolean force = Boolean.parseBoolean(r.query("force", "false"));
         String name = r.query("filename", "request body");
-        List<CustomResource<?, ?>> objects = decoder.decode(Path.of(name), r.bodyText());
+        List<CustomResource<?, ?>> objects = decoder.decode(Path.of(name), r.body());
+        if (objects.isEmpty()) {
+            throw BerthException.invalid("%s: no objects found (the input is empty or holds only comments and empty "
+                    + "documents); nothing was applied", name);
+        }
         if (Boolean.parseBoolean(r.query("dryRun", "false"))) {
             List<Map<String, Object>> plans = new ArrayList<>();
             for (CustomResource<?, ?> o : objects) {

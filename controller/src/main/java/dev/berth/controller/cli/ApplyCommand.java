@@ -4,6 +4,8 @@ import dev.berth.controller.api.ApiClient;
 import dev.berth.controller.api.ObjectsApi;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
+import dev.berth.crd.codec.SpecException;
+import dev.berth.crd.codec.SpecText;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
@@ -82,7 +84,7 @@ public final class ApplyCommand implements Runnable {
         for (String f : files) {
             try {
                 if (f.equals("-")) {
-                    inputs.add(new Input("stdin", new String(System.in.readAllBytes(), StandardCharsets.UTF_8)));
+                    inputs.add(new Input("stdin", text("stdin", System.in.readNBytes(SpecText.MAX_BYTES + 1))));
                     continue;
                 }
                 Path p = Forwarding.path(f);
@@ -90,17 +92,33 @@ public final class ApplyCommand implements Runnable {
                     try (Stream<Path> s = Files.walk(p)) {
                         for (Path y : s.filter(x -> x.toString().endsWith(".yaml") || x.toString().endsWith(".yml"))
                                 .filter(Files::isRegularFile).sorted().toList()) {
-                            inputs.add(new Input(y.toString(), Files.readString(y)));
+                            inputs.add(new Input(y.toString(), text(y)));
                         }
                     }
                 } else {
-                    inputs.add(new Input(p.toString(), Files.readString(p)));
+                    inputs.add(new Input(p.toString(), text(p)));
                 }
             } catch (IOException e) {
                 throw new BerthException(ErrorCategory.INVALID_ARGUMENT, "cannot read " + f + ": " + e.getMessage());
             }
         }
         return inputs;
+    }
+
+    /** A file's text, refused as the daemon would refuse it (over 3 MiB, not UTF-8) before it is sent. */
+    private static String text(Path p) throws IOException {
+        if (Files.size(p) > SpecText.MAX_BYTES) {
+            throw BerthException.invalid("%s", SpecText.tooLarge(p.toString(), Files.size(p)).getMessage());
+        }
+        return text(p.toString(), Files.readAllBytes(p));
+    }
+
+    private static String text(String name, byte[] bytes) {
+        try {
+            return SpecText.decode(name, bytes);
+        } catch (SpecException e) {
+            throw BerthException.invalid("%s", e.getMessage());
+        }
     }
 
     /** Watches objects until each is Ready=True, or reports which are not by the deadline. */

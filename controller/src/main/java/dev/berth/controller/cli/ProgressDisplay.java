@@ -71,6 +71,7 @@ final class ProgressDisplay implements BlobProgress.Listener, AutoCloseable {
         return switch (p.phase()) {
             case WAITING -> "waiting";
             case DOWNLOADING -> "downloading";
+            case RETRYING -> "stalled, retrying";
             case EXISTS -> "exists";
             case DONE -> "done";
             case FAILED -> "failed";

@@ -103,9 +103,14 @@ public final class RunCommand extends EngineCommand {
             throw BerthException.invalid("missing container ID: berth run %sID [ARGS...]", rootfs == null ? "IMAGE " : "--rootfs DIR ");
         }
         String id = pos.remove(0);
+        ContainerSpec spec = containerSpec(pos);
+        for (RuntimeSpec.Mount m : spec.mounts()) {
+            engine.hostPaths().checkBindSource("--mount " + m.source() + ":" + m.destination(), m.source())
+                    .ifPresent(w -> err().println("berth: warning: " + w));
+        }
         TaskRuntime runtime = engine.runtime();
         Containers containers = engine.containers();
-        ContainerConfig.Builder config = ContainerConfig.builder().spec(containerSpec(pos));
+        ContainerConfig.Builder config = ContainerConfig.builder().spec(spec);
         if (image != null) {
             config.image(image).snapshotter(engine.config().get(SnapshotSettings.SNAPSHOTTER));
         } else {

@@ -3,10 +3,10 @@ package dev.berth.controller.source;
 import dev.berth.crd.ObjectRef;
 import dev.berth.controller.store.ObjectStore;
 import dev.berth.controller.store.StoredObject;
+import dev.berth.crd.codec.SpecText;
 import dev.berth.engine.errdefs.BerthException;
 import io.fabric8.kubernetes.client.CustomResource;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -93,8 +93,12 @@ public final class ManifestDirectorySource implements AutoCloseable {
     private SourceStatus scanFile(Path f, String source, Map<ObjectRef, String> claimed) {
         List<StoredObject> owned = store.listBySource(source);
         try {
-            String text = Files.readString(f, StandardCharsets.UTF_8);
-            List<CustomResource<?, ?>> objects = decoder.decode(f, text);
+            long size = Files.size(f);
+            if (size > SpecText.MAX_BYTES) {
+                // refused before it is read: a huge file must not fill the heap or hold up the scan
+                throw BerthException.invalid("%s", SpecText.tooLarge(f.toString(), size).getMessage());
+            }
+            List<CustomResource<?, ?>> objects = decoder.decode(f, Files.readAllBytes(f));
             Set<ObjectRef> keys = new HashSet<>();
             for (CustomResource<?, ?> o : objects) {
                 ObjectRef k = ObjectStore.keyOf(o);
@@ -117,10 +121,13 @@ public final class ManifestDirectorySource implements AutoCloseable {
                 }
             }
             return new SourceStatus(source, clock.instant(), objects.size(), null);
-        } catch (BerthException | IOException e) {
-            // keep the last good objects of this file in force
+        } catch (RuntimeException | IOException e) {
+            // keep the last good objects of this file in force; whatever a file holds, it stops only itself
             owned.forEach(o -> claimed.putIfAbsent(o.key(), source));
-            String msg = e instanceof IOException ? f + ": " + e.getMessage() : e.getMessage();
+            String msg = e instanceof BerthException ? e.getMessage() : f + ": " + e.getMessage();
+            if (!(e instanceof BerthException) && !(e instanceof IOException)) {
+                LOG.warn("unexpected failure reading manifest {}", f, e);
+            }
             LOG.error("manifest {} not applied, keeping its last good objects: {}", f, msg);
             return new SourceStatus(source, clock.instant(), owned.size(), msg);
         }
@@ -182,8 +189,8 @@ public final class ManifestDirectorySource implements AutoCloseable {
 
     private void watchLoop(long debounceMillis, Runnable afterScan) {
         WatchService w = watcher;
-        try {
-            while (true) {
+        while (true) {
+            try {
                 WatchKey key = w.take();
                 List<WatchKey> keys = new ArrayList<>(List.of(key));
                 // debounce: editors write files in several steps
@@ -197,11 +204,12 @@ public final class ManifestDirectorySource implements AutoCloseable {
                 registerAll();
                 rescan();
                 afterScan.run();
+            } catch (InterruptedException | ClosedWatchServiceException e) {
+                return; // closing
+            } catch (IOException | RuntimeException e) {
+                // one bad scan (a directory gone mid-walk, a store failure) must not end the watch
+                LOG.error("manifest scan of {} failed; watching on: {}", dir, e.toString(), e);
             }
-        } catch (InterruptedException | ClosedWatchServiceException e) {
-            // closing
-        } catch (IOException | RuntimeException e) {
-            LOG.error("manifest watch on {} stopped (periodic rescans still apply): {}", dir, e.toString());
         }
     }
 

@@ -51,6 +51,9 @@ public final class SpecCodec {
         return b.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                // a fractional count (pids: 1.5) is an error, not silently truncated
+                .withCoercionConfig(LogicalType.Integer, c -> c
+                        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail))
                 .withCoercionConfig(LogicalType.Textual, c -> c
                         .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                         .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
@@ -82,9 +85,20 @@ public final class SpecCodec {
     public List<Document> read(String source, String text) {
         List<SpecError> errors = new ArrayList<>();
         List<Document> docs = decode(source, text, errors);
+        java.util.Map<String, Document> seen = new java.util.HashMap<>();
         for (Document d : docs) {
             for (FieldError f : Validator.validate(d.object())) {
                 errors.add(d.error(f.path(), f.message()));
+            }
+            var meta = d.object().getMetadata();
+            if (meta != null && meta.getName() != null) {
+                String ns = meta.getNamespace() == null ? Berth.DEFAULT_NAMESPACE : meta.getNamespace();
+                String id = d.object().getKind() + " " + ns + "/" + meta.getName();
+                Document first = seen.putIfAbsent(id, d);
+                if (first != null) {
+                    errors.add(d.error("metadata.name", id + " is declared twice (first at line " + first.line()
+                            + "); keep one declaration"));
+                }
             }
         }
         if (!errors.isEmpty()) {
@@ -102,11 +116,22 @@ public final class SpecCodec {
             int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
             errors.add(new SpecError(source, line, "", "not valid YAML: " + firstLine(e.getOriginalMessage())));
             return List.of();
+        } catch (RuntimeException e) {
+            // the YAML library's own limits (aliases, nesting, code points) and anything else it throws
+            errors.add(new SpecError(source, 0, "", "not valid YAML: " + firstLine(e.getMessage())));
+            return List.of();
         }
         List<Document> out = new ArrayList<>();
         for (int i = 0; i < docs.size(); i++) {
             YamlTree.Doc d = docs.get(i);
-            CustomResource<?, ?> obj = binder.bind(source, d, errors);
+            CustomResource<?, ?> obj;
+            try {
+                obj = binder.bind(source, d, errors);
+            } catch (RuntimeException e) {
+                // whatever a document holds, it is an error located in it, never an escape
+                errors.add(new SpecError(source, d.line(), "", "cannot be read: " + firstLine(e.getMessage())));
+                continue;
+            }
             if (obj != null) {
                 out.add(new Document(source, i, d.line(), obj, d.lines()));
             }
@@ -117,7 +142,10 @@ public final class SpecCodec {
     /** {@link #read} of a file, named by its path in errors. */
     public List<Document> read(Path file) {
         try {
-            return read(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+            if (Files.size(file) > SpecText.MAX_BYTES) {
+                throw SpecText.tooLarge(file.toString(), Files.size(file));
+            }
+            return read(file.toString(), SpecText.decode(file.toString(), Files.readAllBytes(file)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read manifest " + file + ": " + e.getMessage(), e);
         }

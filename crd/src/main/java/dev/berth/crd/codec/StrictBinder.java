@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.DatabindException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.exc.InvalidFormatException;
@@ -46,7 +45,9 @@ final class StrictBinder {
             try {
                 obj = mapper.readerFor(type).readValue(work);
                 break;
-            } catch (DatabindException e) {
+            } catch (JacksonException e) {
+                // DatabindException for shapes and fields; StreamReadException (InputCoercionException)
+                // for numbers out of their field's range
                 String path = Paths.of(e.getPath());
                 mine.add(new SpecError(source, Paths.lineOf(doc.lines(), path, doc.line()), path,
                         describe(e, doc.node())));
@@ -115,8 +116,15 @@ final class StrictBinder {
         return "unknown field" + suggestion.map(s -> " (did you mean " + s + "?)").orElse("");
     }
 
-    private static String describe(DatabindException e, JsonNode root) {
+    private static String describe(JacksonException e, JsonNode root) {
         String path = Paths.of(e.getPath());
+        if (e instanceof tools.jackson.core.exc.InputCoercionException c) {
+            JsonNode n = nodeAt(root, e.getPath());
+            Class<?> t = c.getTargetType();
+            String max = t == Integer.class || t == int.class ? Integer.toString(Integer.MAX_VALUE)
+                    : Long.toString(Long.MAX_VALUE);
+            return (n == null ? "the number" : n.toString()) + " is out of range: expected an integer of at most " + max;
+        }
         if (e instanceof UnrecognizedPropertyException u) {
             Collection<Object> known = u.getKnownPropertyIds();
             List<String> names = known == null ? List.of()
@@ -134,7 +142,14 @@ final class StrictBinder {
                         : found == null ? "?" : found.toString();
                 return "\"" + value + "\" is not one of " + allowed;
             }
-            return "expected " + expected(target) + ", got " + found(found);
+            String want = expected(target);
+            String got = found(found);
+            if (want.equals("a mapping") && got.equals("a mapping")) {
+                // the shape is right, something inside is not: say what Jackson found wrong
+                return "this mapping cannot be read as " + target.getSimpleName() + ": "
+                        + SpecCodec.firstLine(e.getOriginalMessage());
+            }
+            return "expected " + want + ", got " + got;
         }
         return SpecCodec.firstLine(e.getOriginalMessage());
     }
@@ -151,6 +166,9 @@ final class StrictBinder {
         }
         if (Collection.class.isAssignableFrom(t) || t.isArray()) {
             return "a list";
+        }
+        if (Number.class.isAssignableFrom(t) || t == double.class || t == float.class) {
+            return "a number";
         }
         return "a mapping";
     }

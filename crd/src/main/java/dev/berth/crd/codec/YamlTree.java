@@ -85,7 +85,14 @@ final class YamlTree {
             case VALUE_NUMBER_INT:
                 return f.numberNode(parser.getBigIntegerValue());
             case VALUE_NUMBER_FLOAT:
-                return f.numberNode(parser.getDecimalValue());
+                try {
+                    return f.numberNode(parser.getDecimalValue());
+                } catch (NumberFormatException e) {
+                    // YAML's .nan, .inf and -.inf: floats that no field of a spec can hold
+                    errors.add(new SpecError(source, line(), path, parser.getText()
+                            + " is not a finite number; write a number (or quote it to make it a string)"));
+                    return f.nullNode();
+                }
             case VALUE_TRUE:
                 return f.booleanNode(true);
             case VALUE_FALSE:

@@ -30,6 +30,7 @@ final class ContainerChecks {
         strings("spec.command", spec.command(), e);
         strings("spec.args", spec.args(), e);
         env(spec.env(), e);
+        ExecChecks.process(spec, e);
         if (spec.workingDir() != null) {
             e.check("spec.workingDir", SpecChecks.absolutePath(spec.workingDir()));
         }
@@ -111,6 +112,21 @@ final class ContainerChecks {
         }
     }
 
+    /** Where the runtime mounts the container's root and kernel file systems, which a mount may not replace. */
+    private static final List<String> RUNTIME_MOUNTS = List.of("/", "/proc", "/sys", "/sys/fs/cgroup", "/dev",
+            "/dev/pts", "/dev/mqueue");
+
+    private static java.util.Optional<String> runtimeOwned(String destination) {
+        String d = destination.length() > 1 && destination.endsWith("/")
+                ? destination.substring(0, destination.length() - 1) : destination;
+        if (RUNTIME_MOUNTS.contains(d) || d.startsWith("/proc/") || d.startsWith("/sys/")) {
+            return java.util.Optional.of("\"" + destination + "\" is where the runtime mounts "
+                    + (d.equals("/") ? "the container's root file system" : "a kernel file system")
+                    + "; mount somewhere else (e.g. /data)");
+        }
+        return java.util.Optional.empty();
+    }
+
     private static void mounts(List<ContainerSpec.Mount> mounts, Validator.Errors e) {
         if (mounts == null) {
             return;
@@ -127,6 +143,7 @@ final class ContainerChecks {
                 e.add(path + ".destination", "required: an absolute path in the container");
             } else {
                 e.check(path + ".destination", SpecChecks.absolutePath(m.destination()));
+                e.check(path + ".destination", runtimeOwned(m.destination()));
                 Integer first = seen.putIfAbsent(m.destination(), i);
                 if (first != null) {
                     e.add(path + ".destination", "\"" + m.destination() + "\" is already mounted by spec.mounts[" + first + "]");

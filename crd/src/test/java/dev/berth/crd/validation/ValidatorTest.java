@@ -121,6 +121,22 @@ class ValidatorTest {
     }
 
     @Test
+    void mountsMayNotReplaceWhatTheRuntimeMounts() {
+        assertEquals(List.of(
+                "spec.mounts[0].destination: \"/\" is where the runtime mounts the container's root file system; mount somewhere else (e.g. /data)",
+                "spec.mounts[1].destination: \"/proc\" is where the runtime mounts a kernel file system; mount somewhere else (e.g. /data)",
+                "spec.mounts[2].destination: \"/sys/fs/cgroup\" is where the runtime mounts a kernel file system; mount somewhere else (e.g. /data)",
+                "spec.mounts[3].destination: \"/dev/pts\" is where the runtime mounts a kernel file system; mount somewhere else (e.g. /data)",
+                "spec.mounts[4].destination: \"/proc/sys\" is where the runtime mounts a kernel file system; mount somewhere else (e.g. /data)"),
+                container("""
+                  image: b
+                  mounts: [{destination: /, source: /srv/a}, {destination: /proc, type: Tmpfs},
+                    {destination: /sys/fs/cgroup, source: /srv/c}, {destination: /dev/pts, type: Tmpfs},
+                    {destination: /proc/sys, source: /srv/d}, {destination: /dev/shm, type: Tmpfs}]
+                """));
+    }
+
+    @Test
     void snapshotNeedsExactlyOneParent() {
         String base = "apiVersion: berth.dev/v1alpha1\nkind: Snapshot\nmetadata: {name: s}\nspec: ";
         assertEquals(List.of("spec: set exactly one of spec.image (an Image object) and spec.parent (a Snapshot object)"),

@@ -15,7 +15,16 @@ public interface Fetcher {
      * retried and resumed. The bytes are not verified here; the caller hashes them (the content
      * store does on commit). Closing the stream releases the connection.
      */
-    InputStream fetch(Descriptor desc, long offset);
+    default InputStream fetch(Descriptor desc, long offset) {
+        return fetch(desc, offset, why -> {
+        });
+    }
+
+    /**
+     * {@link #fetch(Descriptor, long)}, telling {@code retrying} (from any thread) each time the
+     * transfer stalled or dropped and is being resumed, with why, so a progress display can say so.
+     */
+    InputStream fetch(Descriptor desc, long offset, java.util.function.Consumer<String> retrying);
 
     /** Reads a whole manifest or index into memory, refusing any over the manifest size limit. */
     byte[] fetchManifest(Descriptor desc);

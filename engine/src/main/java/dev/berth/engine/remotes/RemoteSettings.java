@@ -34,10 +34,11 @@ public final class RemoteSettings {
 
     public static final Setting<java.time.Duration> PULL_PROGRESS_TIMEOUT = Setting.moved(SettingType.DURATION,
                     path(V2_CRI, "image_pull_progress_timeout"), path(V3_IMAGES, "image_pull_progress_timeout"))
-            .defaultValue(java.time.Duration.ofMinutes(1))
-            .doc("A blob download that receives no bytes for this long is dropped and resumed with an HTTP Range\n"
-                    + "request (up to 3 times without progress, then the pull fails). containerd's default is 5m,\n"
-                    + "after which it cancels the pull.")
+            .defaultValue(java.time.Duration.ofSeconds(30))
+            .doc("A blob download that receives less than 64 KiB in this long (stalled or trickling) is dropped\n"
+                    + "and resumed with an HTTP Range request; after 3 resumes without progress, or 8 stalls in all,\n"
+                    + "the pull fails naming the registry, the blob and the stall. containerd's default is 5m, after\n"
+                    + "which it cancels the pull.")
             .validator(d -> d.isNegative() || d.isZero() ? "must be positive" : null)
             .build();
 

@@ -24,11 +24,13 @@ import java.util.Map;
 final class BlobDownloader {
     private static final int BUFFER = 256 * 1024;
     private static final long PROGRESS_STEP = 256 * 1024;
+    /** A slow body is written (and shown) at least this often, not only when the buffer is full. */
+    private static final long FLUSH_NANOS = Duration.ofSeconds(1).toNanos();
 
-    /** Opens the blob's bytes from an offset. */
+    /** Opens the blob's bytes from an offset, telling {@code retrying} when the transfer stalls or drops. */
     @FunctionalInterface
     interface Source {
-        InputStream open(long offset);
+        InputStream open(long offset, java.util.function.Consumer<String> retrying);
     }
 
     private final ContentStore store;
@@ -127,21 +129,37 @@ final class BlobDownloader {
     private void fill(Source source, Descriptor desc, ContentWriter w, String ref, String what) {
         long offset = w.offset();
         listener.update(new BlobProgress(ref, desc, offset, BlobProgress.Phase.DOWNLOADING));
-        try (InputStream in = source.open(offset)) {
+        java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong(offset);
+        java.util.function.Consumer<String> retrying = why -> listener.update(
+                new BlobProgress(ref, desc, received.get(), BlobProgress.Phase.RETRYING));
+        try (InputStream in = source.open(offset, retrying)) {
             byte[] buf = new byte[BUFFER];
             ByteBuffer bb = ByteBuffer.wrap(buf);
             long reported = offset;
-            int n;
-            // fill the whole buffer before writing: one write and one hash update per 256 KiB
-            while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
-                if (Thread.interrupted()) {
-                    throw new BerthException(ErrorCategory.UNAVAILABLE, what + ": pull cancelled at byte " + w.offset()
-                            + " (ingest " + ref + " kept for resume)");
+            long reportedAt = System.nanoTime();
+            int filled = 0;
+            int n = 0;
+            while (n >= 0) {
+                // fill the buffer before writing (one write and one hash update per 256 KiB), but write
+                // what a slow body has sent at least once a second, so the ingest and the display move
+                n = in.read(buf, filled, buf.length - filled);
+                if (n > 0) {
+                    filled += n;
+                    received.addAndGet(n);
                 }
-                bb.clear().limit(n);
-                w.write(bb);
-                if (w.offset() - reported >= PROGRESS_STEP) {
+                boolean due = System.nanoTime() - reportedAt >= FLUSH_NANOS;
+                if (filled == buf.length || n < 0 || due && filled > 0) {
+                    if (Thread.interrupted()) {
+                        throw new BerthException(ErrorCategory.UNAVAILABLE, what + ": pull cancelled at byte "
+                                + w.offset() + " (ingest " + ref + " kept for resume)");
+                    }
+                    bb.clear().limit(filled);
+                    w.write(bb);
+                    filled = 0;
+                }
+                if (w.offset() - reported >= PROGRESS_STEP || due && w.offset() > reported) {
                     reported = w.offset();
+                    reportedAt = System.nanoTime();
                     listener.update(new BlobProgress(ref, desc, reported, BlobProgress.Phase.DOWNLOADING));
                 }
             }

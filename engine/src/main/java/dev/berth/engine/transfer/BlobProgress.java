@@ -12,12 +12,14 @@ import dev.berth.engine.oci.Descriptor;
  * @param phase  where the blob stands
  */
 public record BlobProgress(String ref, Descriptor desc, long offset, Phase phase) {
-    /** The states a blob passes through; WAITING → DOWNLOADING → DONE, or EXISTS, or FAILED. */
+    /** The states a blob passes through; WAITING → DOWNLOADING (⇄ RETRYING) → DONE, or EXISTS, or FAILED. */
     public enum Phase {
         /** Queued behind the download limit. */
         WAITING,
         /** Bytes are arriving. */
         DOWNLOADING,
+        /** The connection stalled or dropped and is being resumed with Range; back to DOWNLOADING when bytes flow. */
+        RETRYING,
         /** Already in the content store; nothing fetched. */
         EXISTS,
         /** Downloaded, verified and committed. */

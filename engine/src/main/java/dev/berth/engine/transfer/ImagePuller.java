@@ -210,7 +210,7 @@ public final class ImagePuller {
     }
 
     private void store(Descriptor desc, byte[] body, Map<String, String> labels, BlobDownloader downloader) {
-        downloader.download(off -> new ByteArrayInputStream(body, (int) off, body.length - (int) off),
+        downloader.download((off, retrying) -> new ByteArrayInputStream(body, (int) off, body.length - (int) off),
                 desc, labels, "manifest " + desc.digest());
     }
 
@@ -298,7 +298,7 @@ public final class ImagePuller {
             List<Future<?>> futures = new ArrayList<>();
             for (Descriptor b : todo) {
                 String what = BlobDownloader.refKey(b).replace('-', ' ') + " of " + ref;
-                futures.add(pool.submit(() -> downloader.download(off -> fetcher.fetch(b, off), b, source, what)));
+                futures.add(pool.submit(() -> downloader.download((off, retrying) -> fetcher.fetch(b, off, retrying), b, source, what)));
             }
             for (Future<?> f : futures) {
                 try {

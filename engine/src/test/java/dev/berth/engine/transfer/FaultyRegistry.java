@@ -39,6 +39,10 @@ final class FaultyRegistry implements AutoCloseable {
         TOO_MANY_ONCE,
         /** Answer 503 every time. */
         UNAVAILABLE_ALWAYS,
+        /** Every request (Range honoured): 20 KB at once, then one byte every 200 ms. */
+        TRICKLE_ALWAYS,
+        /** Every request (Range honoured): 70 KB at once, then nothing. */
+        BURST_THEN_STALL,
         /** Never send response headers (until the test ends). */
         NO_HEADERS
     }
@@ -210,6 +214,35 @@ final class FaultyRegistry implements AutoCloseable {
                 o.write(body, 0, body.length / 2);
                 o.flush();
                 sleep();
+                return true;
+            }
+            case TRICKLE_ALWAYS, BURST_THEN_STALL -> {
+                String range = ex.getRequestHeaders().getFirst("Range");
+                int offset = range == null ? 0 : Integer.parseInt(range.substring(6, range.indexOf('-')));
+                ex.getResponseHeaders().set("Content-Type", type);
+                if (offset > 0) {
+                    ex.getResponseHeaders().set("Content-Range", "bytes " + offset + "-" + (body.length - 1) + "/"
+                            + body.length);
+                }
+                ex.sendResponseHeaders(offset > 0 ? 206 : 200, body.length - offset);
+                OutputStream o = ex.getResponseBody();
+                int burst = Math.min(f == Fault.TRICKLE_ALWAYS ? 20_000 : 70_000, body.length - offset);
+                o.write(body, offset, burst);
+                o.flush();
+                if (f == Fault.BURST_THEN_STALL) {
+                    sleep();
+                    return true;
+                }
+                for (int i = offset + burst; i < body.length; i++) {
+                    try {
+                        Thread.sleep(200);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return true;
+                    }
+                    o.write(body[i]);
+                    o.flush();
+                }
                 return true;
             }
             case TOO_MANY_ONCE -> {

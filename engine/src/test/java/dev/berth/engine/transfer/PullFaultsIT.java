@@ -119,6 +119,40 @@ class PullFaultsIT {
         assertFalse(f.content.exists(layer));
     }
 
+    /** Regression: a trickling body was never seen as stalled, and the display showed 0 B (issue 12). */
+    @Test
+    void tricklingBodyCountsAsStalledShowsItsBytesAndFails() {
+        server.fault(layer, FaultyRegistry.Fault.TRICKLE_ALWAYS);
+        List<BlobProgress> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        BerthException e = assertThrows(BerthException.class, () -> f.puller.pull(ref("1"), PullOptions.defaults()
+                .withListener(p -> {
+                    if (p.desc().digest().equals(layer)) {
+                        seen.add(p);
+                    }
+                })));
+        assertEquals(ErrorCategory.DEADLINE_EXCEEDED, e.category());
+        String m = e.getMessage();
+        assertTrue(m.contains("layer " + layer + " of " + server.host() + "/faulty/app timed out (the registry stalled)")
+                && m.contains("bytes for 1s at byte ") && m.contains("(stalled)")
+                && m.contains("giving up after 3 resumes without progress"), m);
+        assertTrue(seen.stream().anyMatch(p -> p.phase() == BlobProgress.Phase.RETRYING), seen.toString());
+        // what arrived (20 KB per connection, far less than the 256 KiB buffer) is shown while it stalls
+        assertTrue(seen.stream().anyMatch(p -> p.phase() != BlobProgress.Phase.FAILED && p.offset() >= 40_000),
+                seen.toString());
+        assertTrue(f.content.status("layer-" + layer).offset() >= 60_000, "what arrived is kept for the next pull");
+    }
+
+    /** Regression: a body that delivers a little on every resume and then stalls again never failed (issue 12). */
+    @Test
+    void bodyThatKeepsStallingFailsAfterEightStalls() {
+        server.fault(layer, FaultyRegistry.Fault.BURST_THEN_STALL);
+        BerthException e = pullFails("1");
+        assertEquals(ErrorCategory.DEADLINE_EXCEEDED, e.category());
+        assertTrue(e.getMessage().contains("timed out (the registry stalled)")
+                && e.getMessage().contains("giving up after 8 stalls"), e.getMessage());
+        assertEquals(8, server.requestsFor(layer).stream().filter(r -> r.method().equals("GET")).count());
+    }
+
     @Test
     void headersThatNeverComeTimeOut() {
         server.fault(image.configDescriptor().digest(), FaultyRegistry.Fault.NO_HEADERS);

@@ -188,12 +188,14 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             task = Optional.empty();
         }
 
-        boolean vanished = task.isEmpty() && rec.appliedSpec() != null && rec.startedAt() != null;
+        // a restart cut after its old task was deleted is finished as the restart it is, not as drift
+        boolean restartPending = task.isEmpty() && rec.appliedSpec() != null && rec.restartPending();
+        boolean vanished = task.isEmpty() && rec.appliedSpec() != null && rec.startedAt() != null && !restartPending;
         if (spec.state() == DesiredState.Stopped) {
             return stopped(c, ref, st, rec, task, gen);
         }
 
-        boolean restart = false;
+        boolean restart = restartPending;
         if (task.isPresent()) {
             TaskStatus ts = task.get();
             if (ts.state() == TaskState.UNKNOWN) {
@@ -229,7 +231,10 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
                         return Result.requeueAfter(left.isZero() || left.isNegative() ? Duration.ofMillis(1) : left);
                     }
                     restart = true;
+                    // written before the old task goes: a daemon killed between the delete and the new
+                    // task's record would otherwise see a vanished task and never count this restart
                     rec = rec.restarted();
+                    states.put(ns, name, rec);
                 }
                 containers.deleteTask(ns, name, false);
                 task = Optional.empty();

@@ -27,15 +27,17 @@ import java.time.Instant;
  * @param finishedAt when the last counted exit was observed
  * @param sandboxInstance which instance of its Sandbox the container joined ({@link #sandboxInstance(Integer, String)}):
  *        a rebuilt sandbox (new pause process) has another, and the container is recreated in it
+ * @param restartedAfter the {@code countedExitAt} of the exit whose restart {@code restartCount} includes, so a
+ *        restart recorded before its task is replaced counts once however often that step is cut and redone
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ContainerRecord(ContainerSpec appliedSpec, String imageDigest, String imageName, String snapshotter,
         int restartCount, int crashes, Long delayMillis, Long nextStartAt, Long startedAt, Long countedExitAt,
-        Integer exitCode, String reason, Long finishedAt, String sandboxInstance) {
+        Integer exitCode, String reason, Long finishedAt, String sandboxInstance, Long restartedAfter) {
 
     /** Nothing applied yet. */
     public static final ContainerRecord EMPTY =
-            new ContainerRecord(null, null, null, null, 0, 0, null, null, null, null, null, null, null, null);
+            new ContainerRecord(null, null, null, null, 0, 0, null, null, null, null, null, null, null, null, null);
 
     /** The crash-loop state, or null before the first counted exit. */
     public RestartState restartState() {
@@ -49,7 +51,7 @@ public record ContainerRecord(ContainerSpec appliedSpec, String imageDigest, Str
     /** After (re)creating the runtime container from {@code spec}. */
     public ContainerRecord applied(ContainerSpec spec, String digest, String image, String snap) {
         return new ContainerRecord(spec, digest, image, snap, restartCount, crashes, delayMillis, nextStartAt,
-                startedAt, countedExitAt, exitCode, reason, finishedAt, sandboxInstance);
+                startedAt, countedExitAt, exitCode, reason, finishedAt, sandboxInstance, restartedAfter);
     }
 
     /** Same container, spec fields that need no recreate updated (resources, state, restartPolicy). */
@@ -60,19 +62,31 @@ public record ContainerRecord(ContainerSpec appliedSpec, String imageDigest, Str
     /** A task was started at {@code at}. */
     public ContainerRecord started(Instant at) {
         return new ContainerRecord(appliedSpec, imageDigest, imageName, snapshotter, restartCount, crashes,
-                delayMillis, nextStartAt, at.toEpochMilli(), countedExitAt, exitCode, reason, finishedAt, sandboxInstance);
+                delayMillis, nextStartAt, at.toEpochMilli(), countedExitAt, exitCode, reason, finishedAt, sandboxInstance,
+                restartedAfter);
     }
 
     /** Created but not (yet) started. */
     public ContainerRecord notStarted() {
         return new ContainerRecord(appliedSpec, imageDigest, imageName, snapshotter, restartCount, crashes,
-                delayMillis, nextStartAt, null, countedExitAt, exitCode, reason, finishedAt, sandboxInstance);
+                delayMillis, nextStartAt, null, countedExitAt, exitCode, reason, finishedAt, sandboxInstance,
+                restartedAfter);
     }
 
-    /** A restart after an exit. */
+    /** A restart after the last counted exit; the same record when that restart is counted already. */
     public ContainerRecord restarted() {
+        if (countedExitAt != null && countedExitAt.equals(restartedAfter)) {
+            return this;
+        }
         return new ContainerRecord(appliedSpec, imageDigest, imageName, snapshotter, restartCount + 1, crashes,
-                delayMillis, nextStartAt, startedAt, countedExitAt, exitCode, reason, finishedAt, sandboxInstance);
+                delayMillis, nextStartAt, startedAt, countedExitAt, exitCode, reason, finishedAt, sandboxInstance,
+                countedExitAt);
+    }
+
+    /** Whether a restart after the last counted exit is recorded but its task not started yet (a cut restart). */
+    public boolean restartPending() {
+        return countedExitAt != null && countedExitAt.equals(restartedAfter)
+                && (startedAt == null || startedAt <= countedExitAt);
     }
 
     /** An exit counted, with the new crash-loop state (null when the policy does not restart). */
@@ -80,13 +94,13 @@ public record ContainerRecord(ContainerSpec appliedSpec, String imageDigest, Str
         return new ContainerRecord(appliedSpec, imageDigest, imageName, snapshotter, restartCount,
                 s == null ? crashes : s.crashes(), s == null ? delayMillis : Long.valueOf(s.delay().toMillis()),
                 s == null ? nextStartAt : Long.valueOf(s.nextStartAt().toEpochMilli()), startedAt,
-                runtimeExitAt.toEpochMilli(), code, why, observedAt.toEpochMilli(), sandboxInstance);
+                runtimeExitAt.toEpochMilli(), code, why, observedAt.toEpochMilli(), sandboxInstance, restartedAfter);
     }
 
     /** Joined the sandbox instance {@code instance} (null: not in a sandbox). */
     public ContainerRecord inSandbox(String instance) {
         return new ContainerRecord(appliedSpec, imageDigest, imageName, snapshotter, restartCount, crashes,
-                delayMillis, nextStartAt, startedAt, countedExitAt, exitCode, reason, finishedAt, instance);
+                delayMillis, nextStartAt, startedAt, countedExitAt, exitCode, reason, finishedAt, instance, restartedAfter);
     }
 
     /** The identity of one instance of a sandbox: its pause process and network namespace. */

@@ -50,6 +50,7 @@ final class ContainerTasks {
         String ns = ref.namespace();
         String name = ref.name();
         Containers containers = engine.containers();
+        checkHostPaths(ref, spec);
         var runtimeSpec = withSandbox(ref, spec, RuntimeSpecs.toRuntime(spec));
         // recorded before the task exists, so a crash after create never loses what was applied
         // (not started yet: a task missing later counts as drift only once it had been started)
@@ -78,6 +79,20 @@ final class ContainerTasks {
         }
         events.normal(ref, "Started", "started task " + ns + "/" + name);
         return rec;
+    }
+
+    /** Refuses bind sources the host path policy refuses (before anything is made); warns on the others. */
+    private void checkHostPaths(ObjectRef ref, ContainerSpec spec) {
+        if (spec.mounts() == null) {
+            return;
+        }
+        for (int i = 0; i < spec.mounts().size(); i++) {
+            ContainerSpec.Mount m = spec.mounts().get(i);
+            if (m.type() == ContainerSpec.MountType.Bind && m.source() != null) {
+                engine.hostPaths().checkBindSource("spec.mounts[" + i + "].source", m.source())
+                        .ifPresent(w -> events.warning(ref, "HostPathWarning", w));
+            }
+        }
     }
 
     /** The instance of the Sandbox {@code spec} names, as it is now; empty when not in a sandbox. */

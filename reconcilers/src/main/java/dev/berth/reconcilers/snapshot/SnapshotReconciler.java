@@ -89,6 +89,10 @@ public final class SnapshotReconciler implements Reconciler<Snapshot>, Cleaner<S
                     + "another Snapshot object is not supported yet (the parent would have to be committed); use spec.image"), ctx.clock());
             return Result.converged();
         }
+        if (spec.mountPath() != null) {
+            // before anything is made on the node: a refused path is never mounted
+            engine.hostPaths().checkMountPath("spec.mountPath", spec.mountPath());
+        }
         ObjectRef imageRef = me.sibling("Image", spec.image());
         Optional<Image> image = lookup.get(imageRef, Image.class);
         if (image.isEmpty() || image.get().getStatus() == null || !image.get().getStatus().isReady()) {
@@ -211,6 +215,15 @@ public final class SnapshotReconciler implements Reconciler<Snapshot>, Cleaner<S
         }
     }
 
+    private boolean allowed(String mountPath) {
+        try {
+            engine.hostPaths().checkMountPath("spec.mountPath", mountPath);
+            return true;
+        } catch (BerthException e) {
+            return false;
+        }
+    }
+
     private static Optional<SnapshotInfo> stat(Snapshotter sn, String key) {
         try {
             return Optional.of(sn.stat(key));
@@ -231,7 +244,9 @@ public final class SnapshotReconciler implements Reconciler<Snapshot>, Cleaner<S
             Optional<SnapshotInfo> info = stat(sn, key);
             if (info.isPresent()) {
                 unmountIfOurs(info.get());
-                if (snap.getSpec().mountPath() != null) {
+                if (snap.getSpec().mountPath() != null && allowed(snap.getSpec().mountPath())) {
+                    // a crash between mount and label leaves the mount unlabelled; a refused path was
+                    // never ours, and unmounting there would take the host's own mounts away
                     Unmount.unmountAll(Path.of(snap.getSpec().mountPath()));
                 }
                 sn.remove(key);

@@ -121,6 +121,33 @@ class ContainerReconcilerIT {
                 "idempotent");
     }
 
+    /** Regression: bind sources were checked only for being absolute (issue 12). */
+    @Test
+    void bindSourcesReachingBerthsOwnDirectoriesAreRefusedAndSystemOnesWarned() throws Exception {
+        Path root = f.tmp.resolve("root");
+        ContainerSpec bad = new ContainerSpec(ContainerFixture.IMAGE, null, SLEEP, null, null, null, null,
+                List.of(new ContainerSpec.Mount("/data", ContainerSpec.MountType.Bind, root.toString(), true, null)),
+                null, false, RestartPolicy.Always, null, null, null);
+        Container c = f.container(f.name("bindroot"), bad);
+        dev.berth.engine.errdefs.BerthException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.berth.engine.errdefs.BerthException.class, () -> f.reconcile(c));
+        assertEquals(dev.berth.engine.errdefs.ErrorCategory.INVALID_ARGUMENT, e.category());
+        assertEquals("spec.mounts[0].source: host path " + root + " is refused: it is Berth's root directory "
+                + root + "; a container must not see or change Berth's own files", e.getMessage());
+        String name = c.getMetadata().getName();
+        assertTrue(f.task(name).isEmpty(), "no task for a refused spec");
+        assertFalse(f.engine.containerRootfs().exists(f.engine.snapshotter().name(),
+                ContainerReconciler.snapshotKey(NS, name)), "no rootfs for a refused spec");
+
+        ContainerSpec system = new ContainerSpec(ContainerFixture.IMAGE, null, SLEEP, null, null, null, null,
+                List.of(new ContainerSpec.Mount("/host-etc", ContainerSpec.MountType.Bind, "/etc", true, null)),
+                null, false, RestartPolicy.Always, null, null, null);
+        Container ok = running("bindetc", system);
+        assertTrue(f.events.contains(ok.getMetadata().getName() + " HostPathWarning: spec.mounts[0].source: bind source "
+                + "/etc: it is the system directory /etc; the container can read (and without readOnly change) the "
+                + "host's own files"), f.events.toString());
+    }
+
     @Test
     void waitsForItsImage() throws Exception {
         ContainerSpec s = new ContainerSpec("nope", null, SLEEP, null, null, null, null, null, null, false, null, null,
@@ -266,6 +293,41 @@ class ContainerReconcilerIT {
         f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running) && !x.getStatus().getPid().equals(pid));
         assertEquals(1, c.getStatus().getRestartCount());
         assertTrue(f.reasons(c.getMetadata().getName()).contains("Restarted"), f.events.toString());
+        f.reconciler.cleanup(c, dev.berth.reconcilers.Context.first(f.clock));
+    }
+
+    /**
+     * Regression (issue 12): restartCount missed a restart when the daemon died after the old task was
+     * deleted and before the new one was recorded. Here the new task's create fails at that point (its
+     * image record is gone for a moment) instead of the daemon dying; the restart must still count once.
+     */
+    @Test
+    void aRestartCutBetweenDeleteAndCreateIsCountedOnce() throws Exception {
+        Container c = running("cut", spec(SLEEP, null, RestartPolicy.Always));
+        String name = c.getMetadata().getName();
+        int pid = c.getStatus().getPid();
+        var record = f.engine.images().get(f.imageRef);
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        for (int i = 0; i < 300 && !f.task(name).map(t -> t.state() == TaskState.STOPPED).orElse(false); i++) {
+            Thread.sleep(100);
+        }
+        assertEquals(TaskState.STOPPED, f.task(name).orElseThrow().state());
+        f.engine.images().delete(f.imageRef);
+        org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> f.reconcile(c));
+        assertTrue(f.task(name).isEmpty(), "the old task was deleted before the create failed");
+        f.engine.images().put(record);
+        f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running) && !x.getStatus().getPid().equals(pid));
+        assertEquals(1, c.getStatus().getRestartCount(), f.events.toString());
+        assertEquals(1, f.reconciler.record(NS, name).orElseThrow().restartCount());
+        assertTrue(f.reasons(name).contains("Restarted") && !f.reasons(name).contains("DriftRepaired"), f.events.toString());
+        // a second kill counts as the second restart
+        int pid2 = c.getStatus().getPid();
+        ProcessHandle.of(pid2).orElseThrow().destroyForcibly();
+        f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running) && !x.getStatus().getPid().equals(pid2)
+                || phase(x, ContainerPhase.CrashLoopBackOff));
+        f.clock.advance(Duration.ofMinutes(6));
+        f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running) && !x.getStatus().getPid().equals(pid2));
+        assertEquals(2, c.getStatus().getRestartCount(), f.events.toString());
         f.reconciler.cleanup(c, dev.berth.reconcilers.Context.first(f.clock));
     }
 

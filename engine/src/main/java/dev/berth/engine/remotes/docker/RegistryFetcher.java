@@ -34,7 +34,7 @@ final class RegistryFetcher implements Fetcher {
     }
 
     @Override
-    public InputStream fetch(Descriptor desc, long offset) {
+    public InputStream fetch(Descriptor desc, long offset, java.util.function.Consumer<String> retrying) {
         if (desc.size() <= 0) {
             throw BerthException.precondition("%s of %s has size %d in its descriptor; refusing to fetch content of"
                     + " unknown size", desc.digest(), ref, desc.size());
@@ -47,7 +47,7 @@ final class RegistryFetcher implements Fetcher {
             InputStream first = open(desc, offset, what);
             RegistryOptions o = resolver.options();
             return new ResumingStream(what, desc.size(), offset, first, off -> open(desc, off, what),
-                    o.progressTimeout(), o.resumes());
+                    o.progressTimeout(), o.resumes(), retrying);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BerthException(ErrorCategory.UNAVAILABLE, "fetching " + what + " was interrupted", e);

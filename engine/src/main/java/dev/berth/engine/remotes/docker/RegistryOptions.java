@@ -65,7 +65,7 @@ public record RegistryOptions(HostsConfig hosts, Credentials credentials, Clock 
         private Credentials credentials = Credentials.none();
         private Clock clock = Clock.systemUTC();
         private Duration responseTimeout = Duration.ofSeconds(60);
-        private Duration progressTimeout = Duration.ofSeconds(60);
+        private Duration progressTimeout = Duration.ofSeconds(30);
         private int attempts = 5;
         private Duration backoff = Duration.ofMillis(200);
         private Duration maxBackoff = Duration.ofSeconds(5);

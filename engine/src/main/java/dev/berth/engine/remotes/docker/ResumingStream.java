@@ -15,10 +15,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * A blob body of known size that survives dropped and stalled connections: a read that fails or
  * ends early re-opens the blob at the current offset (an HTTP Range request), and a watchdog drops a
- * connection that sends nothing for the progress timeout so that it is resumed too. After
- * {@code resumes} consecutive re-opens without a single new byte the read fails with an
- * {@link IOException} whose message says how many bytes arrived, what went wrong each time, and how
- * often it resumed. Not thread-safe (one reader), but {@link #close()} may be called from any thread.
+ * connection that is stalled so that it is resumed too. Stalled means fewer than
+ * {@link #MIN_PROGRESS} bytes (or the rest of the blob) arrived in one progress timeout: a body that
+ * trickles a few bytes now and then is as stuck as one that sends nothing. The read fails with an
+ * {@link IOException} saying how many bytes arrived, what went wrong each time and how often it
+ * resumed, after {@code resumes} consecutive re-opens without real progress or {@link #MAX_STALLS}
+ * stalls in all, so a registry that keeps stalling fails the pull within a few progress timeouts.
+ * Each stall and failed connection is reported to the {@code retrying} callback (from the watchdog
+ * or reading thread) for progress displays. Not thread-safe (one reader), but {@link #close()} may
+ * be called from any thread.
  */
 final class ResumingStream extends InputStream {
     /** Opens the blob at an offset; returns a stream positioned there. */
@@ -33,6 +38,11 @@ final class ResumingStream extends InputStream {
         return t;
     });
 
+    /** Bytes a connection must deliver per progress timeout not to count as stalled. */
+    static final long MIN_PROGRESS = 64 * 1024;
+    /** Stalls of one blob (with or without progress between them) after which the read gives up. */
+    static final int MAX_STALLS = 8;
+
     private final String what;
     private final long size;
     private final Opener opener;
@@ -40,19 +50,24 @@ final class ResumingStream extends InputStream {
     private final int maxResumes;
     private final List<String> events = new ArrayList<>();
     private final ScheduledFuture<?> watchdog;
+    private final java.util.function.Consumer<String> retrying;
     private volatile InputStream in;
-    private volatile long lastProgressNanos = System.nanoTime();
-    private volatile boolean stalled;
+    private volatile long windowStartNanos = System.nanoTime();
+    private volatile long windowStartPos;
+    private volatile String stalled;
     private volatile boolean closed;
-    private long pos;
+    private volatile long pos;
     private long posAtLastOpen;
     private int resumesWithoutProgress;
     private int resumesTotal;
+    private int stalls;
     private boolean timedOut;
 
     ResumingStream(String what, long size, long offset, InputStream first, Opener opener,
-                   Duration progressTimeout, int maxResumes) {
+                   Duration progressTimeout, int maxResumes, java.util.function.Consumer<String> retrying) {
         this.what = what;
+        this.retrying = retrying;
+        this.windowStartPos = offset;
         this.size = size;
         this.pos = offset;
         this.posAtLastOpen = offset;
@@ -66,15 +81,28 @@ final class ResumingStream extends InputStream {
 
     private void check() {
         InputStream current = in;
-        if (current != null && !closed
-                && System.nanoTime() - lastProgressNanos > progressTimeout.toNanos()) {
-            stalled = true;
-            try {
-                current.close();
-            } catch (IOException ignored) {
-                // the reader sees the failure
-            }
+        long now = System.nanoTime();
+        if (current == null || closed || stalled != null || now - windowStartNanos < progressTimeout.toNanos()) {
+            return;
         }
+        long got = pos - windowStartPos;
+        if (got >= Math.min(MIN_PROGRESS, size - windowStartPos)) {
+            windowStartNanos = now;
+            windowStartPos = pos;
+            return;
+        }
+        stalled = (got == 0 ? "no data" : "only " + got + " bytes") + " for " + seconds(progressTimeout) + " at byte "
+                + pos + " of " + size + " (stalled)";
+        retrying.accept(stalled + "; resuming with Range");
+        try {
+            current.close();
+        } catch (IOException ignored) {
+            // the reader sees the failure
+        }
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 
     @Override
@@ -99,42 +127,44 @@ final class ResumingStream extends InputStream {
             String failure;
             try {
                 int n = in.read(b, off, (int) Math.min(len, size - pos));
-                if (n > 0 && !stalled) {
+                if (n > 0 && stalled == null) {
                     pos += n;
-                    lastProgressNanos = System.nanoTime();
                     return n;
                 }
-                failure = stalled ? null : "connection closed after " + pos + " of " + size + " bytes";
+                failure = stalled != null ? null : "connection closed after " + pos + " of " + size + " bytes";
             } catch (IOException e) {
-                failure = stalled ? null : HostRequester.describe(e);
+                failure = stalled != null ? null : HostRequester.describe(e);
             }
-            if (stalled) {
+            if (stalled != null) {
                 timedOut = true;
-                failure = "no data for " + progressTimeout.toSeconds() + "s at byte " + pos + " of " + size;
+                stalls++;
+                failure = stalled;
+            } else {
+                retrying.accept(failure + "; resuming with Range");
             }
             resume(failure);
         }
     }
 
     private void resume(String failure) throws IOException {
-        if (pos > posAtLastOpen) {
+        if (pos - posAtLastOpen >= Math.min(MIN_PROGRESS, size - posAtLastOpen)) {
             resumesWithoutProgress = 0;
         }
         events.add(failure);
         closeQuietly(in);
         in = null;
         while (true) {
-            if (resumesWithoutProgress >= maxResumes || closed) {
+            if (resumesWithoutProgress >= maxResumes || stalls >= MAX_STALLS || closed) {
                 throw new IOException(giveUp());
             }
             resumesWithoutProgress++;
             resumesTotal++;
-            stalled = false;
             posAtLastOpen = pos;
-            lastProgressNanos = System.nanoTime();
             try {
                 in = opener.open(pos);
-                lastProgressNanos = System.nanoTime();
+                windowStartPos = pos;
+                windowStartNanos = System.nanoTime();
+                stalled = null;
                 return;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -152,10 +182,11 @@ final class ResumingStream extends InputStream {
     }
 
     private String giveUp() {
-        return what + (timedOut ? " timed out" : " failed") + " after " + pos + " of " + size + " bytes ("
-                + String.join("; ", events) + "); resumed with Range " + resumesTotal + " time"
-                + (resumesTotal == 1 ? "" : "s") + ", giving up after " + resumesWithoutProgress
-                + " resume" + (resumesWithoutProgress == 1 ? "" : "s") + " without progress";
+        String why = stalls >= MAX_STALLS ? stalls + " stalls"
+                : resumesWithoutProgress + " resume" + (resumesWithoutProgress == 1 ? "" : "s") + " without progress";
+        return what + (timedOut ? " timed out (the registry stalled)" : " failed") + " after " + pos + " of " + size
+                + " bytes (" + String.join("; ", events) + "); resumed with Range " + resumesTotal + " time"
+                + (resumesTotal == 1 ? "" : "s") + ", giving up after " + why;
     }
 
     /** The category a failure of this stream has: DEADLINE_EXCEEDED after a stall, else UNAVAILABLE. */

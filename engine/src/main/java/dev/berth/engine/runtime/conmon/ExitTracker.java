@@ -160,7 +160,7 @@ final class ExitTracker implements AutoCloseable {
             recordExit(row, exit.code(), exit.at());
             return;
         }
-        if (row.monitorPid() == 0 || TaskFiles.alive(row.monitorPid(), "conmon")) {
+        if (row.monitorPid() == 0 || monitors(row)) {
             return;
         }
         exit = TaskFiles.readExit(exitFile(row.namespace(), row.id()));
@@ -173,6 +173,53 @@ final class ExitTracker implements AutoCloseable {
             LOG.warn("task {}: monitor {} is gone without an exit file; recording exit {}", row.key(),
                     row.monitorPid(), LOST_EXIT);
             recordExit(row, LOST_EXIT, clock.instant());
+            return;
+        }
+        unmonitored(row, st.get());
+    }
+
+    /**
+     * A container alive with its monitor gone (killed, or dead of a broken sync pipe when Berth was
+     * killed mid-create): nothing would ever report its exit or read its output, and a started one
+     * would look Running forever. A created one was never started: its record goes first, then the
+     * runtime's container, so the caller creates it afresh. A started one is killed and its exit
+     * recorded as 255, so its restart policy restarts it under a new monitor. Each step can be cut
+     * and redone: what is left is either this state again or one the other branches finish.
+     */
+    private void unmonitored(TaskRecords.Row row, OciRuntimeCli.State st) {
+        if (st.state() == dev.berth.engine.runtime.TaskState.CREATED) {
+            LOG.warn("task {} was created but its monitor (conmon pid {}) is gone and it was never started; "
+                    + "removing it so that it is created again", row.key(), row.monitorPid());
+            live.remove(row.key());
+            records.delete(row.namespace(), row.id());
+            cli.delete(row.namespace(), row.id(), true);
+            return;
+        }
+        LOG.warn("task {} is {} (pid {}) but its monitor (conmon pid {}) is gone, so its exit and output would "
+                + "be lost; killing it and recording exit {} (its restart policy restarts it under a new monitor)",
+                row.key(), st.state(), st.pid(), row.monitorPid(), LOST_EXIT);
+        cli.delete(row.namespace(), row.id(), true);
+        recordExit(row, LOST_EXIT, clock.instant());
+    }
+
+    /** Whether the task's monitor pid is a live conmon for this very task (its command line names the bundle). */
+    private boolean monitors(TaskRecords.Row row) {
+        if (!TaskFiles.alive(row.monitorPid(), "conmon")) {
+            return false;
+        }
+        try {
+            byte[] cmdline = Files.readAllBytes(Path.of("/proc", Long.toString(row.monitorPid()), "cmdline"));
+            String bundle = bundleOf.apply(row).toString();
+            for (String arg : new String(cmdline, java.nio.charset.StandardCharsets.UTF_8).split("\0")) {
+                if (arg.equals(bundle)) {
+                    return true;
+                }
+            }
+            LOG.warn("task {}: pid {} is a conmon for another task (its bundle is not {})", row.key(),
+                    row.monitorPid(), bundle);
+            return false;
+        } catch (IOException e) {
+            return TaskFiles.alive(row.monitorPid(), "conmon");
         }
     }
 

@@ -118,6 +118,67 @@ class AdoptionIT {
         assertEquals(255, after.exitCode());
         fx.runtime.delete(NS, id, false);
     }
+    /**
+     * Regression (issue 12): after repeated daemon kills a container ran under runc with its conmon
+     * gone, and the runtime kept reporting it Running: no exit would ever be recorded. On open each
+     * adopted task must have a live monitor of its own; a running one without is killed and its exit
+     * recorded (255), so its restart policy restarts it under a new monitor.
+     */
+    @Test
+    void aRunningContainerWhoseMonitorDiedIsKilledAndRecordedAs255OnOpen() throws Exception {
+        String id = fx.id("orphan");
+        TaskStatus st = fx.run(id, ContainerSpec.builder().args("sleep", "1000").build());
+        fx.closeRuntime();
+        // conmon dies hard (SIGKILL); the container goes on running with nobody to report its exit
+        ProcessHandle.of(st.monitorPid()).orElseThrow().destroyForcibly();
+        await().atMost(WAIT).until(() -> !TaskFiles.alive(st.monitorPid(), "conmon"));
+        assertTrue(ProcessHandle.of(st.pid()).map(ProcessHandle::isAlive).orElse(false), "container still runs");
+        fx.open();
+        TaskStatus after = fx.runtime.state(NS, id);
+        assertEquals(TaskState.STOPPED, after.state(), "a task without a monitor is not left Running");
+        assertEquals(255, after.exitCode());
+        await().atMost(WAIT).until(() -> goneOrZombie(st.pid()));
+        fx.runtime.delete(NS, id, false);
+        // and it can be created and run again under a new monitor
+        TaskStatus again = fx.run(id, ContainerSpec.builder().args("sleep", "1000").build());
+        assertEquals(TaskState.RUNNING, again.state());
+        assertTrue(TaskFiles.alive(again.monitorPid(), "conmon"));
+    }
+
+    /** Regression (issue 12): a created task whose monitor died was started later without one. */
+    @Test
+    void aCreatedContainerWhoseMonitorDiedIsRemovedOnOpenSoItIsCreatedAgain() throws Exception {
+        String id = fx.id("half");
+        TaskStatus created = fx.runtime.create(NS, id, fx.spec(id, ContainerSpec.builder().args("sleep", "1000").build()));
+        fx.closeRuntime();
+        ProcessHandle.of(created.monitorPid()).orElseThrow().destroyForcibly();
+        await().atMost(WAIT).until(() -> !TaskFiles.alive(created.monitorPid(), "conmon"));
+        fx.open();
+        assertTrue(fx.runtime.find(NS, id).isEmpty(), "the unmonitored created task is gone");
+        await().atMost(WAIT).until(() -> goneOrZombie(created.pid()));
+        TaskStatus again = fx.run(id, ContainerSpec.builder().args("sleep", "1000").build());
+        assertEquals(TaskState.RUNNING, again.state());
+        assertTrue(TaskFiles.alive(again.monitorPid(), "conmon"));
+    }
+
+    /** A monitor pid that now belongs to another task's conmon is not taken for this task's monitor. */
+    @Test
+    void aMonitorPidOfAnotherTaskDoesNotCount() throws Exception {
+        String a = fx.id("mine");
+        String b = fx.id("other");
+        TaskStatus sa = fx.run(a, ContainerSpec.builder().args("sleep", "1000").build());
+        TaskStatus sb = fx.run(b, ContainerSpec.builder().args("sleep", "1000").build());
+        fx.closeRuntime();
+        ProcessHandle.of(sa.monitorPid()).orElseThrow().destroyForcibly();
+        await().atMost(WAIT).until(() -> !TaskFiles.alive(sa.monitorPid(), "conmon"));
+        // as if a's conmon pid had been reused by b's conmon
+        sql("UPDATE tasks SET monitor_pid=? WHERE id=?", sb.monitorPid(), a);
+        fx.open();
+        assertEquals(255, fx.runtime.state(NS, a).exitCode());
+        assertEquals(TaskState.RUNNING, fx.runtime.state(NS, b).state(), "the other task is untouched");
+        fx.runtime.delete(NS, a, false);
+    }
+
     @Test
     void theRemainsOfAFailedCreateAreRemovedButAForeignContainerIsNot() throws Exception {
         // a create that failed half-way: runc's container exists (created), its monitor is gone and
@@ -127,14 +188,7 @@ class AdoptionIT {
         fx.closeRuntime();
         ProcessHandle.of(created.monitorPid()).ifPresent(ProcessHandle::destroyForcibly);
         await().atMost(WAIT).until(() -> !TaskFiles.alive(created.monitorPid(), "conmon"));
-        try (MetadataStore db = MetadataStore.open(fx.dir.resolve("root/meta.db"))) {
-            db.inTransaction(c -> {
-                try (var ps = c.prepareStatement("DELETE FROM tasks WHERE id=?")) {
-                    ps.setString(1, id);
-                    return ps.executeUpdate();
-                }
-            });
-        }
+        sql("DELETE FROM tasks WHERE id=?", id);
         fx.open();
         TaskStatus again = fx.run(id, ContainerSpec.builder().args("sleep", "1000").build());
         assertEquals(TaskState.RUNNING, again.state(), "the leftover was removed and the task created anew");
@@ -143,14 +197,7 @@ class AdoptionIT {
 
         // a running container without a record is somebody else's business: refused, left alone
         fx.closeRuntime();
-        try (MetadataStore db = MetadataStore.open(fx.dir.resolve("root/meta.db"))) {
-            db.inTransaction(c -> {
-                try (var ps = c.prepareStatement("DELETE FROM tasks WHERE id=?")) {
-                    ps.setString(1, id);
-                    return ps.executeUpdate();
-                }
-            });
-        }
+        sql("DELETE FROM tasks WHERE id=?", id);
         fx.open();
         BerthException e = org.junit.jupiter.api.Assertions.assertThrows(BerthException.class,
                 () -> fx.runtime.create(NS, id, fx.spec(id, ContainerSpec.builder().args("sleep", "1000").build())));
@@ -158,6 +205,20 @@ class AdoptionIT {
         assertTrue(e.getMessage().contains("delete --force " + id), e.getMessage());
         assertTrue(ProcessHandle.of(again.pid()).map(ProcessHandle::isAlive).orElse(false), "still running");
         // the fixture force-deletes what is left in its runc root
+    }
+
+    /** Changes the closed runtime's task table behind its back, as a crash or a lost write would. */
+    private void sql(String statement, Object... args) {
+        try (MetadataStore db = MetadataStore.open(fx.dir.resolve("root/meta.db"))) {
+            db.inTransaction(c -> {
+                try (var ps = c.prepareStatement(statement)) {
+                    for (int i = 0; i < args.length; i++) {
+                        ps.setObject(i + 1, args[i]);
+                    }
+                    return ps.executeUpdate();
+                }
+            });
+        }
     }
 
     private static boolean goneOrZombie(long pid) {
