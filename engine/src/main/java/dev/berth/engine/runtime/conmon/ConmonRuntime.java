@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -50,7 +49,7 @@ public final class ConmonRuntime implements TaskRuntime {
     private final Cgroups cgroups;
     /** Reads runc's own state files instead of forking {@code runc state}; null for other runtimes. */
     private final RuncStateFiles stateFiles;
-    private final Path tasksDir;
+    private final TaskBundles bundles;
     private final Path exitsDir;
     private final Path socketsDir;
     private final boolean conmonRotates;
@@ -65,13 +64,13 @@ public final class ConmonRuntime implements TaskRuntime {
         this.cgroups = cgroups;
         this.stateFiles = RuncStateFiles.understands(options.runtimeBinary())
                 ? new RuncStateFiles(cgroups, Path.of("/proc")) : null;
-        this.tasksDir = options.state().resolve("tasks");
+        this.bundles = new TaskBundles(options.state());
         this.exitsDir = options.state().resolve("exits");
         this.socketsDir = options.state().resolve("s");
         this.conmonRotates = Processes.run(List.of(options.conmonBinary(), "--help"), null, Duration.ofSeconds(10))
                 .stdout().contains("--log-rotate");
         this.exits = new ExitTracker(records, cli, cgroups, options.clock(), exitsDir,
-                r -> bundle(r.namespace(), r.id()));
+                r -> Path.of(r.bundle()));
     }
 
     /**
@@ -102,8 +101,9 @@ public final class ConmonRuntime implements TaskRuntime {
         return locks.computeIfAbsent(key(ns, id), k -> new Object());
     }
 
-    private Path bundle(String ns, String id) {
-        return tasksDir.resolve(ns).resolve(id);
+    @Override
+    public Path bundle(String ns, String id) {
+        return bundles.path(ns, id);
     }
 
     private Path exitFile(String ns, String id) {
@@ -137,6 +137,12 @@ public final class ConmonRuntime implements TaskRuntime {
         if (spec.root() == null || spec.root().path() == null) {
             throw BerthException.invalid("runtime spec of task %s/%s has no root.path", ns, id);
         }
+        // the caller (the containers service) chose it; this runtime records it and never overrides it
+        String cgroupsPath = spec.linux() == null ? null : spec.linux().cgroupsPath();
+        if (cgroupsPath == null || cgroupsPath.isBlank()) {
+            throw BerthException.invalid("runtime spec of task %s/%s has no linux.cgroupsPath; give it "
+                    + "cgroupPaths().specPath(namespace, id), as Engine.containers() does", ns, id);
+        }
         synchronized (lock(ns, id)) {
             Optional<TaskRecords.Row> existing = records.get(ns, id);
             if (existing.isPresent()) {
@@ -147,30 +153,16 @@ public final class ConmonRuntime implements TaskRuntime {
             if (Files.exists(cli.root(ns).resolve(id))) {
                 removeLeftoverOrRefuse(ns, id);
             }
-            Path bundle = bundle(ns, id);
-            Path rootfs = bundle.resolve(spec.root().path());
-            if (!Files.isDirectory(rootfs)) {
-                throw BerthException.invalid("root filesystem %s of task %s/%s is not a directory", rootfs, ns, id);
-            }
-            String cgroupsPath = cgroupPaths.specPath(ns, id);
-            RuntimeSpec withCgroup = new RuntimeSpec(spec.ociVersion(), spec.process(), spec.root(), spec.hostname(),
-                    spec.mounts(), new RuntimeSpec.Linux(
-                            spec.linux() == null ? null : spec.linux().resources(), cgroupsPath,
-                            spec.linux() == null ? null : spec.linux().namespaces(),
-                            spec.linux() == null ? null : spec.linux().maskedPaths(),
-                            spec.linux() == null ? null : spec.linux().readonlyPaths()),
-                    spec.annotations());
+            Path bundle = bundles.prepare(ns, id, spec);
             Path log = logPath(ns, id);
             try {
-                Files.createDirectories(bundle);
-                TaskFiles.clearBundleFiles(bundle);
-                Files.write(bundle.resolve("config.json"), withCgroup.toJson());
                 Files.createDirectories(log.getParent());
                 Files.createDirectories(socketsDir);
                 Files.createDirectories(cli.root(ns));
                 Files.deleteIfExists(exits.watch(ns).resolve(id));
             } catch (IOException e) {
-                throw BerthException.unavailable("cannot prepare bundle %s: %s", bundle, e.getMessage());
+                throw BerthException.unavailable("cannot prepare the log and runtime directories of %s: %s", bundle,
+                        e.getMessage());
             }
             TaskRecords.Row row = new TaskRecords.Row(ns, id, bundle.toString(), cli.binary(),
                     CgroupPaths.toRelative(cgroupsPath), log.toString(), 0, 0, options.clock().instant(), null, null,
@@ -372,7 +364,7 @@ public final class ConmonRuntime implements TaskRuntime {
         if (st.state() == TaskState.PAUSED) {
             resume(ns, id);
         }
-        int signal = stopSignal(ns, id);
+        int signal = TaskBundles.stopSignal(Path.of(st.bundle()));
         try {
             cli.kill(ns, id, signal, false);
             TaskRecords.Row done = exits.waitForExit(ns, id, grace, true);
@@ -392,16 +384,6 @@ public final class ConmonRuntime implements TaskRuntime {
                     + " did not exit within 30s of SIGKILL; check its processes (D state?)");
         }
         return toStatus(done, TaskState.STOPPED, 0);
-    }
-
-    private int stopSignal(String ns, String id) {
-        try {
-            RuntimeSpec spec = RuntimeSpec.fromJson(Files.readAllBytes(bundle(ns, id).resolve("config.json")), "config.json");
-            String s = spec.annotations() == null ? null : spec.annotations().get(SpecGenerator.STOP_SIGNAL_ANNOTATION);
-            return s == null || s.isBlank() ? Signals.SIGTERM : Signals.parse(s);
-        } catch (IOException | BerthException e) {
-            return Signals.SIGTERM;
-        }
     }
 
     @Override
@@ -432,10 +414,10 @@ public final class ConmonRuntime implements TaskRuntime {
             exits.forget(key(ns, id));
             try {
                 Files.deleteIfExists(exitFile(ns, id));
-                TaskFiles.removeBundle(bundle(ns, id));
+                TaskBundles.remove(Path.of(r.bundle()));
             } catch (IOException e) {
                 throw BerthException.unavailable("task %s/%s deleted but its bundle %s remains: %s", ns, id,
-                        bundle(ns, id), e.getMessage());
+                        r.bundle(), e.getMessage());
             }
             removeCgroup(r.cgroupPath());
             records.delete(ns, id);
@@ -487,47 +469,34 @@ public final class ConmonRuntime implements TaskRuntime {
 
     @Override
     public ExecResult exec(String ns, String id, ExecRequest request) {
-        requireState(ns, id, "exec'd into", TaskState.CREATED, TaskState.RUNNING);
-        Path bundle = bundle(ns, id);
-        Path processFile = bundle.resolve("exec-" + UUID.randomUUID() + ".json");
+        TaskStatus st = requireState(ns, id, "exec'd into", TaskState.CREATED, TaskState.RUNNING);
+        Path bundle = Path.of(st.bundle());
         try {
-            RuntimeSpec spec = RuntimeSpec.fromJson(Files.readAllBytes(bundle.resolve("config.json")), "config.json");
-            RuntimeSpec.Process p = spec.process();
+            RuntimeSpec.Process p = TaskBundles.spec(bundle).process();
             List<String> env = SpecGenerator.mergeEnv(p.env(), request.env());
             RuntimeSpec.Process ep = p.withArgs(request.args()).withEnv(env)
                     .withCwd(request.cwd() == null ? p.cwd() : request.cwd());
-            Files.write(processFile, dev.berth.engine.oci.OciJson.write(ep));
-            Processes.Result r = cli.exec(ns, id, processFile, request.timeout());
+            Processes.Result r = TaskBundles.withJsonFile(bundle, "exec", ep,
+                    file -> cli.exec(ns, id, file, request.timeout()));
             return new ExecResult(r.exitCode(), r.stdout(), r.stderr());
         } catch (IOException e) {
             throw BerthException.unavailable("exec in task %s/%s: %s", ns, id, e.getMessage());
-        } finally {
-            try {
-                Files.deleteIfExists(processFile);
-            } catch (IOException e) {
-                LOG.debug("removing {}", processFile, e);
-            }
         }
     }
 
     @Override
     public void update(String ns, String id, Resources resources) {
         synchronized (lock(ns, id)) {
-            requireState(ns, id, "updated", TaskState.CREATED, TaskState.RUNNING, TaskState.PAUSED);
-            Path file = bundle(ns, id).resolve("update-" + UUID.randomUUID() + ".json");
+            TaskStatus st = requireState(ns, id, "updated", TaskState.CREATED, TaskState.RUNNING, TaskState.PAUSED);
+            RuntimeSpec.LinuxResources lr = SpecGenerator.resources(resources);
             try {
-                RuntimeSpec.LinuxResources lr = SpecGenerator.resources(resources);
-                Files.write(file, dev.berth.engine.oci.OciJson.write(
-                        new RuntimeSpec.LinuxResources(null, lr.memory(), lr.cpu(), lr.pids())));
-                cli.update(ns, id, file);
+                TaskBundles.withJsonFile(Path.of(st.bundle()), "update",
+                        new RuntimeSpec.LinuxResources(null, lr.memory(), lr.cpu(), lr.pids()), file -> {
+                            cli.update(ns, id, file);
+                            return null;
+                        });
             } catch (IOException e) {
                 throw BerthException.unavailable("update of task %s/%s: %s", ns, id, e.getMessage());
-            } finally {
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException e) {
-                    LOG.debug("removing {}", file, e);
-                }
             }
         }
     }
