@@ -107,6 +107,7 @@ public final class Daemon implements AutoCloseable {
         controller.register(new ImageReconciler(engine, registries, controller.lookup(), sink, IMAGE_REFRESH));
         controller.register(new SnapshotReconciler(engine, controller.lookup(), sink));
         ContainerWiring.register(controller, engine, sink, clock, closeables);
+        SandboxWiring.register(controller, store, engine, registries, sink, clock);
 
         CrdManifestDecoder decoder = new CrdManifestDecoder(codec);
         manifests = new ManifestDirectorySource(Path.of(config.get(ControllerSettings.MANIFEST_DIR)), store, decoder, clock);

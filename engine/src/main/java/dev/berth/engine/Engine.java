@@ -219,6 +219,11 @@ public final class Engine implements AutoCloseable {
                 new dev.berth.engine.cni.ResultCache(root.resolve("cni").resolve("results")));
     }
 
+    /** Pod sandboxes: netns, CNI, files and the pause container through {@link #containers()}. */
+    public dev.berth.engine.sandbox.PodSandboxes sandboxes() {
+        return new dev.berth.engine.sandbox.PodSandboxes(containers(), cni(), netns(), this::config, state);
+    }
+
     /** The garbage collector over this root's content, images, snapshotters and leases. */
     public synchronized GarbageCollector gc() {
         if (gc == null) {

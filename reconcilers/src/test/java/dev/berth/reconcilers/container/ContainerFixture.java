@@ -66,11 +66,16 @@ final class ContainerFixture implements AutoCloseable {
     BuiltImage image;
 
     ContainerFixture() throws Exception {
+        this(c -> c);
+    }
+
+    /** A fixture whose config is also edited by {@code extra} (CNI directories, the sandbox image). */
+    ContainerFixture(java.util.function.UnaryOperator<Config> extra) throws Exception {
         tmp = Files.createTempDirectory("berth-ctr-");
-        config = Config.defaults().with(EngineSettings.ROOT, tmp.resolve("root").toString())
+        config = extra.apply(Config.defaults().with(EngineSettings.ROOT, tmp.resolve("root").toString())
                 .with(EngineSettings.STATE, tmp.resolve("state").toString())
                 .with(RuntimeSettings.LOG_DIR, tmp.resolve("logs").toString())
-                .with(CgroupSettings.CGROUP_PARENT, cgroupParent);
+                .with(CgroupSettings.CGROUP_PARENT, cgroupParent));
         open();
         image = OciImageBuilder.busybox().build();
         image.writeTo(engine.content());
@@ -183,6 +188,24 @@ final class ContainerFixture implements AutoCloseable {
             }
             Thread.sleep(100);
         }
+    }
+
+    /**
+     * Compiles Berth's pause (bin/pause/pause.c, as bin/build-pause-image does) and imports it as
+     * {@code ref} with entrypoint /pause; the import's record.
+     */
+    dev.berth.engine.images.Image importPauseImage(String ref) throws Exception {
+        Path rootfs = Files.createDirectories(tmp.resolve("pause-rootfs"));
+        Process gcc = new ProcessBuilder("gcc", "-static", "-Os", "-Wall", "-Wextra", "-Werror", "-o",
+                rootfs.resolve("pause").toString(), Path.of("..", "bin", "pause", "pause.c").toString())
+                .redirectErrorStream(true).start();
+        String gccOut = new String(gcc.getInputStream().readAllBytes());
+        if (gcc.waitFor() != 0) {
+            throw new AssertionError("gcc failed: " + gccOut);
+        }
+        return new dev.berth.engine.images.archive.RootfsImporter(engine.content(), engine.images(), engine.leases(),
+                Clock.systemUTC()).importRootfs(rootfs, dev.berth.engine.images.archive.RootfsImportOptions.named(ref)
+                .withEntrypoint(List.of("/pause")));
     }
 
     Path rootfs(String name) {
