@@ -1,6 +1,5 @@
 package dev.berth.controller.grpc;
 
-import dev.berth.api.containerd.events.TaskExit;
 import dev.berth.api.containerd.services.introspection.v1.Plugin;
 import dev.berth.controller.api.StagedSocket;
 import dev.berth.engine.content.ContentStore;
@@ -106,15 +105,9 @@ public final class GrpcServer implements AutoCloseable {
             throw BerthException.unavailable("cannot serve the gRPC API on %s ([grpc] address): %s", socket, e.getMessage());
         }
         AutoCloseable fromEngine = parts.bus().subscribe(e -> EngineEvents.publish(events, e));
-        AutoCloseable taskExits = parts.runtime().onExit(x -> events.publish(x.namespace(), "/tasks/exit", TaskExit.newBuilder()
-                .setContainerId(x.id()).setId(x.id()).setExitStatus(x.exitCode()).setExitedAt(Protos.time(x.exitedAt()))
-                .build()));
         LOG.info("containerd gRPC API on {}", socket);
-        AutoCloseable exits = () -> {
-            try (fromEngine; taskExits) {
-                // both subscriptions end with the server
-            }
-        };
+        // task exits come through the engine's bus too (Engine.runtime() publishes /tasks/exit)
+        AutoCloseable exits = fromEngine;
         return new GrpcServer(socket, server[0], loop, events, exits);
     }
 

@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import tools.jackson.core.type.TypeReference;
 
 /**
@@ -45,14 +46,20 @@ public final class ContainerRecords implements ContainerExtensions {
         this.mirror = MemoryMirror.load(md, SELECT, ContainerRecords::row, ContainerRecords::key);
     }
 
-    /** Opens the table without importing older tables (for codecs tested on the records alone). */
-    public static ContainerRecords open(MetadataStore md, Clock clock, EventBus events) {
-        return new ContainerRecords(md, clock, events);
-    }
+    /** The extension that the rows of an older Berth's {@code container_state} table are imported into. */
+    public static final String LEGACY_STATE_EXTENSION = LegacyImport.RECONCILER_EXTENSION;
 
-    /** Opens the table, first importing an older Berth's {@code container_state} and {@code tasks} rows once. */
-    static ContainerRecords open(MetadataStore md, Clock clock, EventBus events, LegacyImport legacy) {
-        legacy.run(md, clock);
+    /**
+     * Opens the table, first importing an older Berth's {@code container_state} and {@code tasks}
+     * rows once (see {@link LegacyImport}); the containers service opens it so, and an owner's codec
+     * can be tested on it alone.
+     *
+     * @param bundleOf the runtime's bundle directory of a container ({@code TaskRuntime::bundle})
+     * @param defaultSnapshotter the snapshotter of imported rows that name none
+     */
+    public static ContainerRecords open(MetadataStore md, Clock clock, EventBus events,
+            BiFunction<String, String, Path> bundleOf, String defaultSnapshotter) {
+        new LegacyImport(bundleOf, defaultSnapshotter).run(md, clock);
         return new ContainerRecords(md, clock, events);
     }
 

@@ -59,8 +59,7 @@ public final class ContainerService implements Containers {
      */
     public static ContainerService open(MetadataStore md, TaskRuntime runtime, ContainerRootfs rootfs,
             Supplier<String> defaultSnapshotter, Supplier<List<String>> snapshotterNames, EventBus events, Clock clock) {
-        ContainerRecords records = ContainerRecords.open(md, clock, events,
-                new LegacyImport(runtime::bundle, defaultSnapshotter.get()));
+        ContainerRecords records = ContainerRecords.open(md, clock, events, runtime::bundle, defaultSnapshotter.get());
         return new ContainerService(records, runtime, rootfs, defaultSnapshotter, snapshotterNames, events, clock);
     }
 
@@ -141,6 +140,14 @@ public final class ContainerService implements Containers {
 
     private ContainerInfo require(String ns, String id) {
         return records.get(ns, id).orElseThrow(() -> BerthException.notFound("container %s/%s does not exist", ns, id));
+    }
+
+    @Override
+    public void deleteTask(String ns, String id, boolean force) {
+        Optional<TaskStatus> t = runtime.find(ns, id);
+        if (t.isPresent()) {
+            deleteTask(t.get(), force);
+        }
     }
 
     private void deleteTask(TaskStatus t, boolean force) {

@@ -51,6 +51,12 @@ public interface Containers extends ContainerExtensions {
      */
     ContainerInfo recreateTask(String namespace, String id, ContainerConfig config);
 
+    /**
+     * Deletes the container's task (a live one only with {@code force}, killed first), keeping the
+     * container for {@link #recreateTask}. Fine when it has none.
+     */
+    void deleteTask(String namespace, String id, boolean force);
+
     /** Starts the created task; its status after the start. */
     TaskStatus start(String namespace, String id);
 
