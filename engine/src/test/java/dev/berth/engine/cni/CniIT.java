@@ -11,12 +11,6 @@ import dev.berth.engine.testing.HostCleanup;
 import dev.berth.engine.testing.RootOnly;
 import dev.berth.engine.testing.TestNetwork;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -71,16 +65,11 @@ class CniIT {
         return "cniit-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     @Test
     void addGivesAnAddressAndAHostPortThatAnswersDelRemovesEverything() throws Exception {
         String id = id();
-        int hostPort = freePort();
+        int hostPort = TestNetwork.freeTcpPort();
         Attachment a = attach(id, Map.of("portMappings",
                 List.of(Map.of("hostPort", hostPort, "containerPort", 8080, "protocol", "tcp"))));
         NetworkConfigList list = NetworkConfigList.load(net.confDir());
@@ -105,8 +94,8 @@ class CniIT {
             httpd.destroyForcibly();
             httpd.waitFor();
         });
-        assertEquals("hello from " + id + "\n", get("http://127.0.0.1:" + hostPort + "/"));
-        assertEquals("hello from " + id + "\n", get("http://" + r.primaryIp() + ":8080/"));
+        assertEquals("hello from " + id + "\n", TestNetwork.httpGet("http://127.0.0.1:" + hostPort + "/"));
+        assertEquals("hello from " + id + "\n", TestNetwork.httpGet("http://" + r.primaryIp() + ":8080/"));
 
         cni.check(list, a, r);
 
@@ -118,21 +107,6 @@ class CniIT {
         cni.del(list, a); // idempotent
     }
 
-    private static String get(String url) throws Exception {
-        HttpClient c = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(10)).build();
-        Exception last = null;
-        // busybox httpd binds right after nsenter starts it; the first connects may come first
-        for (int i = 0; i < 100; i++) {
-            try {
-                return c.send(HttpRequest.newBuilder(URI.create(url)).timeout(java.time.Duration.ofSeconds(10)).build(),
-                        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).body();
-            } catch (IOException e) {
-                last = e;
-                Thread.sleep(50);
-            }
-        }
-        throw last;
-    }
 
     @Test
     void checkNoticesADeletedVeth() throws Exception {
@@ -154,7 +128,7 @@ class CniIT {
     void checkNoticesFlushedPortmapRules() throws Exception {
         String id = id();
         Attachment a = attach(id, Map.of("portMappings",
-                List.of(Map.of("hostPort", freePort(), "containerPort", 80, "protocol", "tcp"))));
+                List.of(Map.of("hostPort", TestNetwork.freeTcpPort(), "containerPort", 80, "protocol", "tcp"))));
         NetworkConfigList list = NetworkConfigList.load(net.confDir());
         cleanup.then(() -> cni.del(list, a));
         CniResult r = cni.add(list, a);
@@ -173,7 +147,7 @@ class CniIT {
     @Test
     void delAfterARestartUsesTheCachedConfigEvenWhenTheConfDirChanged() throws Exception {
         String id = id();
-        int hostPort = freePort();
+        int hostPort = TestNetwork.freeTcpPort();
         Attachment a = attach(id, Map.of("portMappings",
                 List.of(Map.of("hostPort", hostPort, "containerPort", 80, "protocol", "tcp"))));
         NetworkConfigList list = NetworkConfigList.load(net.confDir());

@@ -114,6 +114,34 @@ public final class TestNetwork {
         }
     }
 
+    /** A TCP port nothing on the host listens on right now (for a hostPort). */
+    public static int freeTcpPort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /**
+     * The body of a GET of {@code url}, retried while the connection is refused: a server in a
+     * container binds a moment after its task starts. Gives up after about 20 s with the last error.
+     */
+    public static String httpGet(String url) throws Exception {
+        java.net.http.HttpClient c = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(java.time.Duration.ofSeconds(5)).build();
+        IOException last = null;
+        for (int i = 0; i < 200; i++) {
+            try {
+                return c.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                        .timeout(java.time.Duration.ofSeconds(5)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).body();
+            } catch (IOException e) {
+                last = e;
+                Thread.sleep(100);
+            }
+        }
+        throw last;
+    }
+
     /** Runs a command, its output into the test log; the exit code. */
     public static int run(String... argv) throws Exception {
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();

@@ -190,22 +190,9 @@ final class ContainerFixture implements AutoCloseable {
         }
     }
 
-    /**
-     * Compiles Berth's pause (bin/pause/pause.c, as bin/build-pause-image does) and imports it as
-     * {@code ref} with entrypoint /pause; the import's record.
-     */
+    /** Berth's pause (bin/pause/pause.c) imported as {@code ref}; the import's record. */
     dev.berth.engine.images.Image importPauseImage(String ref) throws Exception {
-        Path rootfs = Files.createDirectories(tmp.resolve("pause-rootfs"));
-        Process gcc = new ProcessBuilder("gcc", "-static", "-Os", "-Wall", "-Wextra", "-Werror", "-o",
-                rootfs.resolve("pause").toString(), Path.of("..", "bin", "pause", "pause.c").toString())
-                .redirectErrorStream(true).start();
-        String gccOut = new String(gcc.getInputStream().readAllBytes());
-        if (gcc.waitFor() != 0) {
-            throw new AssertionError("gcc failed: " + gccOut);
-        }
-        return new dev.berth.engine.images.archive.RootfsImporter(engine.content(), engine.images(), engine.leases(),
-                Clock.systemUTC()).importRootfs(rootfs, dev.berth.engine.images.archive.RootfsImportOptions.named(ref)
-                .withEntrypoint(List.of("/pause")));
+        return dev.berth.engine.testing.PauseImage.importAs(engine, ref, tmp);
     }
 
     Path rootfs(String name) {

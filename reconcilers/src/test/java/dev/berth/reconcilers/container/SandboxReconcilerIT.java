@@ -22,15 +22,9 @@ import dev.berth.reconcilers.Context;
 import dev.berth.reconcilers.image.Registries;
 import dev.berth.reconcilers.sandbox.SandboxReconciler;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -94,36 +88,16 @@ class SandboxReconcilerIT {
                 SandboxSpec.Protocol.TCP, null)), null, null, false, null);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private void reconcile(Sandbox sb) {
         sandboxes.reconcile(sb, Context.first(f.clock));
     }
 
-    private static String get(String url) throws Exception {
-        HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        Exception last = null;
-        // the server binds a moment after its task starts
-        for (int i = 0; i < 100; i++) {
-            try {
-                return c.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
-            } catch (IOException e) {
-                last = e;
-                Thread.sleep(100);
-            }
-        }
-        throw last;
-    }
 
     @Test
     void aWebContainerInASandboxAnswersOnAHostPortSurvivesDriftAndLeavesNothingBehind() throws Exception {
         String pod = f.name("web");
-        int hostPort = freePort();
+        int hostPort = TestNetwork.freeTcpPort();
         Sandbox sb = sandbox(pod, withPort(8080, hostPort));
         reconcile(sb);
         var st = sb.getStatus();
@@ -142,7 +116,7 @@ class SandboxReconcilerIT {
                 null, null, null, null, false, RestartPolicy.Always, null, pod, null));
         f.put(web);
         f.reconcileUntil(web, c -> c.getStatus() != null && c.getStatus().getPhase() == ContainerPhase.Running);
-        assertEquals(pod + "\n", get("http://127.0.0.1:" + hostPort + "/"));
+        assertEquals(pod + "\n", TestNetwork.httpGet("http://127.0.0.1:" + hostPort + "/"));
 
         // an unchanged sandbox is left alone
         reconcile(sb);
@@ -159,7 +133,7 @@ class SandboxReconcilerIT {
         assertEquals(1, net.reservations().size(), "the old address was released: " + net.reservations());
         int oldServer = web.getStatus().getPid();
         f.reconcileUntil(web, c -> c.getStatus().getPhase() == ContainerPhase.Running && c.getStatus().getPid() != oldServer);
-        assertEquals(pod + "\n", get("http://127.0.0.1:" + hostPort + "/"));
+        assertEquals(pod + "\n", TestNetwork.httpGet("http://127.0.0.1:" + hostPort + "/"));
 
         // deletion, in order: the container, then the sandbox
         String pauseId = PodSandboxes.pauseId(pod);
@@ -175,7 +149,7 @@ class SandboxReconcilerIT {
 
     @Test
     void badInputBecomesAConditionNamingTheFixAndLeavesOtherSandboxesAlone() throws Exception {
-        int hostPort = freePort();
+        int hostPort = TestNetwork.freeTcpPort();
         Sandbox first = sandbox(f.name("first"), withPort(80, hostPort));
         reconcile(first);
         assertTrue(first.getStatus().isReady());
