@@ -4,6 +4,7 @@ import dev.berth.api.containerd.services.introspection.v1.Plugin;
 import dev.berth.controller.api.StagedSocket;
 import dev.berth.engine.content.ContentStore;
 import dev.berth.engine.diff.Applier;
+import dev.berth.engine.diff.WalkingDiffer;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.events.EventBus;
 import dev.berth.engine.images.ImageStore;
@@ -83,7 +84,7 @@ public final class GrpcServer implements AutoCloseable {
         services.add(new ImagesService(parts.images()));
         services.add(new ContentService(parts.content(), parts.leases()));
         services.add(new SnapshotsService(parts.snapshotters(), parts.defaultSnapshotter(), parts.leases()));
-        services.add(new DiffService(parts.content(), parts.applier()));
+        services.add(new DiffService(parts.content(), parts.applier(), new WalkingDiffer(parts.content(), clock), parts.leases()));
         services.add(new LeasesService(parts.leases()));
         services.addAll(new TasksServices(parts.runtime(), events).services());
 
