@@ -162,6 +162,44 @@ public final class PodSandboxes {
         }
     }
 
+    /**
+     * Makes {@code b} a member of a sandbox: its network (the host's with {@code hostNetwork}, else
+     * {@code netns}, else the pause's), the pause process's IPC and UTS namespaces (UTS not with
+     * host network), its PID namespace with {@code sharePid}, and the sandbox's /etc/hosts,
+     * /etc/hostname and /etc/resolv.conf read-only over the image's (those present: an older
+     * sandbox may lack them). The one place that says how a container joins a sandbox.
+     */
+    public static ContainerSpec.Builder join(ContainerSpec.Builder b, boolean hostNetwork, Integer pid, String netns,
+            boolean sharePid, SandboxFiles.Paths files) {
+        if (hostNetwork) {
+            b.hostNamespace("network");
+        } else if (netns != null) {
+            b.joinNamespace("network", netns);
+        } else if (pid != null) {
+            b.joinNamespace("network", "/proc/" + pid + "/ns/net");
+        }
+        if (pid != null) {
+            b.joinNamespace("ipc", "/proc/" + pid + "/ns/ipc");
+            if (!hostNetwork) {
+                b.joinNamespace("uts", "/proc/" + pid + "/ns/uts");
+            }
+            if (sharePid) {
+                b.joinNamespace("pid", "/proc/" + pid + "/ns/pid");
+            }
+        }
+        for (var m : files.mounts().entrySet()) {
+            if (java.nio.file.Files.isRegularFile(m.getValue())) {
+                b.mount(dev.berth.engine.runtime.spec.RuntimeSpec.Mount.bind(m.getValue().toString(), m.getKey(), true));
+            }
+        }
+        return b;
+    }
+
+    /** The files of sandbox {@code namespace/name}. */
+    public SandboxFiles.Paths files(String namespace, String name) {
+        return SandboxFiles.paths(state, namespace, name);
+    }
+
     /** The sandbox as it is now, when its pause container exists. */
     public Optional<Running> find(String namespace, String name) {
         String id = pauseId(name);
