@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.berth.controller.cli.CliHarness;
 import dev.berth.controller.store.StoredObject;
 import dev.berth.crd.ObjectRef;
+import dev.berth.crd.codec.SpecCodec;
 import dev.berth.engine.Engine;
 import dev.berth.engine.EngineSettings;
 import dev.berth.engine.cgroups.CgroupPaths;
@@ -82,7 +83,7 @@ class OneContainerPathIT {
 
     @AfterEach
     void tearDown() {
-        HostCleanup.under(tmp).cgroup(parent).then(() -> {
+        HostCleanup.under(tmp).runcRoot("runc", tmp.resolve("state/runc"), true).cgroup(parent).then(() -> {
             if (daemon != null) {
                 daemon.close();
             }
@@ -90,13 +91,17 @@ class OneContainerPathIT {
     }
 
     private boolean ready(String name) {
+        // as the API shows it
         return daemon.store().get(new ObjectRef("Container", NS, name)).map(StoredObject::status)
-                .map(s -> s.toString().contains("Running")).orElse(false);
+                .map(s -> new SpecCodec().jsonMapper().valueToTree(s).path("phase").asString().equals("Running"))
+                .orElse(false);
     }
 
     @Test
     void reconcilerAndRunMakeTheSameContainer() throws Exception {
-        daemon = Daemon.start(config);
+        // as `berth daemon` starts it: with the route that runs forwarded commands
+        daemon = Daemon.start(config, java.time.Clock.systemUTC(),
+                d -> dev.berth.controller.cli.Forwarding.serve(d.api(), d.engine()));
         List<EngineEvent> seen = new CopyOnWriteArrayList<>();
         AutoCloseable sub = daemon.engine().events().subscribe(seen::add);
         String declared = "declared-" + suffix;
@@ -123,6 +128,12 @@ class OneContainerPathIT {
 
         CliHarness.Run r = CliHarness.berth(cliConfig, "run", "-d", IMAGE, run, "sleep", "1000");
         assertEquals(0, r.code(), r.err());
+        // a foreground run in the daemon: the same path, and --rm tears it all down again
+        CliHarness.Run fg = CliHarness.berth(cliConfig, "run", "--rm", IMAGE, "fg-" + suffix, "sh", "-c", "echo fg; exit 3");
+        assertEquals(3, fg.code(), fg.err());
+        assertTrue(fg.out().contains("fg"), fg.out());
+        assertTrue(daemon.engine().containers().find(NS, "fg-" + suffix).isEmpty());
+        assertTrue(!Files.exists(daemon.engine().runtime().bundle(NS, "fg-" + suffix)));
 
         Engine engine = daemon.engine();
         Containers containers = engine.containers();
@@ -160,7 +171,8 @@ class OneContainerPathIT {
                     + " in " + seen);
         }
 
-        assertEquals(0, CliHarness.berth(cliConfig, "containers", "rm", "-f", run).code());
+        CliHarness.Run rm = CliHarness.berth(cliConfig, "containers", "rm", "-f", run);
+        assertEquals(0, rm.code(), rm.err());
         assertTrue(containers.find(NS, run).isEmpty() && containers.task(NS, run).isEmpty());
         assertTrue(!Files.exists(b.bundle()), "bundle removed");
         assertTrue(seen.stream().anyMatch(e -> e.topic().equals(EngineEvent.CONTAINER_DELETE) && run.equals(e.field("id"))));

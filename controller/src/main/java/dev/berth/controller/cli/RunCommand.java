@@ -24,7 +24,9 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code berth run [--rm] [-d] [--rootfs DIR] IMAGE ID [ARGS...]}, like {@code ctr run}: creates and
  * starts a task. In the foreground it streams the container's output and exits with its exit status;
- * {@code -d} returns once it runs. With {@code --rootfs} there is no IMAGE argument.
+ * {@code -d} returns once it runs. With {@code --rootfs} there is no IMAGE argument. The container is
+ * made by the engine's containers service, as a Container object's is, whether this runs in-process
+ * or in the daemon (forwarded).
  */
 @Command(name = "run", description = "Run a container (in-process engine; the container outlives this command with -d).")
 public final class RunCommand extends EngineCommand {

@@ -72,7 +72,7 @@ public final class ContainerService implements Containers {
         Objects.requireNonNull(config, "config");
         if (runtime.find(ns, id).isPresent()) {
             throw BerthException.alreadyExists("task %s/%s already exists without a container record; delete it "
-                    + "first (berth tasks rm %s)", ns, id, id);
+                    + "first (berth containers rm -f %s)", ns, id, id);
         }
         Path bundle = runtime.bundle(ns, id);
         boolean image = config.image() != null;

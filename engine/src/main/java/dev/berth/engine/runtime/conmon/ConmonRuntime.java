@@ -36,7 +36,10 @@ import org.slf4j.LoggerFactory;
  * container, copies its stdout/stderr into the CRI log, and writes the exit status to
  * {@code <state>/exits/<namespace>/<id>}; Berth starts, signals, pauses, execs and deletes through
  * the runtime's CLI. Opening adopts what an earlier Berth left: recorded tasks whose exit file
- * appeared meanwhile get their exit recorded, live ones are watched again. Thread-safe.
+ * appeared meanwhile get their exit recorded, live ones are watched again. This class is the task
+ * lifecycle only (a little over 400 lines: one short method per {@link TaskRuntime} verb); bundle
+ * files are {@link TaskBundles}', state observation {@link TaskStates}', the remains of failed
+ * creates {@link FailedCreates}'. Thread-safe.
  */
 public final class ConmonRuntime implements TaskRuntime {
     private static final Logger LOG = LoggerFactory.getLogger(ConmonRuntime.class);
@@ -47,8 +50,8 @@ public final class ConmonRuntime implements TaskRuntime {
     private final OciRuntimeCli cli;
     private final CgroupPaths cgroupPaths;
     private final Cgroups cgroups;
-    /** Reads runc's own state files instead of forking {@code runc state}; null for other runtimes. */
-    private final RuncStateFiles stateFiles;
+    private final TaskStates states;
+    private final FailedCreates failedCreates;
     private final TaskBundles bundles;
     private final Path exitsDir;
     private final Path socketsDir;
@@ -62,8 +65,6 @@ public final class ConmonRuntime implements TaskRuntime {
         this.cgroupPaths = new CgroupPaths(options.systemdCgroup(), options.cgroupParent());
         this.cli = new OciRuntimeCli(options.runtimeBinary(), options.state().resolve("runc"), options.systemdCgroup());
         this.cgroups = cgroups;
-        this.stateFiles = RuncStateFiles.understands(options.runtimeBinary())
-                ? new RuncStateFiles(cgroups, Path.of("/proc")) : null;
         this.bundles = new TaskBundles(options.state());
         this.exitsDir = options.state().resolve("exits");
         this.socketsDir = options.state().resolve("s");
@@ -71,6 +72,9 @@ public final class ConmonRuntime implements TaskRuntime {
                 .stdout().contains("--log-rotate");
         this.exits = new ExitTracker(records, cli, cgroups, options.clock(), exitsDir,
                 r -> Path.of(r.bundle()));
+        this.states = new TaskStates(records, exits, cli, RuncStateFiles.understands(options.runtimeBinary())
+                ? new RuncStateFiles(cgroups, Path.of("/proc")) : null);
+        this.failedCreates = new FailedCreates(cli, records, exits, cgroups);
     }
 
     /**
@@ -143,15 +147,16 @@ public final class ConmonRuntime implements TaskRuntime {
             throw BerthException.invalid("runtime spec of task %s/%s has no linux.cgroupsPath; give it "
                     + "cgroupPaths().specPath(namespace, id), as Engine.containers() does", ns, id);
         }
+        String cgroup = CgroupPaths.toRelative(cgroupsPath);
         synchronized (lock(ns, id)) {
             Optional<TaskRecords.Row> existing = records.get(ns, id);
             if (existing.isPresent()) {
                 throw BerthException.alreadyExists("task %s/%s already exists (%s); delete it first", ns, id,
-                        status(existing.get()).state().text());
+                        states.status(existing.get()).state().text());
             }
             // runc keeps <root>/<id>/state.json per container: a file check instead of a runc exec
             if (Files.exists(cli.root(ns).resolve(id))) {
-                removeLeftoverOrRefuse(ns, id);
+                failedCreates.removeLeftoverOrRefuse(ns, id, bundle(ns, id), cgroup);
             }
             Path bundle = bundles.prepare(ns, id, spec);
             Path log = logPath(ns, id);
@@ -165,7 +170,7 @@ public final class ConmonRuntime implements TaskRuntime {
                         e.getMessage());
             }
             TaskRecords.Row row = new TaskRecords.Row(ns, id, bundle.toString(), cli.binary(),
-                    CgroupPaths.toRelative(cgroupsPath), log.toString(), 0, 0, options.clock().instant(), null, null,
+                    cgroup, log.toString(), 0, 0, options.clock().instant(), null, null,
                     null, false);
             if (!records.insert(row)) {
                 throw BerthException.alreadyExists("task %s/%s already exists", ns, id);
@@ -175,7 +180,7 @@ public final class ConmonRuntime implements TaskRuntime {
                 pid = ConmonLauncher.launch(ConmonLauncher.args(options, cli, ns, id, bundle, log, exitsDir.resolve(ns), socketsDir, conmonRotates), Map.of("PATH",
                         System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")), bundle.resolve("conmon.out"));
             } catch (BerthException e) {
-                cleanupFailedCreate(ns, id, bundle);
+                failedCreates.cleanup(ns, id, bundle, cgroup);
                 throw e.wrap("creating task " + ns + "/" + id + " with " + cli.binary());
             }
             long monitorPid = TaskFiles.readPid(bundle.resolve("conmon.pid"));
@@ -183,63 +188,7 @@ public final class ConmonRuntime implements TaskRuntime {
             row = new TaskRecords.Row(ns, id, row.bundle(), row.runtime(), row.cgroupPath(), row.logPath(), pid,
                     monitorPid, row.createdAt(), null, null, null, false);
             exits.track(row);
-            return toStatus(row, TaskState.CREATED, pid);
-        }
-    }
-
-
-    /**
-     * A container in this namespace's runc root without a Berth record: the remains of a create that
-     * failed half-way (its monitor gone, runc's create finished after Berth gave up) are removed when
-     * they are provably ours — our bundle directory and never started (created or stopped); anything
-     * else (a running container someone made by hand) is refused with the command that removes it.
-     */
-    private void removeLeftoverOrRefuse(String ns, String id) {
-        Optional<OciRuntimeCli.Described> d = cli.described(ns, id);
-        if (d.isEmpty()) {
-            return;
-        }
-        TaskState st = d.get().state().state();
-        boolean ours = bundle(ns, id).toString().equals(d.get().bundle());
-        if (ours && (st == TaskState.CREATED || st == TaskState.STOPPED)) {
-            LOG.warn("task {}/{}: removing the {} container left in {}'s state by an earlier failed create", ns, id,
-                    st.text(), cli.binary());
-            cli.delete(ns, id, true);
-            removeCgroup(cgroupPaths.relativePath(ns, id));
-            return;
-        }
-        throw BerthException.alreadyExists("task %s/%s exists in %s's state (%s) without a Berth record; "
-                + "remove it with: %s --root %s delete --force %s", ns, id, cli.binary(), st.text(),
-                cli.binary(), cli.root(ns), id);
-    }
-
-    private void cleanupFailedCreate(String ns, String id, Path bundle) {
-        // a monitor still running (its runc create outlived our wait) must not report on this id later
-        long monitor = TaskFiles.readPid(bundle.resolve("conmon.pid"));
-        if (monitor > 0 && TaskFiles.alive(monitor, "conmon")) {
-            ProcessHandle.of(monitor).ifPresent(ProcessHandle::destroyForcibly);
-        }
-        try {
-            cli.delete(ns, id, true);
-        } catch (RuntimeException e) {
-            LOG.debug("cleanup delete of {}/{}: {}", ns, id, e.getMessage());
-        }
-        records.delete(ns, id);
-        exits.forget(key(ns, id));
-        try {
-            Files.deleteIfExists(exitFile(ns, id));
-            TaskFiles.removeBundle(bundle);
-        } catch (IOException e) {
-            LOG.debug("cleanup of bundle {}: {}", bundle, e.getMessage());
-        }
-        removeCgroup(cgroupPaths.relativePath(ns, id));
-    }
-
-    private void removeCgroup(String relative) {
-        try {
-            cgroups.removeEmpty(relative);
-        } catch (RuntimeException e) {
-            LOG.debug("removing cgroup {}: {}", relative, e.getMessage());
+            return TaskStates.toStatus(row, TaskState.CREATED, pid);
         }
     }
 
@@ -263,7 +212,7 @@ public final class ConmonRuntime implements TaskRuntime {
                 if (e.category() == ErrorCategory.NOT_FOUND) {
                     throw e;
                 }
-                TaskStatus st = status(r);
+                TaskStatus st = states.status(r);
                 throw BerthException.precondition("task %s/%s is %s; only a created task can be started (%s)", ns, id,
                         st.state().text(), e.getMessage());
             }
@@ -272,71 +221,27 @@ public final class ConmonRuntime implements TaskRuntime {
 
     @Override
     public TaskStatus state(String ns, String id) {
-        return status(row(ns, id));
+        return states.status(row(ns, id));
     }
 
     @Override
     public Optional<TaskStatus> find(String ns, String id) {
         validate(ns, id);
-        return records.get(ns, id).map(this::status);
+        return records.get(ns, id).map(states::status);
     }
 
     @Override
     public List<TaskStatus> list(String ns) {
         List<TaskStatus> out = new ArrayList<>();
         for (TaskRecords.Row r : records.list(ns)) {
-            out.add(status(r));
+            out.add(states.status(r));
         }
         return out;
-    }
-
-    /** The task's status: the recorded exit if any, else the runtime's view. */
-    private TaskStatus status(TaskRecords.Row row) {
-        if (row.exitCode() == null) {
-            exits.finishIfExited(row);
-            row = records.get(row.namespace(), row.id()).orElse(row);
-        }
-        if (row.exitCode() != null) {
-            return toStatus(row, TaskState.STOPPED, 0);
-        }
-        Optional<OciRuntimeCli.State> st = runtimeState(row);
-        if (st.isEmpty()) {
-            return toStatus(row, row.monitorPid() == 0 ? TaskState.CREATED : TaskState.UNKNOWN, row.pid());
-        }
-        if (st.get().state() == TaskState.STOPPED) {
-            // the process is gone; conmon writes the exit file a moment later
-            TaskRecords.Row done = exits.waitForExit(row.namespace(), row.id(), Duration.ofSeconds(2), false);
-            if (done != null) {
-                return toStatus(done, TaskState.STOPPED, 0);
-            }
-        }
-        return toStatus(row, st.get().state(), st.get().pid() > 0 ? st.get().pid() : row.pid());
-    }
-
-    /**
-     * The runtime's view: from runc's files when they settle it (the daemon asks this for every live
-     * task on every resync, and a fork of runc costs ~10 ms of CPU), else from {@code runc state}.
-     */
-    private Optional<OciRuntimeCli.State> runtimeState(TaskRecords.Row row) {
-        // a task created under another BinaryName keeps that runtime's files
-        if (stateFiles != null && RuncStateFiles.understands(row.runtime())) {
-            Optional<OciRuntimeCli.State> fromFiles = stateFiles.state(
-                    cli.root(row.namespace()).resolve(row.id()), row.cgroupPath());
-            if (fromFiles.isPresent()) {
-                return fromFiles;
-            }
-        }
-        return cli.state(row.namespace(), row.id());
     }
 
     /** How many times this runtime has forked {@code <runtime> state}; for tests and measurements. */
     long stateForks() {
         return cli.stateForks();
-    }
-
-    private static TaskStatus toStatus(TaskRecords.Row r, TaskState state, long pid) {
-        return new TaskStatus(r.namespace(), r.id(), state, state == TaskState.STOPPED ? 0 : pid, r.monitorPid(),
-                r.exitCode(), r.exitedAt(), r.oomKilled(), r.createdAt(), r.bundle(), r.logPath(), r.cgroupPath());
     }
 
     @Override
@@ -352,7 +257,7 @@ public final class ConmonRuntime implements TaskRuntime {
     public TaskStatus waitForExit(String ns, String id, Duration timeout) {
         validate(ns, id);
         TaskRecords.Row done = exits.waitForExit(ns, id, timeout, true);
-        return done != null ? toStatus(done, TaskState.STOPPED, 0) : state(ns, id);
+        return done != null ? TaskStates.toStatus(done, TaskState.STOPPED, 0) : state(ns, id);
     }
 
     @Override
@@ -369,7 +274,7 @@ public final class ConmonRuntime implements TaskRuntime {
             cli.kill(ns, id, signal, false);
             TaskRecords.Row done = exits.waitForExit(ns, id, grace, true);
             if (done != null) {
-                return toStatus(done, TaskState.STOPPED, 0);
+                return TaskStates.toStatus(done, TaskState.STOPPED, 0);
             }
             LOG.info("task {}/{} still running {} after signal {}; sending SIGKILL", ns, id, grace, signal);
             cli.kill(ns, id, Signals.SIGKILL, true);
@@ -383,14 +288,14 @@ public final class ConmonRuntime implements TaskRuntime {
             throw new BerthException(ErrorCategory.DEADLINE_EXCEEDED, "task " + ns + "/" + id
                     + " did not exit within 30s of SIGKILL; check its processes (D state?)");
         }
-        return toStatus(done, TaskState.STOPPED, 0);
+        return TaskStates.toStatus(done, TaskState.STOPPED, 0);
     }
 
     @Override
     public void delete(String ns, String id, boolean force) {
         synchronized (lock(ns, id)) {
             TaskRecords.Row r = row(ns, id);
-            TaskStatus st = status(r);
+            TaskStatus st = states.status(r);
             if (st.state().alive() || st.state() == TaskState.UNKNOWN && TaskFiles.alive(r.monitorPid(), "conmon")) {
                 if (!force) {
                     throw BerthException.precondition("task %s/%s is %s; stop it first (or delete with force)", ns, id,
@@ -419,7 +324,7 @@ public final class ConmonRuntime implements TaskRuntime {
                 throw BerthException.unavailable("task %s/%s deleted but its bundle %s remains: %s", ns, id,
                         r.bundle(), e.getMessage());
             }
-            removeCgroup(r.cgroupPath());
+            failedCreates.removeCgroup(r.cgroupPath());
             records.delete(ns, id);
         }
         locks.remove(key(ns, id));
