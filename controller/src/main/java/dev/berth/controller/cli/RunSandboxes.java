@@ -65,14 +65,7 @@ final class RunSandboxes {
         }
         List<Map<String, Object>> ports = new ArrayList<>();
         for (HostPorts.Mapping m : mappings(publish)) {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("hostPort", m.hostPort());
-            p.put("containerPort", m.containerPort());
-            p.put("protocol", m.protocol());
-            if (!m.hostIP().isEmpty()) {
-                p.put("hostIP", m.hostIP());
-            }
-            ports.add(p);
+            ports.add(m.toCni());
         }
         PauseImages.Present image = engine.pauseImages().ensure(Platforms.defaultMatcher(), ref -> {
             try (var resolver = Engine.resolver(engine.config(), false, null)) {
