@@ -118,6 +118,7 @@ public final class Daemon implements AutoCloseable {
         controller.register(new ImageReconciler(engine, registries, controller.lookup(), sink, IMAGE_REFRESH));
         controller.register(new SnapshotReconciler(engine, controller.lookup(), sink));
         ContainerWiring.register(controller, engine, sink, clock, closeables);
+        SandboxWiring.register(controller, store, engine, registries, sink, clock);
 
         decoder = new CrdManifestDecoder(codec);
         manifests = watchManifests(Path.of(config.get(ControllerSettings.MANIFEST_DIR)), clock);

@@ -16,7 +16,10 @@ import dev.berth.engine.mount.MountTable;
 import dev.berth.engine.runtime.TaskStatus;
 import dev.berth.engine.snapshots.Kind;
 import dev.berth.engine.testing.BuiltImage;
+import dev.berth.engine.testing.HostCleanup;
 import dev.berth.engine.testing.OciImageBuilder;
+import dev.berth.engine.testing.PauseImage;
+import dev.berth.engine.testing.TestNetwork;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,6 +38,7 @@ import tools.jackson.databind.JsonNode;
  * running containers with their limits in force; a manifest edit is applied live or by recreate as
  * classified; a daemon killed with SIGKILL in the middle of a start comes back without duplicates;
  * removing the files removes the containers and leaves no mount, task or container snapshot behind.
+ * The web example runs in a Sandbox on a CNI network of the test's own and answers on its host port.
  */
 @RootOnly("needs root for runc and overlay mounts")
 class ExamplesEndToEndIT {
@@ -46,9 +50,17 @@ class ExamplesEndToEndIT {
     Path manifests;
     Path socket;
     Process daemon;
+    HostCleanup hostCleanup;
+    TestNetwork net;
+    int hostPort;
+    private static final String PAUSE = "localhost/berth/pause:e2e";
 
     @BeforeEach
     void setUp() throws Exception {
+        // the web example's sandbox: a CNI network and host port of this test's own, Berth's pause
+        hostCleanup = HostCleanup.under(null);
+        net = TestNetwork.create(tmp.resolve("net"), hostCleanup);
+        hostPort = TestNetwork.freeTcpPort();
         manifests = tmp.resolve("manifests");
         Files.createDirectories(manifests);
         socket = tmp.resolve("state/berth.sock");
@@ -63,8 +75,12 @@ class ExamplesEndToEndIT {
                 log_dir = "%s"
                 resync_interval = "2s"
                 cgroup_parent = "/berth-e2e-%s"
+                [plugins."io.containerd.cri.v1.images".pinned_images]
+                sandbox = "%s"
+                [plugins."io.containerd.cri.v1.runtime".cni]
+                conf_dir = "%s"
                 """.formatted(tmp.resolve("root"), tmp.resolve("state"), socket, manifests, tmp.resolve("logs"),
-                Long.toHexString(System.nanoTime())));
+                Long.toHexString(System.nanoTime()), PAUSE, net.confDir()));
         BuiltImage img = OciImageBuilder.busybox().build();
         try (Engine e = Engine.open(config())) {
             // through the importer, as users get images in: it writes the GC labels that keep the
@@ -73,8 +89,10 @@ class ExamplesEndToEndIT {
             new dev.berth.engine.images.archive.ImageImporter(e.content(), e.images(), e.leases()).importFrom(
                     tmp.resolve("layout"), dev.berth.engine.images.archive.ImportOptions.defaults()
                             .withName("localhost/berth/busybox:latest"));
+            PauseImage.importAs(e, PAUSE, tmp);
         }
     }
+
 
     private Config config() {
         return new ConfigLoader(ControllerSettings.schema()).load(configFile);
@@ -109,13 +127,24 @@ class ExamplesEndToEndIT {
             return;
         }
         try (Engine e = Engine.open(config())) {
+            // sandboxes first: CNI DEL releases addresses and port rules, then the netns goes
+            for (var info : e.containers().list(null)) {
+                if (info.id().endsWith("_pause")) {
+                    e.sandboxes().remove(info.namespace(), info.id().substring(0, info.id().length() - "_pause".length()));
+                }
+            }
             for (TaskStatus t : e.runtime().list(null)) {
                 e.runtime().delete(t.namespace(), t.id(), true);
             }
         } finally {
-            MountTable.cleanUnder(tmp);
+            try {
+                MountTable.cleanUnder(tmp);
+            } finally {
+                hostCleanup.close();
+            }
         }
     }
+
 
     private JsonNode container(ApiClient c, String name) {
         return c.get(ObjectsApi.BASE + "/namespaces/default/containers/" + name);
@@ -144,6 +173,8 @@ class ExamplesEndToEndIT {
         for (String f : List.of("busybox-image.yaml", "hello-world.yaml", "web-server.yaml", "resource-limited.yaml")) {
             Files.copy(EXAMPLES.resolve(f), manifests.resolve(f));
         }
+        Files.writeString(manifests.resolve("web-server.yaml"), Files.readString(manifests.resolve("web-server.yaml"))
+                .replace("hostPort: 18080", "hostPort: " + hostPort));
         startDaemon();
         try (ApiClient c = ApiClient.connect(socket)) {
             Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> phase(container(c, "web"), "Running")
@@ -156,6 +187,8 @@ class ExamplesEndToEndIT {
             long limitedPid = limited.path("status").path("pid").asLong();
             long webPid = container(c, "web").path("status").path("pid").asLong();
             assertTrue(ProcessHandle.of(webPid).isPresent(), "web's process runs on the node");
+            // the web example answers on its host port, through the sandbox's portmap rules
+            assertEquals("<h1>Hello from Berth</h1>", TestNetwork.httpGet("http://127.0.0.1:" + hostPort + "/").strip());
             assertTrue(Files.readString(tmp.resolve("logs/default/hello-world.log")).contains("Hello from Berth"));
 
             // store commands run through the daemon that owns the root, with the same output
@@ -163,7 +196,7 @@ class ExamplesEndToEndIT {
             java.io.StringWriter err = new java.io.StringWriter();
             assertEquals(0, Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
                     "--config", configFile.toString(), "images", "ls", "-q"), err.toString());
-            assertEquals("localhost/berth/busybox:latest", out.toString().strip());
+            assertEquals(List.of("localhost/berth/busybox:latest", PAUSE), out.toString().strip().lines().sorted().toList());
             out.getBuffer().setLength(0);
             assertEquals(0, Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
                     "--config", configFile.toString(), "tasks", "ls"), err.toString());
@@ -207,8 +240,8 @@ class ExamplesEndToEndIT {
         try (Engine e = Engine.open(config())) {
             List<String> ids = new ArrayList<>();
             e.runtime().list(null).forEach(t -> ids.add(t.id()));
-            assertEquals(List.of("hello-world", "late", "limited", "web"), ids.stream().sorted().toList(),
-                    "one task per container, none duplicated");
+            assertEquals(List.of("hello-world", "late", "limited", "web", "web_pause"), ids.stream().sorted().toList(),
+                    "one task per container and one pause per sandbox, none duplicated");
         }
         startDaemon();
 
@@ -218,7 +251,8 @@ class ExamplesEndToEndIT {
         }
         try (ApiClient c = ApiClient.connect(socket)) {
             Awaitility.await().atMost(Duration.ofSeconds(90))
-                    .until(() -> c.get(ObjectsApi.BASE + "/containers").path("items").isEmpty());
+                    .until(() -> c.get(ObjectsApi.BASE + "/containers").path("items").isEmpty()
+                            && c.get(ObjectsApi.BASE + "/sandboxes").path("items").isEmpty());
         }
         killDaemon();
         try (Engine e = Engine.open(config())) {
@@ -231,7 +265,9 @@ class ExamplesEndToEndIT {
             });
             assertEquals(List.of(), active, "no container snapshot left");
         }
-        assertEquals(List.of(), MountTable.under(tmp), "no mount left");
+        assertEquals(List.of(), MountTable.under(tmp), "no mount left (netns included)");
+        assertEquals(List.of(), net.reservations(), "no address reserved");
+        assertEquals(List.of(), TestNetwork.iptablesLinesWith("web_pause"), "no port rule left");
         assertNotEquals(0, Files.size(tmp.resolve("daemon.log")));
     }
 }

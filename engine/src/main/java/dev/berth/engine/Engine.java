@@ -11,6 +11,7 @@ import dev.berth.engine.hostpath.HostPathPolicy;
 import dev.berth.engine.leases.LeaseManager;
 import dev.berth.engine.leases.MetadataLeaseStore;
 import dev.berth.engine.sandbox.PauseImages;
+import dev.berth.engine.sandbox.SandboxSettings;
 import dev.berth.engine.snapshots.SnapshotSettings;
 import dev.berth.engine.snapshots.Snapshotter;
 import dev.berth.engine.snapshots.registry.Snapshotters;
@@ -223,6 +224,26 @@ public final class Engine implements AutoCloseable {
     /** The configured pause image of new sandboxes (sandbox_image), made present and pinned on demand. */
     public PauseImages pauseImages() {
         return new PauseImages(this::config, content(), images());
+    }
+
+    /** Network namespaces of sandboxes, pinned under {@code <state>/netns}. */
+    public dev.berth.engine.netns.NetNamespaces netns() {
+        return new dev.berth.engine.netns.NetNamespaces(state.resolve("netns"));
+    }
+
+    /**
+     * The CNI runtime: plugins from config.toml's cni bin_dir and Debian's /usr/lib/cni, results
+     * cached under {@code <root>/cni/results} (on disk, as host-local's reservations are, so a DEL
+     * after a reboot still releases them). The config is read on every call.
+     */
+    public dev.berth.engine.cni.Cni cni() {
+        return new dev.berth.engine.cni.Cni(SandboxSettings.cniBinDirs(config),
+                new dev.berth.engine.cni.ResultCache(root.resolve("cni").resolve("results")));
+    }
+
+    /** Pod sandboxes: netns, CNI, files and the pause container through {@link #containers()}. */
+    public dev.berth.engine.sandbox.PodSandboxes sandboxes() {
+        return new dev.berth.engine.sandbox.PodSandboxes(containers(), cni(), netns(), this::config, state);
     }
 
     /** The garbage collector over this root's content, images, snapshotters and leases. */

@@ -46,6 +46,8 @@ public final class ContainersCommand implements Runnable {
                                 task.get().state().text());
                     }
                     engine.containers().teardown(namespace, id, Duration.ZERO);
+                    // the sandbox `berth run -p` gave it, if any
+                    RunSandboxes.remove(engine, namespace, id);
                     Files.deleteIfExists(engine.runtime().logPath(namespace, id));
                     out().println(id);
                 } catch (BerthException e) {

@@ -88,6 +88,12 @@ public final class RunCommand extends EngineCommand {
             description = "host: the host's network namespace; none (default): a namespace of its own with loopback only.")
     String net;
 
+    @Option(names = {"-p", "--publish"}, paramLabel = "[HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp]",
+            description = "Publish a port: the container runs in a sandbox of its own on the CNI network of conf_dir"
+                    + " (pause container run_ID_pause), with the port forwarded by portmap. Removed with the container"
+                    + " (--rm, containers rm).")
+    List<String> publish = new ArrayList<>();
+
     @Parameters(paramLabel = "IMAGE ID [ARGS...]", arity = "1..*",
             description = "The image (omitted with --rootfs), the container id, and the command to run.")
     List<String> positional = new ArrayList<>();
@@ -110,6 +116,14 @@ public final class RunCommand extends EngineCommand {
         }
         TaskRuntime runtime = engine.runtime();
         Containers containers = engine.containers();
+        if (!publish.isEmpty()) {
+            if (containers.find(namespace, id).isPresent()) {
+                // before the sandbox is built: building it would replace the existing container's
+                throw BerthException.alreadyExists("container %s/%s already exists; remove it first (berth containers"
+                        + " rm) or choose another ID", namespace, id);
+            }
+            spec = RunSandboxes.join(engine, namespace, id, spec, publish, netHost || net != null);
+        }
         ContainerConfig.Builder config = ContainerConfig.builder().spec(spec);
         if (image != null) {
             config.image(image).snapshotter(engine.config().get(SnapshotSettings.SNAPSHOTTER));
@@ -117,11 +131,20 @@ public final class RunCommand extends EngineCommand {
             config.rootfs(rootfs.toAbsolutePath());
         }
         // the same path as the Container reconciler's: record, rootfs snapshot, bundle, spec, cgroup
-        containers.create(namespace, id, config.build());
+        try {
+            containers.create(namespace, id, config.build());
+        } catch (RuntimeException e) {
+            // an existing container of that id keeps its own sandbox; only a new one is undone
+            if (!publish.isEmpty() && containers.find(namespace, id).isEmpty()) {
+                RunSandboxes.remove(engine, namespace, id);
+            }
+            throw e;
+        }
         try {
             containers.start(namespace, id);
         } catch (RuntimeException e) {
             containers.teardown(namespace, id, Duration.ZERO);
+            RunSandboxes.remove(engine, namespace, id);
             throw e;
         }
         if (detach) {
@@ -148,6 +171,7 @@ public final class RunCommand extends EngineCommand {
         follower.join();
         if (rm) {
             containers.teardown(namespace, id, Duration.ZERO);
+            RunSandboxes.remove(engine, namespace, id);
         }
         if (done.oomKilled()) {
             err().println("berth: container " + id + " was killed by the OOM killer");

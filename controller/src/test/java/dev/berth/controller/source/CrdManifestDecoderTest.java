@@ -20,8 +20,9 @@ class CrdManifestDecoderTest {
     void decodesTheExamplesWithDefaultsAndNamespace() throws Exception {
         Path file = Path.of("..", "examples", "local", "web-server.yaml");
         List<CustomResource<?, ?>> objects = decoder.decode(file, Files.readString(file));
-        assertEquals(1, objects.size());
-        Container web = (Container) objects.get(0);
+        assertEquals(2, objects.size(), "the web Sandbox and its Container");
+        assertEquals("Sandbox", objects.get(0).getKind());
+        Container web = (Container) objects.get(1);
         assertEquals("Container", web.getKind());
         assertEquals("berth.dev/v1alpha1", web.getApiVersion());
         assertEquals("default", web.getMetadata().getNamespace());

@@ -35,6 +35,11 @@ public record SandboxSpec(
         }
     }
 
+    /** This spec without {@code nodeName} (the one field that does not shape the sandbox). */
+    public SandboxSpec withoutNodeName() {
+        return new SandboxSpec(hostname, network, ports, dns, hostAliases, shareProcessNamespace, null);
+    }
+
     /** The mappings that publish a host port (empty when none). */
     public List<PortMapping> publishedPorts() {
         return ports == null ? List.of() : ports.stream().filter(p -> p != null && p.published()).toList();

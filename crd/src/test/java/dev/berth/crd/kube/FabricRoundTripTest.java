@@ -37,7 +37,8 @@ class FabricRoundTripTest {
             client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
         }
         SpecCodec codec = new SpecCodec();
-        Container local = (Container) codec.read(Path.of("..", "examples", "local", "web-server.yaml")).get(0).object();
+        Container local = (Container) codec.read(Path.of("..", "examples", "local", "web-server.yaml")).stream()
+                .map(o -> o.object()).filter(Container.class::isInstance).findFirst().orElseThrow();
         local.getMetadata().setNamespace("default");
 
         Container created = client.resources(Container.class).inNamespace("default").resource(local).create();

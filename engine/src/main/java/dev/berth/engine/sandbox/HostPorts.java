@@ -40,6 +40,18 @@ public final class HostPorts {
                     && (hostIP.isEmpty() || o.hostIP.isEmpty() || hostIP.equals(o.hostIP));
         }
 
+        /** The mapping as CNI's {@code portMappings} capability spells it (hostIP only when set). */
+        public java.util.Map<String, Object> toCni() {
+            java.util.Map<String, Object> p = new java.util.LinkedHashMap<>();
+            p.put("hostPort", hostPort);
+            p.put("containerPort", containerPort);
+            p.put("protocol", protocol);
+            if (!hostIP.isEmpty()) {
+                p.put("hostIP", hostIP);
+            }
+            return p;
+        }
+
         @Override
         public String toString() {
             return (hostIP.isEmpty() ? "" : hostIP + ":") + hostPort + "/" + protocol;

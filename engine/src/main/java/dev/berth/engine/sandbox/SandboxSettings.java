@@ -7,6 +7,9 @@ import static dev.berth.engine.config.Layout.path;
 
 import dev.berth.engine.config.Setting;
 import dev.berth.engine.config.SettingType;
+import dev.berth.engine.config.Config;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Settings of pod sandboxes: the pause image and the CNI plugin directories. */
@@ -31,6 +34,19 @@ public final class SandboxSettings {
             .defaultValue("/etc/cni/net.d")
             .doc("Directory of CNI network configurations.")
             .build();
+
+    /** Where Debian's containernetworking-plugins puts the plugins; searched after {@link #CNI_BIN_DIR}. */
+    public static final Path DEBIAN_CNI_DIR = Path.of("/usr/lib/cni");
+
+    /** The CNI plugin directories in search order: bin_dir, then Debian's directory. */
+    public static List<Path> cniBinDirs(Config config) {
+        List<Path> dirs = new ArrayList<>();
+        dirs.add(Path.of(config.get(CNI_BIN_DIR)));
+        if (!dirs.contains(DEBIAN_CNI_DIR)) {
+            dirs.add(DEBIAN_CNI_DIR);
+        }
+        return dirs;
+    }
 
     public static List<Setting<?>> all() {
         return List.of(SANDBOX_IMAGE, CNI_BIN_DIR, CNI_CONF_DIR);

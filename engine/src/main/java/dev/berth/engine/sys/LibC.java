@@ -59,9 +59,13 @@ public interface LibC {
     @SaveError
     @ssize_t
     long sendto(int fd, @In byte[] buf, @size_t long len, int flags, @In byte[] addr, int addrlen);
+    int open(byte[] path, int flags);
 
     @SaveError
     int close(int fd);
+
+    @SaveError
+    int setns(int fd, int nstype);
 
     String strerror(int errnum);
 

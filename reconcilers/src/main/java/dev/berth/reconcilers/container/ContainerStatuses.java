@@ -15,7 +15,7 @@ import java.time.Instant;
  * Ready / Progressing / Degraded conditions. Condition times follow {@link Conditions#set}, so an
  * unchanged observation leaves the status equal and no write happens. Stateless and thread-safe.
  */
-final class ContainerStatuses {
+public final class ContainerStatuses {
     private ContainerStatuses() {
     }
 
@@ -27,8 +27,8 @@ final class ContainerStatuses {
         return c.getStatus();
     }
 
-    /** The three conditions at once. */
-    static void conditions(ContainerStatus st, Clock clock, Long generation, boolean ready, String readyReason,
+    /** The three conditions at once (any kind's status: the Sandbox reconciler writes them the same way). */
+    public static void conditions(dev.berth.crd.status.BerthStatus st, Clock clock, Long generation, boolean ready, String readyReason,
             String message, boolean progressing, boolean degraded) {
         Conditions.set(st.getConditions(), new Condition(Condition.READY, ready ? Condition.TRUE : Condition.FALSE,
                 readyReason, message, null, generation), clock);

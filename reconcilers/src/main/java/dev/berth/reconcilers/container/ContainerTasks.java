@@ -7,12 +7,11 @@ import dev.berth.engine.Engine;
 import dev.berth.engine.containers.ContainerConfig;
 import dev.berth.engine.containers.Containers;
 import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.sandbox.PodSandboxes;
 import dev.berth.engine.sandbox.SandboxFiles;
 import dev.berth.engine.runtime.TaskStatus;
-import dev.berth.engine.runtime.spec.RuntimeSpec;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.ObjectLookup;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -116,32 +115,10 @@ final class ContainerTasks {
         }
         Sandbox sb = lookup.get(ref.sibling("Sandbox", spec.sandbox()), Sandbox.class).orElseThrow(() ->
                 BerthException.notFound("Sandbox %s/%s of container %s disappeared", ref.namespace(), spec.sandbox(), ref));
-        var b = rs.toBuilder();
-        Integer pid = sb.getStatus().getPid();
         boolean hostNetwork = sb.getSpec() != null && sb.getSpec().network() == Sandbox.NetworkMode.Host;
-        if (hostNetwork) {
-            b.hostNamespace("network");
-        } else if (sb.getStatus().getNetnsPath() != null) {
-            b.joinNamespace("network", sb.getStatus().getNetnsPath());
-        } else if (pid != null) {
-            b.joinNamespace("network", "/proc/" + pid + "/ns/net");
-        }
-        if (pid != null) {
-            b.joinNamespace("ipc", "/proc/" + pid + "/ns/ipc");
-            if (!hostNetwork) {
-                b.joinNamespace("uts", "/proc/" + pid + "/ns/uts");
-            }
-            if (sb.getSpec() != null && sb.getSpec().shareProcessNamespace()) {
-                b.joinNamespace("pid", "/proc/" + pid + "/ns/pid");
-            }
-        }
-        SandboxFiles.Paths files = SandboxFiles.paths(engine.state(), ref.namespace(), spec.sandbox());
-        for (var m : files.mounts().entrySet()) {
-            // written by the Sandbox reconciler before it reports Ready; absent for an older sandbox
-            if (Files.isRegularFile(m.getValue())) {
-                b.mount(RuntimeSpec.Mount.bind(m.getValue().toString(), m.getKey(), true));
-            }
-        }
+        var b = PodSandboxes.join(rs.toBuilder(), hostNetwork, sb.getStatus().getPid(), sb.getStatus().getNetnsPath(),
+                sb.getSpec() != null && sb.getSpec().shareProcessNamespace(),
+                SandboxFiles.paths(engine.state(), ref.namespace(), spec.sandbox()));
         return b.build();
     }
 

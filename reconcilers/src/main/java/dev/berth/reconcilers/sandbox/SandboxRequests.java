@@ -58,14 +58,7 @@ public final class SandboxRequests {
         Map<String, Object> rc = new LinkedHashMap<>();
         List<Map<String, Object>> ports = new ArrayList<>();
         for (HostPorts.Mapping m : mappings(spec)) {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("hostPort", m.hostPort());
-            p.put("containerPort", m.containerPort());
-            p.put("protocol", m.protocol());
-            if (!m.hostIP().isEmpty()) {
-                p.put("hostIP", m.hostIP());
-            }
-            ports.add(p);
+            ports.add(m.toCni());
         }
         if (!ports.isEmpty()) {
             rc.put("portMappings", ports);

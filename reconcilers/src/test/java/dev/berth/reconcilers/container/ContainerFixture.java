@@ -66,11 +66,16 @@ final class ContainerFixture implements AutoCloseable {
     BuiltImage image;
 
     ContainerFixture() throws Exception {
+        this(c -> c);
+    }
+
+    /** A fixture whose config is also edited by {@code extra} (CNI directories, the sandbox image). */
+    ContainerFixture(java.util.function.UnaryOperator<Config> extra) throws Exception {
         tmp = Files.createTempDirectory("berth-ctr-");
-        config = Config.defaults().with(EngineSettings.ROOT, tmp.resolve("root").toString())
+        config = extra.apply(Config.defaults().with(EngineSettings.ROOT, tmp.resolve("root").toString())
                 .with(EngineSettings.STATE, tmp.resolve("state").toString())
                 .with(RuntimeSettings.LOG_DIR, tmp.resolve("logs").toString())
-                .with(CgroupSettings.CGROUP_PARENT, cgroupParent);
+                .with(CgroupSettings.CGROUP_PARENT, cgroupParent));
         open();
         image = OciImageBuilder.busybox().build();
         image.writeTo(engine.content());
@@ -183,6 +188,11 @@ final class ContainerFixture implements AutoCloseable {
             }
             Thread.sleep(100);
         }
+    }
+
+    /** Berth's pause (bin/pause/pause.c) imported as {@code ref}; the import's record. */
+    dev.berth.engine.images.Image importPauseImage(String ref) throws Exception {
+        return dev.berth.engine.testing.PauseImage.importAs(engine, ref, tmp);
     }
 
     Path rootfs(String name) {

@@ -18,8 +18,6 @@ import dev.berth.crd.sandbox.SandboxSpec;
 import dev.berth.crd.sandbox.SandboxStatus;
 import dev.berth.crd.status.Condition;
 import dev.berth.crd.status.Conditions;
-import dev.berth.engine.images.archive.RootfsImportOptions;
-import dev.berth.engine.images.archive.RootfsImporter;
 import dev.berth.engine.sandbox.SandboxFiles;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.nio.file.Files;
@@ -138,17 +136,8 @@ class ContainersInASandboxIT {
      */
     @Test
     void pauseIsPid1OfASharedPidNamespaceAndStopsOnTerm() throws Exception {
-        Path rootfs = f.tmp.resolve("pause-rootfs");
-        Files.createDirectories(rootfs);
-        Process gcc = new ProcessBuilder("gcc", "-static", "-Os", "-Wall", "-Wextra", "-Werror", "-o",
-                rootfs.resolve("pause").toString(), Path.of("..", "bin", "pause", "pause.c").toString())
-                .redirectErrorStream(true).start();
-        String gccOut = new String(gcc.getInputStream().readAllBytes());
-        assertEquals(0, gcc.waitFor(), gccOut);
         String ref = "localhost/berth-test/pause-" + f.suffix + ":1";
-        var record = new RootfsImporter(f.engine.content(), f.engine.images(), f.engine.leases(),
-                java.time.Clock.systemUTC()).importRootfs(rootfs, RootfsImportOptions.named(ref)
-                .withEntrypoint(List.of("/pause")));
+        var record = f.importPauseImage(ref);
         Image img = new Image();
         img.setMetadata(new ObjectMetaBuilder().withName("pause").withNamespace(NS).withGeneration(1L).build());
         img.setSpec(new ImageSpec(ref, null, null, null, null, null));

@@ -16,6 +16,7 @@ import dev.berth.engine.runtime.TaskState;
 import dev.berth.engine.runtime.TaskStatus;
 import dev.berth.engine.runtime.spec.RuntimeSpec;
 import dev.berth.engine.runtime.spec.SpecGenerator;
+import dev.berth.engine.sys.Processes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

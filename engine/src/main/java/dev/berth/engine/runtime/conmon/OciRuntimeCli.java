@@ -4,6 +4,7 @@ import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.oci.OciJson;
 import dev.berth.engine.runtime.TaskState;
+import dev.berth.engine.sys.Processes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

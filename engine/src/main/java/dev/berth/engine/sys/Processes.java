@@ -1,4 +1,4 @@
-package dev.berth.engine.runtime.conmon;
+package dev.berth.engine.sys;
 
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
@@ -10,11 +10,15 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Runs short-lived external commands from argument arrays and captures their output. Stateless. */
-final class Processes {
+/**
+ * Runs short-lived external commands (runc, CNI plugins) from argument arrays and captures their
+ * output. Stateless and thread-safe.
+ */
+public final class Processes {
     /**
      * What systemd hands the daemon for itself (Type=notify, socket activation, watchdog): a runtime
      * must not see it. {@code runc start} with {@code NOTIFY_SOCKET} set waits for the container's
@@ -28,13 +32,13 @@ final class Processes {
     }
 
     /** Exit status and captured output of one command. */
-    record Result(int exitCode, String stdout, String stderr) {
-        boolean ok() {
+    public record Result(int exitCode, String stdout, String stderr) {
+        public boolean ok() {
             return exitCode == 0;
         }
 
         /** stderr, else stdout, trimmed, for an error message. */
-        String message() {
+        public String message() {
             String s = stderr.isBlank() ? stdout : stderr;
             return s.trim();
         }
@@ -44,10 +48,22 @@ final class Processes {
      * Runs {@code argv}, feeding {@code stdin} (may be null), and waits up to {@code timeout} (null:
      * forever); on timeout the process is killed and the result has exit code 137 with a note.
      */
-    static Result run(List<String> argv, byte[] stdin, Duration timeout) {
+    public static Result run(List<String> argv, byte[] stdin, Duration timeout) {
+        return run(argv, null, stdin, timeout);
+    }
+
+    /**
+     * {@link #run(List, byte[], Duration)} with {@code env} (may be null: inherit) as the whole
+     * environment of the command, nothing inherited.
+     */
+    public static Result run(List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout) {
         Process p;
         try {
             ProcessBuilder pb = new ProcessBuilder(argv);
+            if (env != null) {
+                pb.environment().clear();
+                pb.environment().putAll(env);
+            }
             SYSTEMD_ONLY_FOR_US.forEach(pb.environment()::remove);
             p = pb.start();
         } catch (IOException e) {

@@ -1,0 +1,265 @@
+package dev.berth.engine.cni;
+
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.errdefs.ErrorCategory;
+import dev.berth.engine.sys.Processes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Runs CNI plugin chains (the runtime side of the CNI specification): ADD each plugin in order with
+ * the previous result as {@code prevResult}, CHECK each in order with the cached result, DEL each
+ * in reverse order with it. Plugin binaries are looked up in the bin directories in order (config
+ * {@code bin_dir}, then Debian's {@code /usr/lib/cni}); every plugin gets {@code CNI_PATH} set to
+ * all of them, so delegated IPAM plugins are found the same way.
+ *
+ * <p>Every attachment goes through the {@link ResultCache}: written before ADD, completed with the
+ * result after it, removed after a successful DEL. DEL of an attachment uses the cached
+ * configuration and arguments when there are any, whatever the conf_dir says now.
+ *
+ * <p>Thread-safe; ADD/DEL of distinct attachments may run at once (the plugins lock their own
+ * state). DEL is idempotent, as the specification requires of plugins.
+ */
+public final class Cni {
+    /** How long one plugin may run. */
+    public static final Duration PLUGIN_TIMEOUT = Duration.ofMinutes(2);
+    private final List<Path> binDirs;
+    private final ResultCache cache;
+
+    public Cni(List<Path> binDirs, ResultCache cache) {
+        this.binDirs = List.copyOf(binDirs);
+        this.cache = cache;
+    }
+
+    /** The result cache this runtime keeps. */
+    public ResultCache cache() {
+        return cache;
+    }
+
+    /**
+     * ADD of {@code a} to {@code list}. On failure the plugins that ran are undone (DEL of the
+     * chain), as containerd defers its teardown, and the error names the plugin, file and fix.
+     */
+    public CniResult add(NetworkConfigList list, Attachment a) {
+        for (ObjectNode p : list.plugins()) {
+            binary(list, p.path("type").asString());
+        }
+        cache.put(list, a, null);
+        ObjectNode prev = null;
+        try {
+            for (ObjectNode p : list.plugins()) {
+                prev = exec("ADD", list, p, a, prev).orElseThrow(() -> BerthException.unavailable(
+                        "CNI plugin %s of network %s returned no result for ADD", p.path("type").asString(), list.name()));
+            }
+        } catch (RuntimeException e) {
+            try {
+                del(list, a);
+            } catch (RuntimeException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
+        CniResult r = CniResult.of(prev);
+        cache.put(list, a, r);
+        return r;
+    }
+
+    /**
+     * CHECK of the cached attachment {@code a} on {@code list}: each plugin verifies that what it
+     * made is still there. Fails (with the plugin's message) when something drifted; a list whose
+     * version has no CHECK, or that disables it, passes.
+     */
+    public void check(NetworkConfigList list, Attachment a, CniResult result) {
+        if (!list.supportsCheck()) {
+            return;
+        }
+        boolean ipv6 = result.ips().stream().anyMatch(ip -> !ip.ipv4());
+        for (ObjectNode p : list.plugins()) {
+            if (p.path("type").asString().equals("portmap") && !ipv6) {
+                // portmap 1.1.1 (Debian 12) fails CHECK on every IPv4-only attachment ("could not check
+                // ipv6 dnat"), so its work is probed here instead: its DNAT rules name the container
+                checkPortmapRules(list, a, result);
+                continue;
+            }
+            exec("CHECK", list, p, a, result.json());
+        }
+    }
+
+    /**
+     * portmap's rules of {@code a}: a jump from CNI-HOSTPORT-DNAT commented with the container id
+     * to the container's own chain, and DNAT rules to its address in that chain.
+     */
+    private static void checkPortmapRules(NetworkConfigList list, Attachment a, CniResult result) {
+        if (!a.capabilityArgs().containsKey("portMappings")) {
+            return;
+        }
+        Processes.Result r = Processes.run(List.of("iptables-save", "-t", "nat"), null, PLUGIN_TIMEOUT);
+        if (!r.ok()) {
+            throw BerthException.unavailable("cannot read the nat table to check the port mappings of %s: %s",
+                    a.containerId(), r.message());
+        }
+        String comment = "id: \\\"" + a.containerId() + "\\\"";
+        String chain = null;
+        for (String line : r.stdout().split("\n")) {
+            int j = line.indexOf(" -j CNI-DN-");
+            if (line.contains(comment) && j >= 0) {
+                chain = line.substring(j + 4).split(" ")[0];
+            }
+        }
+        String to = "--to-destination " + result.primaryIp() + ":";
+        boolean dnat = false;
+        for (String line : r.stdout().split("\n")) {
+            dnat |= chain != null && line.startsWith("-A " + chain + " ") && line.contains(to);
+        }
+        if (!dnat) {
+            throw BerthException.unavailable("CNI plugin portmap of network %s (%s) failed CHECK for %s in %s: its DNAT"
+                    + " rules to %s are gone from the nat table", list.name(), where(list), a.containerId(), a.netns(),
+                    result.primaryIp());
+        }
+    }
+
+    /**
+     * DEL of {@code a} from {@code list} (the cached list and attachment when the cache has them),
+     * in reverse order; every plugin runs even when one fails, the first failure is thrown and the
+     * cache entry kept so a later DEL retries. Idempotent.
+     */
+    public void del(NetworkConfigList list, Attachment a) {
+        ResultCache.Entry cached = cache.of(a.containerId()).stream()
+                .filter(e -> e.list().name().equals(list.name()) && e.attachment().ifName().equals(a.ifName()))
+                .findFirst().orElse(null);
+        del(cached != null ? cached : new ResultCache.Entry(list, a, Optional.empty()));
+    }
+
+    /** DEL of one cached entry (after a restart, from {@link ResultCache#of}). */
+    public void del(ResultCache.Entry e) {
+        NetworkConfigList list = e.list();
+        ObjectNode prev = e.result().map(CniResult::json).orElse(null);
+        RuntimeException first = null;
+        List<ObjectNode> reversed = new ArrayList<>(list.plugins());
+        java.util.Collections.reverse(reversed);
+        for (ObjectNode p : reversed) {
+            try {
+                exec("DEL", list, p, e.attachment(), list.cniVersion().startsWith("0.3.") ? null : prev);
+            } catch (RuntimeException ex) {
+                if (first == null) {
+                    first = ex;
+                } else {
+                    first.addSuppressed(ex);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+        cache.remove(list.name(), e.attachment());
+    }
+
+    /** The path of plugin {@code type}, or a NOT_FOUND naming the directories searched and the fix. */
+    Path binary(NetworkConfigList list, String type) {
+        if (type.contains("/") || type.startsWith(".")) {
+            throw BerthException.invalid("CNI network %s (%s): plugin type \"%s\" must be a plain binary name", list.name(),
+                    where(list), type);
+        }
+        for (Path d : binDirs) {
+            Path b = d.resolve(type);
+            if (Files.isExecutable(b) && Files.isRegularFile(b)) {
+                return b;
+            }
+        }
+        throw BerthException.notFound("CNI plugin \"%s\" of network %s (%s) is not in %s; install Debian's"
+                + " containernetworking-plugins or set cni bin_dir in config.toml (plugins.\"io.containerd.grpc.v1.cri\".cni)",
+                type, list.name(), where(list), binDirs);
+    }
+
+    private Optional<ObjectNode> exec(String command, NetworkConfigList list, ObjectNode plugin, Attachment a,
+            ObjectNode prevResult) {
+        String type = plugin.path("type").asString();
+        Path bin = binary(list, type);
+        ObjectNode conf = plugin.deepCopy();
+        conf.put("name", list.name());
+        conf.put("cniVersion", list.cniVersion());
+        ObjectNode rc = runtimeConfig(plugin, a.capabilityArgs());
+        if (rc != null) {
+            conf.set("runtimeConfig", rc);
+        } else {
+            conf.remove("runtimeConfig");
+        }
+        if (prevResult != null) {
+            conf.set("prevResult", prevResult);
+        } else {
+            conf.remove("prevResult");
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("CNI_COMMAND", command);
+        env.put("CNI_CONTAINERID", a.containerId());
+        env.put("CNI_NETNS", a.netns().toString());
+        env.put("CNI_IFNAME", a.ifName());
+        env.put("CNI_ARGS", a.cniArgs());
+        env.put("CNI_PATH", String.join(":", binDirs.stream().map(Path::toString).toList()));
+        // plugins run iptables, ip and friends by name (portmap, firewall)
+        env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
+        Processes.Result r = Processes.run(List.of(bin.toString()), env, CniJson.MAPPER.writeValueAsBytes(conf),
+                PLUGIN_TIMEOUT);
+        if (!r.ok()) {
+            throw failure(command, list, type, a, r);
+        }
+        if (!command.equals("ADD") || r.stdout().isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode out = CniJson.MAPPER.readTree(r.stdout());
+            if (out instanceof ObjectNode o) {
+                return Optional.of(o);
+            }
+        } catch (JacksonException e) {
+            // reported below with the output
+        }
+        throw BerthException.unavailable("CNI plugin %s of network %s (%s) printed no JSON result for ADD of %s: %s",
+                type, list.name(), where(list), a.containerId(), r.stdout().strip());
+    }
+
+    /** The capability arguments {@code plugin} declares in {@code capabilities}, or null when none. */
+    static ObjectNode runtimeConfig(ObjectNode plugin, Map<String, Object> capabilityArgs) {
+        JsonNode caps = plugin.path("capabilities");
+        ObjectNode rc = null;
+        for (Map.Entry<String, Object> e : capabilityArgs.entrySet()) {
+            if (caps.path(e.getKey()).asBoolean(false)) {
+                if (rc == null) {
+                    rc = CniJson.MAPPER.createObjectNode();
+                }
+                rc.set(e.getKey(), CniJson.MAPPER.valueToTree(e.getValue()));
+            }
+        }
+        return rc;
+    }
+
+    private static BerthException failure(String command, NetworkConfigList list, String type, Attachment a,
+            Processes.Result r) {
+        String msg = r.stderr().strip();
+        try {
+            JsonNode err = CniJson.MAPPER.readTree(r.stdout());
+            if (err.has("msg") || err.has("code")) {
+                msg = "code " + err.path("code").asInt() + ": " + err.path("msg").asString("")
+                        + (err.path("details").asString("").isEmpty() ? "" : " (" + err.path("details").asString() + ")")
+                        + (msg.isEmpty() ? "" : "; stderr: " + msg);
+            }
+        } catch (JacksonException e) {
+            msg = (r.stdout().strip() + " " + msg).strip();
+        }
+        return new BerthException(ErrorCategory.UNAVAILABLE, "CNI plugin " + type + " of network " + list.name() + " ("
+                + where(list) + ") failed " + command + " for " + a.containerId() + " in " + a.netns() + ": " + msg, null);
+    }
+
+    private static String where(NetworkConfigList list) {
+        return list.source() == null ? "cached configuration" : list.source().toString();
+    }
+}
