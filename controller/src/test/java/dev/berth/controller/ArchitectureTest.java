@@ -87,6 +87,14 @@ class ArchitectureTest {
     }
 
     @Test
+    void reconcilersKeepTheirStateThroughTheEngineNotSql() {
+        noClasses().that().resideInAPackage("dev.berth.reconcilers..")
+                .should().dependOnClassesThat().resideInAPackage("java.sql..")
+                .because("a reconciler's state lives in the engine's records (container extensions), which own the tables")
+                .check(berth);
+    }
+
+    @Test
     void noPackageCycles() {
         slices().matching("dev.berth.(**)").should().beFreeOfCycles().check(berth);
     }
