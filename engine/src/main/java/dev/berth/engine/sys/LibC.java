@@ -53,6 +53,15 @@ public interface LibC {
     @SaveError
     int chdir(byte[] path);
 
+    @SaveError
+    int open(byte[] path, int flags);
+
+    @SaveError
+    int close(int fd);
+
+    @SaveError
+    int setns(int fd, int nstype);
+
     String strerror(int errnum);
 
     int geteuid();

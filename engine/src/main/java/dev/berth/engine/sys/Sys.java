@@ -42,7 +42,9 @@ public final class Sys {
     public static final int S_IFCHR = 0020000;
     public static final int S_IFBLK = 0060000;
     public static final int CLONE_FS = 0x00000200;
+    public static final int CLONE_NEWNET = 0x40000000;
 
+    private static final int O_RDONLY_CLOEXEC = 02000000;
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
 
@@ -233,6 +235,31 @@ public final class Sys {
         if (LIBC.unshare(flags) != 0) {
             throw error("unshare", Integer.toHexString(flags));
         }
+    }
+
+    /** open(2) of a namespace file ({@code /proc/<pid>/ns/net}, a pinned one) read-only, close-on-exec. */
+    public static int openNamespace(Path nsFile) {
+        int fd = LIBC.open(cstr(nsFile), O_RDONLY_CLOEXEC);
+        if (fd < 0) {
+            throw error("open", nsFile.toString());
+        }
+        return fd;
+    }
+
+    /**
+     * setns(2) of the calling thread into the namespace open as {@code fd} of type {@code nstype}
+     * ({@link #CLONE_NEWNET}). The thread stays there: callers run this only on a thread of their
+     * own, and go back before it runs anything else.
+     */
+    public static void setns(int fd, int nstype) {
+        if (LIBC.setns(fd, nstype) != 0) {
+            throw error("setns", "fd " + fd);
+        }
+    }
+
+    /** close(2); errors are ignored (nothing useful can follow a failed close of a namespace fd). */
+    public static void close(int fd) {
+        LIBC.close(fd);
     }
 
     /** chdir(2) of the calling thread's file-system context (see {@link #unshare}). */
