@@ -1,5 +1,6 @@
 package dev.berth.engine.diff;
 
+import dev.berth.engine.fs.CloseShieldOutputStream;
 import dev.berth.engine.fs.FileTree;
 import dev.berth.engine.sys.Sys;
 import java.io.IOException;
@@ -35,7 +36,7 @@ public final class TreeDiff {
 
     /** Writes the layer that turns {@code lower} into {@code upper} to {@code out} and finishes the tar. */
     public static void write(Path lower, Path upper, OutputStream out, Instant whiteoutTime) throws IOException {
-        try (TarEntryWriter tar = new TarEntryWriter(new NonClosing(out), CAPABILITY::equals)) {
+        try (TarEntryWriter tar = new TarEntryWriter(new CloseShieldOutputStream(out), CAPABILITY::equals)) {
             new Walk(upper, tar, whiteoutTime).dir(lower, upper, "");
             tar.finish();
         }
@@ -199,23 +200,6 @@ public final class TreeDiff {
                     return true;
                 }
             }
-        }
-    }
-
-    /** Keeps the tar's close from closing the caller's stream. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.berth.engine.images.archive;
 
+import dev.berth.engine.fs.CloseShieldOutputStream;
 import dev.berth.engine.content.Content;
 import dev.berth.engine.content.ContentStore;
 import dev.berth.engine.content.ContentWriter;
@@ -111,7 +112,7 @@ public final class RootfsImporter {
         MessageDigest diff = sha256();
         ContentWriter w = Content.openWriter(content, ref, null, Duration.ofMinutes(1));
         try (w) {
-            OutputStream sink = new NonClosing(w.asOutputStream());
+            OutputStream sink = new CloseShieldOutputStream(w.asOutputStream());
             GZIPOutputStream gz = new GZIPOutputStream(sink, BUFFER);
             DigestOutputStream tar = new DigestOutputStream(gz, diff);
             if (Files.isDirectory(source)) {
@@ -162,22 +163,5 @@ public final class RootfsImporter {
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
-    }
-
-    /** Keeps the writer open when the compressor is done with the stream. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
-        }
     }
 }
