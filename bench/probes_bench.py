@@ -28,7 +28,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from declarative_bench import IMAGE_REF, REPO, TICK, Bench, cpu_ticks, image_yaml, log  # noqa: E402
+from declarative_bench import REPO, TICK, Bench, cpu_ticks, image_yaml, log, run_and_clean  # noqa: E402
 
 HTTPD = ["/bin/busybox", "sh", "-c",
          "/bin/busybox mkdir -p /www && echo ok > /www/healthz && exec /bin/busybox httpd -f -p 8080 -h /www"]
@@ -152,22 +152,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "last-probes.json"))
     a = ap.parse_args()
     b = ProbeBench(a)
-    failed = None
-    try:
-        b.run()
-    except BaseException as e:  # report, clean up, exit non-zero
-        failed = e
-        log(f"FAILED: {e!r}")
-        try:
-            with open(os.path.join(b.bdir, "daemon.log")) as f:
-                for line in f.readlines()[-30:]:
-                    log("  " + line.rstrip())
-        except OSError:
-            pass
-    finally:
-        b.cleanup()
-    with open(a.out, "w") as f:
-        json.dump(b.rows, f, indent=1)
+    failed = run_and_clean(b, a.out)
     for metric, impls in b.rows.items():
         for impl, r in impls.items():
             print(f"{metric:12} {impl:10} {r['median']:.2f} {r['unit']}  "

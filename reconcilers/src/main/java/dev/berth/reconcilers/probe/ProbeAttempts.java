@@ -1,5 +1,6 @@
 package dev.berth.reconcilers.probe;
 
+import dev.berth.engine.remotes.TrustAll;
 import dev.berth.engine.runtime.ExecRequest;
 import dev.berth.engine.runtime.ExecResult;
 import dev.berth.engine.runtime.TaskRuntime;
@@ -9,12 +10,10 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpException;
@@ -148,21 +147,8 @@ final class ProbeAttempts {
     private static SSLContext insecureTls() {
         try {
             SSLContext c = SSLContext.getInstance("TLS");
-            c.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                    // kubelet does not verify a probe's certificate either: the probe asks "is it up?"
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, new SecureRandom());
+            // kubelet does not verify a probe's certificate either: the probe asks "is it up?"
+            c.init(null, new TrustManager[] {new TrustAll()}, new SecureRandom());
             return c;
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException("TLS unavailable", e);
