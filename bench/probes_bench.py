@@ -48,36 +48,46 @@ def exec_probe(period):
     return {"exec": {"command": ["/bin/busybox", "true"]}, "periodSeconds": period}
 
 
-CLONE = re.compile(r"^(?:\[pid\s+(\d+)\]\s+)?(\d+\s+)?(clone3?|vfork|fork)\((.*)\)\s+=\s+(\d+)")
+CALL = re.compile(r"^(\d+)\s+(clone3?|vfork|fork)\((.*)")
+RESUMED = re.compile(r"^(\d+)\s+<\.\.\. (clone3?|vfork|fork) resumed>.*=\s+(\d+)")
+DONE = re.compile(r"=\s+(\d+)\s*$")
 
 
 def count_forks(pid, seconds):
-    """Runs strace -f on pid for `seconds`; (forks by the daemon's threads, forks by its children)."""
+    """Runs strace -f on pid for `seconds`; (forks by the daemon's threads, forks by its children).
+    A call counts as a fork unless its flags carry CLONE_THREAD; a vfork-style clone suspends its
+    caller, so strace often splits it into an "unfinished" and a "resumed" line."""
     out = os.path.join("/tmp", f"berth-probes-strace-{os.getpid()}.txt")
+    daemon_tids = {int(t) for t in os.listdir(f"/proc/{pid}/task")}
     p = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=clone,clone3,fork,vfork", "-o", out, "-p", str(pid)],
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(seconds)
     p.terminate()
     p.wait()
-    daemon_tids = {int(t) for t in os.listdir(f"/proc/{pid}/task")}
+    daemon_tids |= {int(t) for t in os.listdir(f"/proc/{pid}/task")}
     own = others = 0
+    pending = {}  # caller -> whether its unfinished call makes a thread
     with open(out) as f:
         lines = f.readlines()
     os.unlink(out)
     for line in lines:
-        m = CLONE.match(line.strip())
-        if not m:
-            continue
-        caller = int(m.group(1) or m.group(2) or pid)
-        thread = "CLONE_THREAD" in m.group(4)
-        child = int(m.group(5))
-        if caller in daemon_tids:
-            if thread:
-                daemon_tids.add(child)  # a new daemon thread: its forks are the daemon's too
-            else:
+        line = line.strip()
+        m = CALL.match(line)
+        if m:
+            caller, thread = int(m.group(1)), "CLONE_THREAD" in m.group(3)
+            if caller in daemon_tids and not thread:
                 own += 1
-        elif not thread:
-            others += 1
+            elif not thread:
+                others += 1
+            d = DONE.search(line)
+            if d and thread and caller in daemon_tids:
+                daemon_tids.add(int(d.group(1)))  # a new daemon thread: its forks are the daemon's too
+            elif not d:
+                pending[caller] = thread
+            continue
+        m = RESUMED.match(line)
+        if m and pending.pop(int(m.group(1)), False) and int(m.group(1)) in daemon_tids:
+            daemon_tids.add(int(m.group(3)))
     return own, others
 
 
@@ -119,17 +129,20 @@ class ProbeBench(Bench):
         s1 = self.api.stats()
         own, children = (o1 - o0) / TICK, (c1 - c0) / TICK
         pct = 100 * (own + children) / w
+        attempts = (s1["probeAttempts"] - s0["probeAttempts"]) * 60 / w
         log(f"{label}: daemon CPU {pct:.2f}% of a core over {w:.0f} s (own {own:.2f} s, reaped children"
-            f" {children:.2f} s), reconciles {s1['reconciles'] - s0['reconciles']}")
+            f" {children:.2f} s), reconciles {s1['reconciles'] - s0['reconciles']}, probe attempts {attempts:.0f}/min")
+        t0 = self.api.stats()["probeAttempts"]
         forks, theirs = count_forks(pid, a.fork_window)
+        traced = self.api.stats()["probeAttempts"] - t0
         per_min = forks * 60 / a.fork_window
-        log(f"{label}: daemon forks {per_min:.0f}/min ({forks} in {a.fork_window:.0f} s); its children forked"
-            f" {theirs * 60 / a.fork_window:.0f}/min (runc init and the like)")
-        probes_per_min = sum(60 / p["periodSeconds"] for p in [probe]) * len(names)
+        log(f"{label}: daemon forks {per_min:.0f}/min ({forks} in {a.fork_window:.0f} s, while {traced} probe attempts"
+            f" ran under strace); its children forked {theirs * 60 / a.fork_window:.0f}/min (runc init and the like)")
         self.add("probe_cpu", label, [pct], "% of a core", window_s=round(w, 1), own_cpu_s=own,
-                 children_cpu_s=children, reconciles=s1["reconciles"] - s0["reconciles"])
+                 children_cpu_s=children, reconciles=s1["reconciles"] - s0["reconciles"],
+                 attempts_per_min=round(attempts), load=open("/proc/loadavg").read().split()[0])
         self.add("probe_forks", label, [per_min], "forks/min", children_forks_per_min=theirs * 60 / a.fork_window,
-                 added_probes_per_min=probes_per_min)
+                 attempts_while_traced=traced)
 
 
 def is_ready(obj):

@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,7 @@ public final class Prober implements AutoCloseable {
     private final Consumer<ObjectRef> onChange;
     private final ScheduledExecutorService scheduler;
     private final Map<ObjectRef, TaskProbes> tasks = new ConcurrentHashMap<>();
+    private final AtomicLong attemptCount = new AtomicLong();
 
     /**
      * @param threads how many attempts may run at once (an exec attempt holds its thread until
@@ -95,6 +97,11 @@ public final class Prober implements AutoCloseable {
         if (tp != null) {
             tp.stop();
         }
+    }
+
+    /** How many probe attempts have run since this prober started (for the daemon's /stats). */
+    public long attempts() {
+        return attemptCount.get();
     }
 
     /** How many tasks are being probed. */
@@ -223,6 +230,7 @@ public final class Prober implements AutoCloseable {
             }
             long begun = System.nanoTime();
             ProbeAttempts.Outcome o;
+            attemptCount.incrementAndGet();
             try {
                 o = attempts.run(plan, task.namespace, task.id, task.pid);
             } catch (BerthException e) {
