@@ -3,19 +3,25 @@
 #
 # Serves bench/manyfiles:1 (~250 MB, 20,000 files, 4 layers; built by fixtures.sh if the registry
 # lacks it) from a local docker-registry on 127.0.0.1, then per repetition, each engine starting
-# from an empty store on a fresh loop-mounted ext4 (BENCH_FS, see lib/common.sh):
-#   berth        bin/berth pull            (fetch + verify + record; Berth unpacks separately)
-#   ctr-fetch    ctr content fetch         (containerd's fetch of the same blobs, no unpack)
-#   ctr-pull     ctr images pull           (containerd's fetch + unpack, for context)
-#   berth-ctr    ctr images pull           against a running Berth daemon's gRPC socket: the same
-#                                          client on both daemons (fetch + unpack; target <= 1.0 x ctr-pull)
-# Times are wall clock around each client process (JVM start-up included). The first round is a
-# warm-up and is not counted. Prints min/median/max and the ratio of medians berth / ctr-fetch
-# (target <= 1.0) and berth / ctr-pull.
+# from an empty store (the in-process one on a fresh directory, the daemons emptied through ctr and
+# collected) on one loop-mounted ext4 (BENCH_FS, see lib/common.sh):
+#   berth         bin/berth pull, no daemon  (in-process engine: fetch + verify + record)
+#   berth-daemon  bin/berth pull             forwarded to a running Berth daemon (a node's daemon is
+#                                            warm: no class loading or JIT warm-up per pull)
+#   ctr-fetch     ctr content fetch          (containerd's fetch of the same blobs, no unpack)
+#   ctr-pull      ctr images pull            (containerd's fetch + unpack)
+#   berth-ctr     ctr images pull            against the Berth daemon's gRPC socket: the same client
+#                                            on both daemons (fetch + unpack)
+# Wall is clock time around each client process (JVM start-up included); CPU is the client's
+# user+system time plus the daemon's (containerd's, or Berth's daemon) over the same interval. The
+# first round is a warm-up and is not counted. Prints min/median/max wall, median CPU, and the
+# ratios of medians berth-daemon / ctr-fetch and berth-ctr / ctr-pull for wall and CPU (targets
+# <= 1.0), and berth / ctr-fetch.
 #
 # Knobs: BENCH_REPS (5), BENCH_PULL_IMAGE (bench/manyfiles:1), BENCH_DIR, BENCH_REGISTRY_PORT,
-# BENCH_FS (ext4-loop), BENCH_SKIP_CTR_PULL=1. Runs as root. Results also go to
-# $BENCH_DIR/results/pull-<time>.txt. BENCH_SKIP_BERTH_CTR=1 leaves out berth-ctr.
+# BENCH_FS (ext4-loop), BENCH_BUSY=N (N spinning loops during the timed part: a busy node; 2 keeps
+# both cores of the build machine busy), BENCH_SKIP_CTR_PULL=1, BENCH_SKIP_BERTH_CTR=1,
+# BENCH_SKIP_BERTH_DAEMON=1. Runs as root. Results also go to $BENCH_DIR/results/pull-<time>.txt.
 source "$(dirname "$0")/lib/common.sh"
 need containerd ctr java curl jq
 
@@ -27,6 +33,7 @@ CTRD_PID=""
 
 cleanup() {
   set +e
+  busy_stop
   berthd_stop
   if [[ -n $CTRD_PID ]]; then
     kill "$CTRD_PID" 2>/dev/null
@@ -138,52 +145,63 @@ berthd_cold() {
   sync
 }
 
-declare -A T
-run() { # run NAME CMD...: prints seconds
-  local t0 t1
-  t0=$(now_ns)
-  "${@:2}" >>"$BENCH_DIR/logs/pull-$1.log" 2>&1 || die "$1 failed; see $BENCH_DIR/logs/pull-$1.log"
-  t1=$(now_ns)
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'
+declare -A T C
+TIMED="$BENCH_SRC/lib/timed.py"
+run() { # run NAME DAEMON_PID CMD...: prints "WALL_S CPU_S" (client CPU plus the daemon's meanwhile)
+  local d0 d1 wc
+  d0=$(proc_cpu_us "$2")
+  wc=$(python3 "$TIMED" "${@:3}" 2>>"$BENCH_DIR/logs/pull-$1.log") || die "$1 failed; see $BENCH_DIR/logs/pull-$1.log"
+  d1=$(proc_cpu_us "$2")
+  awk -v w="${wc% *}" -v c="${wc#* }" -v a="$d0" -v b="$d1" 'BEGIN { printf "%.3f %.3f", w / 1e6, (c + b - a) / 1e6 }'
 }
 
-ENGINES=(berth ctr-fetch)
+ENGINES=(berth)
+[[ ${BENCH_SKIP_BERTH_DAEMON:-0} == 1 ]] || ENGINES+=(berth-daemon)
+ENGINES+=(ctr-fetch)
 [[ ${BENCH_SKIP_CTR_PULL:-0} == 1 ]] || ENGINES+=(ctr-pull)
 [[ ${BENCH_SKIP_BERTH_CTR:-0} == 1 ]] || ENGINES+=(berth-ctr)
+busy_start
 for rep in $(seq 0 "$REPS"); do
   for e in "${ENGINES[@]}"; do
     case $e in
       berth) berth_cold
-             s=$(run berth "$REPO_ROOT/bin/berth" --config "$BERTH_CFG" pull --root "$BENCH_WORK/berth" -q "$REF") ;;
-      ctr-fetch) ctrd_cold; s=$(run ctr-fetch "${CTR[@]}" content fetch --plain-http "$REF") ;;
-      ctr-pull) ctrd_cold; s=$(run ctr-pull "${CTR[@]}" images pull --plain-http "$REF") ;;
-      berth-ctr) berthd_cold; s=$(run berth-ctr "${BCTR[@]}" images pull --plain-http "$REF") ;;
+             r=$(run berth "" env BERTH_BUILD=0 "$REPO_ROOT/bin/berth" --config "$BERTH_CFG" pull --root "$BENCH_WORK/berth" -q "$REF") ;;
+      berth-daemon) berthd_cold
+             r=$(run berth-daemon "$BERTHD_PID" env BERTH_BUILD=0 BERTH_THIN=require "$REPO_ROOT/bin/berth" \
+                 --config "$BD/config.toml" pull -q "$REF") ;;
+      ctr-fetch) ctrd_cold; r=$(run ctr-fetch "$CTRD_PID" "${CTR[@]}" content fetch --plain-http "$REF") ;;
+      ctr-pull) ctrd_cold; r=$(run ctr-pull "$CTRD_PID" "${CTR[@]}" images pull --plain-http "$REF") ;;
+      berth-ctr) berthd_cold; r=$(run berth-ctr "$BERTHD_PID" "${BCTR[@]}" images pull --plain-http "$REF") ;;
     esac
     if [[ $rep == 0 ]]; then
-      log "warm-up $e: ${s}s"
+      log "warm-up $e: ${r% *} s wall, ${r#* } s CPU"
     else
-      T[$e]+="$s "
-      log "rep $rep $e: ${s}s"
+      T[$e]+="${r% *} "
+      C[$e]+="${r#* } "
+      log "rep $rep $e: ${r% *} s wall, ${r#* } s CPU"
     fi
   done
 done
+busy_stop
 
 stats() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {
   m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.3f %.3f %.3f", a[1], m, a[NR] }'; }
+median_of() { read -r _ m _ <<<"$(stats "$1")"; echo "$m"; }
+ratio() { # ratio LABEL A B: wall and CPU ratios of the medians of engines A and B
+  [[ -n ${T[$2]:-} && -n ${T[$3]:-} ]] || return 0
+  awk -v l="$1" -v a="$(median_of "${T[$2]}")" -v b="$(median_of "${T[$3]}")" \
+      -v ca="$(median_of "${C[$2]}")" -v cb="$(median_of "${C[$3]}")" \
+      'BEGIN { printf "ratio %-28s wall %.2f  CPU %.2f\n", l, a / b, ca / cb }'
+}
 out="$BENCH_DIR/results/pull-$(date +%Y%m%d-%H%M%S).txt"
 {
-  echo "cold pull of $REF, $REPS repetitions after a warm-up, work fs $BENCH_FS"
-  printf '%-10s %8s %8s %8s\n' engine min median max
-  for e in "${ENGINES[@]}"; do read -r mn md mx <<<"$(stats "${T[$e]}")"; printf '%-10s %8s %8s %8s\n' "$e" "$mn" "$md" "$mx"; done
-  read -r _ bm _ <<<"$(stats "${T[berth]}")"
-  read -r _ fm _ <<<"$(stats "${T[ctr-fetch]}")"
-  awk -v b="$bm" -v f="$fm" 'BEGIN { printf "ratio berth/ctr-fetch (median): %.2f\n", b / f }'
-  if [[ -n ${T[ctr-pull]:-} ]]; then
-    read -r _ pm _ <<<"$(stats "${T[ctr-pull]}")"
-    awk -v b="$bm" -v p="$pm" 'BEGIN { printf "ratio berth/ctr-pull  (median): %.2f (ctr-pull includes unpacking)\n", b / p }'
-    if [[ -n ${T[berth-ctr]:-} ]]; then
-      read -r _ cm _ <<<"$(stats "${T[berth-ctr]}")"
-      awk -v c="$cm" -v p="$pm" 'BEGIN { printf "ratio ctr pull, berth/containerd (median): %.2f (same client, both unpack)\n", c / p }'
-    fi
-  fi
+  echo "cold pull of $REF, $REPS repetitions after a warm-up, work fs $BENCH_FS, $(busy_label), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  printf '%-13s %8s %8s %8s %10s\n' engine min median max "CPU(med)"
+  for e in "${ENGINES[@]}"; do
+    read -r mn md mx <<<"$(stats "${T[$e]}")"
+    printf '%-13s %8s %8s %8s %10s\n' "$e" "$mn" "$md" "$mx" "$(median_of "${C[$e]}")"
+  done
+  ratio "berth-daemon/ctr-fetch" berth-daemon ctr-fetch
+  ratio "berth-ctr/ctr-pull (unpack)" berth-ctr ctr-pull
+  ratio "berth (no daemon)/ctr-fetch" berth ctr-fetch
 } | tee "$out"

@@ -4,15 +4,20 @@
 # plus whiteouts, an opaque directory, links, devices, xattrs) is imported untimed into each engine;
 # then the timed step is the unpack into the overlayfs snapshotter plus the mount of the rootfs:
 #   containerd:  ctr images mount --snapshotter overlayfs REF DIR
-#   Berth:       berth images mount --snapshotter overlayfs REF DIR
-# Both are wall-clock times of the client command, start-up included, as a user sees them. Every
+#   Berth:       berth images mount --snapshotter overlayfs REF DIR (in-process, no daemon)
+#   berth-daemon ctr images mount --snapshotter overlayfs REF DIR against a Berth daemon's gRPC
+#                socket: the same client as containerd's row, the unpack done by the daemon (which
+#                has unpacked the image once before the timed step, as a node's warm daemon has)
+# Wall is the client command's clock time, start-up included, as a user sees it; CPU is the
+# client's plus the daemon's over the same interval. Every
 # repetition gets a fresh work file system (mkfs'd loop ext4, or tmpfs) and a fresh engine root;
 # engines alternate which goes first. After the first repetition the two mounted trees are compared
 # entry by entry (bench/lib/tree_compare.py) and the run fails if they differ.
 #
 # Needs root, containerd + ctr (Debian containerd), python3, mkfs.ext4, java + maven (bin/berth
 # builds the jar when missing). Knobs: BENCH_DIR (/tmp/berth-bench-unpack), BENCH_FS (ext4-loop |
-# tmpfs), BENCH_REPS (3), BENCH_FS_SIZE (4G).
+# tmpfs), BENCH_REPS (3), BENCH_FS_SIZE (4G), BENCH_BUSY=N (N spinning loops during the timed
+# part: a busy node), BENCH_SKIP_BERTH_DAEMON=1.
 set -euo pipefail
 BENCH_SRC="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$BENCH_SRC/.." && pwd)"
@@ -23,6 +28,9 @@ BENCH_FS_SIZE="${BENCH_FS_SIZE:-4G}"
 WORK="$BENCH_DIR/work"
 FIXTURE="$BENCH_DIR/manyfiles.tar"
 REF_BASE="bench/manyfiles"
+# busy_start/busy_stop/busy_label and proc_cpu_us (the rest of common.sh is overridden below)
+source "$BENCH_SRC/lib/common.sh"
+set -euo pipefail
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -33,9 +41,12 @@ done
 mkdir -p "$BENCH_DIR/results" "$BENCH_DIR/logs"
 
 CTRD_PID=""
+BERTHD_PID=""
 cleanup() {
   set +e
+  busy_stop
   [[ -n $CTRD_PID ]] && stop_containerd
+  [[ -n $BERTHD_PID ]] && stop_berthd
   workfs_teardown
 }
 trap cleanup EXIT
@@ -149,6 +160,63 @@ finish_berth() {
   "${BERTH[@]}" --config "$WORK/berth/config.toml" images unmount --snapshotter overlayfs "$WORK/mnt-berth" >/dev/null
 }
 
+# the Berth daemon of one repetition, on the work file system like containerd's root
+start_berthd() {
+  local d="$WORK/berthd"
+  mkdir -p "$d/manifests"
+  printf 'version = 3\nroot = "%s/root"\nstate = "%s/state"\n[plugins."dev.berth.v1"]\n  api_address = "%s/state/berth.sock"\n  manifest_dir = "%s/manifests"\n  log_dir = "%s/logs"\n' \
+    "$d" "$d" "$d" "$d" "$d" >"$d/config.toml"
+  "${BERTH[@]}" --config "$d/config.toml" daemon >>"$BENCH_DIR/logs/berthd.log" 2>&1 &
+  BERTHD_PID=$!
+  BCTR=(ctr -a "$d/state/containerd.sock" -n bench)
+  for _ in $(seq 1 300); do
+    "${BCTR[@]}" version >/dev/null 2>&1 && return 0
+    kill -0 "$BERTHD_PID" 2>/dev/null || die "the berth daemon exited; see $BENCH_DIR/logs/berthd.log"
+    sleep 0.1
+  done
+  die "the berth daemon did not answer"
+}
+
+stop_berthd() {
+  kill "$BERTHD_PID" 2>/dev/null || true
+  wait "$BERTHD_PID" 2>/dev/null || true
+  BERTHD_PID=""
+}
+
+# unmounts the daemon's tree and removes every snapshot (children before parents: a few passes)
+berthd_unpacked_none() {
+  "${BCTR[@]}" images unmount --rm "$WORK/mnt-berth-daemon" >/dev/null
+  local k left
+  for _ in 1 2 3 4 5 6; do
+    left=$("${BCTR[@]}" snapshots ls | awk 'NR > 1 {print $1}')
+    [[ -n $left ]] || return 0
+    for k in $left; do "${BCTR[@]}" snapshots rm "$k" >/dev/null 2>&1 || true; done
+  done
+  die "snapshots left in the berth daemon: $left"
+}
+
+# run_berthd: sets US and CPU (client + daemon); leaves the tree mounted at $WORK/mnt-berth-daemon
+run_berthd() {
+  start_berthd
+  "${BCTR[@]}" images import --no-unpack --base-name "$REF_BASE" "$FIXTURE" >/dev/null
+  mkdir -p "$WORK/mnt-berth-daemon"
+  "${BCTR[@]}" images mount --snapshotter overlayfs "$REF_BASE:1" "$WORK/mnt-berth-daemon" >/dev/null
+  berthd_unpacked_none
+  sync
+  local before after wall cpu
+  before=$(proc_cpu_us "$BERTHD_PID")
+  read -r wall cpu < <(python3 "$BENCH_SRC/lib/timed.py" "${BCTR[@]}" images mount --snapshotter overlayfs \
+    "$REF_BASE:1" "$WORK/mnt-berth-daemon")
+  after=$(proc_cpu_us "$BERTHD_PID")
+  US=$wall
+  CPU=$((cpu + after - before))
+}
+
+finish_berthd() {
+  "${BCTR[@]}" images unmount "$WORK/mnt-berth-daemon" >/dev/null
+  stop_berthd
+}
+
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print int((a[NR/2]+a[NR/2+1])/2)}'; }
 
 if [[ ! -f $FIXTURE ]]; then
@@ -167,24 +235,26 @@ finish_berth
 workfs_teardown
 
 results="$BENCH_DIR/results/unpack-$(date +%Y%m%d-%H%M%S).jsonl"
-ctrd_us=() berth_us=() ctrd_cpu=() berth_cpu=()
+ENGINES=(containerd berth)
+[[ ${BENCH_SKIP_BERTH_DAEMON:-0} == 1 ]] || ENGINES+=(berth-daemon)
+declare -A WALLS CPUS
+busy_start
 for rep in $(seq 1 "$BENCH_REPS"); do
-  order=(containerd berth)
-  ((rep % 2 == 0)) && order=(berth containerd)
+  # rotate which engine goes first
+  order=("${ENGINES[@]:$(((rep - 1) % ${#ENGINES[@]}))}" "${ENGINES[@]:0:$(((rep - 1) % ${#ENGINES[@]}))}")
   for engine in "${order[@]}"; do
     workfs_setup
-    if [[ $engine == containerd ]]; then
-      run_containerd
-      ctrd_us+=("$US")
-      ctrd_cpu+=("$CPU")
-    else
-      run_berth
-      berth_us+=("$US")
-      berth_cpu+=("$CPU")
-    fi
+    case $engine in
+      containerd) run_containerd ;;
+      berth) run_berth ;;
+      berth-daemon) run_berthd ;;
+    esac
+    WALLS[$engine]+="$US "
+    CPUS[$engine]+="$CPU "
     us=$US
     log "rep $rep $engine: $(awk "BEGIN{printf \"%.3f\", $us/1e6}") s wall, $(awk "BEGIN{printf \"%.3f\", $CPU/1e6}") s CPU"
-    printf '{"rep":%d,"engine":"%s","fs":"%s","unpack_mount_us":%d,"cpu_us":%d}\n' "$rep" "$engine" "$BENCH_FS" "$us" "$CPU" >>"$results"
+    printf '{"rep":%d,"engine":"%s","fs":"%s","busy":%d,"unpack_mount_us":%d,"cpu_us":%d}\n' "$rep" "$engine" "$BENCH_FS" \
+      "${BENCH_BUSY:-0}" "$us" "$CPU" >>"$results"
     if ((rep == 1)); then
       # keep this tree for the comparison: copy its listing now, the fs goes away below
       python3 -c "
@@ -194,28 +264,38 @@ out = tree_compare.listing('$WORK/mnt-$engine')
 open('$BENCH_DIR/listing-$engine.txt', 'w').write(''.join(f'{k} {v}\n' for k, v in sorted(out.items())))
 "
     fi
-    if [[ $engine == containerd ]]; then finish_containerd; else finish_berth; fi
+    case $engine in
+      containerd) finish_containerd ;;
+      berth) finish_berth ;;
+      berth-daemon) finish_berthd ;;
+    esac
     workfs_teardown
   done
   if ((rep == 1)); then
-    if diff -u "$BENCH_DIR/listing-containerd.txt" "$BENCH_DIR/listing-berth.txt" >"$BENCH_DIR/listing.diff"; then
-      log "trees identical: $(wc -l <"$BENCH_DIR/listing-berth.txt") entries"
-    else
-      die "Berth's tree differs from containerd's: see $BENCH_DIR/listing.diff"
-    fi
+    for engine in "${ENGINES[@]}"; do
+      [[ $engine == containerd ]] && continue
+      if diff -u "$BENCH_DIR/listing-containerd.txt" "$BENCH_DIR/listing-$engine.txt" >"$BENCH_DIR/listing.diff"; then
+        log "trees identical ($engine): $(wc -l <"$BENCH_DIR/listing-$engine.txt") entries"
+      else
+        die "$engine's tree differs from containerd's: see $BENCH_DIR/listing.diff"
+      fi
+    done
   fi
 done
+busy_stop
 
-c=$(printf '%s\n' "${ctrd_us[@]}" | median)
-b=$(printf '%s\n' "${berth_us[@]}" | median)
-cc=$(printf '%s\n' "${ctrd_cpu[@]}" | median)
-bc=$(printf '%s\n' "${berth_cpu[@]}" | median)
-printf '\nunpack+mount of %s (%s, %d reps, medians; load average %s)\n' "$REF_BASE:1" "$BENCH_FS" "$BENCH_REPS" \
-  "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '                 wall        CPU\n'
-printf '  containerd %8.3f s %8.3f s\n' "$(awk "BEGIN{print $c/1e6}")" "$(awk "BEGIN{print $cc/1e6}")"
-printf '  berth      %8.3f s %8.3f s\n' "$(awk "BEGIN{print $b/1e6}")" "$(awk "BEGIN{print $bc/1e6}")"
-printf '  ratio berth/containerd: wall %.2f, CPU %.2f\n' "$(awk "BEGIN{print $b/$c}")" "$(awk "BEGIN{print $bc/$cc}")"
-printf '{"summary":true,"fs":"%s","containerd_median_us":%d,"berth_median_us":%d,"ratio":%.3f,"containerd_cpu_us":%d,"berth_cpu_us":%d,"cpu_ratio":%.3f}\n' \
-  "$BENCH_FS" "$c" "$b" "$(awk "BEGIN{print $b/$c}")" "$cc" "$bc" "$(awk "BEGIN{print $bc/$cc}")" >>"$results"
+med() { printf '%s\n' $1 | median; }
+c=$(med "${WALLS[containerd]}")
+cc=$(med "${CPUS[containerd]}")
+printf '\nunpack+mount of %s (%s, %d reps, medians; %s; load average %s)\n' "$REF_BASE:1" "$BENCH_FS" "$BENCH_REPS" \
+  "$(busy_label)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '                   wall        CPU   ratio to containerd (wall, CPU)\n'
+for engine in "${ENGINES[@]}"; do
+  w=$(med "${WALLS[$engine]}")
+  u=$(med "${CPUS[$engine]}")
+  printf '  %-13s %8.3f s %8.3f s   %.2f  %.2f\n' "$engine" "$(awk "BEGIN{print $w/1e6}")" "$(awk "BEGIN{print $u/1e6}")" \
+    "$(awk "BEGIN{print $w/$c}")" "$(awk "BEGIN{print $u/$cc}")"
+  printf '{"summary":true,"engine":"%s","fs":"%s","busy":%d,"median_us":%d,"cpu_us":%d,"ratio":%.3f,"cpu_ratio":%.3f}\n' \
+    "$engine" "$BENCH_FS" "${BENCH_BUSY:-0}" "$w" "$u" "$(awk "BEGIN{print $w/$c}")" "$(awk "BEGIN{print $u/$cc}")" >>"$results"
+done
 log "results: $results"

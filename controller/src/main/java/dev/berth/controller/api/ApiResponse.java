@@ -20,6 +20,9 @@ public record ApiResponse(int status, Object body, Streamer streamer) {
 
         /** Raw text (for logs), flushed. */
         void sendText(String text) throws Exception;
+
+        /** Raw bytes, flushed. */
+        void sendBytes(byte[] b, int off, int len) throws Exception;
     }
 
     public static ApiResponse ok(Object body) {

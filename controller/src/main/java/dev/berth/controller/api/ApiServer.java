@@ -161,8 +161,14 @@ public final class ApiServer implements AutoCloseable {
 
             @Override
             public void sendText(String text) throws Exception {
+                byte[] b = text.getBytes(StandardCharsets.UTF_8);
+                sendBytes(b, 0, b.length);
+            }
+
+            @Override
+            public void sendBytes(byte[] b, int off, int len) throws Exception {
                 try (Blocker.Callback cb = Blocker.callback()) {
-                    response.write(false, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), cb);
+                    response.write(false, ByteBuffer.wrap(b, off, len), cb);
                     cb.block();
                 }
             }

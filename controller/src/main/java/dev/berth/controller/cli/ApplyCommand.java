@@ -85,7 +85,7 @@ public final class ApplyCommand implements Runnable {
                     inputs.add(new Input("stdin", new String(System.in.readAllBytes(), StandardCharsets.UTF_8)));
                     continue;
                 }
-                Path p = Path.of(f);
+                Path p = Forwarding.path(f);
                 if (Files.isDirectory(p)) {
                     try (Stream<Path> s = Files.walk(p)) {
                         for (Path y : s.filter(x -> x.toString().endsWith(".yaml") || x.toString().endsWith(".yml"))

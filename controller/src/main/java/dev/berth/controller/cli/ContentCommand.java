@@ -65,10 +65,11 @@ public final class ContentCommand implements Runnable {
 
         @Override
         protected int run(Engine engine) throws Exception {
+            java.io.OutputStream stdout = Forwarding.stdout();
             try (InputStream in = engine.content().open(Digest.parse(digest))) {
-                in.transferTo(System.out);
+                in.transferTo(stdout);
             }
-            System.out.flush();
+            stdout.flush();
             return 0;
         }
     }

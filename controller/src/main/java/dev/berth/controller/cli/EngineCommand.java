@@ -104,7 +104,7 @@ public abstract class EngineCommand implements Callable<Integer> {
     static int forward(CommandSpec spec, Config c) {
         List<String> args = spec.root().commandLine().getParseResult().originalArgs();
         Map<String, Object> body = Map.of("args", ThinClient.absolutized(args.toArray(String[]::new)),
-                "tty", System.console() != null);
+                "tty", System.console() != null, "cwd", Path.of("").toAbsolutePath().toString());
         try (dev.berth.controller.api.ApiClient api = dev.berth.controller.api.ApiClient.connect(Clients.socket(c))) {
             tools.jackson.databind.JsonNode r = api.post("/cli",
                     tools.jackson.databind.json.JsonMapper.builder().build().writeValueAsString(body), "application/json");

@@ -44,15 +44,53 @@ public final class Forwarding {
             "berth snapshots ls", "berth snapshots info", "berth snapshots usage", "berth snapshots mounts",
             "berth snapshots rm", "berth snapshots cleanup",
             "berth tasks ls", "berth tasks kill", "berth tasks pause", "berth tasks resume",
-            "berth gc", "berth leases ls", "berth leases rm");
+            "berth gc", "berth leases ls", "berth leases rm",
+            "berth push", "berth images import", "berth images export", "berth images mount", "berth images unmount",
+            "berth content get", "berth tasks exec", "berth tasks stats", "berth containers rm", "berth run");
+
+    /**
+     * What a forwarded command knows of its client: whether it watches a terminal, its working
+     * directory (relative paths in the command line are the client's), where binary standard output
+     * goes (frames to the client), and how to tell the client which task it is attached to (so that
+     * its Ctrl-C reaches the container, see {@link ThinClient}).
+     */
+    private record Client(boolean tty, java.nio.file.Path cwd, java.io.OutputStream stdout,
+            java.util.function.BiConsumer<String, String> attached) {
+    }
 
     private static final ThreadLocal<Engine> DAEMON_ENGINE = new ThreadLocal<>();
-    private static final ThreadLocal<Boolean> CLIENT_TTY = new ThreadLocal<>();
+    private static final ThreadLocal<Client> CLIENT = new ThreadLocal<>();
 
     /** Whether the user watches a terminal: the client's, for a command running here for it. */
     static boolean interactive() {
-        Boolean client = CLIENT_TTY.get();
-        return client != null ? client : System.console() != null;
+        Client client = CLIENT.get();
+        return client != null ? client.tty() : System.console() != null;
+    }
+
+    /** A path from the command line: relative ones are relative to the client's working directory. */
+    static java.nio.file.Path path(String s) {
+        Client client = CLIENT.get();
+        java.nio.file.Path p = java.nio.file.Path.of(s);
+        return client == null || client.cwd() == null ? p : client.cwd().resolve(p);
+    }
+
+    /** Where a command writes bytes (blobs, archives) for standard output: the client's. */
+    static java.io.OutputStream stdout() {
+        Client client = CLIENT.get();
+        return client == null ? System.out : client.stdout();
+    }
+
+    /** Whether this thread runs a command for a client (signals, stdin and the like are the client's then). */
+    static boolean forClient() {
+        return CLIENT.get() != null;
+    }
+
+    /** Tells the client that the command is attached to task {@code namespace/id} (run without -d). */
+    static void attached(String namespace, String id) {
+        Client client = CLIENT.get();
+        if (client != null) {
+            client.attached().accept(namespace, id);
+        }
     }
 
     /** The engine of the daemon this thread runs a forwarded command in, if any. */
@@ -67,16 +105,18 @@ public final class Forwarding {
             List<String> args = new ArrayList<>();
             body.path("args").forEach(a -> args.add(a.asText()));
             boolean tty = body.path("tty").asBoolean(false);
+            String cwdText = body.path("cwd").asText("");
+            java.nio.file.Path cwd = cwdText.startsWith("/") ? java.nio.file.Path.of(cwdText) : null;
             if (!body.path("stream").asBoolean(false)) {
-                return ApiResponse.ok(runInDaemon(engine, args, tty));
+                return ApiResponse.ok(runInDaemon(engine, args, tty, cwd));
             }
             String client = body.path("version").asText("unknown");
-            return ApiResponse.stream(sink -> stream(engine, args, client, tty, sink, api));
+            return ApiResponse.stream(sink -> stream(engine, args, client, tty, cwd, sink, api));
         });
     }
 
-    private static void stream(Engine engine, List<String> args, String client, boolean tty, ApiResponse.Sink sink,
-            ApiServer api)
+    private static void stream(Engine engine, List<String> args, String client, boolean tty, java.nio.file.Path cwd,
+            ApiResponse.Sink sink, ApiServer api)
             throws Exception {
         String name = commandName(args);
         if (name == null || !FORWARDED.contains(name)) {
@@ -92,7 +132,12 @@ public final class Forwarding {
         }
         PrintWriter out = new PrintWriter(new FrameWriter('o', sink), true);
         PrintWriter err = new PrintWriter(new FrameWriter('e', sink), true);
-        int code = run(engine, args, tty, out, err);
+        java.io.OutputStream bytes = new FrameStream(sink, out);
+        Client c = new Client(tty, cwd, bytes, (ns, id) -> {
+            out.flush();
+            sendFrame(sink, 't', ns + "/" + id);
+        });
+        int code = run(engine, args, c, out, err);
         out.flush();
         err.flush();
         sink.sendText(frame('x', Integer.toString(code)));
@@ -121,7 +166,8 @@ public final class Forwarding {
      * Runs a forwarded command line in the daemon on {@code engine}; refuses anything not in
      * {@link #FORWARDED}. Returns exit code, standard output and standard error.
      */
-    public static Map<String, Object> runInDaemon(Engine engine, List<String> args, boolean tty) {
+    public static Map<String, Object> runInDaemon(Engine engine, List<String> args, boolean tty,
+            java.nio.file.Path cwd) {
         String name = commandName(args);
         if (name == null) {
             throw BerthException.invalid("cannot parse %s", String.join(" ", args));
@@ -132,18 +178,89 @@ public final class Forwarding {
         }
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = run(engine, args, tty, new PrintWriter(out, true), new PrintWriter(err, true));
+        PrintWriter o = new PrintWriter(out, true);
+        // this answer is JSON text: binary output has no place in it
+        java.io.OutputStream refuse = new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                throw BerthException.invalid("%s writes binary output, which needs the streaming client (bin/berth)", name);
+            }
+        };
+        int code = run(engine, args, new Client(tty, cwd, refuse, (ns, id) -> { }), o, new PrintWriter(err, true));
         return Map.of("code", code, "out", out.toString(), "err", err.toString());
     }
 
-    private static int run(Engine engine, List<String> args, boolean tty, PrintWriter out, PrintWriter err) {
+    private static int run(Engine engine, List<String> args, Client client, PrintWriter out, PrintWriter err) {
         DAEMON_ENGINE.set(engine);
-        CLIENT_TTY.set(tty);
+        CLIENT.set(client);
         try {
             return Main.run(out, err, args.toArray(String[]::new));
         } finally {
             DAEMON_ENGINE.remove();
-            CLIENT_TTY.remove();
+            CLIENT.remove();
+        }
+    }
+
+    private static void sendFrame(ApiResponse.Sink sink, char type, String text) {
+        try {
+            sink.sendText(frame(type, text));
+        } catch (Exception e) {
+            throw new UncheckedIOException("the client went away", new java.io.IOException(e));
+        }
+    }
+
+    /**
+     * Binary standard output as {@code o} frames of raw bytes (blobs, archives), kept in order with
+     * the command's text output (which is flushed first).
+     */
+    private static final class FrameStream extends java.io.OutputStream {
+        private final ApiResponse.Sink sink;
+        private final PrintWriter text;
+        private final byte[] buf = new byte[1 << 16];
+        private int n;
+
+        FrameStream(ApiResponse.Sink sink, PrintWriter text) {
+            this.sink = sink;
+            this.text = text;
+        }
+
+        @Override
+        public synchronized void write(int b) throws java.io.IOException {
+            if (n == buf.length) {
+                flush();
+            }
+            buf[n++] = (byte) b;
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws java.io.IOException {
+            while (len > 0) {
+                if (n == buf.length) {
+                    flush();
+                }
+                int k = Math.min(len, buf.length - n);
+                System.arraycopy(b, off, buf, n, k);
+                n += k;
+                off += k;
+                len -= k;
+            }
+        }
+
+        @Override
+        public synchronized void flush() throws java.io.IOException {
+            text.flush();
+            if (n == 0) {
+                return;
+            }
+            byte[] head = ("o" + n + "\n").getBytes(StandardCharsets.US_ASCII);
+            try {
+                sink.sendBytes(head, 0, head.length);
+                sink.sendBytes(buf, 0, n);
+            } catch (Exception e) {
+                throw new java.io.IOException("the client went away", e);
+            } finally {
+                n = 0;
+            }
         }
     }
 

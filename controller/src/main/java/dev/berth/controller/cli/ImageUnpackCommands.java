@@ -1,6 +1,7 @@
 package dev.berth.controller.cli;
 
 import dev.berth.engine.Engine;
+import dev.berth.engine.config.Config;
 import dev.berth.engine.images.PlatformMatcher;
 import dev.berth.engine.images.Platforms;
 import dev.berth.engine.mount.Mount;
@@ -89,11 +90,13 @@ final class ImageUnpackCommands {
 
         @Override
         public void run() {
-            try (Engine e = Engine.open(GlobalOptions.of(spec).load())) {
+            Config c = GlobalOptions.of(spec).load();
+            EngineCommand.onEngine(spec, c, c, e -> {
                 List<Mount> mounts = e.imageMounter().mount(ref, dir, target.snapshotter(e), target.matcher(), rw);
                 spec.commandLine().getOut().printf("%s mounted on %s (%s)%n", ref, dir.toAbsolutePath(),
                         mounts.get(0).type());
-            }
+                return 0;
+            });
         }
     }
 
@@ -110,11 +113,13 @@ final class ImageUnpackCommands {
 
         @Override
         public void run() {
-            try (Engine e = Engine.open(GlobalOptions.of(spec).load())) {
+            Config c = GlobalOptions.of(spec).load();
+            EngineCommand.onEngine(spec, c, c, e -> {
                 String sn = snapshotter != null ? snapshotter : e.config().get(SnapshotSettings.SNAPSHOTTER);
                 e.imageMounter().unmount(dir, sn);
                 spec.commandLine().getOut().printf("%s unmounted%n", dir.toAbsolutePath());
-            }
+                return 0;
+            });
         }
     }
 }

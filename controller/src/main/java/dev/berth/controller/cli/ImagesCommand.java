@@ -240,7 +240,7 @@ public final class ImagesCommand implements Runnable {
                     .withCmd(argv("--cmd", cmd)).withEntrypoint(argv("--entrypoint", entrypoint)).withEnv(env)
                     .withWorkingDir(workdir).withUser(user)
                     .withPlatform(platform == null ? null : Platforms.normalize(Platforms.parse(platform)));
-            Image i = new RootfsImporter(engine.content(), engine.images(), engine.leases(), java.time.Clock.systemUTC())
+            Image i = new RootfsImporter(engine.content(), engine.images(), engine.leases(), engine.clock())
                     .importRootfs(rootfs, o);
             out().println("imported " + i.name() + " " + i.target().digest());
             return 0;
@@ -296,12 +296,13 @@ public final class ImagesCommand implements Runnable {
             }
             ImageExporter exporter = new ImageExporter(engine.content());
             if (out.equals("-")) {
-                exporter.export(images, System.out, opts);
-                System.out.flush();
-            } else if (out.endsWith("/") || Files.isDirectory(Path.of(out))) {
-                exporter.exportLayout(images, Path.of(out), opts);
+                java.io.OutputStream stdout = Forwarding.stdout();
+                exporter.export(images, stdout, opts);
+                stdout.flush();
+            } else if (out.endsWith("/") || Files.isDirectory(Forwarding.path(out))) {
+                exporter.exportLayout(images, Forwarding.path(out), opts);
             } else {
-                exporter.export(images, Path.of(out), opts);
+                exporter.export(images, Forwarding.path(out), opts);
             }
             return 0;
         }

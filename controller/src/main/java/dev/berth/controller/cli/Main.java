@@ -73,6 +73,8 @@ public final class Main implements Runnable {
                 cl.addSubcommand(c);
             }
         }
+        // a forwarded command's relative paths are the client's (after the subcommands: it applies to those added)
+        cl.registerConverter(java.nio.file.Path.class, Forwarding::path);
         // the container's own command line follows the id: its options (sh -c ...) are not berth's
         CommandLine run = cl.getSubcommands().get("run");
         if (run != null) {

@@ -36,9 +36,12 @@ public final class PushCommand implements Runnable {
         Config c = registry.apply(GlobalOptions.of(spec).load());
         Reference dest = Reference.parse(ref);
         String name = local == null ? dest.toString() : Reference.parse(local).toString();
-        boolean tty = System.console() != null;
-        try (Engine engine = Engine.open(c);
-             Resolver resolver = registry.resolver(c);
+        EngineCommand.onEngine(spec, registry.root == null ? c : null, c, engine -> push(engine, c, dest, name));
+    }
+
+    private int push(Engine engine, Config c, Reference dest, String name) {
+        boolean tty = Forwarding.interactive();
+        try (Resolver resolver = registry.resolver(c);
              ProgressDisplay display = new ProgressDisplay(spec.commandLine().getOut(), tty, dest + ": pushing " + name)) {
             PullOptions opts = new PullOptions(Platforms.all(), c.get(RemoteSettings.MAX_CONCURRENT_DOWNLOADS).intValue(),
                     display);
@@ -47,5 +50,6 @@ public final class PushCommand implements Runnable {
             display.close();
             spec.commandLine().getOut().println("pushed " + dest + " (" + d.digest() + ")");
         }
+        return 0;
     }
 }

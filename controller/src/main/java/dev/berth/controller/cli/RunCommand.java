@@ -131,7 +131,12 @@ public final class RunCommand extends EngineCommand {
             out().println(id);
             return 0;
         }
-        forwardSignals(runtime, id);
+        if (Forwarding.forClient()) {
+            // the client's signals are the client's: it forwards them (see ThinClient), not this daemon
+            Forwarding.attached(namespace, id);
+        } else {
+            forwardSignals(runtime, id);
+        }
         AtomicBoolean stopped = new AtomicBoolean();
         Thread follower = new Thread(() -> CriLog.follow(runtime.logPath(namespace, id), -1, e -> {
             (e.stderr() ? err() : out()).println(e.text());
@@ -183,7 +188,7 @@ public final class RunCommand extends EngineCommand {
             if (p.length < 2 || p.length > 3 || p.length == 3 && !p[2].equals("ro") && !p[2].equals("rw")) {
                 throw BerthException.invalid("--mount '%s' must be SRC:DST or SRC:DST:ro", m);
             }
-            b.mount(RuntimeSpec.Mount.bind(Path.of(p[0]).toAbsolutePath().toString(), p[1], p.length == 3 && p[2].equals("ro")));
+            b.mount(RuntimeSpec.Mount.bind(Forwarding.path(p[0]).toAbsolutePath().toString(), p[1], p.length == 3 && p[2].equals("ro")));
         }
         if (net != null && !net.equals("host") && !net.equals("none")) {
             throw BerthException.invalid("--net '%s' must be host or none", net);

@@ -52,15 +52,29 @@ public final class ThinClient {
         Main.main(args);
     }
 
-    /** Commands the client itself must run: the daemon, interactive or stdin-reading ones. */
+    /** Commands the client itself must run: the daemon, exec (a client of the daemon's exec API) and stdin readers. */
     private static boolean wanted(String[] args) {
+        String first = firstWord(args);
+        boolean export = first != null && (first.equals("images") || first.equals("image") || first.equals("i"))
+                && "export".equals(wordAfter(args, first));
         for (String a : args) {
-            if (a.equals("-") || a.equals("--root") || a.startsWith("--root=")) {
+            if (a.equals("-") && !export || a.equals("--root") || a.startsWith("--root=")) {
                 return false; // the daemon cannot read this process's stdin, nor open another root
             }
         }
-        String first = firstWord(args);
-        return first != null && !first.equals("daemon") && !first.equals("exec") && !first.equals("run");
+        return first != null && !first.equals("daemon") && !first.equals("exec");
+    }
+
+    /** The first non-option word after {@code word}, or null. */
+    private static String wordAfter(String[] args, String word) {
+        boolean seen = false;
+        for (String a : args) {
+            if (seen && !a.startsWith("-")) {
+                return a;
+            }
+            seen |= a.equals(word);
+        }
+        return null;
     }
 
     private static String firstWord(String[] args) {
@@ -91,33 +105,85 @@ public final class ThinClient {
             return null; // no daemon: Main runs the engine in-process or says how to start one
         }
         try (ch) {
-            OutputStream os = Channels.newOutputStream(ch);
-            byte[] body = requestBody(sent);
-            String head = "POST /cli HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + "Connection: close\r\nContent-Length: " + body.length + "\r\n\r\n";
-            os.write(head.getBytes(StandardCharsets.ISO_8859_1));
-            os.write(body);
-            os.flush();
-            return Frames.copy(new BufferedInputStream(Channels.newInputStream(ch), 65536), System.out, System.err);
+            post(ch, sent);
+            // an inner class, not a lambda: no invokedynamic bootstrap on this start-up path
+            java.util.function.Consumer<String> attached = new java.util.function.Consumer<>() {
+                @Override
+                public void accept(String task) {
+                    forwardSignals(socket, sent, task);
+                }
+            };
+            return Frames.copy(new BufferedInputStream(Channels.newInputStream(ch), 65536), System.out, System.err,
+                    attached);
         } catch (IOException e) {
             System.err.println("berth: the Berth daemon at " + socket + " broke the connection: " + e.getMessage());
             return 1;
         }
     }
 
-    /** The arguments with file options made absolute: the daemon does not share this process's directory. */
+    /**
+     * Once the daemon says the command is attached to a task ({@code berth run} without -d), SIGINT,
+     * SIGTERM and SIGHUP sent to this process go to the task's init, as with ctr run and an in-process
+     * run: each one is a {@code tasks kill} sent to the daemon on a connection of its own.
+     */
+    @SuppressWarnings("restriction")
+    private static void forwardSignals(Path socket, List<String> sent, String task) {
+        int slash = task.indexOf('/');
+        String ns = task.substring(0, slash);
+        String id = task.substring(slash + 1);
+        List<String> prefix = new ArrayList<>();
+        for (int i = 0; i + 1 < sent.size() && (sent.get(i).equals("-c") || sent.get(i).equals("--config")); i += 2) {
+            prefix.add(sent.get(i));
+            prefix.add(sent.get(i + 1));
+        }
+        for (String name : List.of("INT", "TERM", "HUP")) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
+                    List<String> kill = new ArrayList<>(prefix);
+                    kill.addAll(List.of("tasks", "kill", "-n", ns, "-s", "SIG" + name, id));
+                    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                        ch.connect(UnixDomainSocketAddress.of(socket));
+                        post(ch, kill);
+                        Frames.copy(new BufferedInputStream(Channels.newInputStream(ch)), System.err, System.err, t -> { });
+                    } catch (IOException | RuntimeException e) {
+                        System.err.println("berth: forwarding SIG" + name + " to " + id + ": " + e.getMessage());
+                    }
+                });
+            } catch (IllegalArgumentException e) {
+                // the JVM reserves this signal here; leave its default
+            }
+        }
+    }
+
+    private static void post(SocketChannel ch, List<String> args) throws IOException {
+        OutputStream os = Channels.newOutputStream(ch);
+        byte[] body = requestBody(args);
+        String head = "POST /cli HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Connection: close\r\nContent-Length: " + body.length + "\r\n\r\n";
+        os.write(head.getBytes(StandardCharsets.ISO_8859_1));
+        os.write(body);
+        os.flush();
+    }
+
+    /**
+     * The arguments with the config file made absolute (the root command's {@code -c}/{@code --config},
+     * which comes before the command word). Every other relative path is resolved by the daemon
+     * against the working directory the request carries ({@code cwd}): only the command's own parser
+     * knows which words are paths ({@code logs -f} is a flag, {@code run IMAGE ID sh -c ...} is the
+     * container's command line).
+     */
     static List<String> absolutized(String[] args) {
         List<String> out = new ArrayList<>();
+        boolean global = true;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if ((a.equals("-f") || a.equals("--filename") || a.equals("-c") || a.equals("--config"))
-                    && i + 1 < args.length) {
+            if (global && (a.equals("-c") || a.equals("--config")) && i + 1 < args.length) {
                 out.add(a);
                 out.add(Path.of(args[++i]).toAbsolutePath().toString());
-            } else if (a.startsWith("--filename=") || a.startsWith("--config=")) {
-                int eq = a.indexOf('=');
-                out.add(a.substring(0, eq + 1) + Path.of(a.substring(eq + 1)).toAbsolutePath());
+            } else if (global && a.startsWith("--config=")) {
+                out.add("--config=" + Path.of(a.substring("--config=".length())).toAbsolutePath());
             } else {
+                global &= a.startsWith("-");
                 out.add(a);
             }
         }
@@ -169,6 +235,8 @@ public final class ThinClient {
         StringBuilder sb = new StringBuilder("{\"stream\":true,\"tty\":").append(System.console() != null)
                 .append(",\"version\":");
         quote(sb, version());
+        sb.append(",\"cwd\":");
+        quote(sb, Path.of("").toAbsolutePath().toString());
         sb.append(",\"args\":[");
         for (int i = 0; i < args.size(); i++) {
             if (i > 0) {
@@ -212,14 +280,16 @@ public final class ThinClient {
     /**
      * The daemon's answer to a streaming {@code /cli} request: HTTP/1.1 (chunked or not) whose body
      * is frames {@code <type><byte length>\n<bytes>}, type {@code o} stdout, {@code e} stderr,
-     * {@code x} the exit code, {@code n} "not forwarded: run it yourself".
+     * {@code x} the exit code, {@code n} "not forwarded: run it yourself", {@code t} "attached to
+     * task {@code <namespace>/<id>}" (berth run).
      */
     static final class Frames {
         private Frames() {
         }
 
         /** Copies frames to out/err; the exit code, or null for "run it yourself" and foreign answers. */
-        static Integer copy(InputStream raw, PrintStream out, PrintStream err) throws IOException {
+        static Integer copy(InputStream raw, PrintStream out, PrintStream err,
+                java.util.function.Consumer<String> attached) throws IOException {
             String status = line(raw);
             boolean chunked = false;
             for (String h; !(h = line(raw)).isEmpty(); ) {
@@ -250,6 +320,7 @@ public final class ThinClient {
                     case 'n' -> {
                         return null;
                     }
+                    case 't' -> attached.accept(new String(b, StandardCharsets.UTF_8));
                     default -> throw new IOException("unknown frame type " + (char) type);
                 }
             }

@@ -89,6 +89,18 @@ class CliForwardingIT {
         m.put("berth gc", List.of("gc"));
         m.put("berth leases ls", List.of("leases", "ls"));
         m.put("berth leases rm", List.of("leases", "rm", "no-such-lease"));
+        // paths relative to the client's directory (the test's tmp), which is not the daemon's
+        m.put("berth push", List.of("push", "--plain-http", "127.0.0.1:1/none:latest", "localhost/berth/busybox:latest"));
+        m.put("berth images export", List.of("images", "export", "out.tar", "localhost/berth/busybox:latest"));
+        m.put("berth images import", List.of("images", "import", "--name", "localhost/berth/again:latest", "layout"));
+        m.put("berth images mount", List.of("images", "mount", "localhost/berth/busybox:latest", "mnt"));
+        m.put("berth images unmount", List.of("images", "unmount", "mnt"));
+        m.put("berth content get", List.of("content", "get", "sha256:" + "0".repeat(64)));
+        m.put("berth tasks exec", List.of("tasks", "exec", "no-such-task", "true"));
+        m.put("berth tasks stats", List.of("tasks", "stats", "no-such-task"));
+        m.put("berth containers rm", List.of("containers", "rm", "no-such-container"));
+        m.put("berth run", List.of("run", "--rm", "localhost/berth/busybox:latest", "fwd-run", "/bin/busybox", "echo",
+                "hi from the daemon"));
         return m;
     }
 
@@ -97,7 +109,8 @@ class CliForwardingIT {
             "berth describe", "berth diff", "berth events", "berth delete", "berth images ls", "berth images check",
             "berth images unpack", "berth content ls", "berth content verify", "berth content active",
             "berth snapshots ls", "berth snapshots usage", "berth snapshots cleanup", "berth tasks ls", "berth gc",
-            "berth leases ls");
+            "berth leases ls", "berth images export", "berth images import", "berth images mount",
+            "berth images unmount", "berth run");
 
     @BeforeEach
     void setUp() throws Exception {
@@ -163,6 +176,7 @@ class CliForwardingIT {
         Path manifest = tmp.resolve("image.yaml");
         Files.writeString(manifest, IMAGE.formatted("fwd", "{}"));
         Map<String, List<String>> samples = samples(manifest);
+        Files.createDirectories(tmp.resolve("mnt"));
         assertEquals(new TreeSet<>(Forwarding.FORWARDED), samples.keySet(),
                 "each forwarded command needs a sample here (and a row in docs/cli.md)");
         // apply before describe and delete; the map is ordered by name, so run those in order first
@@ -181,6 +195,9 @@ class CliForwardingIT {
                 assertTrue(r.code() != 0 && r.err().startsWith("berth: "), what);
             }
         }
+        assertTrue(Files.size(tmp.resolve("out.tar")) > 0, "export wrote the client's ./out.tar");
+        assertTrue(berth(Map.of("BERTH_THIN", "require"), List.of("images", "ls", "-q")).out()
+                .contains("localhost/berth/again:latest"));
         Result v = berth(Map.of("BERTH_THIN", "require"), List.of("version"));
         assertTrue(v.out().contains("pid " + daemon.pid()), v.out());
         // a relative -f is the client's directory, not the daemon's
@@ -188,6 +205,68 @@ class CliForwardingIT {
         Result rel = berth(Map.of("BERTH_THIN", "require"), List.of("diff", "-f", "image.yaml"));
         assertEquals("", rel.err());
         assertTrue(rel.out().contains("fwd"), rel.out());
+    }
+
+    private byte[] berthBytes(List<String> args) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+                ThinClient.class.getName(), "-c", config.toString()));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
+        pb.environment().put("BERTH_THIN", "require");
+        Path out = Files.createTempFile(tmp, "out", ".bin");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "berth " + args + " did not end");
+        assertEquals(0, p.exitValue(), "berth " + args);
+        return Files.readAllBytes(out);
+    }
+
+    @Test
+    void binaryOutputComesThroughTheDaemonByteForByte() throws Exception {
+        Result ls = berth(Map.of("BERTH_THIN", "require"), List.of("content", "ls", "-q"));
+        List<String> digests = ls.out().lines().filter(l -> l.startsWith("sha256:")).toList();
+        assertFalse(digests.isEmpty(), ls.out() + ls.err());
+        for (String d : digests) {
+            byte[] blob = berthBytes(List.of("content", "get", d));
+            String sum = "sha256:" + java.util.HexFormat.of().formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(blob));
+            assertEquals(d, sum, "content get " + d + " through the daemon");
+        }
+        byte[] tar = berthBytes(List.of("images", "export", "-", "localhost/berth/busybox:latest"));
+        List<String> names = new ArrayList<>();
+        try (var in = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+                new java.io.ByteArrayInputStream(tar))) {
+            for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                names.add(e.getName());
+            }
+        }
+        assertTrue(names.contains("index.json") && names.contains("oci-layout"), names.toString());
+    }
+
+    @Test
+    void ctrlCOfAnAttachedRunReachesTheContainer() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                ThinClient.class.getName(), "-c", config.toString(), "run", "--rm", "localhost/berth/busybox:latest",
+                // pid 1 of a container ignores signals it has no handler for: this one traps SIGINT
+                "fwd-sig", "/bin/busybox", "sh", "-c", "trap 'exit 7' INT; while true; do sleep 1; done")
+                .directory(tmp.toFile());
+        pb.environment().put("BERTH_THIN", "require");
+        Process run = pb.redirectErrorStream(true).redirectOutput(tmp.resolve("run.out").toFile()).start();
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
+                    berth(Map.of(), List.of("tasks", "ls")).out().matches("(?s).*fwd-sig\\s+\\d+\\s+running.*"));
+            // the daemon's 't' frame has reached the client by now: its handlers forward the signal
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                new ProcessBuilder("kill", "-INT", Long.toString(run.pid())).start().waitFor();
+                return run.waitFor(2, TimeUnit.SECONDS);
+            });
+            assertEquals(7, run.exitValue(), Files.readString(tmp.resolve("run.out")));
+            assertFalse(berth(Map.of(), List.of("tasks", "ls")).out().contains("fwd-sig"), "run --rm removed the task");
+        } finally {
+            run.destroyForcibly();
+            berth(Map.of(), List.of("containers", "rm", "-f", "fwd-sig"));
+        }
     }
 
     @Test
