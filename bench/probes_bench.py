@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -53,7 +54,7 @@ RESUMED = re.compile(r"^(\d+)\s+<\.\.\. (clone3?|vfork|fork) resumed>.*=\s+(\d+)
 DONE = re.compile(r"=\s+(\d+)\s*$")
 
 
-def count_forks(pid, seconds):
+def count_forks(pid, seconds, at_end=lambda: None):
     """Runs strace -f on pid for `seconds`; (forks by the daemon's threads, forks by its children).
     A call counts as a fork unless its flags carry CLONE_THREAD; a vfork-style clone suspends its
     caller, so strace often splits it into an "unfinished" and a "resumed" line."""
@@ -62,9 +63,16 @@ def count_forks(pid, seconds):
     p = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=clone,clone3,fork,vfork", "-o", out, "-p", str(pid)],
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(seconds)
-    p.terminate()
-    p.wait()
+    end = at_end()
     daemon_tids |= {int(t) for t in os.listdir(f"/proc/{pid}/task")}
+    p.send_signal(signal.SIGINT)
+    try:
+        p.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        # seen once: strace stuck detaching from ~1,000 short-lived children; the kernel detaches
+        # the tracees when the tracer dies
+        p.kill()
+        p.wait()
     own = others = 0
     pending = {}  # caller -> whether its unfinished call makes a thread
     with open(out) as f:
@@ -88,7 +96,7 @@ def count_forks(pid, seconds):
         m = RESUMED.match(line)
         if m and pending.pop(int(m.group(1)), False) and int(m.group(1)) in daemon_tids:
             daemon_tids.add(int(m.group(3)))
-    return own, others
+    return own, others, end
 
 
 class ProbeBench(Bench):
@@ -133,8 +141,8 @@ class ProbeBench(Bench):
         log(f"{label}: daemon CPU {pct:.2f}% of a core over {w:.0f} s (own {own:.2f} s, reaped children"
             f" {children:.2f} s), reconciles {s1['reconciles'] - s0['reconciles']}, probe attempts {attempts:.0f}/min")
         t0 = self.api.stats()["probeAttempts"]
-        forks, theirs = count_forks(pid, a.fork_window)
-        traced = self.api.stats()["probeAttempts"] - t0
+        forks, theirs, t1 = count_forks(pid, a.fork_window, lambda: self.api.stats()["probeAttempts"])
+        traced = t1 - t0
         per_min = forks * 60 / a.fork_window
         log(f"{label}: daemon forks {per_min:.0f}/min ({forks} in {a.fork_window:.0f} s, while {traced} probe attempts"
             f" ran under strace); its children forked {theirs * 60 / a.fork_window:.0f}/min (runc init and the like)")

@@ -52,10 +52,7 @@ class DaemonProbesIT {
         Files.createDirectories(tmp.resolve("manifests"));
         BuiltImage img = OciImageBuilder.busybox().build();
         try (Engine e = Engine.open(config)) {
-            img.writeLayout(tmp.resolve("layout"), "latest");
-            new dev.berth.engine.images.archive.ImageImporter(e.content(), e.images(), e.leases()).importFrom(
-                    tmp.resolve("layout"), dev.berth.engine.images.archive.ImportOptions.defaults()
-                            .withName("localhost/berth/busybox:latest"));
+            img.importInto(e, tmp.resolve("layout"), "localhost/berth/busybox:latest");
         }
     }
 
