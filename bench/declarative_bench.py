@@ -604,28 +604,6 @@ def table(rows):
     return "\n".join(lines)
 
 
-def run_and_clean(b, out):
-    """Runs bench b, logs the daemon log's tail if it fails, always cleans up and writes b.rows to
-    `out` as JSON; the failure (or None)."""
-    failed = None
-    try:
-        b.run()
-    except BaseException as e:  # report, clean up, exit non-zero
-        failed = e
-        log(f"FAILED: {e!r}; daemon log: last lines follow")
-        try:
-            with open(os.path.join(b.bdir, "daemon.log")) as f:
-                for line in f.readlines()[-30:]:
-                    log("  " + line.rstrip())
-        except OSError:
-            pass
-    finally:
-        b.cleanup()
-    with open(out, "w") as f:
-        json.dump(b.rows, f, indent=1)
-    return failed
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reps", type=int, default=10, help="apply->Running repetitions (after the warm-ups)")
@@ -643,18 +621,36 @@ def main():
                     help="comma-separated subset of latency,hundred,idle,resync (idle includes hundred)")
     ap.add_argument("--out", default=os.path.join(HERE, "last-declarative.json"))
     a = ap.parse_args()
-    b = Bench(a)
-    failed = run_and_clean(b, a.out)
-    print(table(b.rows))
+    execute(Bench(a), a.out, table)
+
+
+def execute(b, out, table_of):
+    """Runs bench b, always cleans up, writes its rows to out, prints the table; exits 1 on failure."""
+    failed = None
+    try:
+        b.run()
+    except BaseException as e:  # report, clean up, exit non-zero
+        failed = e
+        log(f"FAILED: {e!r}; daemon log: last lines follow")
+        try:
+            with open(os.path.join(b.bdir, "daemon.log")) as f:
+                for line in f.readlines()[-30:]:
+                    log("  " + line.rstrip())
+        except OSError:
+            pass
+    finally:
+        b.cleanup()
+    with open(out, "w") as f:
+        json.dump(b.rows, f, indent=1)
+    print(table_of(b.rows))
     for metric, impls in b.rows.items():
         for impl, r in impls.items():
             extra = {k: v for k, v in r.items() if k not in ("median", "n", "min", "max", "unit", "how")}
             if extra:
                 print(f"  {metric} {impl}: {json.dumps(extra)}")
-    print(f"\nresults: {a.out}")
+    print(f"\nresults: {out}")
     if failed:
         sys.exit(1)
-
 
 if __name__ == "__main__":
     main()

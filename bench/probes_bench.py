@@ -29,7 +29,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from declarative_bench import REPO, TICK, Bench, cpu_ticks, image_yaml, log, run_and_clean  # noqa: E402
+from declarative_bench import REPO, TICK, Bench, cpu_ticks, execute, image_yaml, log  # noqa: E402
 
 HTTPD = ["/bin/busybox", "sh", "-c",
          "/bin/busybox mkdir -p /www && echo ok > /www/healthz && exec /bin/busybox httpd -f -p 8080 -h /www"]
@@ -172,15 +172,13 @@ def main():
     ap.add_argument("--fork-window", type=float, default=60, help="strace window, seconds")
     ap.add_argument("--out", default=os.path.join(HERE, "last-probes.json"))
     a = ap.parse_args()
-    b = ProbeBench(a)
-    failed = run_and_clean(b, a.out)
-    for metric, impls in b.rows.items():
-        for impl, r in impls.items():
-            print(f"{metric:12} {impl:10} {r['median']:.2f} {r['unit']}  "
-                  + json.dumps({k: v for k, v in r.items() if k not in ('median', 'n', 'min', 'max', 'unit')}))
-    print(f"\nresults: {a.out}")
-    if failed:
-        sys.exit(1)
+    execute(ProbeBench(a), a.out, table)
+
+
+def table(rows):
+    """One line per measurement: metric, step, value, and what else was recorded."""
+    return "\n".join(f"{metric:12} {step:10} {r['median']:.2f} {r['unit']}" for metric, steps in rows.items()
+                     for step, r in steps.items())
 
 
 if __name__ == "__main__":

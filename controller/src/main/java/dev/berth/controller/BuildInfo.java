@@ -17,9 +17,20 @@ public final class BuildInfo {
         return VERSION;
     }
 
-    /** The source revision baked into the jar at build time, or "unknown". */
+    private static final String REVISION = readRevision();
+
+    /** The source revision (git's short commit id) baked into the jar at build time, or "unknown". */
     public static String revision() {
-        return property("revision");
+        return REVISION;
+    }
+
+    private static String readRevision() {
+        try (InputStream in = BuildInfo.class.getResourceAsStream("/dev/berth/controller/revision")) {
+            String r = in == null ? "" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            return r.isEmpty() ? "unknown" : r;
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 
     private static String read() {

@@ -1,6 +1,7 @@
 package dev.berth.controller;
 
 import dev.berth.controller.events.EventRecorder;
+import dev.berth.controller.metrics.ReconcileMetrics;
 import dev.berth.controller.queue.Dispatcher;
 import dev.berth.controller.queue.MaxOfRateLimiter;
 import dev.berth.controller.queue.WorkQueue;
@@ -18,9 +19,12 @@ import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -49,18 +53,34 @@ public final class Controller implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final AtomicLong reconciles = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private final Set<ObjectRef> firstPass = ConcurrentHashMap.newKeySet();
+    private volatile boolean firstResyncStarted;
 
     public Controller(ObjectStore store, EventRecorder events, Clock clock, int workers) {
+        this(store, events, clock, workers, new ReconcileMetrics(new PrometheusRegistry()));
+    }
+
+    /** A controller whose reconciles and work queue report to {@code metrics}. */
+    public Controller(ObjectStore store, EventRecorder events, Clock clock, int workers, ReconcileMetrics metrics) {
         this.store = store;
         this.events = events;
         this.clock = clock;
         this.lookup = new StoreLookup(store);
-        WorkQueue<ObjectRef> queue = new WorkQueue<>(clock, MaxOfRateLimiter.defaultFor(clock));
+        WorkQueue<ObjectRef> queue = new WorkQueue<>(clock, MaxOfRateLimiter.defaultFor(clock), metrics);
+        metrics.watch(queue);
         this.dispatcher = Dispatcher.builder(queue, this::handle).workers(workers).clock(clock)
                 .listener(new Dispatcher.Listener() {
                     @Override
+                    public void reconciled(ObjectRef key, Result result, Duration took) {
+                        metrics.reconciled(key, result, took);
+                        firstPass.remove(key);
+                    }
+
+                    @Override
                     public void failed(ObjectRef key, Throwable error, Duration took, Duration retryIn) {
                         failures.incrementAndGet();
+                        metrics.failed(key, error, took, retryIn);
+                        firstPass.remove(key);
                         LOG.warn("reconcile of {} failed{}: {}", key,
                                 retryIn == null ? " (not retried until it changes)" : ", retry in " + retryIn.toMillis() + " ms",
                                 error.getMessage());
@@ -85,9 +105,22 @@ public final class Controller implements AutoCloseable {
 
     /** Enqueues every object (periodic drift repair). */
     public void resync() {
-        for (StoredObject o : store.list(null)) {
+        List<StoredObject> all = store.list(null);
+        if (!firstResyncStarted) {
+            firstResyncStarted = true;
+            all.forEach(o -> firstPass.add(o.key()));
+        }
+        for (StoredObject o : all) {
             dispatcher.enqueue(o.key());
         }
+    }
+
+    /**
+     * Whether every object present at the first {@link #resync} has been reconciled once (with any
+     * outcome): the daemon's readiness, as an informer's "synced".
+     */
+    public boolean firstResyncDone() {
+        return firstResyncStarted && firstPass.isEmpty();
     }
 
     public long reconcileCount() {
@@ -107,6 +140,7 @@ public final class Controller implements AutoCloseable {
             case APPLY, DELETION -> dispatcher.enqueue(e.object().key());
             case REMOVAL -> {
                 dispatcher.removed(e.object().key());
+                firstPass.remove(e.object().key());
             }
             case STATUS -> {
                 // status writes are our own output; dependents are woken by converged results

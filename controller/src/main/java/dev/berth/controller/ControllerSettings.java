@@ -28,6 +28,11 @@ public final class ControllerSettings {
             .doc("host:port for Prometheus metrics; empty disables the endpoint.")
             .build();
 
+    public static final Setting<Boolean> METRICS_GRPC_HISTOGRAM = Setting.at(SettingType.BOOLEAN, "metrics", "grpc_histogram")
+            .defaultValue(false)
+            .doc("containerd's per-method gRPC latency histograms; accepted, not exported by Berth yet.")
+            .build();
+
     public static final Setting<String> MANIFEST_DIR = Setting.berth(SettingType.STRING, "manifest_dir")
             .defaultValue("/etc/berth/manifests")
             .doc("Directory of YAML specs the daemon keeps the node in line with (GitOps source).")
@@ -42,7 +47,7 @@ public final class ControllerSettings {
     /** Every setting Berth reads, engine first, in {@code berth config default} order. */
     public static List<Setting<?>> schema() {
         List<Setting<?>> all = new ArrayList<>(EngineSettings.all());
-        all.addAll(List.of(API_ADDRESS, GRPC_ADDRESS, METRICS_ADDRESS, MANIFEST_DIR, RESYNC_INTERVAL));
+        all.addAll(List.of(API_ADDRESS, GRPC_ADDRESS, METRICS_ADDRESS, METRICS_GRPC_HISTOGRAM, MANIFEST_DIR, RESYNC_INTERVAL));
         all.addAll(KubernetesSettings.all());
         return all;
     }

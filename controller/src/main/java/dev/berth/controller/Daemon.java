@@ -6,6 +6,8 @@ import dev.berth.controller.api.EventsApi;
 import dev.berth.controller.api.ObjectsApi;
 import dev.berth.controller.events.EventRecorder;
 import dev.berth.controller.kubernetes.KubernetesAgent;
+import dev.berth.controller.metrics.DaemonMetrics;
+import dev.berth.controller.metrics.MetricsEndpoint;
 import dev.berth.controller.kubernetes.KubernetesSettings;
 import dev.berth.controller.source.CrdManifestDecoder;
 import dev.berth.controller.source.ManifestDirectorySource;
@@ -54,7 +56,12 @@ public final class Daemon implements AutoCloseable {
     private GrpcServer grpc;
     private EventRecorder events;
     private Controller controller;
-    private ManifestDirectorySource manifests;
+    private volatile ManifestDirectorySource manifests;
+    private CrdManifestDecoder decoder;
+    private final DaemonMetrics metrics = new DaemonMetrics();
+    private MetricsEndpoint metricsEndpoint;
+    private KubernetesAgent kubernetes;
+    private volatile boolean apiServing;
     private volatile boolean closed;
 
     private Daemon(Config config, Engine engine) {
@@ -91,6 +98,8 @@ public final class Daemon implements AutoCloseable {
         // adopt the tasks a previous daemon left running (and record exits that happened while none
         // ran) before reconciling anything; a cgroup driver this node cannot use fails the start here
         engine.runtime();
+        // the metrics address is bound first: a port in use stops the start before anything else runs
+        startMetrics();
         // snapshot directories without a record (a crash between mkdir and commit) go before anything
         // prepares new ones
         for (String n : engine.snapshotters().names()) {
@@ -99,26 +108,30 @@ public final class Daemon implements AutoCloseable {
         SpecCodec codec = new SpecCodec();
         store = new ObjectStore(engine.metadata(), clock);
         events = new EventRecorder(engine.metadata(), clock);
-        EventSink sink = new RecorderSink(events);
+        EventSink sink = new RecorderSink(events, metrics);
         Registries registries = new Registries(config);
         closeables.add(registries);
-        controller = new Controller(store, events, clock, 4);
+        controller = new Controller(store, events, clock, 4, metrics.reconcile());
         closeables.add(controller);
         controller.register(new ImageReconciler(engine, registries, controller.lookup(), sink, IMAGE_REFRESH));
         controller.register(new SnapshotReconciler(engine, controller.lookup(), sink));
         var prober = ContainerWiring.register(controller, engine, sink, clock, closeables);
 
-        CrdManifestDecoder decoder = new CrdManifestDecoder(codec);
-        manifests = new ManifestDirectorySource(Path.of(config.get(ControllerSettings.MANIFEST_DIR)), store, decoder, clock);
-        closeables.add(manifests);
-        manifests.watch(200, () -> {
-        });
+        decoder = new CrdManifestDecoder(codec);
+        manifests = watchManifests(Path.of(config.get(ControllerSettings.MANIFEST_DIR)), clock);
         // Kubernetes mode: the API server is one more source of the store (and sink of status, events)
         if (config.get(KubernetesSettings.ENABLED)) {
-            closeables.add(KubernetesAgent.start(store, events, config));
+            kubernetes = KubernetesAgent.start(store, events, config);
+            closeables.add(kubernetes);
         }
+        metrics.objects(() -> store.list(null));
+        metrics.sources(manifests::statuses);
+        metrics.containers(engine.runtime());
+        closeables.add(engine.gc().onCollected(metrics::collected));
+        closeables.add(engine.observeTransfers(metrics.transfers()));
 
         api = new ApiServer(Path.of(config.get(ControllerSettings.API_ADDRESS)));
+        api.observer(metrics::request);
         api.get("/version", () -> Map.of("version", BuildInfo.version(), "pid", ProcessHandle.current().pid()));
         api.get("/healthz", () -> Map.of("status", "ok"));
         api.get("/sources", this::sources);
@@ -140,6 +153,7 @@ public final class Daemon implements AutoCloseable {
         closeables.add(grpc);
         api.start();
         closeables.add(api);
+        apiServing = true;
 
         Schedules schedules = new Schedules();
         closeables.add(schedules);
@@ -173,13 +187,93 @@ public final class Daemon implements AutoCloseable {
                 config.get(ControllerSettings.API_ADDRESS), manifests.directory(), store.list(null).size());
     }
 
+    private ManifestDirectorySource watchManifests(Path dir, Clock clock) {
+        ManifestDirectorySource source = new ManifestDirectorySource(dir, store, decoder, clock);
+        closeables.add(source);
+        source.watch(200, () -> {
+        });
+        return source;
+    }
+
+    /**
+     * Takes a freshly read config.toml (what {@code systemctl reload berth}, SIGHUP, asks for) without
+     * touching a running container: a new {@code manifest_dir} is watched instead of the old one, the
+     * manifest directory is read again and every object is reconciled once. Settings the engine and
+     * the sockets were opened with cannot change under them: each one that differs is returned, with
+     * its old and new value, and takes effect at the next restart (as with containerd, which has no
+     * reload at all).
+     *
+     * @return the settings that changed but wait for a restart (empty when all of the change is in force)
+     */
+    public synchronized List<String> reload(Config fresh, Clock clock) {
+        if (closed) {
+            return List.of();
+        }
+        List<String> pending = new ArrayList<>();
+        for (var setting : ControllerSettings.schema()) {
+            Object before = config.get(setting);
+            Object after = fresh.get(setting);
+            if (java.util.Objects.equals(before, after) || setting == ControllerSettings.MANIFEST_DIR) {
+                continue;
+            }
+            pending.add(setting.name() + " (" + before + " -> " + after + ")");
+        }
+        Path dir = Path.of(fresh.get(ControllerSettings.MANIFEST_DIR));
+        if (!dir.equals(manifests.directory())) {
+            ManifestDirectorySource old = manifests;
+            manifests = watchManifests(dir, clock);
+            closeables.remove(old);
+            old.close();
+            LOG.info("manifest directory is now {} (was {})", dir, old.directory());
+        }
+        manifests.rescan();
+        controller.resync();
+        LOG.info("reloaded {}: manifests re-read, {} object(s) resynced{}", fresh.source().map(Path::toString)
+                .orElse("the built-in defaults"), store.list(null).size(),
+                pending.isEmpty() ? "" : "; these take effect at restart: " + String.join(", ", pending));
+        return pending;
+    }
+
+    /**
+     * The metrics and health endpoint on {@code [metrics] address}, off when it is empty (containerd's
+     * default). Readiness: stores open, local API serving, every object reconciled once since start,
+     * and in Kubernetes mode the informers listed and watching.
+     */
+    private void startMetrics() {
+        String address = config.get(ControllerSettings.METRICS_ADDRESS);
+        if (address.isBlank()) {
+            return;
+        }
+        Map<String, java.util.function.BooleanSupplier> ready = new LinkedHashMap<>();
+        ready.put("stores open", () -> store != null && !closed);
+        ready.put("local API serving", () -> apiServing);
+        ready.put("first resync done", () -> controller != null && controller.firstResyncDone());
+        if (config.get(KubernetesSettings.ENABLED)) {
+            ready.put("informers synced", () -> kubernetes != null && kubernetes.watching());
+        }
+        metricsEndpoint = MetricsEndpoint.start(address, metrics.registry(), ready);
+        closeables.add(metricsEndpoint);
+        LOG.info("metrics on http://{}/v1/metrics (and /metrics, /healthz, /readyz)", address);
+    }
+
+    /** The metrics endpoint, or null when {@code [metrics] address} is empty. */
+    public MetricsEndpoint metricsEndpoint() {
+        return metricsEndpoint;
+    }
+
+    /** Every metric the daemon exposes. */
+    public DaemonMetrics metrics() {
+        return metrics;
+    }
+
     /** containerd's gRPC API on {@code [grpc] address} (by default containerd.sock in the state directory). */
     private GrpcServer startGrpc(Clock clock) {
         Path socket = config.isSet(ControllerSettings.GRPC_ADDRESS) ? Path.of(config.get(ControllerSettings.GRPC_ADDRESS))
                 : engine.state().resolve("containerd.sock");
         var parts = new GrpcServer.Parts(engine.root(), engine.content(), engine.images(), engine.snapshotters()::get,
                 config.get(dev.berth.engine.snapshots.SnapshotSettings.SNAPSHOTTER),
-                engine.snapshotters().names(), engine.applier(), engine.leases(), engine.runtime(), engine.events(),
+                engine.snapshotters().names(), engine.applier(), engine.leases(), engine.runtime(), engine.containers(),
+                engine.events(),
                 this::namespaces, engine.namespaces(), this::namespaceContents, BuildInfo.version(), BuildInfo.revision());
         return GrpcServer.start(socket, 16 << 20, parts, clock);
     }

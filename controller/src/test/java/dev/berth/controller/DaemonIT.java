@@ -56,4 +56,29 @@ class DaemonIT {
             assertTrue(Files.exists(e.root().resolve("meta.db")));
         }
     }
+
+    @Test
+    void reloadWatchesTheNewManifestDirectoryAndNamesWhatWaitsForARestart() throws Exception {
+        Path sock = tmp.resolve("state/berth.sock");
+        Path first = Files.createDirectories(tmp.resolve("manifests"));
+        Path second = Files.createDirectories(tmp.resolve("manifests2"));
+        Files.writeString(second.resolve("image.yaml"), "apiVersion: berth.dev/v1alpha1\nkind: Image\n"
+                + "metadata:\n  name: busybox\nspec:\n  ref: localhost/berth/busybox:latest\n  pullPolicy: Never\n");
+        Config c = Config.defaults()
+                .with(EngineSettings.ROOT, tmp.resolve("root").toString())
+                .with(EngineSettings.STATE, tmp.resolve("state").toString())
+                .with(ControllerSettings.API_ADDRESS, sock.toString())
+                .with(ControllerSettings.MANIFEST_DIR, first.toString());
+        try (Daemon d = Daemon.start(c)) {
+            assertTrue(d.store().list(null).isEmpty());
+            Config fresh = c.with(ControllerSettings.MANIFEST_DIR, second.toString())
+                    .with(ControllerSettings.RESYNC_INTERVAL, java.time.Duration.ofSeconds(7));
+            var pending = d.reload(fresh, java.time.Clock.systemUTC());
+            // the new directory is in force at once; the resync period waits for a restart, and says so
+            assertEquals(1, d.store().list(null).size(), "the object of the new manifest directory");
+            assertEquals(1, pending.size(), pending.toString());
+            assertTrue(pending.get(0).contains(ControllerSettings.RESYNC_INTERVAL.name()), pending.toString());
+            assertTrue(d.reload(fresh, java.time.Clock.systemUTC()).equals(pending), "a second reload changes nothing");
+        }
+    }
 }

@@ -1,6 +1,9 @@
 package dev.berth.engine;
 
 import dev.berth.engine.config.Config;
+import dev.berth.engine.containers.ContainerService;
+import dev.berth.engine.containers.Containers;
+import dev.berth.engine.events.EngineEvent;
 import dev.berth.engine.diff.DiffSettings;
 import dev.berth.engine.diff.TarApplier;
 import dev.berth.engine.gc.GarbageCollector;
@@ -51,10 +54,13 @@ public final class Engine implements AutoCloseable {
     private Snapshotters snapshotters;
     private final Clock clock;
     private final EventBus events = new EventBus();
+    private final dev.berth.engine.transfer.TransferObserver.Set transfers = new dev.berth.engine.transfer.TransferObserver.Set();
     private Unpacker unpacker;
     private LeaseManager leases;
     private GarbageCollector gc;
     private TaskRuntime runtime;
+    private AutoCloseable taskExits;
+    private Containers containers;
     private dev.berth.engine.namespaces.NamespaceStore namespaces;
 
     private Engine(Config config, Clock clock, RootLock lock, MetadataStore metadata) {
@@ -161,13 +167,26 @@ public final class Engine implements AutoCloseable {
         return snapshotters().get(config.get(SnapshotSettings.SNAPSHOTTER));
     }
 
+    /**
+     * A puller into this engine's stores through {@code resolver}, holding leases and telling the
+     * engine's {@link #observeTransfers transfer observers} of each pull: the one way to pull.
+     */
+    public dev.berth.engine.transfer.ImagePuller puller(dev.berth.engine.remotes.Resolver resolver) {
+        return new dev.berth.engine.transfer.ImagePuller(content(), images(), resolver, leases(), transfers);
+    }
+
+    /** Tells {@code observer} of every pull (through {@link #puller}) and unpack; the handle removes it. */
+    public AutoCloseable observeTransfers(dev.berth.engine.transfer.TransferObserver observer) {
+        return transfers.add(observer);
+    }
+
     /** Unpacks stored images into snapshotters, with the configured layer size bound. */
     public synchronized Unpacker unpacker() {
         if (unpacker == null) {
             long n = config.get(DiffSettings.MAX_CONCURRENT_UNPACKS);
             unpacker = new Unpacker(content(), images(), snapshotters()::get,
                     new TarApplier(config.get(DiffSettings.MAX_LAYER_UNPACKED_SIZE)),
-                    n == 0 ? Runtime.getRuntime().availableProcessors() : (int) Math.min(n, 64), leases());
+                    n == 0 ? Runtime.getRuntime().availableProcessors() : (int) Math.min(n, 64), leases(), transfers);
         }
         return unpacker;
     }
@@ -225,14 +244,38 @@ public final class Engine implements AutoCloseable {
         if (runtime == null) {
             runtime = ConmonRuntime.open(RuntimeOptions.from(config, clock), metadata,
                     config.source().map(Path::toString).orElse("config.toml"));
+            // containerd's /tasks/exit, whoever made the task
+            taskExits = runtime.onExit(x -> events.publishIn(x.namespace(), EngineEvent.TASK_EXIT, java.util.Map.of(
+                    "container_id", x.id(), "id", x.id(),
+                    "exit_status", Integer.toString(x.exitCode()), "exited_at", x.exitedAt().toString()), java.util.Map.of()));
         }
         return runtime;
+    }
+
+    /**
+     * The containers service: the one path that creates, starts, stops and tears down containers
+     * (rootfs snapshot, bundle, OCI spec, cgroups path, record). Opens the runtime; on first use
+     * imports an older Berth's container rows (see {@code LegacyImport}).
+     */
+    public synchronized Containers containers() {
+        if (containers == null) {
+            containers = ContainerService.open(metadata, runtime(), containerRootfs(),
+                    () -> config.get(SnapshotSettings.SNAPSHOTTER), () -> snapshotters().names(), events, clock);
+        }
+        return containers;
     }
 
     @Override
     public void close() {
         try {
             synchronized (this) {
+                if (taskExits != null) {
+                    try {
+                        taskExits.close();
+                    } catch (Exception e) {
+                        LOG.debug("closing the task exit subscription", e);
+                    }
+                }
                 if (runtime != null) {
                     runtime.close();
                 }

@@ -39,6 +39,21 @@ public final class ApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
+    /** Told of every request served: method, the matched route's pattern (or "unmatched"), status, time. */
+    @FunctionalInterface
+    public interface RequestObserver {
+        void served(String method, String route, int status, long nanos);
+    }
+
+    private volatile RequestObserver observer = (m, r, s, n) -> {
+    };
+
+    /** Sets the one observer of requests (the daemon's metrics). */
+    public ApiServer observer(RequestObserver observer) {
+        this.observer = java.util.Objects.requireNonNull(observer, "observer");
+        return this;
+    }
+
     private record Route(String method, String[] parts, Function<ApiRequest, ApiResponse> handler) {
     }
 
@@ -92,6 +107,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private void serve(Request request, Response response, Callback callback) throws Exception {
+        long start = System.nanoTime();
         String path = Request.getPathInContext(request);
         String[] parts = split(path);
         Route match = null;
@@ -123,10 +139,14 @@ public final class ApiServer implements AutoCloseable {
             ApiRequest req = new ApiRequest(request.getMethod(), path, params, query, body);
             answer = invoke(match, req);
         }
+        String route = match == null ? "unmatched" : "/" + String.join("/", match.parts);
         if (answer.streamer() != null) {
+            // a stream's time is the client's; count it when it starts
+            observer.served(request.getMethod(), route, 200, System.nanoTime() - start);
             stream(response, callback, answer.streamer());
         } else {
             write(response, callback, answer.status(), answer.body());
+            observer.served(request.getMethod(), route, answer.status(), System.nanoTime() - start);
         }
     }
 

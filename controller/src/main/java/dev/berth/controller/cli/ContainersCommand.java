@@ -2,7 +2,9 @@ package dev.berth.controller.cli;
 
 import dev.berth.engine.Engine;
 import dev.berth.engine.errdefs.BerthException;
-import dev.berth.engine.errdefs.ErrorCategory;
+import dev.berth.engine.runtime.TaskStatus;
+import java.time.Duration;
+import java.util.Optional;
 import java.nio.file.Files;
 import java.util.List;
 import picocli.CommandLine;
@@ -35,15 +37,18 @@ public final class ContainersCommand implements Runnable {
             int rc = 0;
             for (String id : ids) {
                 try {
-                    engine.runtime().delete(namespace, id, force);
-                    ImageRootfs.release(engine, namespace, id);
+                    Optional<TaskStatus> task = engine.containers().task(namespace, id);
+                    if (engine.containers().find(namespace, id).isEmpty() && task.isEmpty()) {
+                        throw BerthException.notFound("container %s/%s does not exist", namespace, id);
+                    }
+                    if (!force && task.isPresent() && task.get().state().alive()) {
+                        throw BerthException.precondition("task %s/%s is %s; stop it first (or rm -f)", namespace, id,
+                                task.get().state().text());
+                    }
+                    engine.containers().teardown(namespace, id, Duration.ZERO);
                     Files.deleteIfExists(engine.runtime().logPath(namespace, id));
                     out().println(id);
                 } catch (BerthException e) {
-                    if (e.category() == ErrorCategory.NOT_FOUND) {
-                        ImageRootfs.release(engine, namespace, id);
-                        Files.deleteIfExists(engine.runtime().logPath(namespace, id));
-                    }
                     err().println("berth: " + e.getMessage());
                     rc = 1;
                 }

@@ -2,13 +2,21 @@ package dev.berth.controller.cli;
 
 import dev.berth.controller.Daemon;
 import dev.berth.controller.ControllerSettings;
+import dev.berth.controller.SystemdNotify;
 import dev.berth.controller.kubernetes.KubernetesSettings;
 import dev.berth.engine.config.Config;
 import java.nio.file.Path;
+import java.util.List;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code berth daemon}: runs the node agent in the foreground until SIGTERM or SIGINT. */
+/**
+ * {@code berth daemon}: runs the node agent in the foreground until SIGTERM or SIGINT; SIGHUP re-reads
+ * the config file and the manifest directory ({@link Daemon#reload}). Under systemd ({@code Type=notify})
+ * it reports READY=1 once both API sockets accept and the stores are open, RELOADING=1 around a reload
+ * and STOPPING=1 at shutdown ({@link SystemdNotify}).
+ */
 @Command(name = "daemon", description = "Run the Berth daemon in the foreground.")
 public final class DaemonCommand implements Runnable {
     @picocli.CommandLine.Spec
@@ -29,6 +37,39 @@ public final class DaemonCommand implements Runnable {
 
     @Override
     public void run() {
+        Config c = effectiveConfig();
+        SystemdNotify systemd = SystemdNotify.fromEnvironment();
+        // commands of clients (berth get, pull, images ls, gc, ...) run here; see Forwarding. The route is
+        // in place before the socket answers.
+        Daemon d = Daemon.start(c, java.time.Clock.systemUTC(), daemon -> Forwarding.serve(daemon.api(), daemon.engine()));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            systemd.stopping();
+            d.close();
+        }, "berth-shutdown"));
+        // systemctl reload (ExecReload sends SIGHUP): the file is read again; containers are not touched
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reload(d, systemd));
+        systemd.ready("serving on " + c.get(ControllerSettings.API_ADDRESS));
+        d.awaitTermination();
+    }
+
+    private void reload(Daemon d, SystemdNotify systemd) {
+        systemd.reloading();
+        String status;
+        try {
+            List<String> pending = d.reload(effectiveConfig(), java.time.Clock.systemUTC());
+            status = pending.isEmpty() ? "config reloaded" : "config reloaded; restart to apply " + pending.size()
+                    + " changed setting(s)";
+        } catch (RuntimeException e) {
+            // a broken file keeps the running config: the message names file, line and key
+            LoggerFactory.getLogger(DaemonCommand.class).error("reload refused, the running config stays: {}",
+                    e.getMessage());
+            status = "reload refused: " + e.getMessage();
+        }
+        systemd.ready(status);
+    }
+
+    /** The config file with this command's flags applied over it. */
+    private Config effectiveConfig() {
         Config c = GlobalOptions.of(spec).load();
         if (kubernetes) {
             c = c.with(KubernetesSettings.ENABLED, true);
@@ -40,15 +81,12 @@ public final class DaemonCommand implements Runnable {
             c = c.with(dev.berth.engine.EngineSettings.ROOT, root.toAbsolutePath().toString());
         }
         if (state != null) {
+            boolean apiSet = c.isSet(ControllerSettings.API_ADDRESS);
             c = c.with(dev.berth.engine.EngineSettings.STATE, state.toAbsolutePath().toString());
-            if (!GlobalOptions.of(spec).load().isSet(ControllerSettings.API_ADDRESS)) {
+            if (!apiSet) {
                 c = c.with(ControllerSettings.API_ADDRESS, state.resolve("berth.sock").toAbsolutePath().toString());
             }
         }
-        // commands of clients (berth get, pull, images ls, gc, ...) run here; see Forwarding. The route is
-        // in place before the socket answers.
-        Daemon d = Daemon.start(c, java.time.Clock.systemUTC(), daemon -> Forwarding.serve(daemon.api(), daemon.engine()));
-        Runtime.getRuntime().addShutdownHook(new Thread(d::close, "berth-shutdown"));
-        d.awaitTermination();
+        return c;
     }
 }

@@ -37,6 +37,7 @@ public final class Main implements Runnable {
             PushCommand.class,
             RunCommand.class,
             TasksCommand.class,
+            StatsCommand.class,
             ContainersCommand.class,
             LogsCommand.class,
             CommandLine.HelpCommand.class);

@@ -8,7 +8,6 @@ import dev.berth.engine.images.Platforms;
 import dev.berth.engine.remotes.Reference;
 import dev.berth.engine.remotes.RemoteSettings;
 import dev.berth.engine.remotes.Resolver;
-import dev.berth.engine.transfer.ImagePuller;
 import dev.berth.engine.transfer.PullOptions;
 import dev.berth.engine.snapshots.SnapshotSettings;
 import dev.berth.engine.unpack.Unpacker;
@@ -66,8 +65,7 @@ public final class PullCommand implements java.util.concurrent.Callable<Integer>
              ProgressDisplay display = quiet ? null : new ProgressDisplay(out, tty, r + ": resolving")) {
             PullOptions opts = new PullOptions(matcher, c.get(RemoteSettings.MAX_CONCURRENT_DOWNLOADS).intValue(),
                     display == null ? p -> { } : display);
-            Image img = new ImagePuller(engine.content(), engine.images(), resolver, engine.leases())
-                    .pull(resolver.resolve(r), opts);
+            Image img = engine.puller(resolver).pull(resolver.resolve(r), opts);
             if (display != null) {
                 display.header(r + ": resolved " + img.target().digest());
                 display.close();

@@ -1,15 +1,16 @@
 package dev.berth.controller.cli;
 
 import dev.berth.engine.Engine;
+import dev.berth.engine.containers.ContainerConfig;
+import dev.berth.engine.containers.Containers;
+import dev.berth.engine.snapshots.SnapshotSettings;
 import dev.berth.engine.cgroups.Resources;
 import dev.berth.engine.errdefs.BerthException;
-import dev.berth.engine.oci.ImageConfig;
 import dev.berth.engine.runtime.TaskRuntime;
 import dev.berth.engine.runtime.TaskStatus;
 import dev.berth.engine.runtime.logs.CriLog;
 import dev.berth.engine.runtime.spec.ContainerSpec;
 import dev.berth.engine.runtime.spec.RuntimeSpec;
-import dev.berth.engine.runtime.spec.SpecGenerator;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +24,9 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code berth run [--rm] [-d] [--rootfs DIR] IMAGE ID [ARGS...]}, like {@code ctr run}: creates and
  * starts a task. In the foreground it streams the container's output and exits with its exit status;
- * {@code -d} returns once it runs. With {@code --rootfs} there is no IMAGE argument.
+ * {@code -d} returns once it runs. With {@code --rootfs} there is no IMAGE argument. The container is
+ * made by the engine's containers service, as a Container object's is, whether this runs in-process
+ * or in the daemon (forwarded).
  */
 @Command(name = "run", description = "Run a container (in-process engine; the container outlives this command with -d).")
 public final class RunCommand extends EngineCommand {
@@ -101,30 +104,19 @@ public final class RunCommand extends EngineCommand {
         }
         String id = pos.remove(0);
         TaskRuntime runtime = engine.runtime();
-        Path root;
-        ImageConfig config = null;
+        Containers containers = engine.containers();
+        ContainerConfig.Builder config = ContainerConfig.builder().spec(containerSpec(pos));
         if (image != null) {
-            ImageRootfs.Prepared prepared = ImageRootfs.prepare(engine, namespace, id, image);
-            root = prepared.rootfs();
-            config = prepared.config();
+            config.image(image).snapshotter(engine.config().get(SnapshotSettings.SNAPSHOTTER));
         } else {
-            root = rootfs.toAbsolutePath();
+            config.rootfs(rootfs.toAbsolutePath());
         }
+        // the same path as the Container reconciler's: record, rootfs snapshot, bundle, spec, cgroup
+        containers.create(namespace, id, config.build());
         try {
-            RuntimeSpec oci = SpecGenerator.generate(id, containerSpec(pos), config, root,
-                    runtime.cgroupPaths().specPath(namespace, id));
-            runtime.create(namespace, id, oci);
+            containers.start(namespace, id);
         } catch (RuntimeException e) {
-            if (image != null && !BerthException.is(e, dev.berth.engine.errdefs.ErrorCategory.ALREADY_EXISTS)) {
-                ImageRootfs.release(engine, namespace, id);
-            }
-            throw e;
-        }
-        try {
-            runtime.start(namespace, id);
-        } catch (RuntimeException e) {
-            runtime.delete(namespace, id, true);
-            ImageRootfs.release(engine, namespace, id);
+            containers.teardown(namespace, id, Duration.ZERO);
             throw e;
         }
         if (detach) {
@@ -150,8 +142,7 @@ public final class RunCommand extends EngineCommand {
         stopped.set(true);
         follower.join();
         if (rm) {
-            runtime.delete(namespace, id, false);
-            ImageRootfs.release(engine, namespace, id);
+            containers.teardown(namespace, id, Duration.ZERO);
         }
         if (done.oomKilled()) {
             err().println("berth: container " + id + " was killed by the OOM killer");

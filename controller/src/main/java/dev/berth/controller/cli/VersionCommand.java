@@ -19,16 +19,25 @@ public final class VersionCommand implements Runnable {
     public void run() {
         spec.commandLine().getOut().println("Client:");
         spec.commandLine().getOut().println("  Version:  " + clientVersion());
+        spec.commandLine().getOut().println("  Revision: " + BuildInfo.revision());
         spec.commandLine().getOut().println("  Java:     " + Runtime.version());
         spec.commandLine().getOut().println("Server:");
         spec.commandLine().getOut().println("  " + DaemonProbe.describe(GlobalOptions.of(spec).load()));
+    }
+
+    /**
+     * {@code berth --version}: one line, as {@code containerd --version} prints it (name, module,
+     * version, source revision).
+     */
+    public static String versionLine() {
+        return "berth berth.dev " + clientVersion() + " " + BuildInfo.revision();
     }
 
     /** Supplies {@code berth --version}. */
     public static final class Provider implements IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"berth " + clientVersion()};
+            return new String[] {versionLine()};
         }
     }
 }

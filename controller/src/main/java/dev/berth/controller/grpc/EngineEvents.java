@@ -1,7 +1,14 @@
 package dev.berth.controller.grpc;
 
 import com.google.protobuf.Message;
+import dev.berth.api.containerd.events.ContainerCreate;
+import dev.berth.api.containerd.events.ContainerDelete;
+import dev.berth.api.containerd.events.ContainerUpdate;
 import dev.berth.api.containerd.events.ContentDelete;
+import dev.berth.api.containerd.events.TaskCreate;
+import dev.berth.api.containerd.events.TaskDelete;
+import dev.berth.api.containerd.events.TaskExit;
+import dev.berth.api.containerd.events.TaskStart;
 import dev.berth.api.containerd.events.SnapshotCommit;
 import dev.berth.api.containerd.events.SnapshotPrepare;
 import dev.berth.api.containerd.events.SnapshotRemove;
@@ -9,6 +16,7 @@ import dev.berth.api.containerd.services.images.v1.ImageCreate;
 import dev.berth.api.containerd.services.images.v1.ImageDelete;
 import dev.berth.api.containerd.services.images.v1.ImageUpdate;
 import dev.berth.engine.events.EngineEvent;
+import java.time.Instant;
 
 /**
  * The engine's events as containerd's {@code containerd.events.*} payloads. Whatever did the thing (a
@@ -30,6 +38,12 @@ final class EngineEvents {
         events.publish(ns, e.topic(), m);
     }
 
+    /** A numeric field as protobuf's uint32 (0 when unset, as protobuf leaves it). */
+    private static int uint(EngineEvent e, String name) {
+        String v = e.field(name);
+        return v.isEmpty() ? 0 : (int) Long.parseLong(v);
+    }
+
     static Message payload(EngineEvent e) {
         return switch (e.topic()) {
             case EngineEvent.IMAGE_CREATE -> ImageCreate.newBuilder().setName(e.field("name")).putAllLabels(e.labels()).build();
@@ -41,6 +55,26 @@ final class EngineEvents {
             case EngineEvent.SNAPSHOT_COMMIT -> SnapshotCommit.newBuilder().setKey(e.field("key")).setName(e.field("name"))
                     .build();
             case EngineEvent.SNAPSHOT_REMOVE -> SnapshotRemove.newBuilder().setKey(e.field("key")).build();
+            case EngineEvent.CONTAINER_CREATE -> ContainerCreate.newBuilder().setId(e.field("id")).setImage(e.field("image"))
+                    .setRuntime(ContainerCreate.Runtime.newBuilder().setName(e.field("runtime"))).build();
+            case EngineEvent.CONTAINER_UPDATE -> ContainerUpdate.newBuilder().setId(e.field("id")).setImage(e.field("image"))
+                    .putAllLabels(e.labels()).setSnapshotKey(e.field("snapshot_key")).build();
+            case EngineEvent.CONTAINER_DELETE -> ContainerDelete.newBuilder().setId(e.field("id")).build();
+            case EngineEvent.TASK_CREATE -> TaskCreate.newBuilder().setContainerId(e.field("container_id"))
+                    .setBundle(e.field("bundle")).setPid(uint(e, "pid")).build();
+            case EngineEvent.TASK_START -> TaskStart.newBuilder().setContainerId(e.field("container_id"))
+                    .setPid(uint(e, "pid")).build();
+            case EngineEvent.TASK_DELETE -> {
+                TaskDelete.Builder b = TaskDelete.newBuilder().setContainerId(e.field("container_id")).setId(e.field("id"))
+                        .setPid(uint(e, "pid")).setExitStatus(uint(e, "exit_status"));
+                if (!e.field("exited_at").isEmpty()) {
+                    b.setExitedAt(Protos.time(Instant.parse(e.field("exited_at"))));
+                }
+                yield b.build();
+            }
+            case EngineEvent.TASK_EXIT -> TaskExit.newBuilder().setContainerId(e.field("container_id")).setId(e.field("id"))
+                    .setPid(uint(e, "pid")).setExitStatus(uint(e, "exit_status"))
+                    .setExitedAt(Protos.time(Instant.parse(e.field("exited_at")))).build();
             default -> null;
         };
     }

@@ -1,6 +1,5 @@
 package dev.berth.controller.grpc;
 
-import dev.berth.api.containerd.events.TaskExit;
 import dev.berth.api.containerd.services.introspection.v1.Plugin;
 import dev.berth.controller.api.StagedSocket;
 import dev.berth.engine.content.ContentStore;
@@ -47,7 +46,7 @@ public final class GrpcServer implements AutoCloseable {
     /** What the services stand on: the engine's interfaces, and the names of namespaces in use. */
     public record Parts(Path root, ContentStore content, ImageStore images, Function<String, Snapshotter> snapshotters,
             String defaultSnapshotter, List<String> snapshotterNames, Applier applier, LeaseManager leases,
-            TaskRuntime runtime, EventBus bus,
+            TaskRuntime runtime, dev.berth.engine.containers.Containers containers, EventBus bus,
             Supplier<Set<String>> namespaces, NamespaceStore namespaceStore, Function<String, String> inUse,
             String version, String revision) {
     }
@@ -87,7 +86,7 @@ public final class GrpcServer implements AutoCloseable {
         services.add(new SnapshotsService(parts.snapshotters(), parts.defaultSnapshotter(), parts.leases()));
         services.add(new DiffService(parts.content(), parts.applier(), new WalkingDiffer(parts.content(), clock), parts.leases()));
         services.add(new LeasesService(parts.leases()));
-        services.addAll(new TasksServices(parts.runtime(), events).services());
+        services.addAll(new TasksServices(parts.runtime(), parts.containers(), events).services());
 
         EventLoopGroup loop = new EpollEventLoopGroup(1);
         Server[] server = {null};
@@ -107,15 +106,9 @@ public final class GrpcServer implements AutoCloseable {
             throw BerthException.unavailable("cannot serve the gRPC API on %s ([grpc] address): %s", socket, e.getMessage());
         }
         AutoCloseable fromEngine = parts.bus().subscribe(e -> EngineEvents.publish(events, e));
-        AutoCloseable taskExits = parts.runtime().onExit(x -> events.publish(x.namespace(), "/tasks/exit", TaskExit.newBuilder()
-                .setContainerId(x.id()).setId(x.id()).setExitStatus(x.exitCode()).setExitedAt(Protos.time(x.exitedAt()))
-                .build()));
         LOG.info("containerd gRPC API on {}", socket);
-        AutoCloseable exits = () -> {
-            try (fromEngine; taskExits) {
-                // both subscriptions end with the server
-            }
-        };
+        // task exits come through the engine's bus too (Engine.runtime() publishes /tasks/exit)
+        AutoCloseable exits = fromEngine;
         return new GrpcServer(socket, server[0], loop, events, exits);
     }
 

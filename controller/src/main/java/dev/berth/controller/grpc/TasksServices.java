@@ -1,14 +1,5 @@
 package dev.berth.controller.grpc;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.ByteString;
-import dev.berth.api.containerd.services.containers.v1.Container;
-import dev.berth.api.containerd.services.containers.v1.ContainersGrpc;
-import dev.berth.api.containerd.services.containers.v1.GetContainerRequest;
-import dev.berth.api.containerd.services.containers.v1.GetContainerResponse;
-import dev.berth.api.containerd.services.containers.v1.ListContainerMessage;
-import dev.berth.api.containerd.services.containers.v1.ListContainersRequest;
-import dev.berth.api.containerd.services.containers.v1.ListContainersResponse;
 import dev.berth.api.containerd.services.tasks.v1.GetRequest;
 import dev.berth.api.containerd.services.tasks.v1.GetResponse;
 import dev.berth.api.containerd.services.tasks.v1.ListTasksRequest;
@@ -20,7 +11,6 @@ import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.runtime.TaskRuntime;
 import dev.berth.engine.runtime.TaskStatus;
 import com.google.protobuf.Empty;
-import dev.berth.api.containerd.events.TaskDelete;
 import dev.berth.api.containerd.events.TaskPaused;
 import dev.berth.api.containerd.events.TaskResumed;
 import dev.berth.api.containerd.services.tasks.v1.DeleteResponse;
@@ -31,19 +21,17 @@ import dev.berth.api.containerd.services.tasks.v1.ResumeTaskRequest;
 import dev.berth.api.containerd.services.tasks.v1.WaitRequest;
 import dev.berth.api.containerd.services.tasks.v1.WaitResponse;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 /**
- * containerd's Tasks and Containers services over Berth's runtime: every task in the call's
- * namespace is a container with one task (its init process), whether a reconciler or
- * {@code berth run} made it; the container's spec is the OCI spec in its bundle. Served: listing and
- * inspection, and on existing tasks Kill, Pause, Resume, Wait and Delete (of a stopped task). A task
- * a reconciler keeps that a client kills or deletes is drift, which the reconciler repairs.
- * Creating containers and tasks from a client's spec is not served yet. Thread-safe.
+ * containerd's Tasks service (and, through {@link ContainersService}, Containers) over the engine's
+ * containers service and runtime: every container's task in the call's namespace, whoever made it.
+ * A client's container (Containers/Create) gets its task here (Create with the client's rootfs
+ * mounts and FIFOs, Start), its output copied to the FIFOs ({@link TaskOutput}), and exec processes
+ * ({@link ExecProcesses}); Kill, Pause, Resume, Wait and Delete work on every task. A task a
+ * reconciler keeps that a client kills or deletes is drift, which the reconciler repairs.
+ * Thread-safe.
  */
 final class TasksServices {
     /** The Any type URL containerd gives OCI runtime specs. */
@@ -52,15 +40,19 @@ final class TasksServices {
     static final String RUNTIME = "io.containerd.runc.v2";
 
     private final TaskRuntime runtime;
+    private final dev.berth.engine.containers.Containers containers;
     private final Events events;
+    private final ExecProcesses execs;
 
-    TasksServices(TaskRuntime runtime, Events events) {
+    TasksServices(TaskRuntime runtime, dev.berth.engine.containers.Containers containers, Events events) {
         this.runtime = runtime;
+        this.containers = containers;
         this.events = events;
+        this.execs = new ExecProcesses(runtime);
     }
 
     List<io.grpc.BindableService> services() {
-        return List.of(new Tasks(), new Containers());
+        return List.of(new Tasks(), new ContainersService(containers));
     }
 
     private static String namespace() {
@@ -88,21 +80,6 @@ final class TasksServices {
         return b.build();
     }
 
-    static Container container(TaskStatus t) {
-        Container.Builder b = Container.newBuilder().setId(t.id())
-                .setRuntime(Container.Runtime.newBuilder().setName(RUNTIME)).setCreatedAt(Protos.time(t.createdAt()))
-                .setUpdatedAt(Protos.time(t.createdAt()));
-        if (t.bundle() != null) {
-            try {
-                byte[] spec = Files.readAllBytes(Path.of(t.bundle(), "config.json"));
-                b.setSpec(Any.newBuilder().setTypeUrl(SPEC_TYPE).setValue(ByteString.copyFrom(spec)));
-            } catch (IOException e) {
-                // a bundle removed under us: the container is listed without its spec
-            }
-        }
-        return b.build();
-    }
-
     private TaskStatus find(String id) {
         return runtime.find(namespace(), id).orElseThrow(() ->
                 BerthException.notFound("container \"%s\" in namespace %s: not found", id, namespace()));
@@ -124,7 +101,8 @@ final class TasksServices {
         public void get(GetRequest request, StreamObserver<GetResponse> out) {
             Errors.unary(out, () -> {
                 if (!request.getExecId().isEmpty()) {
-                    throw BerthException.notFound("process %s of task %s: not found", request.getExecId(), request.getContainerId());
+                    return GetResponse.newBuilder().setProcess(execs.process(namespace(), request.getContainerId(),
+                            request.getExecId())).build();
                 }
                 return GetResponse.newBuilder().setProcess(process(find(request.getContainerId()))).build();
             });
@@ -132,9 +110,70 @@ final class TasksServices {
 
         private void initOnly(String containerId, String execId) {
             if (!execId.isEmpty()) {
-                throw BerthException.notFound("process %s of task %s: not found (exec processes are not served yet)",
+                // Berth's exec processes run to their end (runtime exec): only their exit can be waited for
+                throw BerthException.precondition("process %s of task %s cannot be signalled on Berth; signal the task",
                         execId, containerId);
             }
+        }
+
+        @Override
+        public void create(dev.berth.api.containerd.services.tasks.v1.CreateTaskRequest request,
+                StreamObserver<dev.berth.api.containerd.services.tasks.v1.CreateTaskResponse> out) {
+            Errors.unary(out, () -> {
+                if (request.getTerminal()) {
+                    throw BerthException.invalid("terminal: tasks with a terminal (ctr run -t) are not served by Berth; "
+                            + "run without -t");
+                }
+                if (request.hasCheckpoint()) {
+                    throw BerthException.invalid("checkpoint: restoring checkpoints is not served by Berth");
+                }
+                String ns = namespace();
+                String id = request.getContainerId();
+                ClientFifos fifos = ClientFifos.open(request.getStdout(), request.getStderr());
+                TaskStatus t;
+                try {
+                    t = containers.createTask(ns, id, request.getRootfsList().stream()
+                            .map(m -> new dev.berth.engine.mount.Mount(m.getType(), m.getSource(), m.getOptionsList()))
+                            .toList());
+                } catch (RuntimeException e) {
+                    fifos.close();
+                    throw e;
+                }
+                TaskOutput.attach(runtime, ns, id, fifos);
+                return dev.berth.api.containerd.services.tasks.v1.CreateTaskResponse.newBuilder().setContainerId(id)
+                        .setPid((int) t.pid()).build();
+            });
+        }
+
+        @Override
+        public void start(dev.berth.api.containerd.services.tasks.v1.StartRequest request,
+                StreamObserver<dev.berth.api.containerd.services.tasks.v1.StartResponse> out) {
+            Errors.unary(out, () -> {
+                int pid = request.getExecId().isEmpty()
+                        ? (int) containers.start(namespace(), find(request.getContainerId()).id()).pid()
+                        : execs.start(namespace(), request.getContainerId(), request.getExecId());
+                return dev.berth.api.containerd.services.tasks.v1.StartResponse.newBuilder().setPid(pid).build();
+            });
+        }
+
+        @Override
+        public void exec(dev.berth.api.containerd.services.tasks.v1.ExecProcessRequest request,
+                StreamObserver<Empty> out) {
+            Errors.unary(out, () -> {
+                execs.add(namespace(), find(request.getContainerId()).id(), request.getExecId(), request.getSpec(),
+                        request.getStdout(), request.getStderr(), request.getTerminal());
+                return Empty.getDefaultInstance();
+            });
+        }
+
+        @Override
+        public void deleteProcess(dev.berth.api.containerd.services.tasks.v1.DeleteProcessRequest request,
+                StreamObserver<DeleteResponse> out) {
+            Errors.unary(out, () -> {
+                Process p = execs.delete(namespace(), request.getContainerId(), request.getExecId());
+                return DeleteResponse.newBuilder().setId(p.getId()).setExitStatus(p.getExitStatus())
+                        .setExitedAt(p.getExitedAt()).build();
+            });
         }
 
         @Override
@@ -176,12 +215,11 @@ final class TasksServices {
                 if (t.state().alive()) {
                     throw BerthException.precondition("task %s must be stopped before deletion: %s", t.id(), t.state().text());
                 }
-                runtime.delete(namespace(), t.id(), false);
-                var d = DeleteResponse.newBuilder().setId(t.id()).setPid((int) t.pid())
+                // through the containers service: /tasks/delete on the bus, a client's rootfs unmounted
+                containers.deleteTask(namespace(), t.id(), false);
+                execs.forget(namespace(), t.id());
+                return DeleteResponse.newBuilder().setId(t.id()).setPid((int) t.pid())
                         .setExitStatus(t.exitCode() == null ? 0 : t.exitCode()).setExitedAt(Protos.time(t.exitedAt())).build();
-                events.publish("/tasks/delete", TaskDelete.newBuilder().setContainerId(t.id()).setId(t.id()).setPid(d.getPid())
-                        .setExitStatus(d.getExitStatus()).setExitedAt(d.getExitedAt()).build());
-                return d;
             });
         }
 
@@ -189,7 +227,15 @@ final class TasksServices {
         @Override
         public void wait(WaitRequest request, StreamObserver<WaitResponse> out) {
             try {
-                initOnly(request.getContainerId(), request.getExecId());
+                if (!request.getExecId().isEmpty()) {
+                    String ens = namespace();
+                    execs.exit(ens, request.getContainerId(), request.getExecId()).thenAccept(r -> {
+                        out.onNext(WaitResponse.newBuilder().setExitStatus(r.exitCode()).setExitedAt(Protos.time(
+                                execs.exitedAt(ens, request.getContainerId(), request.getExecId()))).build());
+                        out.onCompleted();
+                    });
+                    return;
+                }
                 String ns = namespace();
                 String id = find(request.getContainerId()).id();
                 java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
@@ -224,34 +270,6 @@ final class TasksServices {
             c.close();
         } catch (Exception e) {
             // a listener that is already gone
-        }
-    }
-
-    private final class Containers extends ContainersGrpc.ContainersImplBase {
-        private List<Container> matching(ListContainersRequest request) {
-            var keep = Filters.<Container>parse(request.getFiltersList(), c -> new Filters.Target(
-                    Map.of("id", c.getId(), "image", c.getImage(), "runtime.name", c.getRuntime().getName()), c.getLabelsMap()));
-            return runtime.list(namespace()).stream().map(TasksServices::container).filter(keep).toList();
-        }
-
-        @Override
-        public void get(GetContainerRequest request, StreamObserver<GetContainerResponse> out) {
-            Errors.unary(out, () -> GetContainerResponse.newBuilder().setContainer(container(find(request.getId()))).build());
-        }
-
-        @Override
-        public void list(ListContainersRequest request, StreamObserver<ListContainersResponse> out) {
-            Errors.unary(out, () -> ListContainersResponse.newBuilder().addAllContainers(matching(request)).build());
-        }
-
-        @Override
-        public void listStream(ListContainersRequest request, StreamObserver<ListContainerMessage> out) {
-            try {
-                matching(request).forEach(c -> out.onNext(ListContainerMessage.newBuilder().setContainer(c).build()));
-                out.onCompleted();
-            } catch (RuntimeException e) {
-                out.onError(Errors.toStatus(e));
-            }
         }
     }
 }

@@ -58,12 +58,22 @@ public final class WorkQueue<K> {
         int c = a.readyAt().compareTo(b.readyAt());
         return c != 0 ? c : Long.compare(a.seq(), b.seq());
     });
+    // System.nanoTime stamps for metrics only (measurements, never decisions)
+    private final Map<K, Long> addedAt = new HashMap<>();
+    private final Map<K, Long> takenAt = new HashMap<>();
+    private final QueueMetrics metrics;
     private long seq;
     private boolean shuttingDown;
 
     public WorkQueue(Clock clock, RateLimiter<K> limiter) {
+        this(clock, limiter, QueueMetrics.NONE);
+    }
+
+    /** A queue that reports adds, waits, work times and retries to {@code metrics}. */
+    public WorkQueue(Clock clock, RateLimiter<K> limiter, QueueMetrics metrics) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.limiter = Objects.requireNonNull(limiter, "limiter");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
     /** A queue with {@link MaxOfRateLimiter#defaultFor(Clock)}. */
@@ -86,6 +96,8 @@ public final class WorkQueue<K> {
         if (shuttingDown || !dirty.add(item)) {
             return;
         }
+        metrics.added();
+        addedAt.putIfAbsent(item, System.nanoTime());
         if (!processing.contains(item)) {
             queue.addLast(item);
             changed.signal();
@@ -124,6 +136,7 @@ public final class WorkQueue<K> {
      */
     public Duration addRateLimited(K item) {
         Duration d = limiter.when(item);
+        metrics.retried();
         addAfter(item, d);
         return d;
     }
@@ -194,6 +207,10 @@ public final class WorkQueue<K> {
         K item = queue.removeFirst();
         processing.add(item);
         dirty.remove(item);
+        long now = System.nanoTime();
+        Long added = addedAt.remove(item);
+        metrics.taken(Duration.ofNanos(added == null ? 0 : now - added));
+        takenAt.put(item, now);
         return item;
     }
 
@@ -214,6 +231,10 @@ public final class WorkQueue<K> {
         lock.lock();
         try {
             processing.remove(item);
+            Long taken = takenAt.remove(item);
+            if (taken != null) {
+                metrics.done(Duration.ofNanos(System.nanoTime() - taken));
+            }
             if (dirty.contains(item)) {
                 queue.addLast(item);
             }
@@ -274,6 +295,27 @@ public final class WorkQueue<K> {
         lock.lock();
         try {
             return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Items added and not yet taken (queued, or re-added while in flight), as client-go counts depth. */
+    public int depth() {
+        lock.lock();
+        try {
+            return dirty.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How long each item in flight has been worked on so far. */
+    public java.util.List<Duration> inFlightAges() {
+        lock.lock();
+        try {
+            long now = System.nanoTime();
+            return takenAt.values().stream().map(t -> Duration.ofNanos(now - t)).toList();
         } finally {
             lock.unlock();
         }

@@ -101,6 +101,7 @@ class CliForwardingIT {
         m.put("berth containers rm", List.of("containers", "rm", "no-such-container"));
         m.put("berth run", List.of("run", "--rm", "localhost/berth/busybox:latest", "fwd-run", "/bin/busybox", "echo",
                 "hi from the daemon"));
+        m.put("berth stats", List.of("stats", "--no-stream"));
         return m;
     }
 
@@ -110,7 +111,7 @@ class CliForwardingIT {
             "berth images unpack", "berth content ls", "berth content verify", "berth content active",
             "berth snapshots ls", "berth snapshots usage", "berth snapshots cleanup", "berth tasks ls", "berth gc",
             "berth leases ls", "berth images export", "berth images import", "berth images mount",
-            "berth images unmount", "berth run");
+            "berth images unmount", "berth run", "berth stats");
 
     @BeforeEach
     void setUp() throws Exception {

@@ -1,6 +1,7 @@
 package dev.berth.controller.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -353,12 +354,49 @@ class CtrAgainstBerthIT {
         assertTrue(badNs.out().contains("invalid"), badNs.out());
         Ctr noImage = ctr("images", "rm", "docker.io/library/none:latest");
         assertTrue(noImage.out().contains("not found"), noImage.out());
-        // not served yet: the method is named, and nothing stored changed
-        Ctr run = ctr("run", "-d", IMAGE, "ctr-made", "/bin/busybox", "sleep", "60");
+        // a runtime Berth does not have: refused with the reason, and nothing stored changed
+        Ctr run = ctr("run", "--runtime", "io.containerd.kata.v2", IMAGE, "ctr-made", "/bin/busybox", "true");
         assertEquals(1, run.code());
-        assertTrue(run.out().contains("containerd.services.containers.v1.Containers/Create"), run.out());
+        assertTrue(run.out().contains("not served"), run.out());
+        assertTrue(daemon.engine().containers().find("default", "ctr-made").isEmpty());
         assertTrue(daemon.engine().runtime().find("default", "ctr-made").isEmpty());
         assertTrue(ok("images", "ls").out().contains(IMAGE));
         assertTrue(ok("tasks", "ls").out().contains("RUNNING"));
+    }
+
+    @Test
+    void ctrRunsExecsKillsAndRemovesItsOwnContainers() throws Exception {
+        Ctr hi = ok("run", "--rm", IMAGE, "c-rm", "/bin/busybox", "echo", "hi from ctr");
+        assertTrue(hi.out().contains("hi from ctr"), hi.out());
+        assertTrue(daemon.engine().containers().find("default", "c-rm").isEmpty(), "run --rm removed the record");
+        assertTrue(daemon.engine().runtime().find("default", "c-rm").isEmpty(), "run --rm removed the task");
+        assertFalse(ok("snapshots", "ls").out().contains("c-rm"), "ctr removed its snapshot");
+        Ctr code = ctr("run", "--rm", IMAGE, "c-code", "/bin/busybox", "sh", "-c", "echo out; echo err >&2; exit 3");
+        assertEquals(3, code.code(), code.out());
+        assertTrue(code.out().contains("out") && code.out().contains("err"), code.out());
+
+        ok("run", "-d", IMAGE, "c-d", "/bin/busybox", "sleep", "600");
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ok("tasks", "ls").out().lines()
+                .anyMatch(l -> l.startsWith("c-d") && l.contains("RUNNING")));
+        // the same record and cgroup layout as every Berth container
+        var info = daemon.engine().containers().find("default", "c-d").orElseThrow();
+        assertEquals(daemon.engine().runtime().cgroupPaths().specPath("default", "c-d"), info.cgroupsPath());
+        assertTrue(ok("containers", "ls").out().contains("c-d"));
+        assertTrue(ok("containers", "info", "c-d").out().contains("\"sleep\""), "the client's spec is kept");
+        Ctr exec = ok("tasks", "exec", "--exec-id", "e1", "c-d", "/bin/busybox", "echo", "from exec");
+        assertTrue(exec.out().contains("from exec"), exec.out());
+        Ctr failing = ctr("tasks", "exec", "--exec-id", "e2", "c-d", "/bin/busybox", "sh", "-c", "exit 5");
+        assertEquals(5, failing.code(), failing.out());
+
+        ok("tasks", "kill", "-s", "SIGKILL", "c-d");
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ok("tasks", "ls").out().lines()
+                .anyMatch(l -> l.startsWith("c-d") && l.contains("STOPPED")));
+        ok("tasks", "delete", "c-d");
+        ok("containers", "rm", "c-d");
+        assertFalse(ok("containers", "ls").out().contains("c-d"));
+        assertFalse(ok("snapshots", "ls").out().contains("c-d"));
+        assertFalse(MountTable.isMountPoint(info.rootfs()), "the rootfs was unmounted");
+        // what the reconciler keeps is untouched
+        assertTrue(ok("tasks", "ls").out().lines().anyMatch(l -> l.startsWith("sleeper") && l.contains("RUNNING")));
     }
 }

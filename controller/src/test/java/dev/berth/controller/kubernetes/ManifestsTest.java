@@ -118,6 +118,41 @@ class ManifestsTest {
     }
 
     @Test
+    void probesAndScrapeAnnotationsUseTheConfiguredMetricsAddress() throws IOException {
+        ConfigMap cm = only(all(), ConfigMap.class);
+        Config config = new ConfigLoader(ControllerSettings.schema())
+                .parse(cm.getData().get("config.toml"), Path.of("configmap.yaml"));
+        String address = config.get(ControllerSettings.METRICS_ADDRESS);
+        int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+        DaemonSet ds = only(all(), DaemonSet.class);
+        Container c = ds.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals("/healthz", c.getLivenessProbe().getHttpGet().getPath());
+        assertEquals(port, c.getLivenessProbe().getHttpGet().getPort().getIntVal());
+        assertEquals("/readyz", c.getReadinessProbe().getHttpGet().getPath());
+        assertEquals(port, c.getReadinessProbe().getHttpGet().getPort().getIntVal());
+        assertTrue(c.getPorts().stream().anyMatch(p -> p.getName().equals("metrics") && p.getContainerPort() == port));
+        Map<String, String> a = ds.getSpec().getTemplate().getMetadata().getAnnotations();
+        assertEquals("true", a.get("prometheus.io/scrape"));
+        assertEquals(Integer.toString(port), a.get("prometheus.io/port"));
+        assertEquals("/v1/metrics", a.get("prometheus.io/path"));
+    }
+
+    @Test
+    void grafanaDashboardUsesOnlyDocumentedMetricNames() throws IOException {
+        String dashboard = Files.readString(DIR.resolve("grafana/berth-node.json"));
+        String docs = Files.readString(Path.of("..", "docs", "metrics.md"));
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("\\b((?:container|controller_runtime|workqueue|berth)_[a-z_]+)").matcher(dashboard);
+        int n = 0;
+        while (m.find()) {
+            String name = m.group(1).replaceAll("_(bucket|count|sum)$", "");
+            assertTrue(docs.contains("`" + name + "`"), name + " is used by the dashboard but not in docs/metrics.md");
+            n++;
+        }
+        assertTrue(n > 20, "the dashboard queries metrics: " + n);
+    }
+
+    @Test
     void configMapHoldsAConfigTomlThatEnablesKubernetesMode() throws IOException {
         ConfigMap cm = only(all(), ConfigMap.class);
         Config config = new ConfigLoader(ControllerSettings.schema())

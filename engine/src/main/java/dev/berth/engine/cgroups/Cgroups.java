@@ -21,6 +21,12 @@ public interface Cgroups {
     /** Current usage; NOT_FOUND when the cgroup does not exist. */
     CgroupStats stats(String relativePath);
 
+    /**
+     * Every value containerd's cgroups metrics plugin reports for this cgroup, with its names and
+     * labels, read from the files now; empty when the cgroup does not exist (a task that just went).
+     */
+    java.util.List<CgroupSample> samples(String relativePath);
+
     /** The limits written in the cgroup files now; NOT_FOUND when the cgroup does not exist. */
     Resources limits(String relativePath);
 

@@ -69,6 +69,11 @@ final class V1Cgroups implements Cgroups {
     }
 
     @Override
+    public java.util.List<CgroupSample> samples(String rel) {
+        return exists(rel) ? new V1Samples(root).read(rel) : java.util.List.of();
+    }
+
+    @Override
     public Resources limits(String rel) {
         requireExists(rel);
         Path mem = dir("memory", rel);

@@ -49,6 +49,11 @@ final class V2Cgroups implements Cgroups {
     }
 
     @Override
+    public java.util.List<CgroupSample> samples(String rel) {
+        return exists(rel) ? new V2Samples(root).read(rel) : java.util.List.of();
+    }
+
+    @Override
     public Resources limits(String rel) {
         Path d = existing(rel);
         Long low = CgroupFiles.number(d.resolve("memory.low"));

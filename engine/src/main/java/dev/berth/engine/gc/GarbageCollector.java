@@ -64,6 +64,7 @@ public final class GarbageCollector {
     private final LeaseManager leases;
     private final Clock clock;
     private final Duration ingestMaxAge;
+    private final List<java.util.function.Consumer<GcResult>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public GarbageCollector(MetadataStore md, ContentStore content, ImageStore images, List<String> snapshotterNames,
             Function<String, Snapshotter> snapshotters, LeaseManager leases, Clock clock, Duration ingestMaxAge) {
@@ -75,6 +76,16 @@ public final class GarbageCollector {
         this.leases = leases;
         this.clock = clock;
         this.ingestMaxAge = ingestMaxAge;
+    }
+
+    /**
+     * Calls {@code listener} after every collection that is not a dry run, whoever asked for it
+     * (schedule, API, CLI, gRPC), on the collecting thread; keep it short. Returns a handle that
+     * removes it.
+     */
+    public AutoCloseable onCollected(java.util.function.Consumer<GcResult> listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
     }
 
     /** What the mark phase found to remove. */
@@ -101,6 +112,15 @@ public final class GarbageCollector {
             List<String> failures = new ArrayList<>();
             sweep(plan, dryRun, removed, failures);
             GcResult r = new GcResult(dryRun, removed, failures, Duration.ofNanos(System.nanoTime() - start));
+            if (!dryRun) {
+                for (var l : listeners) {
+                    try {
+                        l.accept(r);
+                    } catch (RuntimeException e) {
+                        LOG.warn("garbage collection listener failed", e);
+                    }
+                }
+            }
             if (!dryRun && (!removed.isEmpty() || !failures.isEmpty())) {
                 LOG.info("garbage collection removed {} objects ({} bytes) in {} ms{}", removed.size(), r.bytes(),
                         r.took().toMillis(), failures.isEmpty() ? "" : "; failures: " + failures);

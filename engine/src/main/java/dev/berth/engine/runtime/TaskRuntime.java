@@ -31,13 +31,14 @@ import java.util.function.Consumer;
  */
 public interface TaskRuntime extends AutoCloseable {
 
-    /** The cgroup naming in use (driver and parent); the runtime sets {@code cgroupsPath} with it. */
+    /** The cgroup naming in use (driver and parent), with which callers set {@code cgroupsPath}. */
     CgroupPaths cgroupPaths();
 
     /**
-     * Creates the task from {@code spec} (root.path must name an existing directory; linux.cgroupsPath
-     * is replaced by this runtime's). The process exists, stopped before the user's program, until
-     * {@link #start}.
+     * Creates the task from {@code spec} in {@link #bundle}: root.path must name an existing
+     * directory and linux.cgroupsPath must be set (the containers service sets it with
+     * {@link #cgroupPaths()}; the runtime records it and never replaces it). The process exists,
+     * stopped before the user's program, until {@link #start}.
      */
     TaskStatus create(String namespace, String id, RuntimeSpec spec);
 
@@ -81,8 +82,21 @@ public interface TaskRuntime extends AutoCloseable {
     /** Cgroup usage of a live task. */
     CgroupStats stats(String namespace, String id);
 
+    /**
+     * containerd's per-container cgroup metrics for the task, read from its cgroup now (names and
+     * labels as containerd's cgroups metrics plugin has them); empty once its cgroup is gone.
+     * NOT_FOUND for an unknown task.
+     */
+    java.util.List<dev.berth.engine.cgroups.CgroupSample> samples(String namespace, String id);
+
     /** The limits in force in the task's cgroup now (for drift detection). */
     Resources limits(String namespace, String id);
+
+    /**
+     * The bundle directory of task {@code namespace/id} ({@code config.json}, the monitor's files, and
+     * the {@code rootfs} mount point the containers service fills): the one place its path is made.
+     */
+    Path bundle(String namespace, String id);
 
     /** The task's CRI-format log file. */
     Path logPath(String namespace, String id);

@@ -57,6 +57,13 @@ public interface LibC {
     int open(byte[] path, int flags);
 
     @SaveError
+    int socket(int domain, int type, int protocol);
+
+    @SaveError
+    @ssize_t
+    long sendto(int fd, @In byte[] buf, @size_t long len, int flags, @In byte[] addr, int addrlen);
+
+    @SaveError
     int close(int fd);
 
     @SaveError

@@ -9,7 +9,7 @@ import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 
 /**
- * Native calls the JDK does not offer: mount(2), umount2(2), mknod(2), lchown(2), extended attributes
+ * Native calls the JDK does not offer: mount(2), umount2(2), mknod(2), lchown(2), unix datagrams, extended attributes
  * without following symlinks, nanosecond times on symlinks, unshare(2). Every failure becomes a
  * {@link SysException} naming the call, the path and the errno text. Thread-safe (errno is per
  * thread).
@@ -45,6 +45,10 @@ public final class Sys {
     public static final int CLONE_NEWNET = 0x40000000;
 
     private static final int O_RDONLY_CLOEXEC = 02000000;
+    private static final int AF_UNIX = 1;
+    private static final int SOCK_DGRAM = 2;
+    private static final int SOCK_CLOEXEC = 02000000;
+    private static final int SUN_PATH_MAX = 108;
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
 
@@ -266,6 +270,38 @@ public final class Sys {
     public static void chdir(Path dir) {
         if (LIBC.chdir(cstr(dir)) != 0) {
             throw error("chdir", dir.toString());
+        }
+    }
+
+    /**
+     * Sends one datagram to the unix socket {@code socket} (a path, or {@code @name} for the abstract
+     * namespace) from a fresh unbound socket: what sd_notify(3) does with {@code $NOTIFY_SOCKET}. The
+     * JDK's unix-domain channels are stream-only.
+     */
+    public static void sendDatagram(String socket, byte[] message) {
+        byte[] name = socket.getBytes(StandardCharsets.UTF_8);
+        if (name.length == 0 || name.length >= SUN_PATH_MAX) {
+            throw new SysException("sendto", socket, Errno.EINVAL, "a unix socket name is 1 to 107 bytes");
+        }
+        // struct sockaddr_un: sa_family_t (native-endian u16), then sun_path; '@' is a leading NUL
+        byte[] addr = new byte[2 + name.length + 1];
+        java.nio.ByteBuffer.wrap(addr).order(java.nio.ByteOrder.nativeOrder()).putShort((short) AF_UNIX);
+        System.arraycopy(name, 0, addr, 2, name.length);
+        int addrLen = addr.length;
+        if (name[0] == '@') {
+            addr[2] = 0;
+            addrLen = 2 + name.length; // abstract names are not NUL-terminated
+        }
+        int fd = LIBC.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw error("socket", socket);
+        }
+        try {
+            if (LIBC.sendto(fd, message, message.length, 0, addr, addrLen) < 0) {
+                throw error("sendto", socket);
+            }
+        } finally {
+            LIBC.close(fd);
         }
     }
 

@@ -56,6 +56,7 @@ public final class ImagePuller {
     private final ImageStore images;
     private final Resolver resolver;
     private final LeaseManager leases;
+    private final TransferObserver observer;
 
     public ImagePuller(ContentStore content, ImageStore images, Resolver resolver) {
         this(content, images, resolver, null);
@@ -63,10 +64,18 @@ public final class ImagePuller {
 
     /** A puller whose pulls hold leases in {@code leases} (null: no leases). */
     public ImagePuller(ContentStore content, ImageStore images, Resolver resolver, LeaseManager leases) {
+        this(content, images, resolver, leases, new TransferObserver() {
+        });
+    }
+
+    /** A puller that also tells {@code observer} of each pull (the engine's, see {@code Engine.puller}). */
+    public ImagePuller(ContentStore content, ImageStore images, Resolver resolver, LeaseManager leases,
+            TransferObserver observer) {
         this.content = content;
         this.images = images;
         this.resolver = resolver;
         this.leases = leases;
+        this.observer = observer;
     }
 
     /**
@@ -75,7 +84,20 @@ public final class ImagePuller {
      * the reference and blob.
      */
     public Image pull(Reference ref, PullOptions options) {
-        return pull(resolver.resolve(ref), options);
+        long start = System.nanoTime();
+        Resolved resolved;
+        try {
+            resolved = resolver.resolve(ref);
+        } catch (RuntimeException e) {
+            failed(ref.toString(), e, start);
+            throw e;
+        }
+        return pull(resolved, options, start);
+    }
+
+    private void failed(String ref, RuntimeException e, long start) {
+        ErrorCategory reason = e instanceof BerthException b ? b.category() : ErrorCategory.INTERNAL;
+        observer.pullFailed(ref, reason, Duration.ofNanos(System.nanoTime() - start));
     }
 
     /**
@@ -83,6 +105,29 @@ public final class ImagePuller {
      * the stores were being opened).
      */
     public Image pull(Resolved resolved, PullOptions options) {
+        return pull(resolved, options, System.nanoTime());
+    }
+
+    private Image pull(Resolved resolved, PullOptions options, long start) {
+        java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+        BlobProgress.Listener shown = options.listener();
+        PullOptions counted = options.withListener(p -> {
+            if (p.phase() == BlobProgress.Phase.DONE) {
+                bytes.addAndGet(p.total());
+            }
+            shown.update(p);
+        });
+        try {
+            Image img = pullCounted(resolved, counted);
+            observer.pulled(resolved.reference().toString(), bytes.get(), Duration.ofNanos(System.nanoTime() - start));
+            return img;
+        } catch (RuntimeException e) {
+            failed(resolved.reference().toString(), e, start);
+            throw e;
+        }
+    }
+
+    private Image pullCounted(Resolved resolved, PullOptions options) {
         Reference ref = resolved.reference();
         Fetcher fetcher = resolver.fetcher(ref);
         Map<String, String> source = Map.of(DISTRIBUTION_SOURCE + ref.domain(), ref.path());

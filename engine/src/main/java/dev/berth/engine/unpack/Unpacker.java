@@ -74,6 +74,8 @@ public final class Unpacker {
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
 
+    private final dev.berth.engine.transfer.TransferObserver observer;
+
     public Unpacker(ContentStore content, ImageStore images, Snapshotters snapshotters, Applier applier,
             int concurrency) {
         this(content, images, snapshotters::get, applier, concurrency, null);
@@ -92,6 +94,14 @@ public final class Unpacker {
      */
     public Unpacker(ContentStore content, ImageStore images, Function<String, Snapshotter> snapshotters,
             Applier applier, int concurrency, LeaseManager leases) {
+        this(content, images, snapshotters, applier, concurrency, leases, new dev.berth.engine.transfer.TransferObserver() {
+        });
+    }
+
+    /** An unpacker that also tells {@code observer} of each unpack that finishes. */
+    public Unpacker(ContentStore content, ImageStore images, Function<String, Snapshotter> snapshotters,
+            Applier applier, int concurrency, LeaseManager leases, dev.berth.engine.transfer.TransferObserver observer) {
+        this.observer = observer;
         this.content = content;
         this.images = images;
         this.snapshotters = snapshotters;
@@ -114,6 +124,13 @@ public final class Unpacker {
 
     /** Unpacks image record {@code name} for the best platform {@code matcher} accepts. Idempotent. */
     public Result unpack(String name, String snapshotterName, PlatformMatcher matcher) {
+        long start = System.nanoTime();
+        Result r = unpackTimed(name, snapshotterName, matcher);
+        observer.unpacked(name, snapshotterName, r.applied(), java.time.Duration.ofNanos(System.nanoTime() - start));
+        return r;
+    }
+
+    private Result unpackTimed(String name, String snapshotterName, PlatformMatcher matcher) {
         Snapshotter sn = snapshotters.apply(snapshotterName);
         try (LeaseManager.Held lease = leases == null ? null : leases.createTemporary("unpack", Duration.ofHours(24))) {
             Image image = images.get(name);

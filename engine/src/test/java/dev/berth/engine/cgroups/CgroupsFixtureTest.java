@@ -20,9 +20,7 @@ class CgroupsFixtureTest {
     Path root;
 
     private void write(String rel, String content) throws Exception {
-        Path p = root.resolve(rel);
-        Files.createDirectories(p.getParent());
-        Files.writeString(p, content + "\n");
+        CgroupTrees.write(root, rel, content);
     }
 
     @Test

@@ -239,6 +239,30 @@ class RegistryPullIT {
     }
 
     @Test
+    void observerIsToldBytesDownloadedAndFailuresByCategory() {
+        List<String> told = Collections.synchronizedList(new ArrayList<>());
+        ImagePuller observed = new ImagePuller(f.content, f.images, f.resolver, null, new TransferObserver() {
+            @Override
+            public void pulled(String r, long bytes, java.time.Duration took) {
+                told.add("pulled " + bytes);
+            }
+
+            @Override
+            public void pullFailed(String r, ErrorCategory reason, java.time.Duration took) {
+                told.add("failed " + reason);
+            }
+        });
+        observed.pull(ref("test/multi:1"), PullOptions.defaults());
+        long[] stored = {0};
+        f.content.walk(i -> true, i -> stored[0] += i.size());
+        assertTrue(stored[0] > 0);
+        observed.pull(ref("test/multi:1"), PullOptions.defaults());
+        assertThrows(BerthException.class, () -> observed.pull(ref("test/absent:1"), PullOptions.defaults()));
+        assertEquals(List.of("pulled " + stored[0], "pulled 0", "failed NOT_FOUND"), told,
+                "first pull downloads every blob, the second none");
+    }
+
+    @Test
     void unreachableRegistry() throws Exception {
         int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {

@@ -3,6 +3,8 @@ package dev.berth.reconcilers.container;
 import dev.berth.crd.ObjectRef;
 import dev.berth.crd.container.ContainerSpec;
 import dev.berth.engine.Engine;
+import dev.berth.engine.images.PlatformMatcher;
+import dev.berth.engine.images.Platforms;
 import dev.berth.engine.oci.ImageConfig;
 import dev.berth.engine.runtime.TaskStatus;
 import dev.berth.reconcilers.probe.ProbePlan;
@@ -61,7 +63,9 @@ final class ContainerProbes {
             return Optional.empty();
         }
         return imageChecks.computeIfAbsent(t.digest(), d -> {
-            ImageConfig c = engine.containerRootfs().resolve(t.imageName(), t.matcher()).config();
+            PlatformMatcher matcher = t.platform() == null ? Platforms.defaultMatcher()
+                    : Platforms.only(Platforms.parse(t.platform()));
+            ImageConfig c = engine.containerRootfs().resolve(t.imageName(), matcher).config();
             return ProbePlan.fromHealthcheck(c == null || c.config() == null ? null : c.config().healthcheck());
         });
     }

@@ -10,11 +10,10 @@ import dev.berth.crd.image.Image;
 import dev.berth.crd.sandbox.Sandbox;
 import dev.berth.engine.Engine;
 import dev.berth.engine.cgroups.Resources;
+import dev.berth.engine.containers.ContainerInfo;
+import dev.berth.engine.containers.Containers;
 import dev.berth.engine.errdefs.BerthException;
-import dev.berth.engine.images.PlatformMatcher;
-import dev.berth.engine.images.Platforms;
 import dev.berth.engine.remotes.Reference;
-import dev.berth.engine.rootfs.ContainerRootfs;
 import dev.berth.engine.runtime.TaskRuntime;
 import dev.berth.engine.runtime.TaskState;
 import dev.berth.engine.runtime.TaskStatus;
@@ -29,7 +28,6 @@ import dev.berth.reconcilers.probe.ProbeVerdict;
 import dev.berth.reconcilers.probe.Prober;
 import dev.berth.reconcilers.restart.CrashLoopBackOff;
 import dev.berth.reconcilers.restart.RestartState;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -107,7 +105,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         this.options = Objects.requireNonNull(options, "options");
         this.backOff = new CrashLoopBackOff(clock, options.backOffInitial(), options.backOffMax(),
                 options.backOffReset());
-        this.states = new ContainerStates(engine.metadata());
+        this.states = new ContainerStates(engine.containers());
         this.tasks = new ContainerTasks(engine, lookup, events, clock, options.stopGrace(), states);
         this.probes = new ContainerProbes(engine, Objects.requireNonNull(prober, "prober"));
     }
@@ -117,9 +115,9 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         return Container.class;
     }
 
-    /** The snapshot key of a container's rootfs. */
+    /** The snapshot key of a container's rootfs (the containers service's). */
     public static String snapshotKey(String namespace, String name) {
-        return "container/" + namespace + "/" + name;
+        return Containers.snapshotKey(namespace, name);
     }
 
     /** The persisted state (for {@code berth describe} and tests). */
@@ -127,18 +125,12 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         return states.get(namespace, name);
     }
 
-    private Path bundle(String ns, String name) {
-        return tasks.bundle(ns, name);
-    }
-
     private ImageTarget target(Image image) {
         String snapshotter = image.getSpec().unpack() != null && image.getSpec().unpack().snapshotter() != null
                 ? image.getSpec().unpack().snapshotter() : engine.snapshotter().name();
         String platform = image.getStatus().getPlatform();
-        PlatformMatcher matcher = platform == null || platform.isEmpty() ? Platforms.defaultMatcher()
-                : Platforms.only(Platforms.parse(platform));
         return new ImageTarget(Reference.parse(image.getSpec().ref()).toString(), image.getStatus().getDigest(),
-                snapshotter, matcher);
+                snapshotter, platform == null || platform.isEmpty() ? null : platform);
     }
 
     @Override
@@ -199,13 +191,13 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
                 why.add("spec.resources (a limit was removed, which runc update cannot do)");
             }
         }
-        String rootSnapshotter = rec.snapshotter() != null ? rec.snapshotter() : t.snapshotter();
+        Containers containers = engine.containers();
         if (!why.isEmpty() || rec.appliedSpec() == null
-                && (task.isPresent() || engine.containerRootfs().exists(rootSnapshotter, snapshotKey(ns, name)))) {
+                && (task.isPresent() || containers.find(ns, name).isPresent() || containers.rootfsExists(ns, name))) {
             if (!why.isEmpty()) {
                 events.normal(ref, "Recreating", String.join(", ", why) + " changed; recreating the container");
             }
-            tasks.teardown(ref, rootSnapshotter, task);
+            tasks.teardown(ref, task);
             states.delete(ns, name);
             rec = ContainerRecord.EMPTY;
             task = Optional.empty();
@@ -255,20 +247,20 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
                     restart = true;
                     rec = rec.restarted();
                 }
-                rt.delete(ns, name, false);
+                containers.deleteTask(ns, name, false);
                 task = Optional.empty();
             } else if (ts.state() == TaskState.CREATED) {
                 rec = rec.withSpec(spec).started(clock.instant());
                 states.put(ns, name, rec);
-                rt.start(ns, name);
+                containers.start(ns, name);
                 events.normal(ref, "Started", "started task " + ns + "/" + name);
                 task = Optional.of(rt.state(ns, name));
             }
         }
-        if (task.isPresent() && !engine.containerRootfs().exists(rec.snapshotter(), snapshotKey(ns, name))) {
+        if (task.isPresent() && !containers.rootfsExists(ns, name)) {
             events.warning(ref, "DriftRepaired", "rootfs snapshot " + snapshotKey(ns, name)
                     + " was removed; recreating the container");
-            tasks.teardown(ref, rec.snapshotter(), task);
+            tasks.teardown(ref, task);
             task = Optional.empty();
         }
         if (task.isEmpty()) {
@@ -350,11 +342,9 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
                     true, false);
             return Result.requeueAfter(Duration.ofMillis(200));
         }
-        Path rootfs = bundle(ns, name).resolve("rootfs");
-        if (!ContainerRootfs.isMounted(rootfs)) {
-            engine.containerRootfs().prepare(rec.imageName(), rec.snapshotter(), t.matcher(), snapshotKey(ns, name),
-                    rootfs);
-            events.warning(ref, "DriftRepaired", "rootfs " + rootfs + " was not mounted; mounted it again");
+        if (engine.containers().remountRootfs(ns, name)) {
+            events.warning(ref, "DriftRepaired", "rootfs " + engine.containers().find(ns, name)
+                    .map(ContainerInfo::rootfs).orElse(null) + " was not mounted; mounted it again");
         }
         Resources desired = RuntimeSpecs.resources(c.getSpec().resources());
         Resources limits = rt.limits(ns, name);
@@ -415,21 +405,8 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         String ns = ref.namespace();
         String name = ref.name();
         probes.forget(ref);
-        Optional<ContainerRecord> rec = states.get(ns, name);
-        Optional<TaskStatus> task = engine.runtime().find(ns, name);
-        List<String> snapshotters = new ArrayList<>();
-        rec.map(ContainerRecord::snapshotter).ifPresent(snapshotters::add);
-        for (String s : dev.berth.engine.snapshots.registry.Snapshotters.NAMES) {
-            if (!snapshotters.contains(s)) {
-                snapshotters.add(s);
-            }
-        }
-        tasks.teardown(ref, snapshotters.get(0), task);
-        for (String s : snapshotters.subList(1, snapshotters.size())) {
-            if (engine.containerRootfs().exists(s, snapshotKey(ns, name))) {
-                engine.containerRootfs().remove(s, snapshotKey(ns, name), bundle(ns, name).resolve("rootfs"));
-            }
-        }
+        // the containers service removes the snapshot wherever it is (the record's, or any snapshotter's)
+        tasks.teardown(ref, engine.runtime().find(ns, name));
         states.delete(ns, name);
         return Result.converged();
     }

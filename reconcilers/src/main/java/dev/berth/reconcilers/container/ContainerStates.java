@@ -1,10 +1,8 @@
 package dev.berth.reconcilers.container;
 
+import dev.berth.engine.containers.ContainerExtensions;
+import dev.berth.engine.containers.ContainerRecords;
 import dev.berth.engine.errdefs.BerthException;
-import dev.berth.engine.metadata.MetadataStore;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,89 +10,69 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The Container reconciler's persisted state, one {@link ContainerRecord} per container in table
- * {@code container_state} (domain {@code container_state}) of the engine's metadata database, as
- * JSON. Written before each step that changes the node, so a daemon restart neither loses the last
- * applied spec nor resets the crash-loop backoff. The daemon is the only writer of its root, so
- * records are also kept in memory once read or written (a resync reads every one of them).
- * Thread-safe (the dispatcher never runs two reconciles of one container at once; the store
- * serialises access).
+ * The Container reconciler's persisted state: one {@link ContainerRecord}, as JSON, kept in the
+ * engine's container record as the extension {@value #EXTENSION} (so one record holds a container's
+ * state; an older Berth's {@code container_state} rows are imported into it). Written before each
+ * step that changes the node, so a daemon restart neither loses the last applied spec nor resets
+ * the crash-loop backoff. Decoded records are kept while their text is unchanged (a resync reads
+ * every one). Thread-safe (the dispatcher never runs two reconciles of one container at once).
  */
 public final class ContainerStates {
-    static final String DOMAIN = "container_state";
-    static final List<String> MIGRATIONS = List.of(
-            "CREATE TABLE container_state (namespace TEXT NOT NULL, name TEXT NOT NULL, record TEXT NOT NULL, "
-                    + "PRIMARY KEY (namespace, name))");
+    /** The extension name in the container record. */
+    public static final String EXTENSION = ContainerRecords.LEGACY_STATE_EXTENSION;
 
-    private final MetadataStore store;
+    private record Decoded(String text, ContainerRecord record) {
+    }
+
+    private final ContainerExtensions store;
     private final JsonMapper json = JsonMapper.builder().build();
-    private final Map<String, Optional<ContainerRecord>> cache = new ConcurrentHashMap<>();
+    private final Map<String, Decoded> decoded = new ConcurrentHashMap<>();
 
-    public ContainerStates(MetadataStore store) {
+    public ContainerStates(ContainerExtensions store) {
         this.store = store;
-        store.migrate(DOMAIN, MIGRATIONS);
     }
 
     /** The record of {@code namespace/name}, if any. */
     public Optional<ContainerRecord> get(String namespace, String name) {
-        String key = namespace + "/" + name;
-        Optional<ContainerRecord> known = cache.get(key);
-        if (known != null) {
-            return known;
-        }
-        Optional<ContainerRecord> read = read(namespace, name);
-        cache.put(key, read);
-        return read;
-    }
-
-    private Optional<ContainerRecord> read(String namespace, String name) {
-        String text = store.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT record FROM container_state WHERE namespace=? AND name=?")) {
-                ps.setString(1, namespace);
-                ps.setString(2, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getString(1) : null;
-                }
-            }
-        });
-        if (text == null) {
+        Optional<String> text = store.extension(namespace, name, EXTENSION);
+        if (text.isEmpty()) {
             return Optional.empty();
         }
+        String key = namespace + "/" + name;
+        Decoded d = decoded.get(key);
+        if (d != null && d.text().equals(text.get())) {
+            return Optional.of(d.record());
+        }
+        ContainerRecord rec = decode(namespace, name, text.get());
+        decoded.put(key, new Decoded(text.get(), rec));
+        return Optional.of(rec);
+    }
+
+    private ContainerRecord decode(String namespace, String name, String text) {
         try {
-            return Optional.of(json.readValue(text, ContainerRecord.class));
+            return json.readValue(text, ContainerRecord.class);
         } catch (JacksonException e) {
-            throw BerthException.internal("container_state record of " + namespace + "/" + name
-                    + " in " + store.file() + " is unreadable (" + e.getOriginalMessage()
-                    + "); delete the row to have the container recreated", e);
+            throw BerthException.internal("the Container reconciler's record of " + namespace + "/" + name
+                    + " (container extension " + EXTENSION + ") is unreadable (" + e.getOriginalMessage()
+                    + "); delete the container (berth containers rm " + name + ") to have it recreated", e);
         }
     }
 
-    /** Stores {@code record} for {@code namespace/name}, replacing any previous one. */
-    public void put(String namespace, String name, ContainerRecord record) {
-        String text = json.writeValueAsString(record);
-        store.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO container_state(namespace, name, record) "
-                    + "VALUES(?,?,?) ON CONFLICT(namespace, name) DO UPDATE SET record=excluded.record")) {
-                ps.setString(1, namespace);
-                ps.setString(2, name);
-                ps.setString(3, text);
-                return ps.executeUpdate();
-            }
-        });
-        cache.put(namespace + "/" + name, Optional.of(record));
+    /** The text {@code record} is kept as (for a new container's config). */
+    String encode(ContainerRecord record) {
+        return json.writeValueAsString(record);
     }
 
-    /** Forgets {@code namespace/name}; fine when unknown. */
+    /** Stores {@code record} for {@code namespace/name}, whose container must exist, replacing any previous one. */
+    public void put(String namespace, String name, ContainerRecord record) {
+        store.setExtension(namespace, name, EXTENSION, encode(record));
+    }
+
+    /** Forgets {@code namespace/name}; fine when unknown or when its container is gone. */
     public void delete(String namespace, String name) {
-        store.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "DELETE FROM container_state WHERE namespace=? AND name=?")) {
-                ps.setString(1, namespace);
-                ps.setString(2, name);
-                return ps.executeUpdate();
-            }
-        });
-        cache.put(namespace + "/" + name, Optional.empty());
+        if (store.extension(namespace, name, EXTENSION).isPresent()) {
+            store.setExtension(namespace, name, EXTENSION, null);
+        }
+        decoded.remove(namespace + "/" + name);
     }
 }

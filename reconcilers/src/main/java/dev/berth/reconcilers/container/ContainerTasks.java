@@ -4,25 +4,23 @@ import dev.berth.crd.ObjectRef;
 import dev.berth.crd.container.ContainerSpec;
 import dev.berth.crd.sandbox.Sandbox;
 import dev.berth.engine.Engine;
+import dev.berth.engine.containers.ContainerConfig;
+import dev.berth.engine.containers.Containers;
 import dev.berth.engine.errdefs.BerthException;
-import dev.berth.engine.rootfs.ContainerRootfs;
-import dev.berth.engine.runtime.TaskRuntime;
 import dev.berth.engine.sandbox.SandboxFiles;
 import dev.berth.engine.runtime.TaskStatus;
 import dev.berth.engine.runtime.spec.RuntimeSpec;
-import dev.berth.engine.runtime.spec.SpecGenerator;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.ObjectLookup;
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The node side of one Container: creating its rootfs and task (the state record written before the
- * task exists) and tearing both down again. Each method is idempotent. Thread-safe across containers.
+ * The node side of one Container, through the engine's containers service: creating its container
+ * and task (the reconciler's state record goes into the container record before the task exists)
+ * and tearing both down again. Each method is idempotent. Thread-safe across containers.
  */
 final class ContainerTasks {
     private final Engine engine;
@@ -42,39 +40,34 @@ final class ContainerTasks {
         this.states = states;
     }
 
-    /** The task bundle directory of {@code ns/name} (its {@code rootfs} is the mount point). */
-    Path bundle(String ns, String name) {
-        return engine.state().resolve("tasks").resolve(ns).resolve(name);
-    }
-
     /** Stops {@code ns/name} within the grace period; the final status. */
     TaskStatus stop(String ns, String name) {
-        return engine.runtime().stop(ns, name, stopGrace);
+        return engine.containers().stop(ns, name, stopGrace);
     }
 
     ContainerRecord create(ObjectRef ref, ContainerSpec spec, ContainerRecord rec, ImageTarget t, boolean restart)
             throws Exception {
         String ns = ref.namespace();
         String name = ref.name();
-        TaskRuntime rt = engine.runtime();
-        Path rootfs = bundle(ns, name).resolve("rootfs");
-        ContainerRootfs.Prepared p = engine.containerRootfs().prepare(t.imageName(), t.snapshotter(), t.matcher(),
-                ContainerReconciler.snapshotKey(ns, name), rootfs);
-        var runtimeSpec = RuntimeSpecs.toRuntime(spec);
-        runtimeSpec = withSandbox(ref, spec, runtimeSpec);
-        RuntimeSpec oci = SpecGenerator.generate(name, runtimeSpec, p.image().config(), rootfs,
-                rt.cgroupPaths().specPath(ns, name));
+        Containers containers = engine.containers();
+        var runtimeSpec = withSandbox(ref, spec, RuntimeSpecs.toRuntime(spec));
         // recorded before the task exists, so a crash after create never loses what was applied
         // (not started yet: a task missing later counts as drift only once it had been started)
         rec = rec.applied(spec, t.digest(), t.imageName(), t.snapshotter()).notStarted()
                 .inSandbox(sandboxInstance(ref, spec).orElse(null));
-        states.put(ns, name, rec);
-        rt.create(ns, name, oci);
+        ContainerConfig config = ContainerConfig.builder().image(t.imageName()).snapshotter(t.snapshotter())
+                .platform(t.platform()).spec(runtimeSpec).extension(ContainerStates.EXTENSION, states.encode(rec))
+                .build();
+        if (containers.find(ns, name).isPresent()) {
+            containers.recreateTask(ns, name, config);
+        } else {
+            containers.create(ns, name, config);
+        }
         events.normal(ref, "Created", "created task " + ns + "/" + name + " from " + t.imageName() + "@" + t.digest());
         try {
-            rt.start(ns, name);
+            containers.start(ns, name);
         } catch (RuntimeException e) {
-            rt.delete(ns, name, true);
+            containers.deleteTask(ns, name, true);
             throw e;
         }
         rec = rec.started(clock.instant());
@@ -137,30 +130,14 @@ final class ContainerTasks {
         return b.build();
     }
 
-    /** Stops and deletes the task, then unmounts and removes the rootfs snapshot. Idempotent. */
-    void teardown(ObjectRef ref, String snapshotter, Optional<TaskStatus> task) {
+    /** Stops and deletes the task, then unmounts and removes the rootfs snapshot and the record. Idempotent. */
+    void teardown(ObjectRef ref, Optional<TaskStatus> task) {
         String ns = ref.namespace();
         String name = ref.name();
-        TaskRuntime rt = engine.runtime();
-        if (task.isPresent()) {
-            if (task.get().state().alive()) {
-                TaskStatus s = rt.stop(ns, name, stopGrace);
-                events.normal(ref, "Killed", "stopped task " + ns + "/" + name + ", exit code " + s.exitCode());
-            }
-            rt.delete(ns, name, true);
+        if (task.isPresent() && task.get().state().alive()) {
+            TaskStatus s = stop(ns, name);
+            events.normal(ref, "Killed", "stopped task " + ns + "/" + name + ", exit code " + s.exitCode());
         }
-        Path bundle = bundle(ns, name);
-        engine.containerRootfs().remove(snapshotter, ContainerReconciler.snapshotKey(ns, name), bundle.resolve("rootfs"));
-        try {
-            if (Files.isDirectory(bundle)) {
-                try (var s = Files.list(bundle)) {
-                    if (s.findAny().isEmpty()) {
-                        Files.deleteIfExists(bundle);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw BerthException.unavailable("cannot remove bundle directory %s: %s", bundle, e.getMessage());
-        }
+        engine.containers().teardown(ns, name, stopGrace);
     }
 }

@@ -1,10 +1,9 @@
 package dev.berth.reconcilers.container;
 
-import dev.berth.engine.images.PlatformMatcher;
-
 /**
  * The image a Container runs, resolved from its Ready Image object: the engine image record
- * (normalised reference), the digest, the snapshotter and the platform. Immutable.
+ * (normalised reference), the digest, the snapshotter and the platform ({@code os/arch[/variant]},
+ * null for the node's default). Immutable.
  */
-record ImageTarget(String imageName, String digest, String snapshotter, PlatformMatcher matcher) {
+record ImageTarget(String imageName, String digest, String snapshotter, String platform) {
 }

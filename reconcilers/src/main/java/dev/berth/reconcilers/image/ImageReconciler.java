@@ -159,8 +159,7 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
             Context ctx) {
         status.setCondition(Condition.of(Condition.PROGRESSING, true, "Pulling", "pulling " + name), ctx.clock());
         String file = image.getSpec().credentials() == null ? null : image.getSpec().credentials().file();
-        ImagePuller puller = new ImagePuller(engine.content(), engine.images(), registries.resolver(file),
-                engine.leases());
+        ImagePuller puller = engine.puller(registries.resolver(file));
         PullOptions opts = PullOptions.defaults().withPlatforms(matcher)
                 .withMaxConcurrentDownloads(engine.config().get(RemoteSettings.MAX_CONCURRENT_DOWNLOADS).intValue());
         String before = status.getDigest();

@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -36,7 +35,10 @@ import org.slf4j.LoggerFactory;
  * container, copies its stdout/stderr into the CRI log, and writes the exit status to
  * {@code <state>/exits/<namespace>/<id>}; Berth starts, signals, pauses, execs and deletes through
  * the runtime's CLI. Opening adopts what an earlier Berth left: recorded tasks whose exit file
- * appeared meanwhile get their exit recorded, live ones are watched again. Thread-safe.
+ * appeared meanwhile get their exit recorded, live ones are watched again. This class is the task
+ * lifecycle only (a little over 400 lines: one short method per {@link TaskRuntime} verb); bundle
+ * files are {@link TaskBundles}', state observation {@link TaskStates}', the remains of failed
+ * creates {@link FailedCreates}'. Thread-safe.
  */
 public final class ConmonRuntime implements TaskRuntime {
     private static final Logger LOG = LoggerFactory.getLogger(ConmonRuntime.class);
@@ -47,9 +49,9 @@ public final class ConmonRuntime implements TaskRuntime {
     private final OciRuntimeCli cli;
     private final CgroupPaths cgroupPaths;
     private final Cgroups cgroups;
-    /** Reads runc's own state files instead of forking {@code runc state}; null for other runtimes. */
-    private final RuncStateFiles stateFiles;
-    private final Path tasksDir;
+    private final TaskStates states;
+    private final FailedCreates failedCreates;
+    private final TaskBundles bundles;
     private final Path exitsDir;
     private final Path socketsDir;
     private final boolean conmonRotates;
@@ -62,15 +64,16 @@ public final class ConmonRuntime implements TaskRuntime {
         this.cgroupPaths = new CgroupPaths(options.systemdCgroup(), options.cgroupParent());
         this.cli = new OciRuntimeCli(options.runtimeBinary(), options.state().resolve("runc"), options.systemdCgroup());
         this.cgroups = cgroups;
-        this.stateFiles = RuncStateFiles.understands(options.runtimeBinary())
-                ? new RuncStateFiles(cgroups, Path.of("/proc")) : null;
-        this.tasksDir = options.state().resolve("tasks");
+        this.bundles = new TaskBundles(options.state());
         this.exitsDir = options.state().resolve("exits");
         this.socketsDir = options.state().resolve("s");
         this.conmonRotates = Processes.run(List.of(options.conmonBinary(), "--help"), null, Duration.ofSeconds(10))
                 .stdout().contains("--log-rotate");
         this.exits = new ExitTracker(records, cli, cgroups, options.clock(), exitsDir,
-                r -> bundle(r.namespace(), r.id()));
+                r -> Path.of(r.bundle()));
+        this.states = new TaskStates(records, exits, cli, RuncStateFiles.understands(options.runtimeBinary())
+                ? new RuncStateFiles(cgroups, Path.of("/proc")) : null);
+        this.failedCreates = new FailedCreates(cli, records, exits, cgroups);
     }
 
     /**
@@ -101,8 +104,9 @@ public final class ConmonRuntime implements TaskRuntime {
         return locks.computeIfAbsent(key(ns, id), k -> new Object());
     }
 
-    private Path bundle(String ns, String id) {
-        return tasksDir.resolve(ns).resolve(id);
+    @Override
+    public Path bundle(String ns, String id) {
+        return bundles.path(ns, id);
     }
 
     private Path exitFile(String ns, String id) {
@@ -136,43 +140,36 @@ public final class ConmonRuntime implements TaskRuntime {
         if (spec.root() == null || spec.root().path() == null) {
             throw BerthException.invalid("runtime spec of task %s/%s has no root.path", ns, id);
         }
+        // the caller (the containers service) chose it; this runtime records it and never overrides it
+        String cgroupsPath = spec.linux() == null ? null : spec.linux().cgroupsPath();
+        if (cgroupsPath == null || cgroupsPath.isBlank()) {
+            throw BerthException.invalid("runtime spec of task %s/%s has no linux.cgroupsPath; give it "
+                    + "cgroupPaths().specPath(namespace, id), as Engine.containers() does", ns, id);
+        }
+        String cgroup = CgroupPaths.toRelative(cgroupsPath);
         synchronized (lock(ns, id)) {
             Optional<TaskRecords.Row> existing = records.get(ns, id);
             if (existing.isPresent()) {
                 throw BerthException.alreadyExists("task %s/%s already exists (%s); delete it first", ns, id,
-                        status(existing.get()).state().text());
+                        states.status(existing.get()).state().text());
             }
             // runc keeps <root>/<id>/state.json per container: a file check instead of a runc exec
             if (Files.exists(cli.root(ns).resolve(id))) {
-                removeLeftoverOrRefuse(ns, id);
+                failedCreates.removeLeftoverOrRefuse(ns, id, bundle(ns, id), cgroup);
             }
-            Path bundle = bundle(ns, id);
-            Path rootfs = bundle.resolve(spec.root().path());
-            if (!Files.isDirectory(rootfs)) {
-                throw BerthException.invalid("root filesystem %s of task %s/%s is not a directory", rootfs, ns, id);
-            }
-            String cgroupsPath = cgroupPaths.specPath(ns, id);
-            RuntimeSpec withCgroup = new RuntimeSpec(spec.ociVersion(), spec.process(), spec.root(), spec.hostname(),
-                    spec.mounts(), new RuntimeSpec.Linux(
-                            spec.linux() == null ? null : spec.linux().resources(), cgroupsPath,
-                            spec.linux() == null ? null : spec.linux().namespaces(),
-                            spec.linux() == null ? null : spec.linux().maskedPaths(),
-                            spec.linux() == null ? null : spec.linux().readonlyPaths()),
-                    spec.annotations());
+            Path bundle = bundles.prepare(ns, id, spec);
             Path log = logPath(ns, id);
             try {
-                Files.createDirectories(bundle);
-                TaskFiles.clearBundleFiles(bundle);
-                Files.write(bundle.resolve("config.json"), withCgroup.toJson());
                 Files.createDirectories(log.getParent());
                 Files.createDirectories(socketsDir);
                 Files.createDirectories(cli.root(ns));
                 Files.deleteIfExists(exits.watch(ns).resolve(id));
             } catch (IOException e) {
-                throw BerthException.unavailable("cannot prepare bundle %s: %s", bundle, e.getMessage());
+                throw BerthException.unavailable("cannot prepare the log and runtime directories of %s: %s", bundle,
+                        e.getMessage());
             }
             TaskRecords.Row row = new TaskRecords.Row(ns, id, bundle.toString(), cli.binary(),
-                    CgroupPaths.toRelative(cgroupsPath), log.toString(), 0, 0, options.clock().instant(), null, null,
+                    cgroup, log.toString(), 0, 0, options.clock().instant(), null, null,
                     null, false);
             if (!records.insert(row)) {
                 throw BerthException.alreadyExists("task %s/%s already exists", ns, id);
@@ -182,7 +179,7 @@ public final class ConmonRuntime implements TaskRuntime {
                 pid = ConmonLauncher.launch(ConmonLauncher.args(options, cli, ns, id, bundle, log, exitsDir.resolve(ns), socketsDir, conmonRotates), Map.of("PATH",
                         System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")), bundle.resolve("conmon.out"));
             } catch (BerthException e) {
-                cleanupFailedCreate(ns, id, bundle);
+                failedCreates.cleanup(ns, id, bundle, cgroup);
                 throw e.wrap("creating task " + ns + "/" + id + " with " + cli.binary());
             }
             long monitorPid = TaskFiles.readPid(bundle.resolve("conmon.pid"));
@@ -190,63 +187,7 @@ public final class ConmonRuntime implements TaskRuntime {
             row = new TaskRecords.Row(ns, id, row.bundle(), row.runtime(), row.cgroupPath(), row.logPath(), pid,
                     monitorPid, row.createdAt(), null, null, null, false);
             exits.track(row);
-            return toStatus(row, TaskState.CREATED, pid);
-        }
-    }
-
-
-    /**
-     * A container in this namespace's runc root without a Berth record: the remains of a create that
-     * failed half-way (its monitor gone, runc's create finished after Berth gave up) are removed when
-     * they are provably ours — our bundle directory and never started (created or stopped); anything
-     * else (a running container someone made by hand) is refused with the command that removes it.
-     */
-    private void removeLeftoverOrRefuse(String ns, String id) {
-        Optional<OciRuntimeCli.Described> d = cli.described(ns, id);
-        if (d.isEmpty()) {
-            return;
-        }
-        TaskState st = d.get().state().state();
-        boolean ours = bundle(ns, id).toString().equals(d.get().bundle());
-        if (ours && (st == TaskState.CREATED || st == TaskState.STOPPED)) {
-            LOG.warn("task {}/{}: removing the {} container left in {}'s state by an earlier failed create", ns, id,
-                    st.text(), cli.binary());
-            cli.delete(ns, id, true);
-            removeCgroup(cgroupPaths.relativePath(ns, id));
-            return;
-        }
-        throw BerthException.alreadyExists("task %s/%s exists in %s's state (%s) without a Berth record; "
-                + "remove it with: %s --root %s delete --force %s", ns, id, cli.binary(), st.text(),
-                cli.binary(), cli.root(ns), id);
-    }
-
-    private void cleanupFailedCreate(String ns, String id, Path bundle) {
-        // a monitor still running (its runc create outlived our wait) must not report on this id later
-        long monitor = TaskFiles.readPid(bundle.resolve("conmon.pid"));
-        if (monitor > 0 && TaskFiles.alive(monitor, "conmon")) {
-            ProcessHandle.of(monitor).ifPresent(ProcessHandle::destroyForcibly);
-        }
-        try {
-            cli.delete(ns, id, true);
-        } catch (RuntimeException e) {
-            LOG.debug("cleanup delete of {}/{}: {}", ns, id, e.getMessage());
-        }
-        records.delete(ns, id);
-        exits.forget(key(ns, id));
-        try {
-            Files.deleteIfExists(exitFile(ns, id));
-            TaskFiles.removeBundle(bundle);
-        } catch (IOException e) {
-            LOG.debug("cleanup of bundle {}: {}", bundle, e.getMessage());
-        }
-        removeCgroup(cgroupPaths.relativePath(ns, id));
-    }
-
-    private void removeCgroup(String relative) {
-        try {
-            cgroups.removeEmpty(relative);
-        } catch (RuntimeException e) {
-            LOG.debug("removing cgroup {}: {}", relative, e.getMessage());
+            return TaskStates.toStatus(row, TaskState.CREATED, pid);
         }
     }
 
@@ -270,7 +211,7 @@ public final class ConmonRuntime implements TaskRuntime {
                 if (e.category() == ErrorCategory.NOT_FOUND) {
                     throw e;
                 }
-                TaskStatus st = status(r);
+                TaskStatus st = states.status(r);
                 throw BerthException.precondition("task %s/%s is %s; only a created task can be started (%s)", ns, id,
                         st.state().text(), e.getMessage());
             }
@@ -279,71 +220,27 @@ public final class ConmonRuntime implements TaskRuntime {
 
     @Override
     public TaskStatus state(String ns, String id) {
-        return status(row(ns, id));
+        return states.status(row(ns, id));
     }
 
     @Override
     public Optional<TaskStatus> find(String ns, String id) {
         validate(ns, id);
-        return records.get(ns, id).map(this::status);
+        return records.get(ns, id).map(states::status);
     }
 
     @Override
     public List<TaskStatus> list(String ns) {
         List<TaskStatus> out = new ArrayList<>();
         for (TaskRecords.Row r : records.list(ns)) {
-            out.add(status(r));
+            out.add(states.status(r));
         }
         return out;
-    }
-
-    /** The task's status: the recorded exit if any, else the runtime's view. */
-    private TaskStatus status(TaskRecords.Row row) {
-        if (row.exitCode() == null) {
-            exits.finishIfExited(row);
-            row = records.get(row.namespace(), row.id()).orElse(row);
-        }
-        if (row.exitCode() != null) {
-            return toStatus(row, TaskState.STOPPED, 0);
-        }
-        Optional<OciRuntimeCli.State> st = runtimeState(row);
-        if (st.isEmpty()) {
-            return toStatus(row, row.monitorPid() == 0 ? TaskState.CREATED : TaskState.UNKNOWN, row.pid());
-        }
-        if (st.get().state() == TaskState.STOPPED) {
-            // the process is gone; conmon writes the exit file a moment later
-            TaskRecords.Row done = exits.waitForExit(row.namespace(), row.id(), Duration.ofSeconds(2), false);
-            if (done != null) {
-                return toStatus(done, TaskState.STOPPED, 0);
-            }
-        }
-        return toStatus(row, st.get().state(), st.get().pid() > 0 ? st.get().pid() : row.pid());
-    }
-
-    /**
-     * The runtime's view: from runc's files when they settle it (the daemon asks this for every live
-     * task on every resync, and a fork of runc costs ~10 ms of CPU), else from {@code runc state}.
-     */
-    private Optional<OciRuntimeCli.State> runtimeState(TaskRecords.Row row) {
-        // a task created under another BinaryName keeps that runtime's files
-        if (stateFiles != null && RuncStateFiles.understands(row.runtime())) {
-            Optional<OciRuntimeCli.State> fromFiles = stateFiles.state(
-                    cli.root(row.namespace()).resolve(row.id()), row.cgroupPath());
-            if (fromFiles.isPresent()) {
-                return fromFiles;
-            }
-        }
-        return cli.state(row.namespace(), row.id());
     }
 
     /** How many times this runtime has forked {@code <runtime> state}; for tests and measurements. */
     long stateForks() {
         return cli.stateForks();
-    }
-
-    private static TaskStatus toStatus(TaskRecords.Row r, TaskState state, long pid) {
-        return new TaskStatus(r.namespace(), r.id(), state, state == TaskState.STOPPED ? 0 : pid, r.monitorPid(),
-                r.exitCode(), r.exitedAt(), r.oomKilled(), r.createdAt(), r.bundle(), r.logPath(), r.cgroupPath());
     }
 
     @Override
@@ -359,7 +256,7 @@ public final class ConmonRuntime implements TaskRuntime {
     public TaskStatus waitForExit(String ns, String id, Duration timeout) {
         validate(ns, id);
         TaskRecords.Row done = exits.waitForExit(ns, id, timeout, true);
-        return done != null ? toStatus(done, TaskState.STOPPED, 0) : state(ns, id);
+        return done != null ? TaskStates.toStatus(done, TaskState.STOPPED, 0) : state(ns, id);
     }
 
     @Override
@@ -371,12 +268,12 @@ public final class ConmonRuntime implements TaskRuntime {
         if (st.state() == TaskState.PAUSED) {
             resume(ns, id);
         }
-        int signal = stopSignal(ns, id);
+        int signal = TaskBundles.stopSignal(Path.of(st.bundle()));
         try {
             cli.kill(ns, id, signal, false);
             TaskRecords.Row done = exits.waitForExit(ns, id, grace, true);
             if (done != null) {
-                return toStatus(done, TaskState.STOPPED, 0);
+                return TaskStates.toStatus(done, TaskState.STOPPED, 0);
             }
             LOG.info("task {}/{} still running {} after signal {}; sending SIGKILL", ns, id, grace, signal);
             cli.kill(ns, id, Signals.SIGKILL, true);
@@ -390,24 +287,14 @@ public final class ConmonRuntime implements TaskRuntime {
             throw new BerthException(ErrorCategory.DEADLINE_EXCEEDED, "task " + ns + "/" + id
                     + " did not exit within 30s of SIGKILL; check its processes (D state?)");
         }
-        return toStatus(done, TaskState.STOPPED, 0);
-    }
-
-    private int stopSignal(String ns, String id) {
-        try {
-            RuntimeSpec spec = RuntimeSpec.fromJson(Files.readAllBytes(bundle(ns, id).resolve("config.json")), "config.json");
-            String s = spec.annotations() == null ? null : spec.annotations().get(SpecGenerator.STOP_SIGNAL_ANNOTATION);
-            return s == null || s.isBlank() ? Signals.SIGTERM : Signals.parse(s);
-        } catch (IOException | BerthException e) {
-            return Signals.SIGTERM;
-        }
+        return TaskStates.toStatus(done, TaskState.STOPPED, 0);
     }
 
     @Override
     public void delete(String ns, String id, boolean force) {
         synchronized (lock(ns, id)) {
             TaskRecords.Row r = row(ns, id);
-            TaskStatus st = status(r);
+            TaskStatus st = states.status(r);
             if (st.state().alive() || st.state() == TaskState.UNKNOWN && TaskFiles.alive(r.monitorPid(), "conmon")) {
                 if (!force) {
                     throw BerthException.precondition("task %s/%s is %s; stop it first (or delete with force)", ns, id,
@@ -431,12 +318,12 @@ public final class ConmonRuntime implements TaskRuntime {
             exits.forget(key(ns, id));
             try {
                 Files.deleteIfExists(exitFile(ns, id));
-                TaskFiles.removeBundle(bundle(ns, id));
+                TaskBundles.remove(Path.of(r.bundle()));
             } catch (IOException e) {
                 throw BerthException.unavailable("task %s/%s deleted but its bundle %s remains: %s", ns, id,
-                        bundle(ns, id), e.getMessage());
+                        r.bundle(), e.getMessage());
             }
-            removeCgroup(r.cgroupPath());
+            failedCreates.removeCgroup(r.cgroupPath());
             records.delete(ns, id);
         }
         locks.remove(key(ns, id));
@@ -486,47 +373,34 @@ public final class ConmonRuntime implements TaskRuntime {
 
     @Override
     public ExecResult exec(String ns, String id, ExecRequest request) {
-        requireState(ns, id, "exec'd into", TaskState.CREATED, TaskState.RUNNING);
-        Path bundle = bundle(ns, id);
-        Path processFile = bundle.resolve("exec-" + UUID.randomUUID() + ".json");
+        TaskStatus st = requireState(ns, id, "exec'd into", TaskState.CREATED, TaskState.RUNNING);
+        Path bundle = Path.of(st.bundle());
         try {
-            RuntimeSpec spec = RuntimeSpec.fromJson(Files.readAllBytes(bundle.resolve("config.json")), "config.json");
-            RuntimeSpec.Process p = spec.process();
+            RuntimeSpec.Process p = TaskBundles.spec(bundle).process();
             List<String> env = SpecGenerator.mergeEnv(p.env(), request.env());
             RuntimeSpec.Process ep = p.withArgs(request.args()).withEnv(env)
                     .withCwd(request.cwd() == null ? p.cwd() : request.cwd());
-            Files.write(processFile, dev.berth.engine.oci.OciJson.write(ep));
-            Processes.Result r = cli.exec(ns, id, processFile, request.timeout());
+            Processes.Result r = TaskBundles.withJsonFile(bundle, "exec", ep,
+                    file -> cli.exec(ns, id, file, request.timeout()));
             return new ExecResult(r.exitCode(), r.stdout(), r.stderr());
         } catch (IOException e) {
             throw BerthException.unavailable("exec in task %s/%s: %s", ns, id, e.getMessage());
-        } finally {
-            try {
-                Files.deleteIfExists(processFile);
-            } catch (IOException e) {
-                LOG.debug("removing {}", processFile, e);
-            }
         }
     }
 
     @Override
     public void update(String ns, String id, Resources resources) {
         synchronized (lock(ns, id)) {
-            requireState(ns, id, "updated", TaskState.CREATED, TaskState.RUNNING, TaskState.PAUSED);
-            Path file = bundle(ns, id).resolve("update-" + UUID.randomUUID() + ".json");
+            TaskStatus st = requireState(ns, id, "updated", TaskState.CREATED, TaskState.RUNNING, TaskState.PAUSED);
+            RuntimeSpec.LinuxResources lr = SpecGenerator.resources(resources);
             try {
-                RuntimeSpec.LinuxResources lr = SpecGenerator.resources(resources);
-                Files.write(file, dev.berth.engine.oci.OciJson.write(
-                        new RuntimeSpec.LinuxResources(null, lr.memory(), lr.cpu(), lr.pids())));
-                cli.update(ns, id, file);
+                TaskBundles.withJsonFile(Path.of(st.bundle()), "update",
+                        new RuntimeSpec.LinuxResources(null, lr.memory(), lr.cpu(), lr.pids()), file -> {
+                            cli.update(ns, id, file);
+                            return null;
+                        });
             } catch (IOException e) {
                 throw BerthException.unavailable("update of task %s/%s: %s", ns, id, e.getMessage());
-            } finally {
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException e) {
-                    LOG.debug("removing {}", file, e);
-                }
             }
         }
     }
@@ -534,6 +408,11 @@ public final class ConmonRuntime implements TaskRuntime {
     @Override
     public CgroupStats stats(String ns, String id) {
         return cgroups.stats(row(ns, id).cgroupPath());
+    }
+
+    @Override
+    public List<dev.berth.engine.cgroups.CgroupSample> samples(String ns, String id) {
+        return cgroups.samples(row(ns, id).cgroupPath());
     }
 
     @Override

@@ -15,6 +15,15 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs short-lived external commands from argument arrays and captures their output. Stateless. */
 final class Processes {
+    /**
+     * What systemd hands the daemon for itself (Type=notify, socket activation, watchdog): a runtime
+     * must not see it. {@code runc start} with {@code NOTIFY_SOCKET} set waits for the container's
+     * own READY=1 on a socket that a create without that variable never made, and fails with "no such
+     * file" (seen under berth.service, PackageOnSystemdIT).
+     */
+    static final List<String> SYSTEMD_ONLY_FOR_US = List.of("NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID",
+            "LISTEN_FDNAMES", "WATCHDOG_PID", "WATCHDOG_USEC");
+
     private Processes() {
     }
 
@@ -38,7 +47,9 @@ final class Processes {
     static Result run(List<String> argv, byte[] stdin, Duration timeout) {
         Process p;
         try {
-            p = new ProcessBuilder(argv).start();
+            ProcessBuilder pb = new ProcessBuilder(argv);
+            SYSTEMD_ONLY_FOR_US.forEach(pb.environment()::remove);
+            p = pb.start();
         } catch (IOException e) {
             throw new BerthException(ErrorCategory.UNAVAILABLE, "cannot run " + argv.get(0) + ": " + e.getMessage()
                     + "; is it installed and on PATH?", e);

@@ -11,7 +11,10 @@ import tools.jackson.core.JacksonException;
 
 /**
  * The OCI runtime configuration ({@code config.json} of a bundle), limited to the fields Berth sets.
- * Field names follow the runtime-spec JSON schema. Immutable; build one with {@link SpecGenerator}.
+ * Field names follow the runtime-spec JSON schema. Immutable; build one with {@link SpecGenerator},
+ * or take a client's whole document with {@link #ofDocument} (containerd's clients send their own
+ * spec): then the modelled fields are read from it and {@link #toJson()} writes the document itself,
+ * so what Berth does not model (device rules, seccomp, hooks, ...) is kept exactly.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -22,7 +25,24 @@ public record RuntimeSpec(
         @JsonProperty("hostname") String hostname,
         @JsonProperty("mounts") List<Mount> mounts,
         @JsonProperty("linux") Linux linux,
-        @JsonProperty("annotations") Map<String, String> annotations) {
+        @JsonProperty("annotations") Map<String, String> annotations,
+        @com.fasterxml.jackson.annotation.JsonIgnore byte[] document) {
+
+    /** A spec of the fields Berth models, written from them. */
+    public RuntimeSpec(String ociVersion, Process process, Root root, String hostname, List<Mount> mounts, Linux linux,
+            Map<String, String> annotations) {
+        this(ociVersion, process, root, hostname, mounts, linux, annotations, null);
+    }
+
+    /**
+     * A client's whole spec document: the modelled fields parsed from it (INVALID_ARGUMENT naming
+     * {@code what} when it is not a runtime spec), written back byte for byte.
+     */
+    public static RuntimeSpec ofDocument(byte[] json, String what) {
+        RuntimeSpec s = fromJson(json, what);
+        return new RuntimeSpec(s.ociVersion, s.process, s.root, s.hostname, s.mounts, s.linux, s.annotations,
+                json.clone());
+    }
 
     /** The runtime-spec version Berth writes (supported by runc 1.1 and crun 1.8). */
     public static final String VERSION = "1.0.2";
@@ -142,8 +162,11 @@ public record RuntimeSpec(
     public record Pids(@JsonProperty("limit") long limit) {
     }
 
-    /** config.json bytes, indented like runc's. */
+    /** config.json bytes: the client's document as given, else the modelled fields indented like runc's. */
     public byte[] toJson() {
+        if (document != null) {
+            return document.clone();
+        }
         return OciJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(this);
     }
 

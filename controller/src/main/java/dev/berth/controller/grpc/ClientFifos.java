@@ -1,0 +1,91 @@
+package dev.berth.controller.grpc;
+
+import dev.berth.engine.errdefs.BerthException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The stdout and stderr FIFOs a containerd client made for a process ({@code ctr run} creates them
+ * and passes their paths in Tasks/Create or Exec). Opened read-write, which never blocks on a FIFO
+ * (containerd's shim opens them the same way), so a client that went away ({@code run -d}) costs
+ * nothing until a pipe fills; {@link #close} from any thread also ends a write that is stuck on a
+ * full pipe. The client's copy sees end-of-file once this side is closed. Thread-safe.
+ */
+final class ClientFifos implements AutoCloseable {
+    private final FileChannel out;
+    private final FileChannel err;
+
+    private ClientFifos(FileChannel out, FileChannel err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    /** Opens the named FIFOs (an empty name: that stream is dropped, as with {@code --null-io}). */
+    static ClientFifos open(String stdout, String stderr) {
+        FileChannel o = null;
+        try {
+            o = fifo(stdout, "stdout");
+            return new ClientFifos(o, fifo(stderr, "stderr"));
+        } catch (RuntimeException e) {
+            closeQuietly(o);
+            throw e;
+        }
+    }
+
+    private static FileChannel fifo(String name, String field) {
+        if (name == null || name.isEmpty()) {
+            return null;
+        }
+        if (name.contains("://")) {
+            throw BerthException.invalid("%s: %s is a log URI; Berth takes FIFO paths or nothing (--null-io), and keeps "
+                    + "every container's output in its CRI log (berth logs)", field, name);
+        }
+        Path p = Path.of(name);
+        if (!Files.exists(p)) {
+            throw BerthException.invalid("%s: %s does not exist (the client creates the FIFO before Tasks/Create)", field, name);
+        }
+        try {
+            return FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw BerthException.unavailable("%s: cannot open %s: %s", field, name, e.getMessage());
+        }
+    }
+
+    /** Writes {@code text} to stdout or stderr; false once this side is closed (the rest is dropped). */
+    boolean write(boolean stderr, String text) {
+        FileChannel c = stderr ? err : out;
+        if (c == null) {
+            return true;
+        }
+        ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        try {
+            while (b.hasRemaining()) {
+                c.write(b);
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(out);
+        closeQuietly(err);
+    }
+
+    private static void closeQuietly(FileChannel c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                // nothing more to send
+            }
+        }
+    }
+}

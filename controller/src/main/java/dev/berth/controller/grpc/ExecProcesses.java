@@ -1,0 +1,144 @@
+package dev.berth.controller.grpc;
+
+import com.google.protobuf.Any;
+import dev.berth.api.containerd.v1.types.Process;
+import dev.berth.api.containerd.v1.types.Status;
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.oci.OciJson;
+import dev.berth.engine.runtime.ExecRequest;
+import dev.berth.engine.runtime.ExecResult;
+import dev.berth.engine.runtime.TaskRuntime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * containerd's exec processes (Tasks/Exec, Start, Wait, Get, DeleteProcess with an exec id) over the
+ * runtime's exec: Exec records the client's process spec and FIFOs, Start runs it in the task (one
+ * {@code runc exec}, on a thread of its own) and sends its output to the FIFOs when it ends, Wait
+ * answers with its exit. Processes live in memory: a daemon restart forgets them, as the exec'd
+ * process of runtime exec does not outlive the call. Thread-safe.
+ */
+final class ExecProcesses {
+    /** The Any type URL containerd gives OCI process specs. */
+    static final String PROCESS_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/Process";
+
+    private record Exec(String container, String id, ExecRequest request, String stdout, String stderr,
+            CompletableFuture<ExecResult> done, Instant[] exitedAt, boolean[] started) {
+    }
+
+    private final TaskRuntime runtime;
+    private final Map<String, Exec> execs = new ConcurrentHashMap<>();
+
+    ExecProcesses(TaskRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    private static String key(String ns, String container, String id) {
+        return ns + "/" + container + "/" + id;
+    }
+
+    /** Records exec {@code id} of {@code container} from the client's process spec. */
+    void add(String ns, String container, String id, Any spec, String stdout, String stderr, boolean terminal) {
+        if (id.isEmpty()) {
+            throw BerthException.invalid("exec_id: required (ctr tasks exec --exec-id ID)");
+        }
+        if (terminal) {
+            throw BerthException.invalid("terminal: exec with a terminal (-t) is not served by Berth; run without -t");
+        }
+        if (!spec.getTypeUrl().equals(PROCESS_TYPE)) {
+            throw BerthException.invalid("spec: type %s is not an OCI process spec (%s)", spec.getTypeUrl(), PROCESS_TYPE);
+        }
+        JsonNode p = OciJson.MAPPER.readTree(spec.getValue().toByteArray());
+        List<String> args = new ArrayList<>();
+        p.path("args").forEach(a -> args.add(a.asText()));
+        List<String> env = new ArrayList<>();
+        p.path("env").forEach(e -> env.add(e.asText()));
+        String cwd = p.path("cwd").asText("");
+        ExecRequest req = new ExecRequest(args, env, cwd.isEmpty() ? null : cwd, null);
+        if (runtime.find(ns, container).filter(t -> t.state().alive()).isEmpty()) {
+            throw BerthException.notFound("task %s: not running, so nothing can be exec'd in it", container);
+        }
+        Exec e = new Exec(container, id, req, stdout, stderr, new CompletableFuture<>(), new Instant[1], new boolean[1]);
+        if (execs.putIfAbsent(key(ns, container, id), e) != null) {
+            throw BerthException.alreadyExists("exec %s of task %s already exists", id, container);
+        }
+    }
+
+    private Exec find(String ns, String container, String id) {
+        Exec e = execs.get(key(ns, container, id));
+        if (e == null) {
+            throw BerthException.notFound("process %s of task %s: not found", id, container);
+        }
+        return e;
+    }
+
+    /** Starts a recorded exec; returns its pid as far as known (0: runc exec does not tell it). */
+    int start(String ns, String container, String id) {
+        Exec e = find(ns, container, id);
+        synchronized (e) {
+            if (e.started()[0]) {
+                throw BerthException.precondition("process %s of task %s was already started", id, container);
+            }
+            e.started()[0] = true;
+        }
+        ClientFifos fifos = ClientFifos.open(e.stdout(), e.stderr());
+        Thread t = new Thread(() -> {
+            try (fifos) {
+                ExecResult r = runtime.exec(ns, container, e.request());
+                fifos.write(false, r.stdout());
+                fifos.write(true, r.stderr());
+                e.exitedAt()[0] = Instant.now();
+                e.done().complete(r);
+            } catch (RuntimeException x) {
+                e.exitedAt()[0] = Instant.now();
+                fifos.write(true, "berth: exec " + id + ": " + x.getMessage() + "\n");
+                e.done().complete(new ExecResult(255, "", ""));
+            }
+        }, "berth-exec-" + id);
+        t.setDaemon(true);
+        t.start();
+        return 0;
+    }
+
+    /** The exec's exit, completing when it has exited. */
+    CompletableFuture<ExecResult> exit(String ns, String container, String id) {
+        return find(ns, container, id).done();
+    }
+
+    Instant exitedAt(String ns, String container, String id) {
+        return find(ns, container, id).exitedAt()[0];
+    }
+
+    Process process(String ns, String container, String id) {
+        Exec e = find(ns, container, id);
+        Process.Builder b = Process.newBuilder().setContainerId(container).setId(id);
+        if (e.done().isDone()) {
+            b.setStatus(Status.STOPPED).setExitStatus(e.done().join().exitCode())
+                    .setExitedAt(Protos.time(e.exitedAt()[0]));
+        } else {
+            b.setStatus(e.started()[0] ? Status.RUNNING : Status.CREATED);
+        }
+        return b.build();
+    }
+
+    /** Forgets a stopped (or never started) exec; FAILED_PRECONDITION while it runs. */
+    Process delete(String ns, String container, String id) {
+        Exec e = find(ns, container, id);
+        if (e.started()[0] && !e.done().isDone()) {
+            throw BerthException.precondition("process %s of task %s is still running", id, container);
+        }
+        Process p = process(ns, container, id);
+        execs.remove(key(ns, container, id));
+        return p;
+    }
+
+    /** Forgets every exec of a task (its deletion). */
+    void forget(String ns, String container) {
+        execs.keySet().removeIf(k -> k.startsWith(ns + "/" + container + "/"));
+    }
+}

@@ -1,0 +1,65 @@
+package dev.berth.controller.grpc;
+
+import dev.berth.engine.runtime.TaskRuntime;
+import dev.berth.engine.runtime.logs.CriLog;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A client's view of a task's output: what the container writes (conmon keeps it in the task's CRI
+ * log, as for every container) copied line by line to the client's FIFOs from the moment of
+ * Tasks/Create, until the task has exited and the log is drained; then the FIFOs are closed, which
+ * is the end-of-file ctr waits for before it deletes the task. A client that stopped reading
+ * ({@code ctr run -d}) fills a pipe at most: the FIFOs are closed a little after the exit anyway.
+ * Thread-safe.
+ */
+final class TaskOutput {
+    /** How long after the exit a copy stuck on a full pipe is given before the FIFOs are closed. */
+    private static final Duration STUCK = Duration.ofSeconds(5);
+    private static final ScheduledExecutorService CLOSER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "berth-fifo-closer");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private TaskOutput() {
+    }
+
+    /** Starts copying task {@code ns/id}'s new log lines to {@code fifos}. */
+    static void attach(TaskRuntime runtime, String ns, String id, ClientFifos fifos) {
+        // what the log holds now (an earlier task of this id) is counted here, before Tasks/Create returns:
+        // the copy thread may start after the container has already written its first lines
+        java.nio.file.Path log = runtime.logPath(ns, id);
+        int earlier = java.nio.file.Files.exists(log) ? CriLog.read(log).size() : 0;
+        int[] skip = {earlier};
+        AutoCloseable[] exitListener = new AutoCloseable[1];
+        exitListener[0] = runtime.onExit(x -> {
+            if (x.namespace().equals(ns) && x.id().equals(id)) {
+                CLOSER.schedule(fifos::close, STUCK.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        });
+        Thread copy = new Thread(() -> {
+            try {
+                CriLog.follow(log, -1, e -> {
+                    if (skip[0] > 0) {
+                        skip[0]--;
+                    } else {
+                        fifos.write(e.stderr(), e.text() + "\n");
+                    }
+                },
+                        () -> runtime.find(ns, id).map(t -> !t.state().alive()).orElse(true), Duration.ofMillis(20));
+            } finally {
+                fifos.close();
+                try {
+                    exitListener[0].close();
+                } catch (Exception e) {
+                    // the listener is gone with the runtime
+                }
+            }
+        }, "berth-fifo-" + ns + "-" + id);
+        copy.setDaemon(true);
+        copy.start();
+    }
+}

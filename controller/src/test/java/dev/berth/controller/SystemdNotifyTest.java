@@ -1,0 +1,71 @@
+package dev.berth.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
+import io.grpc.netty.shaded.io.netty.channel.SimpleChannelInboundHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainDatagramChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainDatagramPacket;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The notify protocol against a real unix datagram socket (netty's epoll transport receives, as
+ * systemd's would); PackageOnSystemdIT checks it against systemd itself.
+ */
+class SystemdNotifyTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void sendsEachStateAsOneDatagram() throws Exception {
+        assumeTrue(Epoll.isAvailable(), "needs netty's epoll transport");
+        Path socket = tmp.resolve("notify.sock");
+        BlockingQueue<String> got = new LinkedBlockingQueue<>();
+        EpollEventLoopGroup group = new EpollEventLoopGroup(1);
+        try {
+            Channel ch = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
+                    .handler(new SimpleChannelInboundHandler<DomainDatagramPacket>() {
+                        @Override
+                        protected void channelRead0(ChannelHandlerContext ctx, DomainDatagramPacket p) {
+                            got.add(p.content().toString(StandardCharsets.UTF_8));
+                        }
+                    }).bind(new DomainSocketAddress(socket.toFile())).sync().channel();
+            SystemdNotify n = new SystemdNotify(socket.toString());
+            assertTrue(n.enabled());
+            n.ready("serving on /run/berth/berth.sock");
+            n.reloading();
+            n.stopping();
+            assertEquals("READY=1\nSTATUS=serving on /run/berth/berth.sock\nMAINPID=" + ProcessHandle.current().pid(),
+                    got.poll(10, TimeUnit.SECONDS));
+            assertEquals("RELOADING=1\nSTATUS=reloading config", got.poll(10, TimeUnit.SECONDS));
+            assertEquals("STOPPING=1\nSTATUS=stopping", got.poll(10, TimeUnit.SECONDS));
+            ch.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
+    void withoutNotifySocketNothingIsSentAndAGoneSocketIsNoError() {
+        assertFalse(new SystemdNotify(null).enabled());
+        assertFalse(new SystemdNotify("").enabled());
+        new SystemdNotify(null).ready("x");
+        // systemd gone: logged, not thrown
+        new SystemdNotify(tmp.resolve("absent.sock").toString()).stopping();
+        new SystemdNotify("@berth-test-absent-" + ProcessHandle.current().pid()).stopping();
+    }
+}

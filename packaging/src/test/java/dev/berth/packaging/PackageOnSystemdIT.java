@@ -1,0 +1,207 @@
+package dev.berth.packaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.berth.engine.testing.HostCleanup;
+import dev.berth.engine.testing.RootOnly;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The seed's install of containerd, done with Berth's artifacts on a real systemd: boots Debian 12
+ * under systemd-nspawn (rootfs built once by {@code src/test/nspawn/build-rootfs} and cached),
+ * installs the freshly built .deb with {@code apt install ./berth_*.deb}, which pulls in its
+ * dependencies (offline: from a local repository of Debian's packages in the cached rootfs), checks the seed's verification steps, switches config.toml to
+ * {@code SystemdCgroup = true}, runs the resource-limited example and checks its systemd scope and
+ * limits in systemd and in the kernel, reloads (nothing running is touched), repairs a drifted limit,
+ * restarts the service (the container survives and is re-adopted), deletes the container (its scope
+ * goes), then purges the package and installs the release tarball the same way, whose default
+ * {@code SystemdCgroup = false} keeps the cgroupfs driver on the same node. Leaves no process,
+ * mount or cgroup behind (NspawnMachine, HostCleanup).
+ */
+@RootOnly("boots a machine with systemd-nspawn")
+class PackageOnSystemdIT {
+    private static final String SCOPE = "berth-default-limited.scope";
+    private static final String MEMORY = "/sys/fs/cgroup/memory/system.slice/" + SCOPE;
+    private static final String LIMIT = "16777216"; // examples/local/resource-limited.yaml: 16Mi
+    private static final List<String> DEPENDENCIES = List.of("openjdk-17-jre-headless", "runc", "conmon",
+            "containernetworking-plugins", "crun");
+
+    @Test
+    void debAndTarballOnSystemd() throws Exception {
+        assertTrue(NspawnMachine.available(), "needs systemd-nspawn and debootstrap: bin/install-deps --test installs them");
+        Path target = Path.of("target");
+        Path deb = only(target, "berth_", ".deb");
+        Path tarball = only(target, "berth-", "-linux-" + debArch() + ".tar.gz");
+        Path rootfsTar = Path.of(new String(run("src/test/nspawn/build-rootfs"), StandardCharsets.UTF_8).trim());
+        String name = "berth-it-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        Path work = Files.createTempDirectory(Path.of("/var/tmp"), name + "-");
+        try (HostCleanup cleanup = HostCleanup.under(work)) {
+            Path root = Files.createDirectory(work.resolve("root"));
+            Path share = Files.createDirectory(work.resolve("pkg"));
+            run("tar", "-xf", rootfsTar.toString(), "-C", root.toString());
+            Files.copy(deb, share.resolve(deb.getFileName()));
+            Files.copy(tarball, share.resolve("berth.tar.gz"));
+            Files.copy(Path.of("../bin/build-example-image"), share.resolve("build-example-image"));
+            for (String f : List.of("busybox-image.yaml", "resource-limited.yaml")) {
+                Files.copy(Path.of("../examples/local", f), share.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+            }
+            try (NspawnMachine m = NspawnMachine.boot(name, root, share, work.resolve("nspawn.log"))) {
+                installDeb(m, deb.getFileName().toString());
+                seedChecks(m, "/usr/bin/berth", "/lib/systemd/system/berth.service");
+                systemdCgroups(m);
+                tarball(m);
+            }
+            // the machine is off: nothing of it may remain on the host
+            try (Stream<String> lines = Files.lines(Path.of("/proc/self/mountinfo"))) {
+                assertTrue(lines.noneMatch(l -> l.contains(work.toString())), "a mount of the machine is left");
+            }
+        }
+    }
+
+    private static void installDeb(NspawnMachine m, String debName) {
+        // apt pulls in what the daemon needs (Depends) and crun (Recommends), from the machine's
+        // local copy of Debian's packages (build-rootfs): none of them is installed before
+        String installed = "for p in " + String.join(" ", DEPENDENCIES)
+                + "; do dpkg-query -W -f='${Status}\\n' $p 2>/dev/null | grep -c 'install ok installed'; done | sort -u";
+        assertEquals("0", m.output(installed), "the dependencies are not installed before the .deb");
+        m.check("apt-get install -y -q /mnt/pkg/" + debName);
+        assertEquals("1", m.output(installed), "apt installed every dependency of the .deb");
+        // the package's files, as the issue lists them
+        m.check("test -x /usr/bin/berth && test -f /usr/share/berth/berth.jar && test -d /usr/share/berth/lib"
+                + " && test -f /usr/share/berth/berth.jsa && test -d /etc/berth/manifests"
+                + " && test -f /lib/systemd/system/berth.service");
+        assertTrue(m.check("dpkg-query -W -f='${Conffiles}' berth").contains("/etc/berth/config.toml"));
+        assertEquals(m.check("berth config default"), m.check("cat /etc/berth/config.toml"),
+                "/etc/berth/config.toml is `berth config default`");
+        assertEquals("enabled", m.check("systemctl is-enabled berth"));
+    }
+
+    /** The seed's verification steps for containerd, for Berth. */
+    private static void seedChecks(NspawnMachine m, String bin, String unitFile) throws InterruptedException {
+        m.check("systemctl enable --now berth");
+        m.await("systemctl is-active berth", "active", 120, "journalctl -u berth --no-pager -n 30");
+        assertEquals(unitFile, m.check("systemctl show -p FragmentPath --value berth"));
+        String mainPid = m.check("systemctl show -p MainPID --value berth");
+        assertNotEquals("0", mainPid);
+        String status = m.output("systemctl status berth --no-pager");
+        assertTrue(status.contains("active (running)") && status.contains("Main PID: " + mainPid), status);
+        // Type=notify: systemd got READY=1 and the daemon's status line
+        assertTrue(m.check("systemctl show -p StatusText --value berth").startsWith("serving on /run/berth/berth.sock"));
+        String version = m.check(bin + " version");
+        assertTrue(version.contains("Client:") && version.contains("Server:") && version.contains("pid " + mainPid),
+                version);
+        String line = m.check(bin + " --version");
+        assertTrue(line.matches("berth berth\\.dev \\S+ [0-9a-f]{7}"), line);
+        assertEquals("srw-rw---- root root", m.check("stat -c '%A %U %G' /run/berth/berth.sock"));
+        m.check("test -S /run/berth/containerd.sock");
+    }
+
+    private static void systemdCgroups(NspawnMachine m) throws InterruptedException {
+        // the example image, imported while no daemon owns the store (import is in-process only)
+        m.check("systemctl stop berth && BERTH=berth sh /mnt/pkg/build-example-image");
+        // the seed's two edits, on `berth config default`, then a restart applies both
+        m.check("berth config default > /etc/berth/config.toml"
+                + " && sed -i 's/SystemdCgroup = false/SystemdCgroup = true/;"
+                + " s|sandbox = \"registry.k8s.io/pause:3.10\"|sandbox = \"localhost/berth/pause:it\"|;"
+                + " s/resync_interval = \"30s\"/resync_interval = \"2s\"/' /etc/berth/config.toml");
+        m.check("systemctl restart berth");
+        String dump = m.check("berth config dump");
+        assertTrue(dump.contains("SystemdCgroup = true") && dump.contains("sandbox = \"localhost/berth/pause:it\""), dump);
+
+        m.check("cp /mnt/pkg/busybox-image.yaml /mnt/pkg/resource-limited.yaml /etc/berth/manifests/");
+        m.await("berth get container limited -o jsonpath='{.status.phase}'", "Running", 180,
+                "berth describe container limited; journalctl -u berth --no-pager -n 20");
+        // a scope systemd knows, in system.slice, with the limit set through systemd and in force
+        assertEquals("active", m.check("systemctl show -p ActiveState --value " + SCOPE));
+        assertEquals("system.slice", m.check("systemctl show -p Slice --value " + SCOPE));
+        assertEquals(LIMIT, m.check("systemctl show -p MemoryLimit --value " + SCOPE));
+        assertEquals("32", m.check("systemctl show -p TasksMax --value " + SCOPE));
+        assertEquals(LIMIT, m.check("cat " + MEMORY + "/memory.limit_in_bytes"));
+        String pids = m.check("cat " + MEMORY + "/cgroup.procs");
+        assertTrue(!pids.isEmpty(), "the container's processes are in the scope");
+        String mainPid = m.check("systemctl show -p MainPID --value berth");
+
+        // systemctl reload: config and manifests read again, the daemon and the container untouched
+        m.check("sed -i 's/resync_interval = \"2s\"/resync_interval = \"3s\"/' /etc/berth/config.toml");
+        m.check("systemctl reload berth");
+        m.await("journalctl -u berth --no-pager | grep -c 'reloaded /etc/berth/config.toml'", "1", 60,
+                "journalctl -u berth --no-pager -n 20");
+        assertTrue(m.check("journalctl -u berth --no-pager | grep 'reloaded /etc/berth/config.toml'")
+                .contains("resync_interval"), "the reload names the setting that waits for a restart");
+        assertEquals("active", m.check("systemctl is-active berth"));
+        assertEquals(mainPid, m.check("systemctl show -p MainPID --value berth"));
+        assertEquals(pids, m.check("cat " + MEMORY + "/cgroup.procs"));
+
+        // drift: a limit changed in the kernel behind Berth's back is put back, with runc update, which
+        // sets the unit's properties again (lowered: v1 refuses to raise it past the swap limit)
+        m.check("echo 8388608 > " + MEMORY + "/memory.limit_in_bytes");
+        m.await("cat " + MEMORY + "/memory.limit_in_bytes", LIMIT, 120, "berth describe container limited");
+        assertEquals(LIMIT, m.check("systemctl show -p MemoryLimit --value " + SCOPE));
+
+        // KillMode=process: a restart keeps the container; the new daemon adopts it
+        m.check("systemctl restart berth");
+        m.await("systemctl is-active berth", "active", 120, "journalctl -u berth --no-pager -n 30");
+        assertNotEquals(mainPid, m.check("systemctl show -p MainPID --value berth"));
+        assertEquals(pids, m.check("cat " + MEMORY + "/cgroup.procs"), "the container survived the restart");
+        m.await("berth get container limited -o jsonpath='{.status.phase}'", "Running", 120,
+                "berth describe container limited");
+        assertEquals(pids, m.check("cat " + MEMORY + "/cgroup.procs"), "adopted, not recreated");
+
+        // deleting the container removes its scope
+        m.check("rm /etc/berth/manifests/resource-limited.yaml");
+        m.await("systemctl show -p ActiveState --value " + SCOPE, "inactive", 120, "berth get containers");
+        m.await("test -d " + MEMORY + " && echo present || echo gone", "gone", 60, "ls /sys/fs/cgroup/memory/system.slice");
+    }
+
+    private static void tarball(NspawnMachine m) throws InterruptedException {
+        m.check("apt-get purge -y -q berth");
+        m.check("test ! -e /usr/bin/berth && test ! -e /lib/systemd/system/berth.service");
+        // the seed's steps for cri-containerd's tarball
+        m.check("tar -xf /mnt/pkg/berth.tar.gz -C / && /opt/berth/make-cds-archive && systemctl daemon-reload");
+        m.check("test -x /usr/local/bin/berth && test -f /opt/berth/berth.jar && test -f /opt/berth/berth.jsa"
+                + " && test -f /etc/berth/config.toml && test -d /etc/berth/manifests");
+        seedChecks(m, "/usr/local/bin/berth", "/etc/systemd/system/berth.service");
+        // the tarball's config.toml says SystemdCgroup = false: the cgroupfs driver, no scope, on the
+        // same systemd node (the image and the Image manifest stayed from the .deb's run)
+        m.check("cp /mnt/pkg/resource-limited.yaml /etc/berth/manifests/");
+        m.await("/usr/local/bin/berth get container limited -o jsonpath='{.status.phase}'", "Running", 180,
+                "/usr/local/bin/berth describe container limited");
+        assertEquals(LIMIT, m.check("cat /sys/fs/cgroup/memory/default/limited/memory.limit_in_bytes"));
+        assertEquals("inactive", m.check("systemctl show -p ActiveState --value " + SCOPE));
+        m.check("rm /etc/berth/manifests/resource-limited.yaml");
+        m.await("test -d /sys/fs/cgroup/memory/default/limited && echo present || echo gone", "gone", 120,
+                "/usr/local/bin/berth get containers");
+        m.check("systemctl disable --now berth");
+    }
+
+    private static String debArch() {
+        return System.getProperty("os.arch").equals("aarch64") ? "arm64" : "amd64";
+    }
+
+    private static Path only(Path dir, String prefix, String suffix) throws java.io.IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            List<Path> found = s.filter(p -> p.getFileName().toString().startsWith(prefix)
+                    && p.getFileName().toString().endsWith(suffix)).toList();
+            assertEquals(1, found.size(), () -> "expected one " + prefix + "*" + suffix + " in " + dir + ": " + found
+                    + " (mvn package makes it)");
+            return found.get(0);
+        }
+    }
+
+    private static byte[] run(String... argv) throws Exception {
+        Process p = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor(), () -> String.join(" ", argv) + " failed");
+        return out;
+    }
+}
