@@ -117,7 +117,7 @@ public final class Daemon implements AutoCloseable {
         closeables.add(controller);
         controller.register(new ImageReconciler(engine, registries, controller.lookup(), sink, IMAGE_REFRESH));
         controller.register(new SnapshotReconciler(engine, controller.lookup(), sink));
-        ContainerWiring.register(controller, engine, sink, clock, closeables);
+        var prober = ContainerWiring.register(controller, engine, sink, clock, closeables);
         SandboxWiring.register(controller, store, engine, registries, sink, clock);
 
         decoder = new CrdManifestDecoder(codec);
@@ -139,7 +139,8 @@ public final class Daemon implements AutoCloseable {
         api.get("/healthz", () -> Map.of("status", "ok"));
         api.get("/sources", this::sources);
         api.get("/stats", () -> Map.of("reconciles", controller.reconcileCount(), "failures", controller.failureCount(),
-                "queueDepth", controller.queueDepth(), "objects", store.list(null).size()));
+                "queueDepth", controller.queueDepth(), "objects", store.list(null).size(),
+                "probeAttempts", prober.attempts()));
         new ObjectsApi(store, decoder).register(api);
         new EventsApi(events).register(api);
         new dev.berth.controller.api.ExecApi(engine).register(api);

@@ -65,12 +65,7 @@ class DeclarativeSnapshotIT {
         mnt = tmp.resolve("mnts/mnt");
         BuiltImage img = OciImageBuilder.busybox().build();
         try (Engine e = Engine.open(config)) {
-            // through the importer, as users get images in: it writes the GC labels that keep the
-            // config and layers referenced
-            img.writeLayout(tmp.resolve("layout"), "latest");
-            new dev.berth.engine.images.archive.ImageImporter(e.content(), e.images(), e.leases()).importFrom(
-                    tmp.resolve("layout"), dev.berth.engine.images.archive.ImportOptions.defaults()
-                            .withName("localhost/berth/busybox:latest"));
+            img.importInto(e, tmp.resolve("layout"), "localhost/berth/busybox:latest");
         }
     }
 

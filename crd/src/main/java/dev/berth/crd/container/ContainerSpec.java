@@ -27,6 +27,10 @@ import tools.jackson.databind.annotation.JsonDeserialize;
  * @param state Running (default) or Stopped
  * @param sandbox name of a Sandbox object whose namespaces the container joins
  * @param nodeName in Kubernetes mode, the node whose agent handles this object
+ * @param startupProbe holds the other probes off until it succeeds; its failure restarts the container
+ * @param livenessProbe its failure kills the container, which then restarts per restartPolicy; the
+ *        image's HEALTHCHECK when absent
+ * @param readinessProbe decides the Ready condition while the container runs
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ContainerSpec(
@@ -43,7 +47,24 @@ public record ContainerSpec(
         RestartPolicy restartPolicy,
         DesiredState state,
         @JsonPropertyDescription("name of a Sandbox object in the same namespace") String sandbox,
-        String nodeName) {
+        String nodeName,
+        @JsonPropertyDescription("holds the other probes off until it succeeds (kubelet's startupProbe)") Probe startupProbe,
+        @JsonPropertyDescription("restarts the container when it fails; the image's HEALTHCHECK when absent") Probe livenessProbe,
+        @JsonPropertyDescription("decides the Ready condition while the container runs") Probe readinessProbe) {
+
+    /** A spec without probes. */
+    public ContainerSpec(String image, List<String> command, List<String> args, List<EnvVar> env, String workingDir,
+            String user, Resources resources, List<Mount> mounts, String hostname, boolean readOnlyRootFilesystem,
+            RestartPolicy restartPolicy, DesiredState state, String sandbox, String nodeName) {
+        this(image, command, args, env, workingDir, user, resources, mounts, hostname, readOnlyRootFilesystem,
+                restartPolicy, state, sandbox, nodeName, null, null, null);
+    }
+
+    /** This spec with the given probes (null: none of that kind). */
+    public ContainerSpec withProbes(Probe startup, Probe liveness, Probe readiness) {
+        return new ContainerSpec(image, command, args, env, workingDir, user, resources, mounts, hostname,
+                readOnlyRootFilesystem, restartPolicy, state, sandbox, nodeName, startup, liveness, readiness);
+    }
 
     public ContainerSpec {
         if (restartPolicy == null) {

@@ -2,6 +2,7 @@ package dev.berth.crd.container;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.berth.crd.status.BerthStatus;
+import java.util.List;
 import java.util.Objects;
 
 /** Observed state of a {@link Container}. Mutable bean, not thread-safe. */
@@ -19,6 +20,8 @@ public class ContainerStatus extends BerthStatus {
     private String nextRestartAt;
     private String cgroupPath;
     private Limits limits;
+    private Boolean started;
+    private List<ProbeStatus> probes;
 
     public ContainerPhase getPhase() {
         return phase;
@@ -126,6 +129,41 @@ public class ContainerStatus extends BerthStatus {
     }
 
     /**
+     * Whether the container has passed its startup probe (true at once without one); absent while no
+     * task runs, as kubelet's {@code started}.
+     */
+    public Boolean getStarted() {
+        return started;
+    }
+
+    public void setStarted(Boolean started) {
+        this.started = started;
+    }
+
+    /** The probes in force for the running task and their last results (absent without probes). */
+    public List<ProbeStatus> getProbes() {
+        return probes;
+    }
+
+    public void setProbes(List<ProbeStatus> probes) {
+        this.probes = probes == null || probes.isEmpty() ? null : List.copyOf(probes);
+    }
+
+    /**
+     * One probe of the running task.
+     *
+     * @param probe Startup, Liveness or Readiness
+     * @param source where it comes from: {@code spec.livenessProbe} (and so on), or {@code image
+     *        HEALTHCHECK} when the image's health check stands in for a missing liveness probe
+     * @param action what it does, e.g. {@code exec [cat /ready]}, {@code httpGet http://:8080/healthz}
+     * @param result Pending (no verdict yet), Success or Failure
+     * @param message the last attempt's output or error
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ProbeStatus(String probe, String source, String action, String result, String message) {
+    }
+
+    /**
      * Limits in force: memory in bytes, CPU as quota and period in microseconds (quota absent =
      * unlimited), maximum pids. Absent fields are unlimited.
      */
@@ -141,12 +179,13 @@ public class ContainerStatus extends BerthStatus {
                 && Objects.equals(reason, s.reason) && Objects.equals(restartCount, s.restartCount)
                 && Objects.equals(startedAt, s.startedAt) && Objects.equals(finishedAt, s.finishedAt)
                 && Objects.equals(nextRestartAt, s.nextRestartAt)
-                && Objects.equals(cgroupPath, s.cgroupPath) && Objects.equals(limits, s.limits);
+                && Objects.equals(cgroupPath, s.cgroupPath) && Objects.equals(limits, s.limits)
+                && Objects.equals(started, s.started) && Objects.equals(probes, s.probes);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(super.hashCode(), phase, containerID, imageDigest, pid, exitCode, reason,
-                restartCount, startedAt, finishedAt, nextRestartAt, cgroupPath, limits);
+                restartCount, startedAt, finishedAt, nextRestartAt, cgroupPath, limits, started, probes);
     }
 }

@@ -46,6 +46,7 @@ final class ContainerChecks {
             e.check("spec.sandbox", SpecChecks.objectName(spec.sandbox(), "Sandbox"));
         }
         SpecChecks.nodeName(spec.nodeName(), e);
+        ProbeChecks.probes(spec, e);
     }
 
     private static void strings(String path, List<String> list, Validator.Errors e) {

@@ -35,7 +35,36 @@ public record ImageConfig(
             @JsonProperty("Volumes") Map<String, Object> volumes,
             @JsonProperty("WorkingDir") String workingDir,
             @JsonProperty("Labels") Map<String, String> labels,
-            @JsonProperty("StopSignal") String stopSignal) {
+            @JsonProperty("StopSignal") String stopSignal,
+            @JsonProperty("Healthcheck") Healthcheck healthcheck) {
+
+        /** Defaults without a health check. */
+        public Container(String user, Map<String, Object> exposedPorts, List<String> env, List<String> entrypoint,
+                List<String> cmd, Map<String, Object> volumes, String workingDir, Map<String, String> labels,
+                String stopSignal) {
+            this(user, exposedPorts, env, entrypoint, cmd, volumes, workingDir, labels, stopSignal, null);
+        }
+    }
+
+    /**
+     * Docker's {@code HEALTHCHECK} (the image config's {@code Healthcheck}, not part of the OCI
+     * spec but written by docker, buildah and podman). Durations are nanoseconds; 0 or absent means
+     * docker's default (30 s interval and timeout, 3 retries, no start period).
+     *
+     * @param test {@code ["NONE"]} (disabled), {@code ["CMD", argv...]} or {@code ["CMD-SHELL", command]}
+     * @param interval time between checks
+     * @param timeout time one check may take
+     * @param startPeriod time after the start during which failures do not count
+     * @param retries consecutive failures that make the container unhealthy
+     */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Healthcheck(
+            @JsonProperty("Test") List<String> test,
+            @JsonProperty("Interval") Long interval,
+            @JsonProperty("Timeout") Long timeout,
+            @JsonProperty("StartPeriod") Long startPeriod,
+            @JsonProperty("Retries") Integer retries) {
     }
 
     /** The layer chain by uncompressed digest, bottom first. */

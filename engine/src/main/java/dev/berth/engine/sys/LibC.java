@@ -54,12 +54,14 @@ public interface LibC {
     int chdir(byte[] path);
 
     @SaveError
+    int open(byte[] path, int flags);
+
+    @SaveError
     int socket(int domain, int type, int protocol);
 
     @SaveError
     @ssize_t
     long sendto(int fd, @In byte[] buf, @size_t long len, int flags, @In byte[] addr, int addrlen);
-    int open(byte[] path, int flags);
 
     @SaveError
     int close(int fd);

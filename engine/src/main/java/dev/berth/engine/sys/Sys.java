@@ -44,11 +44,11 @@ public final class Sys {
     public static final int CLONE_FS = 0x00000200;
     public static final int CLONE_NEWNET = 0x40000000;
 
+    private static final int O_RDONLY_CLOEXEC = 02000000;
     private static final int AF_UNIX = 1;
     private static final int SOCK_DGRAM = 2;
     private static final int SOCK_CLOEXEC = 02000000;
     private static final int SUN_PATH_MAX = 108;
-    private static final int O_RDONLY_CLOEXEC = 02000000;
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
 

@@ -121,6 +121,17 @@ public final class BuiltImage {
     }
 
     /** Writes the same layout as a tar (what {@code ctr images export} produces). */
+    /**
+     * Imports this image into {@code engine} as image {@code name} through the importer, as users
+     * get images in (it writes the GC labels that keep the config and layers referenced), by way of
+     * an OCI layout written to {@code layoutDir}.
+     */
+    public void importInto(dev.berth.engine.Engine engine, Path layoutDir, String name) {
+        writeLayout(layoutDir, "latest");
+        new dev.berth.engine.images.archive.ImageImporter(engine.content(), engine.images(), engine.leases())
+                .importFrom(layoutDir, dev.berth.engine.images.archive.ImportOptions.defaults().withName(name));
+    }
+
     public void writeLayoutTar(Path tarFile, String refName) {
         writeTar(tarFile, layoutFiles(refName));
     }

@@ -43,6 +43,7 @@ public final class OciImageBuilder {
     private String user;
     private Map<String, String> labels = Map.of();
     private Map<String, String> annotations = Map.of();
+    private ImageConfig.Healthcheck healthcheck;
 
     public static OciImageBuilder create() {
         return new OciImageBuilder();
@@ -130,6 +131,12 @@ public final class OciImageBuilder {
         return this;
     }
 
+    /** Docker's HEALTHCHECK in the config (durations in nanoseconds, as docker writes them). */
+    public OciImageBuilder healthcheck(ImageConfig.Healthcheck h) {
+        this.healthcheck = h;
+        return this;
+    }
+
     /** Builds the single-platform image: layers, config, manifest. */
     public BuiltImage build() {
         boolean oci = format == Format.OCI;
@@ -147,7 +154,7 @@ public final class OciImageBuilder {
         ImageConfig config = new ImageConfig("2020-01-01T00:00:00Z", null, platform.architecture(), platform.os(),
                 platform.variant(),
                 new ImageConfig.Container(user, null, env, entrypoint, cmd, null, workingDir,
-                        labels.isEmpty() ? null : labels, null),
+                        labels.isEmpty() ? null : labels, null, healthcheck),
                 new ImageConfig.RootFs("layers", diffIds), null);
         byte[] configBytes = OciJson.write(config);
         Descriptor configDesc = Descriptor.of(oci ? MediaTypes.OCI_CONFIG : MediaTypes.DOCKER_CONFIG,

@@ -23,6 +23,9 @@ import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.ObjectLookup;
 import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
+import dev.berth.reconcilers.probe.NetnsDialer;
+import dev.berth.reconcilers.probe.ProbeVerdict;
+import dev.berth.reconcilers.probe.Prober;
 import dev.berth.reconcilers.restart.CrashLoopBackOff;
 import dev.berth.reconcilers.restart.RestartState;
 import java.time.Clock;
@@ -44,6 +47,8 @@ import java.util.Optional;
  *   <li>Spec edits per {@link SpecChange}: resources → {@code runc update}; image digest, snapshotter
  *       or other fields → recreate (stop, delete, new snapshot); state → start/stop.</li>
  *   <li>Exits: restart per restartPolicy with {@link CrashLoopBackOff}; state persisted.</li>
+ *   <li>Probes ({@link Prober}, on its own threads): readiness decides Ready, a failed liveness or
+ *       startup probe stops the task, whose exit then restarts it as any crash.</li>
  *   <li>Drift: a vanished task is recreated, an unmounted rootfs remounted, a removed snapshot
  *       recreates the container, cgroup limits that differ from the spec are written back.</li>
  * </ul>
@@ -78,12 +83,21 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
     private final CrashLoopBackOff backOff;
     private final ContainerStates states;
     private final ContainerTasks tasks;
+    private final ContainerProbes probes;
 
     public ContainerReconciler(Engine engine, ObjectLookup lookup, EventSink events, Clock clock) {
         this(engine, lookup, events, clock, Options.DEFAULTS);
     }
 
+    /** A reconciler whose probe results are seen at its next reconcile (nothing is enqueued). */
     public ContainerReconciler(Engine engine, ObjectLookup lookup, EventSink events, Clock clock, Options options) {
+        this(engine, lookup, events, clock, options,
+                new Prober(engine.runtime(), new NetnsDialer(), events, ref -> { }, 2));
+    }
+
+    /** A reconciler with {@code prober} running its Containers' probes. */
+    public ContainerReconciler(Engine engine, ObjectLookup lookup, EventSink events, Clock clock, Options options,
+            Prober prober) {
         this.engine = Objects.requireNonNull(engine, "engine");
         this.lookup = Objects.requireNonNull(lookup, "lookup");
         this.events = Objects.requireNonNull(events, "events");
@@ -93,6 +107,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
                 options.backOffReset());
         this.states = new ContainerStates(engine.containers());
         this.tasks = new ContainerTasks(engine, lookup, events, clock, options.stopGrace(), states);
+        this.probes = new ContainerProbes(engine, Objects.requireNonNull(prober, "prober"));
     }
 
     @Override
@@ -203,6 +218,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
                         + "failed); see the daemon log", ns, name);
             }
             if (ts.state() == TaskState.STOPPED) {
+                probes.forget(ref);
                 boolean counted = counted(rec, ts);
                 if (!counted) {
                     rec = countExit(ref, spec, rec, ts);
@@ -301,6 +317,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             Optional<TaskStatus> task, Long gen) {
         String ns = ref.namespace();
         String name = ref.name();
+        probes.forget(ref);
         TaskStatus ts = task.orElse(null);
         if (ts != null && ts.state().alive()) {
             ts = tasks.stop(ns, name);
@@ -351,9 +368,19 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             rec = rec.withSpec(c.getSpec());
             states.put(ns, name, rec);
         }
+        ProbeVerdict v = probes.verdict(ref, c.getSpec(), t, ts, "task " + ns + "/" + name + " is running");
+        if (v.kill() != null) {
+            events.warning(ref, "Killing", v.kill() + "; stopping the container (restartPolicy "
+                    + c.getSpec().restartPolicy() + ")");
+            probes.forget(ref);
+            tasks.stop(ns, name);
+            // the exit is counted (restartCount, CrashLoopBackOff) by the next reconcile, as any exit
+            return Result.requeueAfter(Duration.ofMillis(1));
+        }
         ContainerStatuses.observed(st, ContainerPhase.Running, name, rec, ts, limits);
-        ContainerStatuses.conditions(st, clock, gen, true, "Running", "task " + ns + "/" + name + " is running",
-                false, false);
+        ContainerStatuses.probed(st, v);
+        ContainerStatuses.conditions(st, clock, gen, v.ready(), v.reason(), v.message(), v.progressing(),
+                "ProbeFailed".equals(v.reason()));
         st.setObservedGeneration(gen);
         return Result.converged();
     }
@@ -382,6 +409,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         ObjectRef ref = ObjectRef.of(c);
         String ns = ref.namespace();
         String name = ref.name();
+        probes.forget(ref);
         // the containers service removes the snapshot wherever it is (the record's, or any snapshotter's)
         tasks.teardown(ref, engine.runtime().find(ns, name));
         states.delete(ns, name);

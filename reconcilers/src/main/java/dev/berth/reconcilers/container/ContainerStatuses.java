@@ -43,6 +43,8 @@ public final class ContainerStatuses {
     static void observed(ContainerStatus st, ContainerPhase phase, String id, ContainerRecord rec, TaskStatus task,
             Resources limits) {
         st.setPhase(phase);
+        st.setStarted(null);
+        st.setProbes(null);
         st.setContainerID(task == null ? null : id);
         st.setImageDigest(rec.imageDigest());
         boolean live = task != null && task.state().alive();
@@ -55,6 +57,12 @@ public final class ContainerStatuses {
         st.setNextRestartAt(phase == ContainerPhase.CrashLoopBackOff ? time(rec.nextStartAt()) : null);
         st.setCgroupPath(task == null ? null : task.cgroupPath());
         st.setLimits(limits == null ? null : RuntimeSpecs.limits(limits));
+    }
+
+    /** What the probes of a running task say: started, and each probe's last result. */
+    static void probed(ContainerStatus st, dev.berth.reconcilers.probe.ProbeVerdict v) {
+        st.setStarted(v.started());
+        st.setProbes(v.probes());
     }
 
     static String time(Long epochMillis) {

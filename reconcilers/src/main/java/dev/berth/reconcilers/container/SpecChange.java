@@ -16,7 +16,8 @@ import java.util.function.Function;
  *   <li>{@link #resources()}: only limits changed; applied to the running task in place
  *       ({@code runc update}), no restart;</li>
  *   <li>{@link #state()}: the desired state (Running/Stopped) changed: start or stop;</li>
- *   <li>restartPolicy and nodeName changes need no action on the task.</li>
+ *   <li>restartPolicy, nodeName and probe changes need no action on the task (the prober picks
+ *       the new probes up at the next reconcile).</li>
  * </ul>
  * {@link #fields()} lists the changed fields ({@code spec.env}) for events and {@code berth diff}.
  * Immutable.
@@ -40,7 +41,10 @@ public record SpecChange(boolean recreate, boolean resources, boolean state, Lis
             new Field("resources", ContainerSpec::resources, false),
             new Field("state", ContainerSpec::state, false),
             new Field("restartPolicy", ContainerSpec::restartPolicy, false),
-            new Field("nodeName", ContainerSpec::nodeName, false));
+            new Field("nodeName", ContainerSpec::nodeName, false),
+            new Field("startupProbe", ContainerSpec::startupProbe, false),
+            new Field("livenessProbe", ContainerSpec::livenessProbe, false),
+            new Field("readinessProbe", ContainerSpec::readinessProbe, false));
 
     public SpecChange {
         fields = List.copyOf(fields);

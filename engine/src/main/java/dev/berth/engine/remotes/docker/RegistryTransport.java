@@ -1,11 +1,11 @@
 package dev.berth.engine.remotes.docker;
 
 import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.remotes.TrustAll;
 import dev.berth.engine.remotes.hosts.RegistryHost;
 import dev.berth.engine.remotes.hosts.RegistryHost.ClientCertificate;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,10 +28,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
@@ -214,38 +212,6 @@ final class RegistryTransport implements AutoCloseable {
             return ctx;
         } catch (GeneralSecurityException | IOException e) {
             throw BerthException.internal("cannot set up TLS: " + e.getMessage(), e);
-        }
-    }
-
-    /** For {@code skip_verify}: accepts any certificate and skips the host name check. */
-    private static final class TrustAll extends X509ExtendedTrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 
