@@ -81,6 +81,8 @@ class PackageOnSystemdIT {
                 + " && test -f /usr/share/berth/berth.jsa && test -d /etc/berth/manifests"
                 + " && test -f /lib/systemd/system/berth.service");
         assertTrue(m.check("dpkg-query -W -f='${Conffiles}' berth").contains("/etc/berth/config.toml"));
+        assertTrue(m.check("dpkg-query -W -f='${Conffiles}' berth").contains("/etc/cni/net.d/10-berth.conflist"),
+                "the default CNI network list is a conffile");
         assertEquals(m.check("berth config default"), m.check("cat /etc/berth/config.toml"),
                 "/etc/berth/config.toml is `berth config default`");
         assertEquals("enabled", m.check("systemctl is-enabled berth"));
@@ -169,7 +171,8 @@ class PackageOnSystemdIT {
         // the seed's steps for cri-containerd's tarball
         m.check("tar -xf /mnt/pkg/berth.tar.gz -C / && /opt/berth/make-cds-archive && systemctl daemon-reload");
         m.check("test -x /usr/local/bin/berth && test -f /opt/berth/berth.jar && test -f /opt/berth/berth.jsa"
-                + " && test -f /etc/berth/config.toml && test -d /etc/berth/manifests");
+                + " && test -f /etc/berth/config.toml && test -d /etc/berth/manifests"
+                + " && test -f /etc/cni/net.d/10-berth.conflist");
         seedChecks(m, "/usr/local/bin/berth", "/etc/systemd/system/berth.service");
         // the tarball's config.toml says SystemdCgroup = false: the cgroupfs driver, no scope, on the
         // same systemd node (the image and the Image manifest stayed from the .deb's run)

@@ -27,6 +27,26 @@ final class TaskOutput {
     private TaskOutput() {
     }
 
+    /**
+     * Whether the task's output is all in its log: conmon records the exit status only after it has
+     * drained the container's pipes, so a recorded exit (or a task gone) is the end; a task that is
+     * not alive but has no exit recorded yet gets a moment for conmon to finish.
+     */
+    private static boolean drained(TaskRuntime runtime, String ns, String id, long[] deadSince) {
+        var t = runtime.find(ns, id);
+        if (t.isEmpty() || t.get().exitCode() != null) {
+            return true;
+        }
+        if (t.get().state().alive()) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (deadSince[0] == 0) {
+            deadSince[0] = now;
+        }
+        return now - deadSince[0] > STUCK.toNanos();
+    }
+
     /** Starts copying task {@code ns/id}'s new log lines to {@code fifos}. */
     static void attach(TaskRuntime runtime, String ns, String id, ClientFifos fifos) {
         // what the log holds now (an earlier task of this id) is counted here, before Tasks/Create returns:
@@ -34,6 +54,7 @@ final class TaskOutput {
         java.nio.file.Path log = runtime.logPath(ns, id);
         int earlier = java.nio.file.Files.exists(log) ? CriLog.read(log).size() : 0;
         int[] skip = {earlier};
+        long[] deadSince = {0};
         AutoCloseable[] exitListener = new AutoCloseable[1];
         exitListener[0] = runtime.onExit(x -> {
             if (x.namespace().equals(ns) && x.id().equals(id)) {
@@ -49,7 +70,7 @@ final class TaskOutput {
                         fifos.write(e.stderr(), e.text() + "\n");
                     }
                 },
-                        () -> runtime.find(ns, id).map(t -> !t.state().alive()).orElse(true), Duration.ofMillis(20));
+                        () -> drained(runtime, ns, id, deadSince), Duration.ofMillis(20));
             } finally {
                 fifos.close();
                 try {
