@@ -146,13 +146,10 @@ berthd_cold() {
 }
 
 declare -A T C
-TIMED="$BENCH_SRC/lib/timed.py"
 run() { # run NAME DAEMON_PID CMD...: prints "WALL_S CPU_S" (client CPU plus the daemon's meanwhile)
-  local d0 d1 wc
-  d0=$(proc_cpu_us "$2")
-  wc=$(python3 "$TIMED" "${@:3}" 2>>"$BENCH_DIR/logs/pull-$1.log") || die "$1 failed; see $BENCH_DIR/logs/pull-$1.log"
-  d1=$(proc_cpu_us "$2")
-  awk -v w="${wc% *}" -v c="${wc#* }" -v a="$d0" -v b="$d1" 'BEGIN { printf "%.3f %.3f", w / 1e6, (c + b - a) / 1e6 }'
+  local wc
+  wc=$(timed_with_daemon "$2" "${@:3}" 2>>"$BENCH_DIR/logs/pull-$1.log") || die "$1 failed; see $BENCH_DIR/logs/pull-$1.log"
+  awk -v w="${wc% *}" -v c="${wc#* }" 'BEGIN { printf "%.3f %.3f", w / 1e6, c / 1e6 }'
 }
 
 ENGINES=(berth)

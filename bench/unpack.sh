@@ -28,7 +28,7 @@ BENCH_FS_SIZE="${BENCH_FS_SIZE:-4G}"
 WORK="$BENCH_DIR/work"
 FIXTURE="$BENCH_DIR/manyfiles.tar"
 REF_BASE="bench/manyfiles"
-# busy_start/busy_stop/busy_label and proc_cpu_us (the rest of common.sh is overridden below)
+# busy_start/busy_stop/busy_label and timed_with_daemon (the rest of common.sh is overridden below)
 source "$BENCH_SRC/lib/common.sh"
 set -euo pipefail
 
@@ -73,11 +73,6 @@ workfs_teardown() {
   rm -f "$BENCH_DIR/workfs.img"
 }
 
-# user+system CPU of the containerd daemon and its reaped children (e.g. unpigz) so far, in microseconds
-daemon_cpu_us() {
-  awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15 + $16 + $17) * 1000000 / hz)}' "/proc/$CTRD_PID/stat"
-}
-
 start_containerd() {
   local d="$WORK/containerd"
   mkdir -p "$d/root" "$d/state"
@@ -120,13 +115,8 @@ run_containerd() {
   "${CTR[@]}" images import --no-unpack --base-name "$REF_BASE" "$FIXTURE" >/dev/null
   mkdir -p "$WORK/mnt-containerd"
   sync
-  local before after wall cpu
-  before=$(daemon_cpu_us)
-  read -r wall cpu < <(python3 "$BENCH_SRC/lib/timed.py" "${CTR[@]}" images mount --snapshotter overlayfs \
+  read -r US CPU < <(timed_with_daemon "$CTRD_PID" "${CTR[@]}" images mount --snapshotter overlayfs \
     "$REF_BASE:1" "$WORK/mnt-containerd")
-  after=$(daemon_cpu_us)
-  US=$wall
-  CPU=$((cpu + after - before))
 }
 
 finish_containerd() {
@@ -203,13 +193,8 @@ run_berthd() {
   "${BCTR[@]}" images mount --snapshotter overlayfs "$REF_BASE:1" "$WORK/mnt-berth-daemon" >/dev/null
   berthd_unpacked_none
   sync
-  local before after wall cpu
-  before=$(proc_cpu_us "$BERTHD_PID")
-  read -r wall cpu < <(python3 "$BENCH_SRC/lib/timed.py" "${BCTR[@]}" images mount --snapshotter overlayfs \
+  read -r US CPU < <(timed_with_daemon "$BERTHD_PID" "${BCTR[@]}" images mount --snapshotter overlayfs \
     "$REF_BASE:1" "$WORK/mnt-berth-daemon")
-  after=$(proc_cpu_us "$BERTHD_PID")
-  US=$wall
-  CPU=$((cpu + after - before))
 }
 
 finish_berthd() {

@@ -41,17 +41,13 @@ final class DiffService extends DiffGrpc.DiffImplBase {
         this.leases = leases;
     }
 
-    private static List<Mount> mounts(List<dev.berth.api.containerd.types.Mount> given) {
-        return given.stream().map(m -> new Mount(m.getType(), m.getSource(), m.getOptionsList())).toList();
-    }
-
     @Override
     public void diff(DiffRequest request, StreamObserver<DiffResponse> out) {
         Errors.unary(out, () -> {
             if (request.getRightCount() == 0) {
                 throw Errors.invalid("right: the upper snapshot's mounts are required (from Snapshots/Mounts or View)");
             }
-            var d = differ.compare(mounts(request.getLeftList()), mounts(request.getRightList()), request.getMediaType(),
+            var d = differ.compare(Protos.engineMounts(request.getLeftList()), Protos.engineMounts(request.getRightList()), request.getMediaType(),
                     request.getRef(), request.getLabelsMap());
             LeasesService.addToCallLease(leases, LeaseResource.content(d.digest()));
             return DiffResponse.newBuilder().setDiff(Protos.descriptor(d)).build();
@@ -68,7 +64,7 @@ final class DiffService extends DiffGrpc.DiffImplBase {
                 throw Errors.invalid("mounts: the snapshot's mounts are required (from Snapshots/Prepare)");
             }
             var layer = Protos.descriptor(request.getDiff());
-            List<Mount> mounts = mounts(request.getMountsList());
+            List<Mount> mounts = Protos.engineMounts(request.getMountsList());
             AppliedLayer applied;
             try (InputStream in = content.open(layer.digest())) {
                 applied = applier.apply(layer, in, mounts);

@@ -27,8 +27,12 @@ final class ExecProcesses {
     /** The Any type URL containerd gives OCI process specs. */
     static final String PROCESS_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/Process";
 
+    /** An exec's end: its result and when it came. */
+    record Exited(ExecResult result, Instant at) {
+    }
+
     private record Exec(String container, String id, ExecRequest request, String stdout, String stderr,
-            CompletableFuture<ExecResult> done, Instant[] exitedAt, boolean[] started) {
+            java.util.concurrent.atomic.AtomicBoolean started, CompletableFuture<Exited> done) {
     }
 
     private final TaskRuntime runtime;
@@ -63,7 +67,8 @@ final class ExecProcesses {
         if (runtime.find(ns, container).filter(t -> t.state().alive()).isEmpty()) {
             throw BerthException.notFound("task %s: not running, so nothing can be exec'd in it", container);
         }
-        Exec e = new Exec(container, id, req, stdout, stderr, new CompletableFuture<>(), new Instant[1], new boolean[1]);
+        Exec e = new Exec(container, id, req, stdout, stderr, new java.util.concurrent.atomic.AtomicBoolean(),
+                new CompletableFuture<>());
         if (execs.putIfAbsent(key(ns, container, id), e) != null) {
             throw BerthException.alreadyExists("exec %s of task %s already exists", id, container);
         }
@@ -80,11 +85,8 @@ final class ExecProcesses {
     /** Starts a recorded exec; returns its pid as far as known (0: runc exec does not tell it). */
     int start(String ns, String container, String id) {
         Exec e = find(ns, container, id);
-        synchronized (e) {
-            if (e.started()[0]) {
-                throw BerthException.precondition("process %s of task %s was already started", id, container);
-            }
-            e.started()[0] = true;
+        if (!e.started().compareAndSet(false, true)) {
+            throw BerthException.precondition("process %s of task %s was already started", id, container);
         }
         ClientFifos fifos = ClientFifos.open(e.stdout(), e.stderr());
         Thread t = new Thread(() -> {
@@ -92,12 +94,10 @@ final class ExecProcesses {
                 ExecResult r = runtime.exec(ns, container, e.request());
                 fifos.write(false, r.stdout());
                 fifos.write(true, r.stderr());
-                e.exitedAt()[0] = Instant.now();
-                e.done().complete(r);
+                e.done().complete(new Exited(r, Instant.now()));
             } catch (RuntimeException x) {
-                e.exitedAt()[0] = Instant.now();
                 fifos.write(true, "berth: exec " + id + ": " + x.getMessage() + "\n");
-                e.done().complete(new ExecResult(255, "", ""));
+                e.done().complete(new Exited(new ExecResult(255, "", ""), Instant.now()));
             }
         }, "berth-exec-" + id);
         t.setDaemon(true);
@@ -106,22 +106,18 @@ final class ExecProcesses {
     }
 
     /** The exec's exit, completing when it has exited. */
-    CompletableFuture<ExecResult> exit(String ns, String container, String id) {
+    CompletableFuture<Exited> exit(String ns, String container, String id) {
         return find(ns, container, id).done();
-    }
-
-    Instant exitedAt(String ns, String container, String id) {
-        return find(ns, container, id).exitedAt()[0];
     }
 
     Process process(String ns, String container, String id) {
         Exec e = find(ns, container, id);
         Process.Builder b = Process.newBuilder().setContainerId(container).setId(id);
         if (e.done().isDone()) {
-            b.setStatus(Status.STOPPED).setExitStatus(e.done().join().exitCode())
-                    .setExitedAt(Protos.time(e.exitedAt()[0]));
+            Exited x = e.done().join();
+            b.setStatus(Status.STOPPED).setExitStatus(x.result().exitCode()).setExitedAt(Protos.time(x.at()));
         } else {
-            b.setStatus(e.started()[0] ? Status.RUNNING : Status.CREATED);
+            b.setStatus(e.started().get() ? Status.RUNNING : Status.CREATED);
         }
         return b.build();
     }
@@ -129,7 +125,7 @@ final class ExecProcesses {
     /** Forgets a stopped (or never started) exec; FAILED_PRECONDITION while it runs. */
     Process delete(String ns, String container, String id) {
         Exec e = find(ns, container, id);
-        if (e.started()[0] && !e.done().isDone()) {
+        if (e.started().get() && !e.done().isDone()) {
             throw BerthException.precondition("process %s of task %s is still running", id, container);
         }
         Process p = process(ns, container, id);

@@ -50,6 +50,12 @@ final class Protos {
                 .addAllOptions(m.options()).build()).toList();
     }
 
+    /** A client's mounts (from Snapshots/Mounts) as the engine's. */
+    static List<dev.berth.engine.mount.Mount> engineMounts(List<Mount> given) {
+        return given.stream().map(m -> new dev.berth.engine.mount.Mount(m.getType(), m.getSource(), m.getOptionsList()))
+                .toList();
+    }
+
     static String nz(String s) {
         return s == null ? "" : s;
     }

@@ -132,9 +132,7 @@ final class TasksServices {
                 ClientFifos fifos = ClientFifos.open(request.getStdout(), request.getStderr());
                 TaskStatus t;
                 try {
-                    t = containers.createTask(ns, id, request.getRootfsList().stream()
-                            .map(m -> new dev.berth.engine.mount.Mount(m.getType(), m.getSource(), m.getOptionsList()))
-                            .toList());
+                    t = containers.createTask(ns, id, Protos.engineMounts(request.getRootfsList()));
                 } catch (RuntimeException e) {
                     fifos.close();
                     throw e;
@@ -229,9 +227,9 @@ final class TasksServices {
             try {
                 if (!request.getExecId().isEmpty()) {
                     String ens = namespace();
-                    execs.exit(ens, request.getContainerId(), request.getExecId()).thenAccept(r -> {
-                        out.onNext(WaitResponse.newBuilder().setExitStatus(r.exitCode()).setExitedAt(Protos.time(
-                                execs.exitedAt(ens, request.getContainerId(), request.getExecId()))).build());
+                    execs.exit(ens, request.getContainerId(), request.getExecId()).thenAccept(x -> {
+                        out.onNext(WaitResponse.newBuilder().setExitStatus(x.result().exitCode())
+                                .setExitedAt(Protos.time(x.at())).build());
                         out.onCompleted();
                     });
                     return;

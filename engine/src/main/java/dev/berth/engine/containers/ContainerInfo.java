@@ -46,4 +46,10 @@ public record ContainerInfo(String namespace, String id, String image, String sn
         return new ContainerInfo(namespace, id, image, snapshotter, snapshotKey, rootfs, bundle, cgroups, runtime,
                 platform, labels, extensions, createdAt, at);
     }
+
+    /** The same record with {@code newLabels} in place of its labels. */
+    public ContainerInfo withLabels(Map<String, String> newLabels, Instant at) {
+        return new ContainerInfo(namespace, id, image, snapshotter, snapshotKey, rootfs, bundle, cgroupsPath, runtime,
+                platform, newLabels, extensions, createdAt, at);
+    }
 }

@@ -322,8 +322,8 @@ public final class ContainerService implements Containers {
             }
             var spec = (tools.jackson.databind.node.ObjectNode) dev.berth.engine.oci.OciJson.MAPPER.readTree(doc);
             // the runtime runs the bundle's rootfs (mounted just now) in Berth's cgroup layout
-            spec.putObject("root").put("path", "rootfs").put("readonly",
-                    dev.berth.engine.oci.OciJson.MAPPER.readTree(doc).path("root").path("readonly").asBoolean(false));
+            boolean readonly = spec.path("root").path("readonly").asBoolean(false);
+            spec.putObject("root").put("path", "rootfs").put("readonly", readonly);
             spec.withObjectProperty("linux").put("cgroupsPath", info.cgroupsPath());
             TaskStatus t = runtime.create(ns, id, RuntimeSpec.ofDocument(
                     dev.berth.engine.oci.OciJson.MAPPER.writeValueAsBytes(spec), "the spec of container " + id));
@@ -346,9 +346,7 @@ public final class ContainerService implements Containers {
     @Override
     public ContainerInfo setLabels(String ns, String id, Map<String, String> labels) {
         ContainerInfo info = require(ns, id);
-        ContainerInfo changed = new ContainerInfo(ns, id, info.image(), info.snapshotter(), info.snapshotKey(), info.rootfs(),
-                info.bundle(), info.cgroupsPath(), info.runtime(), info.platform(), labels, info.extensions(),
-                info.createdAt(), clock.instant());
+        ContainerInfo changed = info.withLabels(labels, clock.instant());
         records.update(changed);
         events.publishIn(ns, EngineEvent.CONTAINER_UPDATE, Map.of("id", id, "image", info.image() == null ? "" : info.image(),
                 "snapshot_key", info.snapshotKey() == null ? "" : info.snapshotKey()), labels);
