@@ -17,6 +17,7 @@ cleanup() {
     grep -o " $work[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
     rm -rf "$work"
   fi
+  find /sys/fs/cgroup -depth -type d -path "*/berth-cli-bench-$$*" -exec rmdir {} + 2>/dev/null || true
 }
 trap cleanup EXIT
 cfg=$work/config.toml

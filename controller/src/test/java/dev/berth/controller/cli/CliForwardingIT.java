@@ -39,6 +39,7 @@ class CliForwardingIT {
     Path config;
     Path socket;
     Process daemon;
+    final String cgroupParent = "/berth-fwd-" + Long.toHexString(System.nanoTime());
 
     record Result(int code, String out, String err) {
     }
@@ -125,9 +126,9 @@ class CliForwardingIT {
                 api_address = "%s"
                 manifest_dir = "%s"
                 log_dir = "%s"
-                cgroup_parent = "/berth-fwd-%s"
+                cgroup_parent = "%s"
                 """.formatted(tmp.resolve("root"), tmp.resolve("state"), socket, tmp.resolve("manifests"),
-                tmp.resolve("logs"), Long.toHexString(System.nanoTime())));
+                tmp.resolve("logs"), cgroupParent));
         Files.createDirectories(tmp.resolve("manifests"));
         try (Engine e = Engine.open(new ConfigLoader(ControllerSettings.schema()).load(config))) {
             OciImageBuilder.busybox().build().writeLayout(tmp.resolve("layout"), "latest");
@@ -156,6 +157,7 @@ class CliForwardingIT {
             }
         }
         MountTable.cleanUnder(tmp);
+        dev.berth.engine.cgroups.Cgroups.host().removeEmpty(cgroupParent);
     }
 
     private Result berth(Map<String, String> env, List<String> args) throws Exception {

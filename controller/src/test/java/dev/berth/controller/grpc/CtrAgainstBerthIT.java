@@ -51,6 +51,7 @@ class CtrAgainstBerthIT {
     Path tmp;
     Daemon daemon;
     Path sock;
+    final String cgroupParent = "/berth-ctr-" + Long.toHexString(System.nanoTime());
 
     record Ctr(int code, String out) {
     }
@@ -65,7 +66,7 @@ class CtrAgainstBerthIT {
                 .with(EngineSettings.ROOT, tmp.resolve("root").toString())
                 .with(EngineSettings.STATE, tmp.resolve("state").toString())
                 .with(RuntimeSettings.LOG_DIR, tmp.resolve("logs").toString())
-                .with(CgroupSettings.CGROUP_PARENT, "/berth-ctr-" + Long.toHexString(System.nanoTime()))
+                .with(CgroupSettings.CGROUP_PARENT, cgroupParent)
                 .with(ControllerSettings.API_ADDRESS, tmp.resolve("state/berth.sock").toString())
                 .with(ControllerSettings.GRPC_ADDRESS, sock.toString())
                 .with(ControllerSettings.MANIFEST_DIR, manifests.toString());
@@ -106,6 +107,7 @@ class CtrAgainstBerthIT {
         } finally {
             daemon.close();
             MountTable.cleanUnder(tmp);
+            dev.berth.engine.cgroups.Cgroups.host().removeEmpty(cgroupParent);
         }
     }
 

@@ -44,6 +44,7 @@ class CtrDiffIT {
     Daemon daemon;
     PrivateContainerd containerd;
     Path berthSock;
+    final String cgroupParent = "/berth-diff-" + Long.toHexString(System.nanoTime());
 
     @BeforeEach
     void setUp() throws Exception {
@@ -54,7 +55,7 @@ class CtrDiffIT {
                 .with(EngineSettings.ROOT, tmp.resolve("root").toString())
                 .with(EngineSettings.STATE, tmp.resolve("state").toString())
                 .with(RuntimeSettings.LOG_DIR, tmp.resolve("logs").toString())
-                .with(CgroupSettings.CGROUP_PARENT, "/berth-diff-" + Long.toHexString(System.nanoTime()))
+                .with(CgroupSettings.CGROUP_PARENT, cgroupParent)
                 .with(ControllerSettings.API_ADDRESS, tmp.resolve("state/berth.sock").toString())
                 .with(ControllerSettings.GRPC_ADDRESS, berthSock.toString())
                 .with(ControllerSettings.MANIFEST_DIR, Files.createDirectories(tmp.resolve("manifests")).toString());
@@ -73,6 +74,7 @@ class CtrDiffIT {
                 daemon.close();
             }
             MountTable.cleanUnder(tmp);
+            dev.berth.engine.cgroups.Cgroups.host().removeEmpty(cgroupParent);
         }
     }
 
