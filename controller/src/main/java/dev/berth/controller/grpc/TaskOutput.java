@@ -28,13 +28,13 @@ final class TaskOutput {
     }
 
     /**
-     * Whether the task's output is all in its log: conmon records the exit status only after it has
-     * drained the container's pipes, so a recorded exit (or a task gone) is the end; a task that is
-     * not alive but has no exit recorded yet gets a moment for conmon to finish.
+     * Whether the task's output is all in its log: once the exit is recorded and its monitor (conmon,
+     * which drains the container's pipes into the log before it exits) is gone, or the task is gone;
+     * a task that stopped without that end gets {@link #STUCK} before the copy gives up.
      */
     private static boolean drained(TaskRuntime runtime, String ns, String id, long[] deadSince) {
         var t = runtime.find(ns, id);
-        if (t.isEmpty() || t.get().exitCode() != null) {
+        if (t.isEmpty() || t.get().exitCode() != null && !running(t.get().monitorPid())) {
             return true;
         }
         if (t.get().state().alive()) {
@@ -45,6 +45,19 @@ final class TaskOutput {
             deadSince[0] = now;
         }
         return now - deadSince[0] > STUCK.toNanos();
+    }
+
+    /** Whether process {@code pid} still runs (a zombie has finished its work). */
+    private static boolean running(long pid) {
+        if (pid <= 0) {
+            return false;
+        }
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Starts copying task {@code ns/id}'s new log lines to {@code fifos}. */
