@@ -51,6 +51,7 @@ class ExamplesEndToEndIT {
     Path socket;
     Process daemon;
     HostCleanup hostCleanup;
+    final String cgroupParent = "/berth-e2e-" + Long.toHexString(System.nanoTime());
     TestNetwork net;
     int hostPort;
     private static final String PAUSE = "localhost/berth/pause:e2e";
@@ -58,7 +59,7 @@ class ExamplesEndToEndIT {
     @BeforeEach
     void setUp() throws Exception {
         // the web example's sandbox: a CNI network and host port of this test's own, Berth's pause
-        hostCleanup = HostCleanup.under(null);
+        hostCleanup = HostCleanup.under(null).cgroup(cgroupParent);
         net = TestNetwork.create(tmp.resolve("net"), hostCleanup);
         hostPort = TestNetwork.freeTcpPort();
         manifests = tmp.resolve("manifests");
@@ -74,13 +75,13 @@ class ExamplesEndToEndIT {
                 manifest_dir = "%s"
                 log_dir = "%s"
                 resync_interval = "2s"
-                cgroup_parent = "/berth-e2e-%s"
+                cgroup_parent = "%s"
                 [plugins."io.containerd.cri.v1.images".pinned_images]
                 sandbox = "%s"
                 [plugins."io.containerd.cri.v1.runtime".cni]
                 conf_dir = "%s"
                 """.formatted(tmp.resolve("root"), tmp.resolve("state"), socket, manifests, tmp.resolve("logs"),
-                Long.toHexString(System.nanoTime()), PAUSE, net.confDir()));
+                cgroupParent, PAUSE, net.confDir()));
         BuiltImage img = OciImageBuilder.busybox().build();
         try (Engine e = Engine.open(config())) {
             // through the importer, as users get images in: it writes the GC labels that keep the
