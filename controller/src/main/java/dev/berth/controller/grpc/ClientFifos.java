@@ -1,6 +1,7 @@
 package dev.berth.controller.grpc;
 
 import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.sys.Sys;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -8,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 
 /**
  * The stdout and stderr FIFOs a containerd client made for a process ({@code ctr run} creates them
@@ -19,10 +21,15 @@ import java.nio.file.StandardOpenOption;
 final class ClientFifos implements AutoCloseable {
     private final FileChannel out;
     private final FileChannel err;
+    /** The FIFOs' paths (null for a dropped stream), to see whether the client has read them. */
+    private final Path outPath;
+    private final Path errPath;
 
-    private ClientFifos(FileChannel out, FileChannel err) {
+    private ClientFifos(FileChannel out, Path outPath, FileChannel err, Path errPath) {
         this.out = out;
         this.err = err;
+        this.outPath = outPath;
+        this.errPath = errPath;
     }
 
     /** Opens the named FIFOs (an empty name: that stream is dropped, as with {@code --null-io}). */
@@ -30,7 +37,8 @@ final class ClientFifos implements AutoCloseable {
         FileChannel o = null;
         try {
             o = fifo(stdout, "stdout");
-            return new ClientFifos(o, fifo(stderr, "stderr"));
+            return new ClientFifos(o, o == null ? null : Path.of(stdout), fifo(stderr, "stderr"),
+                    stderr == null || stderr.isEmpty() ? null : Path.of(stderr));
         } catch (RuntimeException e) {
             closeQuietly(o);
             throw e;
@@ -70,6 +78,36 @@ final class ClientFifos implements AutoCloseable {
             return true;
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /**
+     * Closes once the client has taken what was written, or after {@code grace}. This side holds the
+     * only write end: closing it while the data still sits in a FIFO whose reader the client has not
+     * opened yet (ctr opens its readers on goroutines of their own, and cancels them once the task
+     * is deleted) would drop the output, so the end waits for the pipes to empty first.
+     */
+    void finish(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (unread(outPath) + unread(errPath) > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        close();
+    }
+
+    private static int unread(Path fifo) {
+        if (fifo == null) {
+            return 0;
+        }
+        try {
+            return Sys.fifoUnread(fifo);
+        } catch (RuntimeException e) {
+            return 0; // gone (the client removed its FIFO directory): nobody left to read
         }
     }
 

@@ -24,6 +24,8 @@ import tools.jackson.databind.JsonNode;
  * process of runtime exec does not outlive the call. Thread-safe.
  */
 final class ExecProcesses {
+    /** How long an exec's end waits for the client to read its last output. */
+    private static final java.time.Duration OUTPUT_GRACE = java.time.Duration.ofSeconds(5);
     /** The Any type URL containerd gives OCI process specs. */
     static final String PROCESS_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/Process";
 
@@ -94,7 +96,11 @@ final class ExecProcesses {
                 ExecResult r = runtime.exec(ns, container, e.request());
                 fifos.write(false, r.stdout());
                 fifos.write(true, r.stderr());
-                e.done().complete(new Exited(r, Instant.now()));
+                // the client's readers have the output before it hears of the exit (it cancels
+                // readers it has not opened yet once it deletes the process)
+                Instant exited = Instant.now();
+                fifos.finish(OUTPUT_GRACE);
+                e.done().complete(new Exited(r, exited));
             } catch (RuntimeException x) {
                 fifos.write(true, "berth: exec " + id + ": " + x.getMessage() + "\n");
                 e.done().complete(new Exited(new ExecResult(255, "", ""), Instant.now()));

@@ -16,7 +16,11 @@ import java.util.concurrent.TimeUnit;
  * Thread-safe.
  */
 final class TaskOutput {
-    /** How long after the exit a copy stuck on a full pipe is given before the FIFOs are closed. */
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TaskOutput.class);
+    /**
+     * How long a stopped task's copy waits for an end, and for the client to take the last bytes;
+     * a copy stuck on a full pipe (a client that stopped reading) is cut at twice this after the exit.
+     */
     private static final Duration STUCK = Duration.ofSeconds(5);
     private static final ScheduledExecutorService CLOSER = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "berth-fifo-closer");
@@ -33,7 +37,15 @@ final class TaskOutput {
      * a task that stopped without that end gets {@link #STUCK} before the copy gives up.
      */
     private static boolean drained(TaskRuntime runtime, String ns, String id, long[] deadSince) {
-        var t = runtime.find(ns, id);
+        java.util.Optional<dev.berth.engine.runtime.TaskStatus> t;
+        try {
+            t = runtime.find(ns, id);
+        } catch (RuntimeException e) {
+            // a status that cannot be read this moment (runc state under load) is asked again next poll;
+            // ending the copy here would drop output the log already holds
+            LOG.debug("task {}/{}: status not readable yet for its output copy: {}", ns, id, e.getMessage());
+            return false;
+        }
         if (t.isEmpty() || t.get().exitCode() != null && !running(t.get().monitorPid())) {
             return true;
         }
@@ -71,7 +83,7 @@ final class TaskOutput {
         AutoCloseable[] exitListener = new AutoCloseable[1];
         exitListener[0] = runtime.onExit(x -> {
             if (x.namespace().equals(ns) && x.id().equals(id)) {
-                CLOSER.schedule(fifos::close, STUCK.toMillis(), TimeUnit.MILLISECONDS);
+                CLOSER.schedule(fifos::close, 2 * STUCK.toMillis(), TimeUnit.MILLISECONDS);
             }
         });
         Thread copy = new Thread(() -> {
@@ -84,6 +96,9 @@ final class TaskOutput {
                     }
                 },
                         () -> drained(runtime, ns, id, deadSince), Duration.ofMillis(20));
+                fifos.finish(STUCK);
+            } catch (RuntimeException e) {
+                LOG.warn("task {}/{}: copying its output to the client stopped: {}", ns, id, e.getMessage());
             } finally {
                 fifos.close();
                 try {

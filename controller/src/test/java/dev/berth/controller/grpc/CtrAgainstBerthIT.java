@@ -112,13 +112,21 @@ class CtrAgainstBerthIT {
     }
 
     private Ctr ctr(String... args) throws IOException, InterruptedException {
-        List<String> argv = new ArrayList<>(List.of("ctr", "--address", sock.toString(), "--connect-timeout", "2s"));
+        List<String> argv = new ArrayList<>(List.of("ctr", "--address", sock.toString(), "--connect-timeout", "30s"));
         argv.addAll(List.of(args));
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "ctr " + String.join(" ", args) + " did not finish");
         return new Ctr(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    private static String readQuietly(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "(" + e + ")";
+        }
     }
 
     private Ctr ok(String... args) throws IOException, InterruptedException {
@@ -375,7 +383,8 @@ class CtrAgainstBerthIT {
         assertFalse(ok("snapshots", "ls").out().contains("c-rm"), "ctr removed its snapshot");
         Ctr code = ctr("run", "--rm", IMAGE, "c-code", "/bin/busybox", "sh", "-c", "echo out; echo err >&2; exit 3");
         assertEquals(3, code.code(), code.out());
-        assertTrue(code.out().contains("out") && code.out().contains("err"), code.out());
+        assertTrue(code.out().contains("out") && code.out().contains("err"), () -> "ctr printed [" + code.out()
+                + "]; the task's CRI log: " + readQuietly(daemon.engine().runtime().logPath("default", "c-code")));
 
         ok("run", "-d", IMAGE, "c-d", "/bin/busybox", "sleep", "600");
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ok("tasks", "ls").out().lines()

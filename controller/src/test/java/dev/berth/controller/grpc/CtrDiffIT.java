@@ -198,7 +198,7 @@ class CtrDiffIT {
     }
 
     private static Result run0(List<String> ctr, String... args) throws Exception {
-        List<String> argv = new ArrayList<>(List.of("ctr", "--connect-timeout", "5s"));
+        List<String> argv = new ArrayList<>(List.of("ctr", "--connect-timeout", "30s"));
         argv.addAll(ctr);
         argv.addAll(List.of(args));
         Process p = new ProcessBuilder(argv).start();

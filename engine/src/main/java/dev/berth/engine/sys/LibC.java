@@ -67,6 +67,9 @@ public interface LibC {
     int close(int fd);
 
     @SaveError
+    int ioctl(int fd, long request, @Out int[] value);
+
+    @SaveError
     int setns(int fd, int nstype);
 
     String strerror(int errnum);

@@ -45,6 +45,8 @@ public final class Sys {
     public static final int CLONE_NEWNET = 0x40000000;
 
     private static final int O_RDONLY_CLOEXEC = 02000000;
+    private static final int O_NONBLOCK = 04000;
+    private static final long FIONREAD = 0x541B;
     private static final int AF_UNIX = 1;
     private static final int SOCK_DGRAM = 2;
     private static final int SOCK_CLOEXEC = 02000000;
@@ -258,6 +260,28 @@ public final class Sys {
     public static void setns(int fd, int nstype) {
         if (LIBC.setns(fd, nstype) != 0) {
             throw error("setns", "fd " + fd);
+        }
+    }
+
+    /**
+     * How many bytes written to FIFO {@code fifo} no reader has taken yet (FIONREAD on a read end
+     * opened without blocking, which sees the pipe's one buffer). A writer about to close the last
+     * write end uses it to tell whether its reader has the data: a FIFO's buffer is dropped once no
+     * process holds it open.
+     */
+    public static int fifoUnread(Path fifo) {
+        int fd = LIBC.open(cstr(fifo), O_RDONLY_CLOEXEC | O_NONBLOCK);
+        if (fd < 0) {
+            throw error("open", fifo.toString());
+        }
+        try {
+            int[] n = new int[1];
+            if (LIBC.ioctl(fd, FIONREAD, n) != 0) {
+                throw error("ioctl(FIONREAD)", fifo.toString());
+            }
+            return n[0];
+        } finally {
+            LIBC.close(fd);
         }
     }
 
