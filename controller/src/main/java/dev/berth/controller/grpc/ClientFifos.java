@@ -37,8 +37,8 @@ final class ClientFifos implements AutoCloseable {
         FileChannel o = null;
         try {
             o = fifo(stdout, "stdout");
-            return new ClientFifos(o, o == null ? null : Path.of(stdout), fifo(stderr, "stderr"),
-                    stderr == null || stderr.isEmpty() ? null : Path.of(stderr));
+            FileChannel e = fifo(stderr, "stderr");
+            return new ClientFifos(o, o == null ? null : Path.of(stdout), e, e == null ? null : Path.of(stderr));
         } catch (RuntimeException e) {
             closeQuietly(o);
             throw e;

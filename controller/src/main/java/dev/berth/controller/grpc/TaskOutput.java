@@ -1,11 +1,16 @@
 package dev.berth.controller.grpc;
 
 import dev.berth.engine.runtime.TaskRuntime;
+import dev.berth.engine.runtime.TaskStatus;
 import dev.berth.engine.runtime.logs.CriLog;
+import dev.berth.engine.sys.Processes;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A client's view of a task's output: what the container writes (conmon keeps it in the task's CRI
@@ -16,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * Thread-safe.
  */
 final class TaskOutput {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TaskOutput.class);
+    private static final Logger LOG = LoggerFactory.getLogger(TaskOutput.class);
     /**
      * How long a stopped task's copy waits for an end, and for the client to take the last bytes;
      * a copy stuck on a full pipe (a client that stopped reading) is cut at twice this after the exit.
@@ -37,7 +42,7 @@ final class TaskOutput {
      * a task that stopped without that end gets {@link #STUCK} before the copy gives up.
      */
     private static boolean drained(TaskRuntime runtime, String ns, String id, long[] deadSince) {
-        java.util.Optional<dev.berth.engine.runtime.TaskStatus> t;
+        Optional<TaskStatus> t;
         try {
             t = runtime.find(ns, id);
         } catch (RuntimeException e) {
@@ -46,7 +51,7 @@ final class TaskOutput {
             LOG.debug("task {}/{}: status not readable yet for its output copy: {}", ns, id, e.getMessage());
             return false;
         }
-        if (t.isEmpty() || t.get().exitCode() != null && !running(t.get().monitorPid())) {
+        if (t.isEmpty() || t.get().exitCode() != null && !Processes.alive(t.get().monitorPid(), "conmon")) {
             return true;
         }
         if (t.get().state().alive()) {
@@ -57,19 +62,6 @@ final class TaskOutput {
             deadSince[0] = now;
         }
         return now - deadSince[0] > STUCK.toNanos();
-    }
-
-    /** Whether process {@code pid} still runs (a zombie has finished its work). */
-    private static boolean running(long pid) {
-        if (pid <= 0) {
-            return false;
-        }
-        try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (java.io.IOException | RuntimeException e) {
-            return false;
-        }
     }
 
     /** Starts copying task {@code ns/id}'s new log lines to {@code fifos}. */

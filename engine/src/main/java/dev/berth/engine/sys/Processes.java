@@ -116,4 +116,28 @@ public final class Processes {
             throw new UncheckedIOException(e);
         }
     }
+
+    /**
+     * Whether {@code pid} is a live (not zombie) process named {@code comm}; the name guards against
+     * a pid reused after the process died.
+     */
+    public static boolean alive(long pid, String comm) {
+        if (pid <= 0) {
+            return false;
+        }
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"),
+                    StandardCharsets.UTF_8);
+            int open = stat.indexOf('(');
+            int close = stat.lastIndexOf(')');
+            if (open < 0 || close < open) {
+                return false;
+            }
+            String name = stat.substring(open + 1, close);
+            char state = stat.length() > close + 2 ? stat.charAt(close + 2) : '?';
+            return name.equals(comm) && state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }

@@ -57,22 +57,7 @@ final class TaskFiles {
      * after the monitor died.
      */
     static boolean alive(long pid, String comm) {
-        if (pid <= 0) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
-            int open = stat.indexOf('(');
-            int close = stat.lastIndexOf(')');
-            if (open < 0 || close < open) {
-                return false;
-            }
-            String name = stat.substring(open + 1, close);
-            char state = stat.length() > close + 2 ? stat.charAt(close + 2) : '?';
-            return name.equals(comm) && state != 'Z' && state != 'X';
-        } catch (IOException e) {
-            return false;
-        }
+        return dev.berth.engine.sys.Processes.alive(pid, comm);
     }
 
     /** Removes the files a previous task left in the bundle; {@code rootfs} (maybe a mount) is left alone. */
