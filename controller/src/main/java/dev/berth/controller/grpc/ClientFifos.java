@@ -19,6 +19,8 @@ import java.time.Duration;
  * full pipe. The client's copy sees end-of-file once this side is closed. Thread-safe.
  */
 final class ClientFifos implements AutoCloseable {
+    /** How long a client may leave written output untouched before it counts as gone ({@link #finish}). */
+    static final Duration STALL = Duration.ofMillis(500);
     private final FileChannel out;
     private final FileChannel err;
     /** The FIFOs' paths (null for a dropped stream), to see whether the client has read them. */
@@ -82,16 +84,31 @@ final class ClientFifos implements AutoCloseable {
     }
 
     /**
-     * Closes once the client has taken what was written, or after {@code grace}. This side holds the
-     * only write end: closing it while the data still sits in a FIFO whose reader the client has not
-     * opened yet (ctr opens its readers on goroutines of their own, and cancels them once the task
-     * is deleted) would drop the output, so the end waits for the pipes to empty first.
+     * Closes once the client has taken what was written, once it has visibly stopped taking it (the
+     * unread count has not gone down for {@code stall}: a {@code run -d} client that went away), or
+     * after {@code grace}. This side holds the only write end: closing it while the data still sits
+     * in a FIFO whose reader the client has not opened yet would drop the output, so the end waits
+     * for the pipes to empty first. A reading client (ctr's copy goroutine, blocked in read) empties
+     * them within milliseconds.
      */
-    void finish(Duration grace) {
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (unread(outPath) + unread(errPath) > 0 && System.nanoTime() < deadline) {
+    void finish(Duration stall, Duration grace) {
+        long start = System.nanoTime();
+        long progressAt = start;
+        int last = Integer.MAX_VALUE;
+        while (true) {
+            int now = unread(outPath) + unread(errPath);
+            long t = System.nanoTime();
+            if (now == 0 || t - start > grace.toNanos()) {
+                break;
+            }
+            if (now < last) {
+                last = now;
+                progressAt = t;
+            } else if (t - progressAt > stall.toNanos()) {
+                break;
+            }
             try {
-                Thread.sleep(10);
+                Thread.sleep(5);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;

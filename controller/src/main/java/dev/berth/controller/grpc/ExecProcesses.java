@@ -99,7 +99,7 @@ final class ExecProcesses {
                 // the client's readers have the output before it hears of the exit (it cancels
                 // readers it has not opened yet once it deletes the process)
                 Instant exited = Instant.now();
-                fifos.finish(OUTPUT_GRACE);
+                fifos.finish(ClientFifos.STALL, OUTPUT_GRACE);
                 e.done().complete(new Exited(r, exited));
             } catch (RuntimeException x) {
                 fifos.write(true, "berth: exec " + id + ": " + x.getMessage() + "\n");

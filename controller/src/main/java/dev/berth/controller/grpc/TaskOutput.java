@@ -64,14 +64,20 @@ final class TaskOutput {
         return now - deadSince[0] > STUCK.toNanos();
     }
 
-    /** Starts copying task {@code ns/id}'s new log lines to {@code fifos}. */
-    static void attach(TaskRuntime runtime, String ns, String id, ClientFifos fifos) {
+    /**
+     * Starts copying task {@code ns/id}'s new log lines to {@code fifos}; the future completes once
+     * the copy has ended (the client has the output, or stopped taking it). Tasks/Wait answers only
+     * then: ctr cancels its FIFO readers as soon as it hears of the exit, so output still on its way
+     * would be lost (containerd's shim has it in the FIFO before the exit is even reaped).
+     */
+    static java.util.concurrent.CompletableFuture<Void> attach(TaskRuntime runtime, String ns, String id, ClientFifos fifos) {
         // what the log holds now (an earlier task of this id) is counted here, before Tasks/Create returns:
         // the copy thread may start after the container has already written its first lines
         java.nio.file.Path log = runtime.logPath(ns, id);
         int earlier = java.nio.file.Files.exists(log) ? CriLog.read(log).size() : 0;
         int[] skip = {earlier};
         long[] deadSince = {0};
+        var ended = new java.util.concurrent.CompletableFuture<Void>();
         AutoCloseable[] exitListener = new AutoCloseable[1];
         exitListener[0] = runtime.onExit(x -> {
             if (x.namespace().equals(ns) && x.id().equals(id)) {
@@ -88,11 +94,12 @@ final class TaskOutput {
                     }
                 },
                         () -> drained(runtime, ns, id, deadSince), Duration.ofMillis(20));
-                fifos.finish(STUCK);
+                fifos.finish(ClientFifos.STALL, STUCK);
             } catch (RuntimeException e) {
                 LOG.warn("task {}/{}: copying its output to the client stopped: {}", ns, id, e.getMessage());
             } finally {
                 fifos.close();
+                ended.complete(null);
                 try {
                     exitListener[0].close();
                 } catch (Exception e) {
@@ -102,5 +109,6 @@ final class TaskOutput {
         }, "berth-fifo-" + ns + "-" + id);
         copy.setDaemon(true);
         copy.start();
+        return ended;
     }
 }

@@ -43,6 +43,9 @@ final class TasksServices {
     private final dev.berth.engine.containers.Containers containers;
     private final Events events;
     private final ExecProcesses execs;
+    /** Per client-made task ({@code ns/id}): the end of its output copy, which Wait answers after. */
+    private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.CompletableFuture<Void>> outputs =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     TasksServices(TaskRuntime runtime, dev.berth.engine.containers.Containers containers, Events events) {
         this.runtime = runtime;
@@ -137,7 +140,7 @@ final class TasksServices {
                     fifos.close();
                     throw e;
                 }
-                TaskOutput.attach(runtime, ns, id, fifos);
+                outputs.put(ns + "/" + id, TaskOutput.attach(runtime, ns, id, fifos));
                 return dev.berth.api.containerd.services.tasks.v1.CreateTaskResponse.newBuilder().setContainerId(id)
                         .setPid((int) t.pid()).build();
             });
@@ -216,6 +219,7 @@ final class TasksServices {
                 // through the containers service: /tasks/delete on the bus, a client's rootfs unmounted
                 containers.deleteTask(namespace(), t.id(), false);
                 execs.forget(namespace(), t.id());
+                outputs.remove(namespace() + "/" + t.id());
                 return DeleteResponse.newBuilder().setId(t.id()).setPid((int) t.pid())
                         .setExitStatus(t.exitCode() == null ? 0 : t.exitCode()).setExitedAt(Protos.time(t.exitedAt())).build();
             });
@@ -240,10 +244,14 @@ final class TasksServices {
                 AutoCloseable[] listener = new AutoCloseable[1];
                 Runnable answerIfExited = () -> runtime.find(ns, id).filter(t -> !t.state().alive()).ifPresent(t -> {
                     if (answered.compareAndSet(false, true)) {
-                        out.onNext(WaitResponse.newBuilder().setExitStatus(t.exitCode() == null ? 0 : t.exitCode())
-                                .setExitedAt(Protos.time(t.exitedAt())).build());
-                        out.onCompleted();
                         closeQuietly(listener[0]);
+                        // the client's output first (the copy ends on its own within seconds of the exit)
+                        outputs.getOrDefault(ns + "/" + id, java.util.concurrent.CompletableFuture.completedFuture(null))
+                                .completeOnTimeout(null, 30, java.util.concurrent.TimeUnit.SECONDS).thenRun(() -> {
+                                    out.onNext(WaitResponse.newBuilder().setExitStatus(t.exitCode() == null ? 0 : t.exitCode())
+                                            .setExitedAt(Protos.time(t.exitedAt())).build());
+                                    out.onCompleted();
+                                });
                     }
                 });
                 listener[0] = runtime.onExit(x -> {

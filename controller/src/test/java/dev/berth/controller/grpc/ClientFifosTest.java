@@ -2,6 +2,7 @@ package dev.berth.controller.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,7 @@ class ClientFifosTest {
         // as ctr's reader goroutines do under load: the readers open only after the output was written
         CompletableFuture<String> readOut = CompletableFuture.supplyAsync(() -> readAfter(out, 300));
         CompletableFuture<String> readErr = CompletableFuture.supplyAsync(() -> readAfter(err, 300));
-        fifos.finish(Duration.ofSeconds(30));
+        fifos.finish(Duration.ofSeconds(2), Duration.ofSeconds(30));
         assertEquals("out\n", readOut.get(30, TimeUnit.SECONDS));
         assertEquals("err\n", readErr.get(30, TimeUnit.SECONDS));
     }
@@ -37,8 +38,18 @@ class ClientFifosTest {
     void aReaderThatNeverComesCostsTheGraceAndNoMore() throws Exception {
         ClientFifos fifos = ClientFifos.open(fifo("stdout").toString(), "");
         fifos.write(false, "nobody reads this\n");
-        fifos.finish(Duration.ofMillis(50)); // returns: a client gone away does not hold the task
+        fifos.finish(Duration.ofSeconds(30), Duration.ofMillis(50)); // a client gone away does not hold the task
         assertFalse(fifos.write(false, "x"), "closed after the grace");
+    }
+
+    @Test
+    void aReaderThatStoppedReadingCostsTheStallAndNoMore() throws Exception {
+        ClientFifos fifos = ClientFifos.open(fifo("stdout").toString(), "");
+        fifos.write(false, "nobody reads this\n");
+        long t = System.nanoTime();
+        fifos.finish(Duration.ofMillis(100), Duration.ofSeconds(30));
+        assertTrue(System.nanoTime() - t < Duration.ofSeconds(20).toNanos(), "ended by the stall, not the grace");
+        assertFalse(fifos.write(false, "x"), "closed once nothing was taken");
     }
 
     private Path fifo(String name) throws Exception {
