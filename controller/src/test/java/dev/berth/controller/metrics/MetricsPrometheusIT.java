@@ -288,10 +288,10 @@ class MetricsPrometheusIT {
                 .map(t -> t.state() == TaskState.RUNNING).orElse(false));
         TaskStatus web = daemon.engine().runtime().state("default", "metrics-web");
 
-        // drift: someone raises the memory limit in the cgroup itself
+        // drift: someone lowers the memory limit in the cgroup itself (raising it past memsw is refused)
         Path limit = Path.of("/sys/fs/cgroup/memory").resolve(web.cgroupPath().replaceFirst("^/", ""))
                 .resolve("memory.limit_in_bytes");
-        Files.writeString(limit, Long.toString(2 * LIMIT));
+        Files.writeString(limit, Long.toString(LIMIT / 2));
         daemon.enqueue(new ObjectRef("Container", "default", "metrics-web"));
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .until(() -> scrape().contains("berth_drift_repairs_total{kind=\"Container\",what=\"limits\"} 1.0"));
