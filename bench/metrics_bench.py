@@ -191,7 +191,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--containers", type=int, default=100)
     ap.add_argument("--scrapes", type=int, default=20)
-    ap.add_argument("--warmup", type=int, default=10, help="scrapes before measuring (the JIT warms up)")
+    ap.add_argument("--warmup", type=int, default=300,
+                    help="scrapes before measuring: a daemon scraped every 15 s is past its JIT compilation within"
+                         " the hour; Berth's C2 work settles after ~150-200 scrapes (back to back, ~10 s)")
     ap.add_argument("--gap", type=float, default=0.5, help="seconds between measured scrapes")
     ap.add_argument("--settle", type=float, default=20, help="seconds after all are running, before scraping")
     ap.add_argument("--out", default=os.path.join(HERE, "last-metrics.json"))
