@@ -18,7 +18,7 @@ import java.util.Locale;
 
 /**
  * The gRPC server metrics containerd exports through go-grpc-prometheus, with its names, labels
- * ({@code grpc_type}, {@code grpc_service}, {@code grpc_method}, {@code grpc_code}) and help:
+ * ({@code grpc_type}, {@code grpc_service}, {@code grpc_method}, {@code grpc_code}) and types (help texts are Berth's):
  * {@code grpc_server_started_total}, {@code grpc_server_handled_total},
  * {@code grpc_server_msg_received_total}, {@code grpc_server_msg_sent_total}, and, when
  * {@code [metrics] grpc_histogram} is true, {@code grpc_server_handling_seconds} (Prometheus'
@@ -39,19 +39,19 @@ public final class GrpcMetrics implements GrpcServer.CallObserver {
 
     public GrpcMetrics(PrometheusRegistry registry, boolean histogram) {
         String[] labels = {"grpc_type", "grpc_service", "grpc_method"};
-        started = Counter.builder().name("grpc_server_started_total").help("Total number of RPCs started on the server.")
+        started = Counter.builder().name("grpc_server_started_total").help("RPCs the gRPC server has begun handling")
                 .labelNames(labels).withoutExemplars().register(registry);
         handled = Counter.builder().name("grpc_server_handled_total")
-                .help("Total number of RPCs completed on the server, regardless of success or failure.")
+                .help("RPCs the gRPC server has finished, by status code (successful or not)")
                 .labelNames("grpc_type", "grpc_service", "grpc_method", "grpc_code").withoutExemplars().register(registry);
         received = Counter.builder().name("grpc_server_msg_received_total")
-                .help("Total number of RPC stream messages received on the server.").labelNames(labels)
+                .help("Request messages the gRPC server has read (one per unary call, each one of a stream)").labelNames(labels)
                 .withoutExemplars().register(registry);
         sent = Counter.builder().name("grpc_server_msg_sent_total")
-                .help("Total number of gRPC stream messages sent by the server.").labelNames(labels)
+                .help("Response messages the gRPC server has written (one per unary call, each one of a stream)").labelNames(labels)
                 .withoutExemplars().register(registry);
         handling = !histogram ? null : Histogram.builder().name("grpc_server_handling_seconds")
-                .help("Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.")
+                .help("Seconds from the start of an RPC to its status, per method")
                 .labelNames(labels).classicOnly().classicUpperBounds(BUCKETS).withoutExemplars().register(registry);
     }
 
