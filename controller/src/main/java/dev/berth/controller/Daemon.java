@@ -278,7 +278,8 @@ public final class Daemon implements AutoCloseable {
                 engine.snapshotters().names(), engine.applier(), engine.leases(), engine.runtime(), engine.containers(),
                 engine.events(),
                 this::namespaces, engine.namespaces(), this::namespaceContents, BuildInfo.version(), BuildInfo.revision());
-        return GrpcServer.start(socket, 16 << 20, parts, clock);
+        return GrpcServer.start(socket, 16 << 20, parts, clock,
+                metrics.grpc(config.get(ControllerSettings.METRICS_GRPC_HISTOGRAM)));
     }
 
     /** The namespaces that hold something: containerd's {@code default}, the objects' and the tasks'. */

@@ -3,6 +3,7 @@ package dev.berth.controller;
 import dev.berth.controller.events.EventRecorder;
 import dev.berth.controller.metrics.DaemonMetrics;
 import dev.berth.crd.ObjectRef;
+import dev.berth.reconcilers.Drift;
 import dev.berth.reconcilers.EventSink;
 
 /** Reconcilers' events go to the daemon's {@link EventRecorder} and are counted in its metrics. Thread-safe. */
@@ -25,5 +26,11 @@ final class RecorderSink implements EventSink {
     public void warning(ObjectRef object, String reason, String message) {
         recorder.warning(object, reason, message);
         metrics.event(object, "Warning", reason);
+    }
+
+    @Override
+    public void drift(ObjectRef object, Drift what, String message) {
+        warning(object, DRIFT_REPAIRED, message);
+        metrics.drift(object, what.label());
     }
 }

@@ -13,6 +13,18 @@ public interface EventSink {
 
     void warning(ObjectRef object, String reason, String message);
 
+    /**
+     * A {@code DriftRepaired} warning: {@code what} changed on the node outside Berth and the
+     * reconciler put it back (or is rebuilding it). Sinks that count drift by what drifted override
+     * this; the default records the warning only.
+     */
+    default void drift(ObjectRef object, Drift what, String message) {
+        warning(object, DRIFT_REPAIRED, message);
+    }
+
+    /** The reason of every drift event. */
+    String DRIFT_REPAIRED = "DriftRepaired";
+
     /** A sink that drops everything (tests that do not look at events). */
     EventSink NONE = new EventSink() {
         @Override

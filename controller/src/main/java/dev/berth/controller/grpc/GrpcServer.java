@@ -13,8 +13,13 @@ import dev.berth.engine.namespaces.NamespaceStore;
 import dev.berth.engine.runtime.TaskRuntime;
 import dev.berth.engine.snapshots.Snapshotter;
 import io.grpc.BindableService;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
@@ -51,6 +56,27 @@ public final class GrpcServer implements AutoCloseable {
             String version, String revision) {
     }
 
+    /**
+     * Sees every call of every service (the daemon's gRPC metrics); told each service before the
+     * server starts, so it can set its series up. Implementations are thread-safe.
+     */
+    public interface CallObserver extends ServerInterceptor {
+        void serving(ServerServiceDefinition service);
+    }
+
+    /** A {@link CallObserver} that sees nothing. */
+    public static final CallObserver NO_OBSERVER = new CallObserver() {
+        @Override
+        public void serving(ServerServiceDefinition service) {
+        }
+
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                ServerCallHandler<Q, R> next) {
+            return next.startCall(call, headers);
+        }
+    };
+
     private final Path socket;
     private final Server server;
     private final EventLoopGroup loop;
@@ -65,8 +91,11 @@ public final class GrpcServer implements AutoCloseable {
         this.exits = exits;
     }
 
-    /** Starts serving on {@code socket}; fails with the path and the reason when it cannot bind. */
-    public static GrpcServer start(Path socket, int maxMessageBytes, Parts parts, Clock clock) {
+    /**
+     * Starts serving on {@code socket}, every call seen by {@code observer} (outermost, so it sees the
+     * whole call); fails with the path and the reason when it cannot bind.
+     */
+    public static GrpcServer start(Path socket, int maxMessageBytes, Parts parts, Clock clock, CallObserver observer) {
         if (!Epoll.isAvailable()) {
             throw BerthException.unavailable("cannot serve the gRPC API on %s: netty's epoll transport is unavailable (%s)",
                     socket, Epoll.unavailabilityCause());
@@ -95,7 +124,12 @@ public final class GrpcServer implements AutoCloseable {
                 NettyServerBuilder b = NettyServerBuilder.forAddress(new DomainSocketAddress(staged.toString()))
                         .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loop)
                         .workerEventLoopGroup(loop).maxInboundMessageSize(maxMessageBytes);
-                services.forEach(s -> b.addService(ServerInterceptors.intercept(s, ns)));
+                for (BindableService s : services) {
+                    ServerServiceDefinition def = s.bindService();
+                    observer.serving(def);
+                    // the last interceptor runs first: the observer times the namespace check too
+                    b.addService(ServerInterceptors.intercept(def, ns, observer));
+                }
                 server[0] = b.build().start();
             });
         } catch (Exception e) {

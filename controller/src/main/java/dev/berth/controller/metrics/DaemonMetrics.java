@@ -3,6 +3,7 @@ package dev.berth.controller.metrics;
 import dev.berth.controller.source.SourceStatus;
 import dev.berth.controller.store.StoredObject;
 import dev.berth.crd.ObjectRef;
+import dev.berth.crd.container.ContainerPhase;
 import dev.berth.crd.status.Condition;
 import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.gc.GcResult;
@@ -31,7 +32,9 @@ import java.util.function.Supplier;
 public final class DaemonMetrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final ReconcileMetrics reconcile = new ReconcileMetrics(registry);
+    private static final String CRASH_LOOP = ContainerPhase.CrashLoopBackOff.name();
     private final Counter events;
+    private final Counter drifts;
     private final Counter gcRuns;
     private final Counter gcRemoved;
     private final Counter gcBytes;
@@ -49,6 +52,10 @@ public final class DaemonMetrics {
                 .help("Events recorded by reconcilers, by object kind, event type and reason (DriftRepaired, Restarted, "
                         + "BackOff, OOMKilled, Pulled, Unpacked, ...)")
                 .labelNames("kind", "type", "reason").withoutExemplars().register(registry);
+        drifts = Counter.builder().name("berth_drift_repairs_total")
+                .help("Drift repairs: something an object owns changed on the node outside Berth and was put back, by "
+                        + "object kind and what drifted (task, mount, snapshot, limits, network, content)")
+                .labelNames("kind", "what").withoutExemplars().register(registry);
         gcRuns = Counter.builder().name("berth_gc_runs_total").help("Garbage collections run (not dry runs), by status")
                 .labelNames("status").withoutExemplars().register(registry);
         gcRemoved = Counter.builder().name("berth_gc_removed_total").help("Objects removed by garbage collection, by kind")
@@ -87,24 +94,59 @@ public final class DaemonMetrics {
         return reconcile;
     }
 
+    /**
+     * The gRPC server's {@code grpc_server_*} families (go-grpc-prometheus's names, as containerd
+     * exports them), with the handling-time histograms when {@code histogram} ({@code [metrics]
+     * grpc_histogram}). Call once, for the one gRPC server.
+     */
+    public GrpcMetrics grpc(boolean histogram) {
+        return new GrpcMetrics(registry, histogram);
+    }
+
     /** containerd's {@code container_*} families for the tasks of {@code runtime}, read at scrape time. */
     public void containers(TaskRuntime runtime) {
         registry.register(new ContainerMetrics(runtime));
     }
 
-    /** {@code berth_objects{kind,ready}}: the stored objects by kind and Ready condition, counted at scrape time. */
+    /**
+     * {@code berth_objects{kind,phase,ready}}: the stored objects by kind, phase ({@code status.phase}
+     * of the kinds that have one, else empty) and Ready condition; and {@code
+     * berth_container_crashloop_backoff{namespace,name}}, 1 for each Container waiting in
+     * CrashLoopBackOff. Both counted at scrape time from the statuses last written.
+     */
     public void objects(Supplier<List<StoredObject>> objects) {
         GaugeWithCallback.builder().name("berth_objects")
-                .help("Objects in the store by kind and Ready condition (True, False, Unknown)")
-                .labelNames("kind", "ready").callback(cb -> {
+                .help("Objects in the store by kind, phase (Container, Sandbox; empty for kinds without one) and Ready "
+                        + "condition (True, False, Unknown)")
+                .labelNames("kind", "phase", "ready").callback(cb -> {
                     Map<List<String>, Integer> counts = new TreeMap<>((a, b) -> String.join("/", a).compareTo(String.join("/", b)));
                     for (StoredObject o : objects.get()) {
                         String ready = o.status() == null ? "Unknown" : o.status().condition("Ready")
                                 .map(Condition::status).orElse("Unknown");
-                        counts.merge(List.of(o.key().kind(), ready), 1, Integer::sum);
+                        counts.merge(List.of(o.key().kind(), phase(o), ready), 1, Integer::sum);
                     }
-                    counts.forEach((k, n) -> cb.call(n, k.get(0), k.get(1)));
+                    counts.forEach((k, n) -> cb.call(n, k.get(0), k.get(1), k.get(2)));
                 }).register(registry);
+        GaugeWithCallback.builder().name("berth_container_crashloop_backoff")
+                .help("1 for each Container waiting in CrashLoopBackOff (restarting after repeated exits); "
+                        + "count() of it is the number of crash-looping containers")
+                .labelNames("namespace", "name").callback(cb -> {
+                    for (StoredObject o : objects.get()) {
+                        if (o.key().kind().equals("Container") && CRASH_LOOP.equals(phase(o))) {
+                            cb.call(1, o.key().namespace(), o.key().name());
+                        }
+                    }
+                }).register(registry);
+    }
+
+    private static String phase(StoredObject o) {
+        String p = o.status() == null ? null : o.status().phaseName();
+        return p == null ? "" : p;
+    }
+
+    /** Counts a drift repair: {@code what} of an object of {@code kind} had changed outside Berth. */
+    public void drift(ObjectRef object, String what) {
+        drifts.labelValues(object.kind(), what).inc();
     }
 
     /** {@code berth_source_files_failed}: manifest files whose last read failed (parse or validation errors). */

@@ -73,6 +73,7 @@ class MetricsPrometheusIT {
                 state = "%1$s/state"
                 [metrics]
                   address = "127.0.0.1:%2$d"
+                  grpc_histogram = true
                 [plugins."dev.berth.v1"]
                   api_address = "%1$s/state/berth.sock"
                   manifest_dir = "%1$s/manifests"
@@ -260,7 +261,70 @@ class MetricsPrometheusIT {
                 .until(() -> daemon.engine().runtime().find(task.namespace(), task.id()).isEmpty());
         String after = scrape();
         assertFalse(after.contains(id), "series of the deleted container are gone");
-        assertTrue(after.contains("berth_objects{kind=\"Image\",ready=\"True\"} 1.0"), "objects by kind and readiness");
+        assertTrue(after.contains("berth_objects{kind=\"Image\",phase=\"\",ready=\"True\"} 1.0"), "objects by kind and readiness");
+    }
+
+    /**
+     * What the operator alerts on, each driven for real: a cgroup limit changed behind Berth's back
+     * (a drift repair counted by what drifted), a container that keeps exiting (the crash-loop gauge
+     * and the objects' phase), and Debian's ctr calling the gRPC API (containerd's grpc_server_*
+     * names, with the handling-time histogram that grpc_histogram turns on).
+     */
+    @Test
+    void driftCrashLoopAndGrpcCallsAreCounted() throws Exception {
+        writeManifests();
+        Files.writeString(dir.resolve("manifests/crash.yaml"), """
+                apiVersion: berth.dev/v1alpha1
+                kind: Container
+                metadata:
+                  name: metrics-crash
+                spec:
+                  image: busybox
+                  command: [/bin/busybox, sh, -c, "exit 3"]
+                  restartPolicy: Always
+                """);
+        daemon = Daemon.start(config());
+        Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> daemon.engine().runtime().find("default", "metrics-web")
+                .map(t -> t.state() == TaskState.RUNNING).orElse(false));
+        TaskStatus web = daemon.engine().runtime().state("default", "metrics-web");
+
+        // drift: someone lowers the memory limit in the cgroup itself (raising it past memsw is refused)
+        Path limit = Path.of("/sys/fs/cgroup/memory").resolve(web.cgroupPath().replaceFirst("^/", ""))
+                .resolve("memory.limit_in_bytes");
+        Files.writeString(limit, Long.toString(LIMIT / 2));
+        daemon.enqueue(new ObjectRef("Container", "default", "metrics-web"));
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> scrape().contains("berth_drift_repairs_total{kind=\"Container\",what=\"limits\"} 1.0"));
+        assertEquals(LIMIT, Long.parseLong(Files.readString(limit).trim()), "the limit was put back");
+
+        // a crash loop: the second exit waits out a back-off, and the gauge names the container
+        Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> scrape()
+                .contains("berth_container_crashloop_backoff{name=\"metrics-crash\",namespace=\"default\"} 1.0"));
+        String body = scrape();
+        assertTrue(body.lines().anyMatch(l -> l.startsWith("berth_objects{kind=\"Container\",phase=\"CrashLoopBackOff\",")
+                && l.endsWith(" 1.0")), "objects by phase");
+        assertTrue(body.lines().anyMatch(l -> l.startsWith("berth_objects{kind=\"Container\",phase=\"Running\",")
+                && l.endsWith(" 1.0")), "objects by phase");
+        assertFalse(body.contains("berth_container_crashloop_backoff{name=\"metrics-web\""), body);
+
+        // gRPC: every method starts at zero, then a real ctr call counts and is timed
+        String version = "grpc_method=\"Version\",grpc_service=\"containerd.services.version.v1.Version\",grpc_type=\"unary\"";
+        assertTrue(body.contains("grpc_server_handled_total{grpc_code=\"NotFound\",grpc_method=\"Create\","
+                + "grpc_service=\"containerd.services.tasks.v1.Tasks\",grpc_type=\"unary\"} 0.0"), "initialised at zero");
+        assertTrue(body.contains("grpc_server_started_total{" + version + "} 0.0"), "initialised at zero");
+        Process ctr = new ProcessBuilder("ctr", "--address", dir.resolve("state/containerd.sock").toString(),
+                "--connect-timeout", "5s", "version").redirectErrorStream(true).start();
+        String out = new String(ctr.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(ctr.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, ctr.exitValue(), out);
+        body = scrape();
+        assertTrue(body.contains("grpc_server_started_total{" + version + "} 1.0"), "started");
+        assertTrue(body.contains("grpc_server_handled_total{grpc_code=\"OK\"," + version + "} 1.0"), "handled OK");
+        assertTrue(body.contains("grpc_server_msg_received_total{" + version + "} 1.0"), "one request message");
+        assertTrue(body.contains("grpc_server_msg_sent_total{" + version + "} 1.0"), "one response message");
+        assertTrue(body.contains("grpc_server_handling_seconds_count{" + version + "} 1"), "timed");
+        assertTrue(body.contains("grpc_server_handling_seconds_bucket{" + version + ",le=\"+Inf\"} 1"), "timed");
+        lint(body);
     }
 
     /** Berth's own names pass promtool's lint; containerd's known findings are all that it reports. */

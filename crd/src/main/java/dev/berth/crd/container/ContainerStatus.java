@@ -31,6 +31,12 @@ public class ContainerStatus extends BerthStatus {
         this.phase = phase;
     }
 
+    @Override
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public String phaseName() {
+        return phase == null ? null : phase.name();
+    }
+
     /** Runtime id of the container (runc/conmon). */
     public String getContainerID() {
         return containerID;

@@ -39,6 +39,12 @@ public class SandboxStatus extends BerthStatus {
         this.phase = phase;
     }
 
+    @Override
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public String phaseName() {
+        return phase;
+    }
+
     /** Host pid of the pause process. */
     public Integer getPid() {
         return pid;

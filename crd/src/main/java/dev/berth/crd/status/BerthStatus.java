@@ -52,6 +52,15 @@ public abstract class BerthStatus implements Cloneable {
     }
 
     /**
+     * The kind's lifecycle phase as {@code status.phase} shows it ({@code Running}, {@code CrashLoopBackOff},
+     * ...), for kinds that have one; null for the others and before a phase was observed.
+     */
+    @JsonIgnore
+    public String phaseName() {
+        return null;
+    }
+
+    /**
      * A copy to edit: the same values, its own lists (the values themselves are immutable: records,
      * strings, numbers). Subclasses with more lists copy them too.
      */

@@ -27,6 +27,9 @@ public interface Cgroups {
      */
     java.util.List<CgroupSample> samples(String relativePath);
 
+    /** A sampler for reading the same families of many cgroups repeatedly (metrics scrapes); close it after use. */
+    CgroupSampler sampler();
+
     /** The limits written in the cgroup files now; NOT_FOUND when the cgroup does not exist. */
     Resources limits(String relativePath);
 

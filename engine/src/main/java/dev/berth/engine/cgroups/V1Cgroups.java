@@ -18,9 +18,11 @@ final class V1Cgroups implements Cgroups {
             "blkio", "devices", "freezer", "net_cls", "net_prio", "perf_event", "hugetlb", "rdma", "systemd", "unified");
 
     private final Path root;
+    private final V1Samples samples;
 
     V1Cgroups(Path root) {
         this.root = root;
+        this.samples = new V1Samples(root);
     }
 
     @Override
@@ -70,7 +72,12 @@ final class V1Cgroups implements Cgroups {
 
     @Override
     public java.util.List<CgroupSample> samples(String rel) {
-        return exists(rel) ? new V1Samples(root).read(rel) : java.util.List.of();
+        return exists(rel) ? samples.read(rel) : java.util.List.of();
+    }
+
+    @Override
+    public CgroupSampler sampler() {
+        return new KeptSampler(this, samples::read);
     }
 
     @Override

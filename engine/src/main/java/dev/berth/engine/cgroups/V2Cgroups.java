@@ -8,9 +8,11 @@ import java.util.Optional;
 /** cgroup v2: one unified hierarchy. Thread-safe. */
 final class V2Cgroups implements Cgroups {
     private final Path root;
+    private final V2Samples samples;
 
     V2Cgroups(Path root) {
         this.root = root;
+        this.samples = new V2Samples(root);
     }
 
     @Override
@@ -50,7 +52,12 @@ final class V2Cgroups implements Cgroups {
 
     @Override
     public java.util.List<CgroupSample> samples(String rel) {
-        return exists(rel) ? new V2Samples(root).read(rel) : java.util.List.of();
+        return exists(rel) ? samples.read(rel) : java.util.List.of();
+    }
+
+    @Override
+    public CgroupSampler sampler() {
+        return new KeptSampler(this, samples::read);
     }
 
     @Override

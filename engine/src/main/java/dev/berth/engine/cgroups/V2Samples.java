@@ -16,7 +16,12 @@ final class V2Samples {
             "inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable", "anon", "file", "kernel_stack",
             "slab", "sock", "shmem", "anon_thp", "slab_reclaimable", "slab_unreclaimable", "workingset_refault",
             "workingset_activate", "workingset_nodereclaim", "thp_fault_alloc", "thp_collapse_alloc");
+    /** memory.stat field, metric name, help: made once, not on every scrape. */
+    private static final List<String[]> STATS = STAT_FIELDS.stream()
+            .map(f -> new String[] {f, "container_memory_" + f + "_bytes", "The " + f + " amount"}).toList();
     private static final List<String> IO_LABELS = List.of("major", "minor");
+    private static final Map<String, String> IO_HELP = Map.of("rbytes", "IO rbytes", "wbytes", "IO wbytes", "rios", "IO rios",
+            "wios", "IO wios");
 
     private final Path root;
 
@@ -25,9 +30,14 @@ final class V2Samples {
     }
 
     List<CgroupSample> read(String rel) {
-        SampleReader r = new SampleReader();
+        return read(rel, SampleReader.DIRECT);
+    }
+
+    /** The samples of cgroup {@code rel}, its files read from {@code files}. */
+    List<CgroupSample> read(String rel, SampleReader.Source files) {
+        SampleReader r = new SampleReader(files);
         Path d = root.resolve(V1Cgroups.strip(rel));
-        Map<String, Double> cpu = SampleReader.keyed(d.resolve("cpu.stat"));
+        Map<String, Double> cpu = r.keyed(d.resolve("cpu.stat"));
         r.add("container_cpu_usage_usec_microseconds", "Total cpu usage (cgroup v2)", cpu.getOrDefault("usage_usec", 0.0));
         r.add("container_cpu_user_usec_microseconds", "Current cpu usage in user space (cgroup v2)",
                 cpu.getOrDefault("user_usec", 0.0));
@@ -39,35 +49,38 @@ final class V2Samples {
                 cpu.getOrDefault("nr_throttled", 0.0));
         r.add("container_cpu_throttled_usec_microseconds", "Total time duration for which tasks have been throttled",
                 cpu.getOrDefault("throttled_usec", 0.0));
-        r.add("container_memory_usage_bytes", "Current memory usage (cgroup v2)", SampleReader.number(d.resolve("memory.current"), MAX));
+        r.add("container_memory_usage_bytes", "Current memory usage (cgroup v2)", r.number(d.resolve("memory.current"), MAX));
         r.add("container_memory_usage_limit_bytes", "Current memory usage limit (cgroup v2)",
-                SampleReader.number(d.resolve("memory.max"), MAX));
+                r.number(d.resolve("memory.max"), MAX));
         r.add("container_memory_swap_usage_bytes", "Current swap usage (cgroup v2)",
-                SampleReader.number(d.resolve("memory.swap.current"), MAX));
+                r.number(d.resolve("memory.swap.current"), MAX));
         r.add("container_memory_swap_limit_bytes", "Current swap usage limit (cgroup v2)",
-                SampleReader.number(d.resolve("memory.swap.max"), MAX));
-        Map<String, Double> stat = SampleReader.keyed(d.resolve("memory.stat"));
-        for (String f : STAT_FIELDS) {
-            r.add("container_memory_" + f + "_bytes", "The " + f + " amount", stat.getOrDefault(f, 0.0));
+                r.number(d.resolve("memory.swap.max"), MAX));
+        Map<String, Double> stat = r.keyed(d.resolve("memory.stat"));
+        for (String[] f : STATS) {
+            r.add(f[1], f[2], stat.getOrDefault(f[0], 0.0));
         }
         r.add("container_memory_oom_total", "The number of times a container has received an oom event",
-                SampleReader.keyed(d.resolve("memory.events")).getOrDefault("oom", 0.0));
-        r.add("container_pids_limit", "The limit to the number of pids allowed", SampleReader.number(d.resolve("pids.max"), 0));
-        r.add("container_pids_current", "The current number of pids", SampleReader.number(d.resolve("pids.current"), 0));
+                r.keyed(d.resolve("memory.events")).getOrDefault("oom", 0.0));
+        r.add("container_pids_limit", "The limit to the number of pids allowed", r.number(d.resolve("pids.max"), 0));
+        r.add("container_pids_current", "The current number of pids", r.number(d.resolve("pids.current"), 0));
         io(r, d.resolve("io.stat"));
         return r.samples();
     }
 
     private static void io(SampleReader r, Path file) {
-        for (String[] f : SampleReader.deviceLines(file)) {
-            String[] mm = f[0].split(":");
-            List<String> v = List.of(mm[0], mm[1]);
-            for (int i = 1; i < f.length; i++) {
-                String[] kv = f[i].split("=", 2);
-                if (kv.length != 2) {
+        for (List<String> f : r.deviceLines(file)) {
+            String mm = f.get(0);
+            int colon = mm.indexOf(':');
+            List<String> v = List.of(mm.substring(0, colon), mm.substring(colon + 1));
+            for (int i = 1; i < f.size(); i++) {
+                String field = f.get(i);
+                int eq = field.indexOf('=');
+                if (eq < 0) {
                     continue;
                 }
-                String name = switch (kv[0]) {
+                String key = field.substring(0, eq);
+                String name = switch (key) {
                     case "rbytes" -> "container_io_rbytes_bytes";
                     case "wbytes" -> "container_io_wbytes_bytes";
                     case "rios" -> "container_io_rios_total";
@@ -75,7 +88,7 @@ final class V2Samples {
                     default -> null;
                 };
                 if (name != null) {
-                    r.add(name, "IO " + kv[0], IO_LABELS, v, SampleReader.parse(kv[1]));
+                    r.add(name, IO_HELP.get(key), IO_LABELS, v, SampleReader.parse(field, eq + 1, field.length()));
                 }
             }
         }

@@ -89,6 +89,14 @@ public interface TaskRuntime extends AutoCloseable {
      */
     java.util.List<dev.berth.engine.cgroups.CgroupSample> samples(String namespace, String id);
 
+    /**
+     * {@link #samples} of every live task (created, running or paused: no exit recorded), sorted by
+     * namespace and id, for a metrics scrape. Cheap to repeat: it asks no runtime for states and
+     * keeps the tasks' cgroup files open between calls (closing those of tasks gone), so a call
+     * costs one read per file. A task whose cgroup is already gone is left out.
+     */
+    List<TaskSamples> sampleLive();
+
     /** The limits in force in the task's cgroup now (for drift detection). */
     Resources limits(String namespace, String id);
 

@@ -19,6 +19,7 @@ import dev.berth.engine.runtime.TaskState;
 import dev.berth.engine.runtime.TaskStatus;
 import dev.berth.reconcilers.Cleaner;
 import dev.berth.reconcilers.Context;
+import dev.berth.reconcilers.Drift;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.ObjectLookup;
 import dev.berth.reconcilers.Reconciler;
@@ -263,14 +264,14 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             }
         }
         if (task.isPresent() && !containers.rootfsExists(ns, name)) {
-            events.warning(ref, "DriftRepaired", "rootfs snapshot " + snapshotKey(ns, name)
+            events.drift(ref, Drift.SNAPSHOT, "rootfs snapshot " + snapshotKey(ns, name)
                     + " was removed; recreating the container");
             tasks.teardown(ref, task);
             task = Optional.empty();
         }
         if (task.isEmpty()) {
             if (vanished) {
-                events.warning(ref, "DriftRepaired", "task " + ns + "/" + name + " had disappeared; recreating it");
+                events.drift(ref, Drift.TASK, "task " + ns + "/" + name + " had disappeared; recreating it");
             }
             rec = tasks.create(ref, spec, rec, t, restart);
             task = Optional.of(rt.state(ns, name));
@@ -348,7 +349,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             return Result.requeueAfter(Duration.ofMillis(200));
         }
         if (engine.containers().remountRootfs(ns, name)) {
-            events.warning(ref, "DriftRepaired", "rootfs " + engine.containers().find(ns, name)
+            events.drift(ref, Drift.MOUNT, "rootfs " + engine.containers().find(ns, name)
                     .map(ContainerInfo::rootfs).orElse(null) + " was not mounted; mounted it again");
         }
         Resources desired = RuntimeSpecs.resources(c.getSpec().resources());
@@ -360,7 +361,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             if (change.resources()) {
                 events.normal(ref, "Updated", "applied spec.resources to the running task: " + String.join(", ", drift));
             } else {
-                events.warning(ref, "DriftRepaired", "cgroup limits had changed: " + String.join(", ", drift)
+                events.drift(ref, Drift.LIMITS, "cgroup limits had changed: " + String.join(", ", drift)
                         + "; restored");
             }
         }

@@ -23,6 +23,7 @@ import dev.berth.engine.transfer.ImagePuller;
 import dev.berth.engine.transfer.PullOptions;
 import dev.berth.reconcilers.Cleaner;
 import dev.berth.reconcilers.Context;
+import dev.berth.reconcilers.Drift;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.ObjectLookup;
 import dev.berth.reconcilers.Reconciler;
@@ -108,7 +109,7 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
         }
         if (!present || refreshDue) {
             if (missing != null && !missing.isEmpty()) {
-                events.warning(me, "DriftRepaired", "image " + name + " lost " + String.join(", ", missing) + "; re-fetching");
+                events.drift(me, Drift.CONTENT, "image " + name + " lost " + String.join(", ", missing) + "; re-fetching");
             }
             pull(me, image, name, matcher, now, status, ctx);
         }
@@ -134,7 +135,7 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
             Snapshotter sn = snName == null ? engine.snapshotter() : engine.snapshotters().get(snName);
             int broken = SnapshotChains.firstBroken(sn, resolved.chainIds());
             if (broken >= 0 && engine.unpacker().isUnpacked(name, sn.name(), matcher)) {
-                events.warning(me, "DriftRepaired", "layer snapshot " + resolved.chainIds().get(broken)
+                events.drift(me, Drift.SNAPSHOT, "layer snapshot " + resolved.chainIds().get(broken)
                         + " is missing or lost its directory; unpacking again");
                 SnapshotChains.removeFrom(sn, resolved.chainIds(), broken);
             }

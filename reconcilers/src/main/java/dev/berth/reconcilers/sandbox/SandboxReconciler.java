@@ -15,6 +15,7 @@ import dev.berth.engine.transfer.ImagePuller;
 import dev.berth.engine.transfer.PullOptions;
 import dev.berth.reconcilers.Cleaner;
 import dev.berth.reconcilers.Context;
+import dev.berth.reconcilers.Drift;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.ObjectLookup;
 import dev.berth.reconcilers.Reconciler;
@@ -102,7 +103,7 @@ public final class SandboxReconciler implements Reconciler<Sandbox>, Cleaner<San
             } else {
                 Optional<String> drift = sandboxes.drift(ns, name, mode, cur.get());
                 if (drift.isPresent()) {
-                    events.warning(ref, "DriftRepaired", drift.get() + "; rebuilding the sandbox (CNI DEL, then ADD, a new"
+                    events.drift(ref, cur.get().pid() == 0 ? Drift.TASK : Drift.NETWORK, drift.get() + "; rebuilding the sandbox (CNI DEL, then ADD, a new"
                             + " pause container) and restarting its containers");
                     rebuild = drift;
                 }

@@ -22,6 +22,7 @@ import dev.berth.engine.snapshots.SnapshotInfo;
 import dev.berth.engine.snapshots.Snapshotter;
 import dev.berth.reconcilers.Cleaner;
 import dev.berth.reconcilers.Context;
+import dev.berth.reconcilers.Drift;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.ObjectLookup;
 import dev.berth.reconcilers.Reconciler;
@@ -128,7 +129,7 @@ public final class SnapshotReconciler implements Reconciler<Snapshot>, Cleaner<S
             if (wrongShape) {
                 events.normal(me, "Recreating", "snapshot " + key + " is recreated: " + why);
             } else {
-                events.warning(me, "DriftRepaired", "snapshot " + key + " is recreated: " + why);
+                events.drift(me, Drift.SNAPSHOT, "snapshot " + key + " is recreated: " + why);
             }
         }
         if (broken >= 0) {
@@ -177,7 +178,7 @@ public final class SnapshotReconciler implements Reconciler<Snapshot>, Cleaner<S
                 }
                 Mount.mountAll(m, target);
                 if (labelled != null && labelled.equals(wantPath)) {
-                    events.warning(me, "DriftRepaired", "snapshot was no longer mounted at " + wantPath + "; mounted it again");
+                    events.drift(me, Drift.MOUNT, "snapshot was no longer mounted at " + wantPath + "; mounted it again");
                 } else {
                     events.normal(me, "Mounted", "mounted " + key + " at " + wantPath);
                 }

@@ -1,6 +1,7 @@
 package dev.berth.engine.runtime.conmon;
 
 import dev.berth.engine.cgroups.CgroupPaths;
+import dev.berth.engine.cgroups.CgroupSampler;
 import dev.berth.engine.cgroups.CgroupStats;
 import dev.berth.engine.cgroups.Cgroups;
 import dev.berth.engine.cgroups.Resources;
@@ -12,6 +13,7 @@ import dev.berth.engine.runtime.ExecResult;
 import dev.berth.engine.runtime.Signals;
 import dev.berth.engine.runtime.TaskExit;
 import dev.berth.engine.runtime.TaskRuntime;
+import dev.berth.engine.runtime.TaskSamples;
 import dev.berth.engine.runtime.TaskState;
 import dev.berth.engine.runtime.TaskStatus;
 import dev.berth.engine.runtime.spec.RuntimeSpec;
@@ -22,9 +24,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -50,6 +54,8 @@ public final class ConmonRuntime implements TaskRuntime {
     private final OciRuntimeCli cli;
     private final CgroupPaths cgroupPaths;
     private final Cgroups cgroups;
+    /** Keeps live tasks' cgroup files open between metrics scrapes. */
+    private final CgroupSampler sampler;
     private final TaskStates states;
     private final FailedCreates failedCreates;
     private final TaskBundles bundles;
@@ -65,6 +71,7 @@ public final class ConmonRuntime implements TaskRuntime {
         this.cgroupPaths = new CgroupPaths(options.systemdCgroup(), options.cgroupParent());
         this.cli = new OciRuntimeCli(options.runtimeBinary(), options.state().resolve("runc"), options.systemdCgroup());
         this.cgroups = cgroups;
+        this.sampler = cgroups.sampler();
         this.bundles = new TaskBundles(options.state());
         this.exitsDir = options.state().resolve("exits");
         this.socketsDir = options.state().resolve("s");
@@ -417,6 +424,24 @@ public final class ConmonRuntime implements TaskRuntime {
     }
 
     @Override
+    public List<TaskSamples> sampleLive() {
+        List<TaskRecords.Row> live = exits.live();
+        List<TaskSamples> out = new ArrayList<>(live.size());
+        Set<String> paths = new HashSet<>();
+        synchronized (sampler) {
+            for (TaskRecords.Row r : live) {
+                paths.add(r.cgroupPath());
+                List<dev.berth.engine.cgroups.CgroupSample> s = sampler.sample(r.cgroupPath());
+                if (!s.isEmpty()) {
+                    out.add(new TaskSamples(r.namespace(), r.id(), s));
+                }
+            }
+            sampler.retain(paths);
+        }
+        return out;
+    }
+
+    @Override
     public Resources limits(String ns, String id) {
         return cgroups.limits(row(ns, id).cgroupPath());
     }
@@ -424,5 +449,6 @@ public final class ConmonRuntime implements TaskRuntime {
     @Override
     public void close() {
         exits.close();
+        sampler.close();
     }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -75,6 +76,13 @@ final class ExitTracker implements AutoCloseable {
     /** Starts watching a task whose monitor runs. */
     void track(TaskRecords.Row row) {
         live.put(row.key(), row);
+    }
+
+    /** The live tasks (monitor running, no exit recorded), sorted by namespace and id. */
+    List<TaskRecords.Row> live() {
+        List<TaskRecords.Row> rows = new ArrayList<>(live.values());
+        rows.sort(java.util.Comparator.comparing(TaskRecords.Row::namespace).thenComparing(TaskRecords.Row::id));
+        return rows;
     }
 
     /** Forgets a task (deleted). */
