@@ -145,7 +145,7 @@ public class ManifestDirectorySourceTest {
                 spec: {ref: "docker.io/library/nginx:1"}
                 """;
         Files.writeString(dir.resolve("a.yaml"), "# first\n" + web);
-        Files.writeString(dir.resolve("b.yaml"), web.replace("nginx:1", "nginx:2") + "---\n" + web);
+        Files.writeString(dir.resolve("b.yaml"), web.replace("nginx:1", "nginx:2"));
         src.rescan();
         String err = src.statuses().get(1).error();
         assertTrue(err.contains(dir.resolve("b.yaml") + ":4: metadata.name: Image default/web is declared twice (also at "
@@ -154,6 +154,7 @@ public class ManifestDirectorySourceTest {
 
         // within one file: both of its lines
         Files.delete(dir.resolve("a.yaml"));
+        Files.writeString(dir.resolve("b.yaml"), web.replace("nginx:1", "nginx:2") + "---\n" + web);
         src.rescan();
         err = src.statuses().get(0).error();
         assertTrue(err.contains(dir.resolve("b.yaml") + ":10: metadata.name: Image default/web is declared twice "
