@@ -16,12 +16,8 @@ import dev.berth.engine.testing.BuiltImage;
 import dev.berth.engine.testing.LayerBuilder;
 import dev.berth.engine.testing.OciImageBuilder;
 import dev.berth.engine.testing.RegistryProcess;
+import dev.berth.engine.testing.ThrottlingProxy;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,13 +32,13 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * SIGKILL the daemon in the middle of a pull (the registry is behind a slow relay so the pull takes
- * a while), start it again: the Image converges and every blob in the store verifies.
+ * a while, through a ThrottlingProxy), start it again: the Image converges and every blob in the store verifies.
  */
 class DaemonKillMidPullIT {
     @TempDir
     Path tmp;
     Process daemon;
-    ServerSocket relay;
+    ThrottlingProxy relay;
 
     @AfterEach
     void tearDown() throws Exception {
@@ -52,45 +48,6 @@ class DaemonKillMidPullIT {
         if (relay != null) {
             relay.close();
         }
-    }
-
-    /** Forwards 127.0.0.1:<port> to {@code target} at about {@code bytesPerSecond} per connection. */
-    private int slowRelay(int targetPort, int bytesPerSecond) throws IOException {
-        relay = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread t = new Thread(() -> {
-            while (!relay.isClosed()) {
-                try {
-                    Socket in = relay.accept();
-                    Socket out = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-                    pump(in.getInputStream(), out.getOutputStream(), Integer.MAX_VALUE);
-                    pump(out.getInputStream(), in.getOutputStream(), bytesPerSecond);
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
-        t.setDaemon(true);
-        t.start();
-        return relay.getLocalPort();
-    }
-
-    private static void pump(InputStream from, OutputStream to, int rate) {
-        Thread t = new Thread(() -> {
-            byte[] buf = new byte[8192];
-            try (from; to) {
-                for (int n; (n = from.read(buf)) > 0; ) {
-                    to.write(buf, 0, n);
-                    to.flush();
-                    if (rate != Integer.MAX_VALUE) {
-                        Thread.sleep(1000L * n / rate);
-                    }
-                }
-            } catch (IOException | InterruptedException e) {
-                // connection closed
-            }
-        });
-        t.setDaemon(true);
-        t.start();
     }
 
     private void startDaemon(Path config, Path socket) throws Exception {
@@ -132,8 +89,8 @@ class DaemonKillMidPullIT {
         Files.createDirectories(manifests);
         try (RegistryProcess registry = RegistryProcess.start()) {
             registry.pushRaw(img, "berth/big", "1");
-            int port = slowRelay(Integer.parseInt(registry.host().substring(registry.host().lastIndexOf(':') + 1)),
-                    2 << 20);
+            relay = ThrottlingProxy.start(registry.port(), (line, nth) -> ThrottlingProxy.Behaviour.trickle(2 << 20));
+            int port = relay.port();
             Files.writeString(config, """
                     version = 3
                     root = "%s"

@@ -6,7 +6,6 @@ import dev.berth.crd.codec.SpecCodec;
 import dev.berth.crd.codec.SpecException;
 import dev.berth.engine.errdefs.BerthException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import io.fabric8.kubernetes.client.CustomResource;
 
@@ -30,20 +29,28 @@ public final class CrdManifestDecoder implements ManifestDecoder {
 
     @Override
     public List<CustomResource<?, ?>> decode(Path file, String text) {
+        return documents(file, text).stream().map(Document::object).toList();
+    }
+
+    @Override
+    public List<Declared> declare(Path file, byte[] bytes) {
+        return documents(file, ManifestDecoder.text(file, bytes)).stream()
+                .map(d -> new Declared(d.object(), d.lineOf("metadata.name"))).toList();
+    }
+
+    private List<Document> documents(Path file, String text) {
         List<Document> docs;
         try {
             docs = codec.read(file.toString(), text);
         } catch (SpecException e) {
             throw BerthException.invalid("%s", e.getMessage());
         }
-        List<CustomResource<?, ?>> out = new ArrayList<>(docs.size());
         for (Document d : docs) {
             CustomResource<?, ?> o = d.object();
             if (o.getMetadata().getNamespace() == null) {
                 o.getMetadata().setNamespace(Berth.DEFAULT_NAMESPACE);
             }
-            out.add(o);
         }
-        return out;
+        return docs;
     }
 }

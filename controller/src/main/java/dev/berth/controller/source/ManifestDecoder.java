@@ -21,12 +21,32 @@ public interface ManifestDecoder {
      * {@link SpecText#MAX_BYTES} or not UTF-8, before anything is parsed.
      */
     default List<CustomResource<?, ?>> decode(Path file, byte[] bytes) {
-        String text;
+        return decode(file, text(file, bytes));
+    }
+
+    /**
+     * As {@link #decode(Path, byte[])}, with the line where each object is declared (its
+     * {@code metadata.name}), for errors that point at two declarations; 0 where this decoder does
+     * not know lines.
+     */
+    default List<Declared> declare(Path file, byte[] bytes) {
+        return decode(file, bytes).stream().map(o -> new Declared(o, 0)).toList();
+    }
+
+    /** UTF-8 text of a manifest file, refused (INVALID_ARGUMENT, located) when too large or not UTF-8. */
+    static String text(Path file, byte[] bytes) {
         try {
-            text = SpecText.decode(file.toString(), bytes);
+            return SpecText.decode(file.toString(), bytes);
         } catch (SpecException e) {
             throw dev.berth.engine.errdefs.BerthException.invalid("%s", e.getMessage());
         }
-        return decode(file, text);
+    }
+
+    /** An object of a manifest file and the 1-based line that declares it (0: unknown). */
+    record Declared(CustomResource<?, ?> object, int line) {
+        /** {@code file:line}, or just the file when the line is unknown. */
+        public String where(Path file) {
+            return line > 0 ? file + ":" + line : file.toString();
+        }
     }
 }

@@ -98,16 +98,24 @@ public final class ManifestDirectorySource implements AutoCloseable {
                 // refused before it is read: a huge file must not fill the heap or hold up the scan
                 throw BerthException.invalid("%s", SpecText.tooLarge(f.toString(), size).getMessage());
             }
-            List<CustomResource<?, ?>> objects = decoder.decode(f, Files.readAllBytes(f));
+            List<ManifestDecoder.Declared> declared = decoder.declare(f, Files.readAllBytes(f));
+            List<CustomResource<?, ?>> objects = declared.stream().map(ManifestDecoder.Declared::object).toList();
             Set<ObjectRef> keys = new HashSet<>();
-            for (CustomResource<?, ?> o : objects) {
-                ObjectRef k = ObjectStore.keyOf(o);
-                String other = claimed.putIfAbsent(k, source);
-                if (other != null || !keys.add(k)) {
-                    throw BerthException.invalid("%s: %s is declared twice (also in %s); keep one declaration",
-                            f, k, other == null ? "this file" : other.substring(PREFIX.length()));
+            Map<ObjectRef, String> here = new HashMap<>();
+            for (ManifestDecoder.Declared d : declared) {
+                ObjectRef k = ObjectStore.keyOf(d.object());
+                String at = d.where(f);
+                String other = here.putIfAbsent(k, at);
+                if (other == null) {
+                    other = claimed.get(k);
                 }
+                if (other != null) {
+                    throw BerthException.invalid("%s: metadata.name: %s %s/%s is declared twice (also at %s); "
+                            + "keep one declaration", at, k.kind(), k.namespace(), k.name(), other);
+                }
+                keys.add(k);
             }
+            here.forEach(claimed::put);
             for (CustomResource<?, ?> o : objects) {
                 ObjectStore.ApplyOutcome out = store.apply(o, source, false);
                 if (out != ObjectStore.ApplyOutcome.UNCHANGED) {
@@ -123,7 +131,7 @@ public final class ManifestDirectorySource implements AutoCloseable {
             return new SourceStatus(source, clock.instant(), objects.size(), null);
         } catch (RuntimeException | IOException e) {
             // keep the last good objects of this file in force; whatever a file holds, it stops only itself
-            owned.forEach(o -> claimed.putIfAbsent(o.key(), source));
+            owned.forEach(o -> claimed.putIfAbsent(o.key(), f + " (its last applied version)"));
             String msg = e instanceof BerthException ? e.getMessage() : f + ": " + e.getMessage();
             if (!(e instanceof BerthException) && !(e instanceof IOException)) {
                 LOG.warn("unexpected failure reading manifest {}", f, e);

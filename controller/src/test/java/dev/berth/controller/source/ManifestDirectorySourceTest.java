@@ -133,6 +133,34 @@ public class ManifestDirectorySourceTest {
         assertTrue(src.statuses().get(1).error().contains("declared twice"), src.statuses().get(1).error());
     }
 
+    /** Regression (issue 12): the error named the other file but no line, in neither file. */
+    @Test
+    void aDuplicateNamesTheOtherFileAndItsLineAndItsOwnLine() throws Exception {
+        ManifestDirectorySource src = new ManifestDirectorySource(dir, store, new CrdManifestDecoder(), Clock.systemUTC());
+        String web = """
+                apiVersion: berth.dev/v1alpha1
+                kind: Image
+                metadata:
+                  name: web
+                spec: {ref: "docker.io/library/nginx:1"}
+                """;
+        Files.writeString(dir.resolve("a.yaml"), "# first\n" + web);
+        Files.writeString(dir.resolve("b.yaml"), web.replace("nginx:1", "nginx:2"));
+        src.rescan();
+        String err = src.statuses().get(1).error();
+        assertTrue(err.contains(dir.resolve("b.yaml") + ":4: metadata.name: Image default/web is declared twice (also at "
+                + dir.resolve("a.yaml") + ":5); keep one declaration"), err);
+        assertNull(src.statuses().get(0).error());
+
+        // within one file: both of its lines
+        Files.delete(dir.resolve("a.yaml"));
+        Files.writeString(dir.resolve("b.yaml"), web.replace("nginx:1", "nginx:2") + "---\n" + web);
+        src.rescan();
+        err = src.statuses().get(0).error();
+        assertTrue(err.contains(dir.resolve("b.yaml") + ":10: metadata.name: Image default/web is declared twice "
+                + "(first at line 4)"), err);
+    }
+
     @Test
     void watchRescansOnChange() throws Exception {
         AtomicInteger scans = new AtomicInteger();

@@ -96,7 +96,7 @@ public final class SpecCodec {
                 String id = d.object().getKind() + " " + ns + "/" + meta.getName();
                 Document first = seen.putIfAbsent(id, d);
                 if (first != null) {
-                    errors.add(d.error("metadata.name", id + " is declared twice (first at line " + first.line()
+                    errors.add(d.error("metadata.name", id + " is declared twice (first at line " + first.lineOf("metadata.name")
                             + "); keep one declaration"));
                 }
             }

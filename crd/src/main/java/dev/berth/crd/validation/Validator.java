@@ -18,6 +18,9 @@ import java.util.Optional;
  * Stateless and thread-safe.
  */
 public final class Validator {
+    /** Kubernetes' limit on all annotations of one object, keys plus values (256 KiB). */
+    public static final int MAX_ANNOTATION_BYTES = 256 * 1024;
+
     private Validator() {
     }
 
@@ -66,6 +69,26 @@ public final class Validator {
                 e.check("metadata.labels[" + l.getKey() + "]", Names.labelKey(l.getKey()));
                 e.check("metadata.labels[" + l.getKey() + "]", Names.labelValue(l.getValue()));
             }
+        }
+        if (meta.getAnnotations() != null) {
+            annotations(meta.getAnnotations(), e);
+        }
+    }
+
+    /** Kubernetes' rules: each key a qualified name (case aside), all keys and values at most 256 KiB. */
+    private static void annotations(Map<String, String> annotations, Errors e) {
+        long total = 0;
+        for (Map.Entry<String, String> a : annotations.entrySet()) {
+            String path = "metadata.annotations[" + a.getKey() + "]";
+            e.check(path, Names.labelKey(a.getKey().toLowerCase(java.util.Locale.ROOT))
+                    .map(m -> m.replace("is not a label key", "is not an annotation key")));
+            total += a.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                    + (a.getValue() == null ? 0 : a.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        }
+        if (total > MAX_ANNOTATION_BYTES) {
+            e.add("metadata.annotations", "the annotations are " + total + " bytes (keys plus values), over the limit of "
+                    + MAX_ANNOTATION_BYTES + " bytes (256 KiB, as Kubernetes); keep large data out of annotations "
+                    + "(in a file the container mounts, or an image)");
         }
     }
 

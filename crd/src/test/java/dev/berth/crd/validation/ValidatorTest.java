@@ -46,6 +46,22 @@ class ValidatorTest {
                 """));
     }
 
+    /** Regression (issue 12): annotations had no key rule and no size limit. */
+    @Test
+    void annotationsFollowKubernetesRules() {
+        String image = "apiVersion: berth.dev/v1alpha1\nkind: Image\nmetadata:\n  name: i\n  annotations:\n%s"
+                + "spec: {ref: busybox}\n";
+        assertEquals(List.of(), errors(image.formatted("    example.com/Note: \"x\"\n    plain: \"y\"\n")));
+        assertEquals(List.of("metadata.annotations[bad key!]: \"bad key!\" is not an annotation key: a name of at most "
+                + "63 letters, digits, '-', '_' or '.', optionally prefixed by a DNS subdomain and '/'"),
+                errors(image.formatted("    \"bad key!\": x\n")));
+        String big = "x".repeat(130 * 1024);
+        List<String> e = errors(image.formatted("    a: " + big + "\n    b: " + big + "\n"));
+        assertEquals(List.of("metadata.annotations: the annotations are 266242 bytes (keys plus values), over the limit "
+                + "of 262144 bytes (256 KiB, as Kubernetes); keep large data out of annotations (in a file the container "
+                + "mounts, or an image)"), e);
+    }
+
     @Test
     void quantityMessages() {
         assertEquals(List.of("spec.resources.memory: \"12XB\" is not a quantity (e.g. 64Mi)",

@@ -3,6 +3,7 @@ package dev.berth.engine.containers;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.events.EngineEvent;
 import dev.berth.engine.events.EventBus;
+import dev.berth.engine.metadata.LabelTable;
 import dev.berth.engine.metadata.MemoryMirror;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.metadata.Tx;
@@ -102,6 +103,7 @@ public final class ContainerRecords implements ContainerExtensions {
     }
 
     static void insert(Tx tx, ContainerInfo c) throws SQLException {
+        LabelTable.check("container " + c.namespace() + "/" + c.id(), c.labels());
         tx.update("INSERT INTO containers(namespace, id, image, snapshotter, snapshot_key, rootfs, bundle, cgroups_path, "
                 + "runtime, platform, labels, extensions, created_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 c.namespace(), c.id(), c.image(), c.snapshotter(), c.snapshotKey(), c.rootfs().toString(),
@@ -111,6 +113,7 @@ public final class ContainerRecords implements ContainerExtensions {
 
     /** Replaces the stored record of {@code c}'s id (labels, extensions, cgroups path may change). */
     void update(ContainerInfo c) {
+        LabelTable.check("container " + c.namespace() + "/" + c.id(), c.labels());
         mirror.write(() -> md.transaction(tx -> {
             int n = tx.update("UPDATE containers SET cgroups_path=?, labels=?, extensions=?, updated_at=? "
                     + "WHERE namespace=? AND id=?", c.cgroupsPath(), json(c.labels()), json(c.extensions()),

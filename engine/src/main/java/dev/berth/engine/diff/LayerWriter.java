@@ -65,7 +65,7 @@ final class LayerWriter {
     }
 
     void write(TarHeader h, InputStream data) throws IOException {
-        List<byte[]> comps = ScopedPaths.clean(h.name(), h.shown());
+        List<byte[]> comps = ScopedPaths.clean(h.name());
         if (comps.isEmpty()) {
             return;
         }
@@ -192,9 +192,9 @@ final class LayerWriter {
      */
     private RawPath linkTarget(TarHeader h) {
         String link = RawPath.show(h.linkName());
-        List<byte[]> comps = ScopedPaths.clean(h.linkName(), "hardlink " + h.shown() + " -> " + link);
+        List<byte[]> comps = ScopedPaths.clean(h.linkName());
         if (comps.isEmpty()) {
-            throw ScopedPaths.escape("hardlink " + h.shown(), "points at the layer root");
+            throw BerthException.invalid("layer entry %s is a hardlink to %s, the layer root directory", h.shown(), link);
         }
         RawPath dir = ScopedPaths.resolveDir(root, comps.subList(0, comps.size() - 1), h.shown());
         RawPath target = dir.resolve(comps.get(comps.size() - 1));

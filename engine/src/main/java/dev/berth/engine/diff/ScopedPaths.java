@@ -14,10 +14,12 @@ import java.util.Set;
 /**
  * Resolves tar entry names inside a root directory so that nothing can land outside it. Names are
  * bytes (as Linux names are) and are cleaned: {@code .} dropped, {@code ..} applied, a leading
- * {@code /} meaning the root (containerd resolves absolute names and hardlink targets inside the
- * root too); a {@code ..} that would climb above the root is refused. Symlinks met on the way are
- * followed as a container would see them: an absolute link target starts again at the root; a target
- * whose {@code ..} would climb above the root is refused. Stateless.
+ * {@code /} meaning the root. Symlinks met on the way are followed as a container would see them: an
+ * absolute link target starts again at the root. A {@code ..} at the root stays at the root, as it
+ * does in the kernel's lookup from {@code /} and in containerd's {@code fs.RootPath}: containerd
+ * unpacks {@code ../../etc/x}, a parent symlink to {@code ../../../tmp} and a hardlink to
+ * {@code ../../etc/passwd} inside the root, so Berth does too (ContainerdTarFormsIT), and no name,
+ * link or symlink can reach outside it. Stateless.
  */
 final class ScopedPaths {
     private static final int MAX_LINKS = 255;
@@ -27,18 +29,17 @@ final class ScopedPaths {
     private ScopedPaths() {
     }
 
-    /** The cleaned components of an entry name (empty for the root itself). */
-    static List<byte[]> clean(byte[] name, String what) {
+    /** The cleaned components of an entry name (empty for the root itself); {@code ..} stops at the root. */
+    static List<byte[]> clean(byte[] name) {
         List<byte[]> out = new ArrayList<>();
         for (byte[] c : RawPath.of(name).components()) {
             if (Arrays.equals(c, DOT)) {
                 continue;
             }
             if (Arrays.equals(c, DOTDOT)) {
-                if (out.isEmpty()) {
-                    throw escape(what, "climbs above the layer root with '..'");
+                if (!out.isEmpty()) {
+                    out.remove(out.size() - 1);
                 }
-                out.remove(out.size() - 1);
             } else {
                 out.add(c);
             }
@@ -72,10 +73,9 @@ final class ScopedPaths {
                 continue;
             }
             if (Arrays.equals(c, DOTDOT)) {
-                if (done.isEmpty()) {
-                    throw escape(entry, "resolves through a symlink to a place above the layer root");
+                if (!done.isEmpty()) {
+                    done.remove(done.size() - 1);
                 }
-                done.remove(done.size() - 1);
                 continue;
             }
             RawPath p = root.resolveAll(done).resolve(c);
@@ -87,12 +87,13 @@ final class ScopedPaths {
             if (st == null || !st.isSymlink()) {
                 done.add(c);
                 if (st == null) {
-                    // the rest does not exist yet: nothing further to follow
+                    // the rest does not exist yet: nothing further to follow, '..' applies to the names
                     for (byte[] rest : todo) {
                         if (Arrays.equals(rest, DOTDOT)) {
-                            throw escape(entry, "has '..' below a directory that does not exist");
-                        }
-                        if (rest.length > 0 && !Arrays.equals(rest, DOT)) {
+                            if (!done.isEmpty()) {
+                                done.remove(done.size() - 1);
+                            }
+                        } else if (rest.length > 0 && !Arrays.equals(rest, DOT)) {
                             done.add(rest);
                         }
                     }
@@ -113,9 +114,5 @@ final class ScopedPaths {
             }
         }
         return root.resolveAll(done);
-    }
-
-    static BerthException escape(String entry, String how) {
-        return BerthException.invalid("layer entry %s %s; refusing a layer that writes outside its root", entry, how);
     }
 }

@@ -28,7 +28,6 @@ import tools.jackson.core.type.TypeReference;
  * Thread-safe.
  */
 public final class MetadataImageStore implements ImageStore {
-    private static final int MAX_LABEL_BYTES = LabelTable.MAX_LABEL_BYTES;
     private static final String SELECT = "SELECT name, target, labels, created_at, updated_at FROM images";
     private static final TypeReference<Map<String, String>> LABELS = new TypeReference<>() { };
 
@@ -151,14 +150,7 @@ public final class MetadataImageStore implements ImageStore {
         if (t == null || t.digest() == null || t.mediaType() == null || t.size() <= 0) {
             throw BerthException.invalid("image %s needs a target with media type, digest and size", image.name());
         }
-        for (Map.Entry<String, String> e : image.labels().entrySet()) {
-            int n = e.getKey().getBytes(StandardCharsets.UTF_8).length
-                    + (e.getValue() == null ? 0 : e.getValue().getBytes(StandardCharsets.UTF_8).length);
-            if (e.getKey().isEmpty() || e.getValue() == null || n > MAX_LABEL_BYTES) {
-                throw BerthException.invalid("image %s label \"%s\" is empty or over %d bytes", image.name(),
-                        e.getKey(), MAX_LABEL_BYTES);
-            }
-        }
+        LabelTable.check("image " + image.name(), image.labels());
     }
 
     private static Image row(ResultSet rs) throws SQLException {

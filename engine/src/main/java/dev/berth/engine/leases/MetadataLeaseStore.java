@@ -1,6 +1,7 @@
 package dev.berth.engine.leases;
 
 import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.metadata.LabelTable;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.oci.OciJson;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +49,7 @@ public final class MetadataLeaseStore implements LeaseManager {
         if (id == null || id.isEmpty() || id.length() > 4096 || !ID.matcher(id).matches()) {
             throw BerthException.invalid("lease id \"%s\" is invalid: it must be 1 to 4096 printable characters", id);
         }
+        LabelTable.check("lease " + id, labels);
         Lease lease = new Lease(id, clock.instant(), labels);
         md.transaction(tx -> {
             if (tx.exists("SELECT 1 FROM leases WHERE id=?", id)) {

@@ -64,6 +64,8 @@ public final class LabelTable {
         if (labels == null || labels.isEmpty()) {
             return;
         }
+        // the stores check with their object's name first; this catches a store that forgot
+        check(table.replace("_labels", "") + " " + ownerId, labels);
         try (PreparedStatement ps = tx.connection().prepareStatement("INSERT INTO " + table + "(" + owner + ", " + key
                 + ", " + value + ") VALUES(?,?,?) ON CONFLICT(" + owner + ", " + key + ") DO UPDATE SET " + value
                 + "=excluded." + value)) {
@@ -106,5 +108,19 @@ public final class LabelTable {
             }
         }
         return null;
+    }
+
+    /**
+     * Refuses {@code labels} of {@code object} (e.g. {@code container default/web}) that break
+     * containerd's rule, with an error naming the object, the field and the fix. Every store that
+     * keeps labels calls this before it writes them, as containerd's metadata store does.
+     */
+    public static void check(String object, Map<String, String> labels) {
+        String problem = labels == null ? null : problem(labels);
+        if (problem != null) {
+            throw dev.berth.engine.errdefs.BerthException.invalid("%s: labels: %s; containerd's rule is a non-empty "
+                    + "key and a value of at most %d bytes together: shorten it, or keep large data in a content "
+                    + "blob and name its digest in the label", object, problem, MAX_LABEL_BYTES);
+        }
     }
 }

@@ -65,6 +65,7 @@ public final class MetadataNamespaceStore implements NamespaceStore {
     @Override
     public Namespace create(String name, Map<String, String> labels) {
         check(name);
+        LabelTable.check("namespace " + name, labels);
         return md.transaction(tx -> {
             if (tx.exists("SELECT 1 FROM namespaces WHERE name=?", name)) {
                 throw BerthException.alreadyExists("namespace %s already exists", name);
@@ -83,6 +84,7 @@ public final class MetadataNamespaceStore implements NamespaceStore {
                 tx.update("INSERT INTO namespaces(name, created_at) VALUES(?,?)", name, clock.instant());
             }
             if (paths.isEmpty() || paths.contains("labels")) {
+                LabelTable.check("namespace " + name, labels);
                 LABELS.replace(tx, name, labels);
             } else {
                 Map<String, String> next = new HashMap<>(LABELS.get(tx, name));
@@ -98,6 +100,7 @@ public final class MetadataNamespaceStore implements NamespaceStore {
                         next.remove(k);
                     }
                 }
+                LabelTable.check("namespace " + name, next);
                 LABELS.replace(tx, name, next);
             }
             return read(tx, name).orElseThrow();

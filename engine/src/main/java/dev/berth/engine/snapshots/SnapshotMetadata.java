@@ -84,7 +84,7 @@ public final class SnapshotMetadata {
         long now = clock.millis();
         long id = Tx.on(c).insert("INSERT INTO snapshots(snapshotter, key, parent_id, kind, created, updated) "
                 + "VALUES(?,?,?,?,?,?)", snapshotter, key, parentId, kind.label(), now, now);
-        writeLabels(c, id, labels);
+        writeLabels(c, id, key, labels);
         return get(c, key);
     }
 
@@ -102,7 +102,7 @@ public final class SnapshotMetadata {
         Tx.on(c).update("UPDATE snapshots SET key=?, kind=?, updated=?, size=?, inodes=? WHERE id=?", name,
                 Kind.COMMITTED.label(), clock.millis(), usage.size(), usage.inodes(), r.id());
         if (labels != null) {
-            writeLabels(c, r.id(), labels);
+            writeLabels(c, r.id(), name, labels);
         }
         return get(c, name);
     }
@@ -123,7 +123,7 @@ public final class SnapshotMetadata {
     /** Replaces the labels of {@code key}. */
     public Row updateLabels(Connection c, String key, Map<String, String> labels) throws SQLException {
         Row r = get(c, key);
-        writeLabels(c, r.id(), labels);
+        writeLabels(c, r.id(), key, labels);
         Tx.on(c).update("UPDATE snapshots SET updated=? WHERE id=?", clock.millis(), r.id());
         return get(c, key);
     }
@@ -174,7 +174,8 @@ public final class SnapshotMetadata {
                 chain, r.usage()));
     }
 
-    private static void writeLabels(Connection c, long id, Map<String, String> labels) throws SQLException {
+    private void writeLabels(Connection c, long id, String key, Map<String, String> labels) throws SQLException {
+        LabelTable.check("snapshot " + key + " (" + snapshotter + ")", labels);
         LABELS.replace(Tx.on(c), id, labels == null ? null : new LinkedHashMap<>(labels));
     }
 }

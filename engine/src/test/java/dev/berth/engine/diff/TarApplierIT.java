@@ -238,7 +238,8 @@ class TarApplierIT {
         assertFalse(Files.exists(root.resolve(".wh.gone")));
     }
 
-    static Stream<Arguments> hostile() {
+    /** Names, parents and links that climb with '..': they stop at the root, as in containerd (issue 12). */
+    static Stream<Arguments> climbing() {
         return Stream.of(
                 Arguments.of("dot-dot name", (Consumer<LayerTarBuilder>) b -> b.file("../../../outside/pwned", "x")),
                 Arguments.of("dot-dot inside name", (Consumer<LayerTarBuilder>) b -> b.file("a/../../outside/pwned", "x")),
@@ -252,6 +253,34 @@ class TarApplierIT {
                     b.symlink("l2", "d/l1/../..");
                     b.file("l2/outside/pwned", "x");
                 }),
+                Arguments.of("directory replaced by a symlink, then written through", (Consumer<LayerTarBuilder>) b -> {
+                    b.file("d/x", "x");
+                    b.symlink("d", "../../..");
+                    b.file("d/outside/pwned", "x");
+                }),
+                Arguments.of("hardlink climbing to a file of the layer", (Consumer<LayerTarBuilder>) b -> {
+                    b.file("outside/pwned", "x");
+                    b.hardlink("link", "../../../outside/pwned");
+                }));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("climbing")
+    void climbingNamesAndLinksLandInsideTheRoot(String what, Consumer<LayerTarBuilder> build) throws Exception {
+        Files.writeString(outside.resolve("secret"), "s");
+        LayerTarBuilder b = new LayerTarBuilder();
+        build.accept(b);
+        apply(b.tar());
+        assertEquals("x", Files.readString(root.resolve("outside/pwned")), "written inside the root");
+        try (Stream<Path> s = Files.list(outside)) {
+            assertEquals(List.of(outside.resolve("secret")), s.toList(), "nothing written outside the root");
+        }
+        assertFalse(Files.exists(Path.of("/outside/pwned")));
+        assertEquals(1, Files.getAttribute(outside.resolve("secret"), "unix:nlink"));
+    }
+
+    static Stream<Arguments> hostile() {
+        return Stream.of(
                 Arguments.of("hardlink climbing out", (Consumer<LayerTarBuilder>) b ->
                         b.hardlink("passwd", "../../../outside/secret")),
                 Arguments.of("hardlink absolute, to a file the layer lacks", (Consumer<LayerTarBuilder>) b ->
@@ -259,11 +288,6 @@ class TarApplierIT {
                 Arguments.of("hardlink through symlinked dir", (Consumer<LayerTarBuilder>) b -> {
                     b.symlink("up", "../../..");
                     b.hardlink("secret", "up/outside/secret");
-                }),
-                Arguments.of("directory replaced by a symlink, then written through", (Consumer<LayerTarBuilder>) b -> {
-                    b.file("d/x", "x");
-                    b.symlink("d", "../../..");
-                    b.file("d/outside/pwned", "x");
                 }),
                 Arguments.of("invalid whiteout", (Consumer<LayerTarBuilder>) b -> b.file("a/.wh..", "")));
     }

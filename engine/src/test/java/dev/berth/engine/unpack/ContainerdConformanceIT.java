@@ -6,27 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.berth.engine.content.Content;
-import dev.berth.engine.images.Image;
-import dev.berth.engine.images.Platforms;
 import dev.berth.engine.mount.MountTable;
-import dev.berth.engine.oci.Descriptor;
-import dev.berth.engine.oci.Digest;
-import dev.berth.engine.oci.ImageConfig;
-import dev.berth.engine.oci.Manifest;
-import dev.berth.engine.oci.MediaTypes;
 import dev.berth.engine.oci.OciJson;
-import dev.berth.engine.oci.Platform;
 import dev.berth.engine.snapshots.LocalSnapshotter;
-import dev.berth.engine.testing.BuiltImage;
 import dev.berth.engine.testing.LayerTarBuilder;
 import dev.berth.engine.testing.PrivateContainerd;
 import dev.berth.engine.testing.TreeListing;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -42,19 +30,21 @@ import tools.jackson.databind.JsonNode;
 @RootOnly("needs root")
 class ContainerdConformanceIT {
     private UnpackFixture f;
+    private BothUnpackers both;
     private PrivateContainerd ctrd;
 
     @BeforeEach
     void setUp() throws Exception {
         assumeTrue(PrivateContainerd.available(), "needs the containerd package");
         f = new UnpackFixture();
+        both = new BothUnpackers(f);
     }
 
     @AfterEach
     void tearDown() {
         try {
-            if (ctrd != null) {
-                ctrd.close();
+            if (both != null) {
+                both.close();
             }
         } finally {
             if (f != null) {
@@ -75,49 +65,10 @@ class ContainerdConformanceIT {
         assertTrue(exact > l.size() * 3 / 5, exact + " of " + l.size() + " mtimes compared exactly");
     }
 
-    /** Stores an image of {@code layers} in Berth (unpacked) and imports the same blobs into containerd. */
+    /** Stores an image of {@code layers} in Berth (unpacked) and in containerd; both must accept it. */
     private Unpacker.Result storeInBoth(String repo, List<LayerTarBuilder> layers) throws Exception {
-        Map<Digest, byte[]> blobs = new LinkedHashMap<>();
-        List<Descriptor> descs = new ArrayList<>();
-        List<Digest> diffIds = new ArrayList<>();
-        String[] types = {MediaTypes.OCI_LAYER_GZIP, MediaTypes.OCI_LAYER, MediaTypes.OCI_LAYER_ZSTD};
-        for (int i = 0; i < layers.size(); i++) {
-            byte[] blob = switch (i % 3) {
-                case 0 -> layers.get(i).gzip();
-                case 1 -> layers.get(i).tar();
-                default -> layers.get(i).zstd();
-            };
-            diffIds.add(Digest.sha256(layers.get(i).tar()));
-            Descriptor d = Descriptor.of(types[i % 3], Digest.sha256(blob), blob.length);
-            blobs.put(d.digest(), blob);
-            descs.add(d);
-        }
-        Platform host = Platforms.host();
-        byte[] config = OciJson.write(new ImageConfig("2020-01-01T00:00:00Z", null, host.architecture(), host.os(),
-                host.variant(), null, new ImageConfig.RootFs("layers", diffIds), null));
-        Descriptor cd = Descriptor.of(MediaTypes.OCI_CONFIG, Digest.sha256(config), config.length);
-        blobs.put(cd.digest(), config);
-        byte[] manifest = OciJson.write(new Manifest(2, MediaTypes.OCI_MANIFEST, null, cd, descs, null, null));
-        Descriptor md = Descriptor.of(MediaTypes.OCI_MANIFEST, Digest.sha256(manifest), manifest.length);
-        blobs.put(md.digest(), manifest);
-
-        // Berth
-        for (Map.Entry<Digest, byte[]> b : blobs.entrySet()) {
-            Content.writeBytes(f.engine.content(), "application/octet-stream", b.getValue(), Map.of());
-        }
-        f.engine.images().create(Image.of(repo + ":1", md));
-        Unpacker.Result r = f.engine.unpacker().unpack(repo + ":1", "overlayfs", Platforms.defaultMatcher());
-
-        // containerd, from an OCI layout archive of the same blobs
-        Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes());
-        files.put("index.json", OciJson.write(Map.of("schemaVersion", 2, "manifests",
-                List.of(md.withAnnotations(Map.of("org.opencontainers.image.ref.name", "1"))))));
-        blobs.forEach((d, b) -> files.put("blobs/sha256/" + d.hex(), b));
-        Path archive = f.tmp.resolve("image.tar");
-        BuiltImage.writeTar(archive, files);
-        ctrd = PrivateContainerd.start(f.tmp);
-        ctrd.ctr("images", "import", "--base-name", repo, "--snapshotter", "overlayfs", archive.toString());
+        Unpacker.Result r = both.store(repo, layers).bothAccepted();
+        ctrd = both.containerd();
         return r;
     }
 
@@ -171,37 +122,12 @@ class ContainerdConformanceIT {
     }
 
 
-    /** Something to check on the image mounted by Berth and by containerd. */
-    private interface BothMounted {
-        void check(Path berthMnt, Path ctrdMnt) throws Exception;
+    private void withBothMounted(String ref, BothUnpackers.BothMounted check) throws Exception {
+        both.withBothMounted(ref, check);
     }
 
-    /** Mounts {@code ref} (overlayfs) through Berth and through containerd, runs {@code check}, unmounts both. */
-    private void withBothMounted(String ref, BothMounted check) throws Exception {
-        Path berthMnt = Files.createDirectories(f.tmp.resolve("berth-mnt"));
-        Path ctrdMnt = Files.createDirectories(f.tmp.resolve("ctrd-mnt"));
-        ImageMounter mounter = f.engine.imageMounter();
-        mounter.mount(ref, berthMnt, "overlayfs", Platforms.defaultMatcher(), false);
-        try {
-            ctrd.ctr("images", "mount", "--snapshotter", "overlayfs", ref, ctrdMnt.toString());
-            try {
-                check.check(berthMnt, ctrdMnt);
-            } finally {
-                ctrd.ctr("images", "unmount", ctrdMnt.toString());
-            }
-        } finally {
-            mounter.unmount(berthMnt, "overlayfs");
-        }
-    }
-
-    /** Names as find(1) prints them (raw bytes, read as Latin-1 so every byte is one char) with type, mode, owner, size, link. */
     private static List<String> rawListing(Path dir) throws Exception {
-        Process p = new ProcessBuilder("find", dir.toString(), "-mindepth", "1", "-printf", "%P|%y|%m|%U:%G|%s|%l|%n\\0")
-                .redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertEquals(0, p.waitFor(), new String(out, StandardCharsets.ISO_8859_1));
-        return java.util.Arrays.stream(new String(out, StandardCharsets.ISO_8859_1).split("\0"))
-                .filter(x -> !x.isEmpty()).sorted().toList();
+        return BothUnpackers.rawListing(dir);
     }
 
     @Test

@@ -32,10 +32,7 @@ final class BlobIndex {
     }
 
     static void validateLabels(Map<String, String> labels) {
-        String problem = LabelTable.problem(labels);
-        if (problem != null) {
-            throw BerthException.invalid("%s", problem);
-        }
+        LabelTable.check("content", labels);
     }
 
     /** Inserts (or refreshes) the record of a committed blob, adding {@code labels}. */
