@@ -11,9 +11,9 @@ import java.util.Objects;
 /**
  * What a reload of config.toml changes, setting by setting: each changed setting is either applied
  * at once ({@link #live()}: read at each use by the engine, the registry resolvers or the daemon's
- * own schedule and manifest watch) or waits for the next restart (everything the engine, the runtime
- * and the sockets were opened with: root, state, snapshotter, SystemdCgroup, BinaryName, conmon,
- * log_dir, cgroup_parent, the socket and metrics addresses, Kubernetes mode, gc). Immutable.
+ * own schedule, manifest watch and metrics endpoint) or waits for the next restart (everything the
+ * engine, the runtime and the API sockets were opened with: root, state, snapshotter, SystemdCgroup,
+ * BinaryName, conmon, log_dir, cgroup_parent, the API and gRPC addresses, Kubernetes mode, gc). Immutable.
  *
  * @param applied the changed settings now in force, as {@code name (old -> new)}
  * @param pending the changed settings that take effect at the next restart, as {@code name (old -> new)}
@@ -30,6 +30,7 @@ public record ConfigChanges(List<String> applied, List<String> pending) {
         live.addAll(Registries.LIVE);
         live.add(ControllerSettings.MANIFEST_DIR);
         live.add(ControllerSettings.RESYNC_INTERVAL);
+        live.add(ControllerSettings.METRICS_ADDRESS);
         return live;
     }
 
@@ -46,6 +47,17 @@ public record ConfigChanges(List<String> applied, List<String> pending) {
             }
         }
         return new ConfigChanges(applied, pending);
+    }
+
+    /** These changes with {@code setting}'s moved from applied to pending (it could not be applied now). */
+    public ConfigChanges refused(Setting<?> setting) {
+        List<String> a = new ArrayList<>(applied);
+        List<String> p = new ArrayList<>(pending);
+        a.stream().filter(l -> l.startsWith(setting.name() + " (")).findFirst().ifPresent(l -> {
+            a.remove(l);
+            p.add(l);
+        });
+        return new ConfigChanges(a, p);
     }
 
     /** {@code running} with the {@link #live()} settings of {@code fresh}: what the daemon runs with after the reload. */

@@ -62,7 +62,7 @@ public final class Daemon implements AutoCloseable {
     private volatile ManifestDirectorySource manifests;
     private CrdManifestDecoder decoder;
     private final DaemonMetrics metrics = new DaemonMetrics();
-    private MetricsEndpoint metricsEndpoint;
+    private volatile MetricsEndpoint metricsEndpoint;
     private KubernetesAgent kubernetes;
     private volatile boolean apiServing;
     private volatile boolean closed;
@@ -205,7 +205,8 @@ public final class Daemon implements AutoCloseable {
      * Takes a freshly read config.toml (what {@code systemctl reload berth}, SIGHUP, asks for) without
      * touching a running container. The {@link ConfigChanges#live() live} settings are applied at
      * once: a new {@code manifest_dir} is watched instead of the old one, a new {@code resync_interval}
-     * reschedules the resync, registry settings (hosts.toml directory, auth_file, pull progress timeout)
+     * reschedules the resync, a new {@code [metrics] address} is bound before the old one closes (one
+     * that cannot be bound leaves the old serving, and stays pending), registry settings (hosts.toml directory, auth_file, pull progress timeout)
      * apply from the next pull, and the pause image, CNI directories and download concurrency from the
      * next sandbox or pull (containers already running keep what they started with). Then the manifest
      * directory is read again and every object is reconciled once. Settings the engine, the runtime
@@ -221,7 +222,13 @@ public final class Daemon implements AutoCloseable {
         }
         ConfigChanges changes = ConfigChanges.between(config, fresh);
         Config before = config;
-        config = ConfigChanges.merged(config, fresh);
+        Config merged = ConfigChanges.merged(config, fresh);
+        String metricsAddress = merged.get(ControllerSettings.METRICS_ADDRESS);
+        if (!metricsAddress.equals(before.get(ControllerSettings.METRICS_ADDRESS)) && !moveMetrics(metricsAddress)) {
+            merged = merged.withValueOf(ControllerSettings.METRICS_ADDRESS, before);
+            changes = changes.refused(ControllerSettings.METRICS_ADDRESS);
+        }
+        config = merged;
         engine.reconfigure(fresh);
         registries.reconfigure(fresh);
         Duration resync = config.get(ControllerSettings.RESYNC_INTERVAL);
@@ -249,9 +256,16 @@ public final class Daemon implements AutoCloseable {
      * and in Kubernetes mode the informers listed and watching.
      */
     private void startMetrics() {
-        String address = config.get(ControllerSettings.METRICS_ADDRESS);
+        metricsEndpoint = metricsOn(config.get(ControllerSettings.METRICS_ADDRESS));
+        if (metricsEndpoint != null) {
+            closeables.add(metricsEndpoint);
+        }
+    }
+
+    /** The endpoint bound on {@code address}, or null for an empty address. */
+    private MetricsEndpoint metricsOn(String address) {
         if (address.isBlank()) {
-            return;
+            return null;
         }
         Map<String, java.util.function.BooleanSupplier> ready = new LinkedHashMap<>();
         ready.put("stores open", () -> store != null && !closed);
@@ -260,9 +274,35 @@ public final class Daemon implements AutoCloseable {
         if (config.get(KubernetesSettings.ENABLED)) {
             ready.put("informers synced", () -> kubernetes != null && kubernetes.watching());
         }
-        metricsEndpoint = MetricsEndpoint.start(address, metrics.registry(), ready);
-        closeables.add(metricsEndpoint);
+        MetricsEndpoint endpoint = MetricsEndpoint.start(address, metrics.registry(), ready);
         LOG.info("metrics on http://{}/v1/metrics (and /metrics, /healthz, /readyz)", address);
+        return endpoint;
+    }
+
+    /**
+     * Moves the metrics endpoint to {@code address} (a reload): the new one is bound before the old one
+     * closes, so an address that cannot be bound leaves the old endpoint serving; false then.
+     */
+    private boolean moveMetrics(String address) {
+        MetricsEndpoint next;
+        try {
+            next = metricsOn(address);
+        } catch (RuntimeException e) {
+            LOG.error("reload: the metrics endpoint stays where it is: {}", e.getMessage());
+            return false;
+        }
+        MetricsEndpoint old = metricsEndpoint;
+        metricsEndpoint = next;
+        if (old != null) {
+            closeables.remove(old);
+            old.close();
+        }
+        if (next != null) {
+            closeables.add(next);
+        } else {
+            LOG.info("metrics endpoint off");
+        }
+        return true;
     }
 
     /** The metrics endpoint, or null when {@code [metrics] address} is empty. */
