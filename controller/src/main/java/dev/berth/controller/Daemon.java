@@ -47,8 +47,11 @@ public final class Daemon implements AutoCloseable {
     /** How often an Image with pullPolicy Always is checked for a new digest. */
     static final Duration IMAGE_REFRESH = Duration.ofMinutes(5);
 
-    private final Config config;
+    /** As started, with the live settings of each reload taken in ({@link ConfigChanges#merged}). */
+    private volatile Config config;
     private final Engine engine;
+    private Registries registries;
+    private Schedules schedules;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private ObjectStore store;
@@ -59,7 +62,7 @@ public final class Daemon implements AutoCloseable {
     private volatile ManifestDirectorySource manifests;
     private CrdManifestDecoder decoder;
     private final DaemonMetrics metrics = new DaemonMetrics();
-    private MetricsEndpoint metricsEndpoint;
+    private volatile MetricsEndpoint metricsEndpoint;
     private KubernetesAgent kubernetes;
     private volatile boolean apiServing;
     private volatile boolean closed;
@@ -111,7 +114,7 @@ public final class Daemon implements AutoCloseable {
         store = new ObjectStore(engine.metadata(), clock);
         events = new EventRecorder(engine.metadata(), clock);
         EventSink sink = new RecorderSink(events, metrics);
-        Registries registries = new Registries(config);
+        registries = new Registries(config);
         closeables.add(registries);
         controller = new Controller(store, events, clock, 4, metrics.reconcile());
         closeables.add(controller);
@@ -158,7 +161,7 @@ public final class Daemon implements AutoCloseable {
         closeables.add(api);
         apiServing = true;
 
-        Schedules schedules = new Schedules();
+        schedules = new Schedules();
         closeables.add(schedules);
         Duration resync = config.get(ControllerSettings.RESYNC_INTERVAL);
         schedules.every("resync", resync, resync, () -> {
@@ -200,28 +203,39 @@ public final class Daemon implements AutoCloseable {
 
     /**
      * Takes a freshly read config.toml (what {@code systemctl reload berth}, SIGHUP, asks for) without
-     * touching a running container: a new {@code manifest_dir} is watched instead of the old one, the
-     * manifest directory is read again and every object is reconciled once. Settings the engine and
-     * the sockets were opened with cannot change under them: each one that differs is returned, with
-     * its old and new value, and takes effect at the next restart (as with containerd, which has no
-     * reload at all).
+     * touching a running container. The {@link ConfigChanges#live() live} settings are applied at
+     * once: a new {@code manifest_dir} is watched instead of the old one, a new {@code resync_interval}
+     * reschedules the resync, a new {@code [metrics] address} is bound before the old one closes (one
+     * that cannot be bound leaves the old serving, and stays pending), registry settings (hosts.toml directory, auth_file, pull progress timeout)
+     * apply from the next pull, and the pause image, CNI directories and download concurrency from the
+     * next sandbox or pull (containers already running keep what they started with). Then the manifest
+     * directory is read again and every object is reconciled once. Settings the engine, the runtime
+     * and the sockets were opened with cannot change under them: each one that differs is listed as
+     * pending, with its old and new value, and takes effect at the next restart (containerd has no
+     * reload at all). Both lists are logged in one line.
      *
-     * @return the settings that changed but wait for a restart (empty when all of the change is in force)
+     * @return what changed, applied and pending
      */
-    public synchronized List<String> reload(Config fresh, Clock clock) {
+    public synchronized ConfigChanges reload(Config fresh, Clock clock) {
         if (closed) {
-            return List.of();
+            return new ConfigChanges(List.of(), List.of());
         }
-        List<String> pending = new ArrayList<>();
-        for (var setting : ControllerSettings.schema()) {
-            Object before = config.get(setting);
-            Object after = fresh.get(setting);
-            if (java.util.Objects.equals(before, after) || setting == ControllerSettings.MANIFEST_DIR) {
-                continue;
-            }
-            pending.add(setting.name() + " (" + before + " -> " + after + ")");
+        ConfigChanges changes = ConfigChanges.between(config, fresh);
+        Config before = config;
+        Config merged = ConfigChanges.merged(config, fresh);
+        String metricsAddress = merged.get(ControllerSettings.METRICS_ADDRESS);
+        if (!metricsAddress.equals(before.get(ControllerSettings.METRICS_ADDRESS)) && !moveMetrics(metricsAddress)) {
+            merged = merged.withValueOf(ControllerSettings.METRICS_ADDRESS, before);
+            changes = changes.refused(ControllerSettings.METRICS_ADDRESS);
         }
-        Path dir = Path.of(fresh.get(ControllerSettings.MANIFEST_DIR));
+        config = merged;
+        engine.reconfigure(fresh);
+        registries.reconfigure(fresh);
+        Duration resync = config.get(ControllerSettings.RESYNC_INTERVAL);
+        if (!resync.equals(before.get(ControllerSettings.RESYNC_INTERVAL))) {
+            schedules.reschedule("resync", resync);
+        }
+        Path dir = Path.of(config.get(ControllerSettings.MANIFEST_DIR));
         if (!dir.equals(manifests.directory())) {
             ManifestDirectorySource old = manifests;
             manifests = watchManifests(dir, clock);
@@ -231,10 +245,9 @@ public final class Daemon implements AutoCloseable {
         }
         manifests.rescan();
         controller.resync();
-        LOG.info("reloaded {}: manifests re-read, {} object(s) resynced{}", fresh.source().map(Path::toString)
-                .orElse("the built-in defaults"), store.list(null).size(),
-                pending.isEmpty() ? "" : "; these take effect at restart: " + String.join(", ", pending));
-        return pending;
+        LOG.info("reloaded {}: manifests re-read, {} object(s) resynced; {}", fresh.source().map(Path::toString)
+                .orElse("the built-in defaults"), store.list(null).size(), changes.describe());
+        return changes;
     }
 
     /**
@@ -243,9 +256,16 @@ public final class Daemon implements AutoCloseable {
      * and in Kubernetes mode the informers listed and watching.
      */
     private void startMetrics() {
-        String address = config.get(ControllerSettings.METRICS_ADDRESS);
+        metricsEndpoint = metricsOn(config.get(ControllerSettings.METRICS_ADDRESS));
+        if (metricsEndpoint != null) {
+            closeables.add(metricsEndpoint);
+        }
+    }
+
+    /** The endpoint bound on {@code address}, or null for an empty address. */
+    private MetricsEndpoint metricsOn(String address) {
         if (address.isBlank()) {
-            return;
+            return null;
         }
         Map<String, java.util.function.BooleanSupplier> ready = new LinkedHashMap<>();
         ready.put("stores open", () -> store != null && !closed);
@@ -254,9 +274,35 @@ public final class Daemon implements AutoCloseable {
         if (config.get(KubernetesSettings.ENABLED)) {
             ready.put("informers synced", () -> kubernetes != null && kubernetes.watching());
         }
-        metricsEndpoint = MetricsEndpoint.start(address, metrics.registry(), ready);
-        closeables.add(metricsEndpoint);
+        MetricsEndpoint endpoint = MetricsEndpoint.start(address, metrics.registry(), ready);
         LOG.info("metrics on http://{}/v1/metrics (and /metrics, /healthz, /readyz)", address);
+        return endpoint;
+    }
+
+    /**
+     * Moves the metrics endpoint to {@code address} (a reload): the new one is bound before the old one
+     * closes, so an address that cannot be bound leaves the old endpoint serving; false then.
+     */
+    private boolean moveMetrics(String address) {
+        MetricsEndpoint next;
+        try {
+            next = metricsOn(address);
+        } catch (RuntimeException e) {
+            LOG.error("reload: the metrics endpoint stays where it is: {}", e.getMessage());
+            return false;
+        }
+        MetricsEndpoint old = metricsEndpoint;
+        metricsEndpoint = next;
+        if (old != null) {
+            closeables.remove(old);
+            old.close();
+        }
+        if (next != null) {
+            closeables.add(next);
+        } else {
+            LOG.info("metrics endpoint off");
+        }
+        return true;
     }
 
     /** The metrics endpoint, or null when {@code [metrics] address} is empty. */

@@ -49,15 +49,28 @@ public final class Schedules implements AutoCloseable {
         data.put(TASK, task);
         try {
             scheduler.scheduleJob(JobBuilder.newJob(RunnableJob.class).withIdentity(name).usingJobData(data).build(),
-                    TriggerBuilder.newTrigger().withIdentity(name)
-                            .startAt(new java.util.Date(System.currentTimeMillis() + initialDelay.toMillis()))
-                            .withSchedule(SimpleScheduleBuilder.simpleSchedule()
-                                    .withIntervalInMilliseconds(Math.max(1, period.toMillis())).repeatForever()
-                                    .withMisfireHandlingInstructionNextWithRemainingCount())
-                            .build());
+                    trigger(name, period, initialDelay));
         } catch (SchedulerException e) {
             throw BerthException.internal("cannot schedule " + name + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Changes the period of job {@code name} (its next run is one new period from now). */
+    public void reschedule(String name, Duration period) {
+        try {
+            scheduler.rescheduleJob(org.quartz.TriggerKey.triggerKey(name), trigger(name, period, period));
+        } catch (SchedulerException e) {
+            throw BerthException.internal("cannot reschedule " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static org.quartz.Trigger trigger(String name, Duration period, Duration initialDelay) {
+        return TriggerBuilder.newTrigger().withIdentity(name)
+                .startAt(new java.util.Date(System.currentTimeMillis() + initialDelay.toMillis()))
+                .withSchedule(SimpleScheduleBuilder.simpleSchedule()
+                        .withIntervalInMilliseconds(Math.max(1, period.toMillis())).repeatForever()
+                        .withMisfireHandlingInstructionNextWithRemainingCount())
+                .build();
     }
 
     /** Runs the task a job carries; never two at once for the same job. */

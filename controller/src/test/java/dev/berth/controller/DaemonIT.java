@@ -11,10 +11,15 @@ import dev.berth.engine.EngineSettings;
 import dev.berth.engine.config.Config;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
+import dev.berth.engine.remotes.RemoteSettings;
+import dev.berth.engine.runtime.RuntimeSettings;
+import dev.berth.engine.sandbox.SandboxSettings;
+import dev.berth.engine.snapshots.SnapshotSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,7 +63,7 @@ class DaemonIT {
     }
 
     @Test
-    void reloadWatchesTheNewManifestDirectoryAndNamesWhatWaitsForARestart() throws Exception {
+    void reloadAppliesTheLiveSettingsAtOnceAndNamesWhatWaitsForARestart() throws Exception {
         Path sock = tmp.resolve("state/berth.sock");
         Path first = Files.createDirectories(tmp.resolve("manifests"));
         Path second = Files.createDirectories(tmp.resolve("manifests2"));
@@ -72,13 +77,34 @@ class DaemonIT {
         try (Daemon d = Daemon.start(c)) {
             assertTrue(d.store().list(null).isEmpty());
             Config fresh = c.with(ControllerSettings.MANIFEST_DIR, second.toString())
-                    .with(ControllerSettings.RESYNC_INTERVAL, java.time.Duration.ofSeconds(7));
-            var pending = d.reload(fresh, java.time.Clock.systemUTC());
-            // the new directory is in force at once; the resync period waits for a restart, and says so
+                    .with(ControllerSettings.RESYNC_INTERVAL, java.time.Duration.ofSeconds(7))
+                    .with(SandboxSettings.SANDBOX_IMAGE, "localhost/berth/pause:reloaded")
+                    .with(SandboxSettings.CNI_CONF_DIR, tmp.resolve("net.d").toString())
+                    .with(RemoteSettings.CONFIG_PATH, tmp.resolve("certs.d").toString())
+                    .with(RuntimeSettings.LOG_MAX_SIZE, 4096L)
+                    .with(SnapshotSettings.SNAPSHOTTER, "native");
+            ConfigChanges changes = d.reload(fresh, java.time.Clock.systemUTC());
+            // the new directory is in force at once
             assertEquals(1, d.store().list(null).size(), "the object of the new manifest directory");
-            assertEquals(1, pending.size(), pending.toString());
-            assertTrue(pending.get(0).contains(ControllerSettings.RESYNC_INTERVAL.name()), pending.toString());
-            assertTrue(d.reload(fresh, java.time.Clock.systemUTC()).equals(pending), "a second reload changes nothing");
+            assertEquals(5, changes.applied().size(), changes.toString());
+            for (var s : List.of(ControllerSettings.MANIFEST_DIR, ControllerSettings.RESYNC_INTERVAL,
+                    SandboxSettings.SANDBOX_IMAGE, SandboxSettings.CNI_CONF_DIR, RemoteSettings.CONFIG_PATH)) {
+                assertTrue(changes.applied().stream().anyMatch(l -> l.startsWith(s.name() + " (")), s.name() + ": " + changes);
+            }
+            // the engine's new sandboxes and pulls see the live values; what it was opened with stays
+            assertEquals("localhost/berth/pause:reloaded", d.engine().config().get(SandboxSettings.SANDBOX_IMAGE));
+            assertEquals(tmp.resolve("net.d").toString(), d.engine().config().get(SandboxSettings.CNI_CONF_DIR));
+            assertEquals(c.get(SnapshotSettings.SNAPSHOTTER), d.engine().config().get(SnapshotSettings.SNAPSHOTTER));
+            assertEquals(java.time.Duration.ofSeconds(7), d.config().get(ControllerSettings.RESYNC_INTERVAL));
+            // the runtime and the snapshotter were opened with theirs: a restart applies them, and the log says so
+            assertEquals(List.of(RuntimeSettings.LOG_MAX_SIZE.name() + " (" + c.get(RuntimeSettings.LOG_MAX_SIZE) + " -> 4096)",
+                    SnapshotSettings.SNAPSHOTTER.name() + " (overlayfs -> native)").stream().sorted().toList(),
+                    changes.pending().stream().sorted().toList());
+            assertTrue(changes.describe().contains("applied now: ") && changes.describe().contains("these take effect at restart: "),
+                    changes.describe());
+            ConfigChanges again = d.reload(fresh, java.time.Clock.systemUTC());
+            assertTrue(again.applied().isEmpty(), "a second reload applies nothing new: " + again);
+            assertEquals(changes.pending(), again.pending(), "what waits for a restart still waits");
         }
     }
 }

@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Engine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
-    private final Config config;
+    /** As opened, with {@link EngineSettings#live()} replaced by {@link #reconfigure}. */
+    private volatile Config config;
     private final Path root;
     private final Path state;
     private final RootLock lock;
@@ -106,6 +107,19 @@ public final class Engine implements AutoCloseable {
 
     public Config config() {
         return config;
+    }
+
+    /**
+     * Takes the {@link EngineSettings#live()} settings of a freshly read config (a daemon reload):
+     * sandboxes and pulls that start from now on use them; what runs keeps what it started with. The
+     * other settings keep the values the engine was opened with. Thread-safe.
+     */
+    public synchronized void reconfigure(Config fresh) {
+        Config c = config;
+        for (var s : EngineSettings.live()) {
+            c = c.withValueOf(s, fresh);
+        }
+        config = c;
     }
 
     public Path root() {

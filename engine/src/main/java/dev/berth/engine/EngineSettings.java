@@ -28,6 +28,17 @@ public final class EngineSettings {
     /** See {@link CoreSettings#STATE}. */
     public static final Setting<String> STATE = CoreSettings.STATE;
 
+    /**
+     * The engine settings read at each use (a new sandbox, a new pull), so that
+     * {@link Engine#reconfigure} puts a changed value in force at once: the pause image, the CNI
+     * plugin and network list directories, and how many layers a pull fetches at a time. Every other
+     * engine setting is taken when the engine opens, and changes at the next start.
+     */
+    public static List<Setting<?>> live() {
+        return List.of(SandboxSettings.SANDBOX_IMAGE, SandboxSettings.CNI_BIN_DIR, SandboxSettings.CNI_CONF_DIR,
+                RemoteSettings.MAX_CONCURRENT_DOWNLOADS);
+    }
+
     /** Every engine setting, top-level first. */
     public static List<Setting<?>> all() {
         List<Setting<?>> all = new ArrayList<>(List.of(ROOT, STATE));

@@ -55,9 +55,11 @@ class PackageOnSystemdIT {
             for (String f : List.of("busybox-image.yaml", "resource-limited.yaml")) {
                 Files.copy(Path.of("../examples/local", f), share.resolve(f), StandardCopyOption.REPLACE_EXISTING);
             }
+            String contractClassPath = stageContract(share.resolve("contract"));
             try (NspawnMachine m = NspawnMachine.boot(name, root, share, work.resolve("nspawn.log"))) {
                 installDeb(m, deb.getFileName().toString());
                 seedChecks(m, "/usr/bin/berth", "/lib/systemd/system/berth.service");
+                runtimeContract(m, contractClassPath);
                 systemdCgroups(m);
                 tarball(m);
             }
@@ -79,13 +81,29 @@ class PackageOnSystemdIT {
         // the package's files, as the issue lists them
         m.check("test -x /usr/bin/berth && test -f /usr/share/berth/berth.jar && test -d /usr/share/berth/lib"
                 + " && test -f /usr/share/berth/berth.jsa && test -d /etc/berth/manifests"
-                + " && test -f /lib/systemd/system/berth.service");
+                + " && test -f /lib/systemd/system/berth.service && test -f /usr/share/man/man8/berth.8.gz");
+        classDataArchiveIsUsed(m, "berth");
+        // a JDK installed or upgraded (here: the trigger dpkg would pull) makes the archive again for it
+        String before = m.check("stat -c %Y.%i /usr/share/berth/berth.jsa");
+        m.check("dpkg-trigger --no-await /usr/lib/jvm && dpkg --triggers-only --pending");
+        assertNotEquals(before, m.check("stat -c %Y.%i /usr/share/berth/berth.jsa"), "postinst triggered made it again");
+        classDataArchiveIsUsed(m, "berth");
         assertTrue(m.check("dpkg-query -W -f='${Conffiles}' berth").contains("/etc/berth/config.toml"));
         assertTrue(m.check("dpkg-query -W -f='${Conffiles}' berth").contains("/etc/cni/net.d/10-berth.conflist"),
                 "the default CNI network list is a conffile");
         assertEquals(m.check("berth config default"), m.check("cat /etc/berth/config.toml"),
                 "/etc/berth/config.toml is `berth config default`");
         assertEquals("enabled", m.check("systemctl is-enabled berth"));
+    }
+
+    /**
+     * The CLI maps the class-data archive: with -Xshare:on the JVM refuses to start when it cannot, and
+     * Berth's own classes are loaded from the archive's top (dynamic) layer.
+     */
+    private static void classDataArchiveIsUsed(NspawnMachine m, String bin) {
+        String log = m.check("BERTH_JAVA_OPTS='-Xshare:on -Xlog:class+load=info' " + bin + " --version");
+        assertTrue(log.lines().anyMatch(l -> l.contains("dev.berth.controller.cli.") && l.contains("source: shared objects file (top)")),
+                "berth's classes come from the archive: " + log.lines().filter(l -> l.contains("dev.berth")).limit(5).toList());
     }
 
     /** The seed's verification steps for containerd, for Berth. */
@@ -106,6 +124,45 @@ class PackageOnSystemdIT {
         assertTrue(line.matches("berth berth\\.dev \\S+ [0-9a-f]{7}"), line);
         assertEquals("srw-rw---- root root", m.check("stat -c '%A %U %G' /run/berth/berth.sock"));
         m.check("test -S /run/berth/containerd.sock");
+    }
+
+    /**
+     * The TaskRuntime contract with {@code SystemdCgroup = true} ({@code RuncSystemdRuntimeIT}) under the
+     * machine's systemd, run by the machine's Java against the installed package's jars: the same
+     * checks the host runs with the cgroupfs driver (RuncCgroupfsRuntimeIT).
+     */
+    private static void runtimeContract(NspawnMachine m, String classPath) {
+        String out = m.check("java -Dberth.test.busybox=/mnt/pkg/contract/busybox -cp '/usr/share/berth/lib/*:" + classPath
+                + "' dev.berth.packaging.ContractLauncher dev.berth.engine.runtime.conmon.RuncSystemdRuntimeIT 2>&1");
+        assertTrue(out.contains("CONTRACT PASSED"), out);
+        assertEquals("", m.check("systemctl list-units --all --plain --no-legend 'berth-contract-*'"),
+                "the contract's scopes are gone");
+    }
+
+    /**
+     * Copies what the contract needs beside the installed jars into {@code dir} (which the machine
+     * sees under /mnt/pkg/contract): busybox for the rootfs, the engine's test classes, this module's
+     * launcher and JUnit, each from where this JVM loaded it. Returns the class path inside the machine.
+     */
+    private static String stageContract(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        Files.copy(dev.berth.engine.runtime.BusyboxRootfs.BUSYBOX, dir.resolve("busybox"));
+        List<String> entries = new java.util.ArrayList<>();
+        java.util.Set<Path> seen = new java.util.HashSet<>();
+        for (String c : List.of("dev.berth.engine.runtime.TaskRuntimeContract", ContractLauncher.class.getName(),
+                "org.junit.jupiter.api.Test", "org.junit.jupiter.engine.JupiterTestEngine",
+                "org.junit.platform.engine.TestEngine", "org.junit.platform.commons.util.ReflectionUtils",
+                "org.junit.platform.launcher.core.LauncherFactory", "org.opentest4j.AssertionFailedError",
+                "org.apiguardian.api.API")) {
+            Path from = Path.of(Class.forName(c).getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (!seen.add(from)) {
+                continue;
+            }
+            String entry = "cp" + entries.size() + (Files.isDirectory(from) ? "" : ".jar");
+            run("cp", "-r", from.toString(), dir.resolve(entry).toString());
+            entries.add("/mnt/pkg/contract/" + entry);
+        }
+        return String.join(":", entries);
     }
 
     private static void systemdCgroups(NspawnMachine m) throws InterruptedException {
@@ -133,13 +190,21 @@ class PackageOnSystemdIT {
         assertTrue(!pids.isEmpty(), "the container's processes are in the scope");
         String mainPid = m.check("systemctl show -p MainPID --value berth");
 
-        // systemctl reload: config and manifests read again, the daemon and the container untouched
-        m.check("sed -i 's/resync_interval = \"2s\"/resync_interval = \"3s\"/' /etc/berth/config.toml");
+        // systemctl reload: config and manifests read again, the daemon and the container untouched; the
+        // registry directories and the resync period are applied at once, the log size at the next restart
+        m.check("sed -i 's/resync_interval = \"2s\"/resync_interval = \"3s\"/;"
+                + " s|config_path = \"/etc/berth/certs.d:|config_path = \"/etc/berth/registries.d:/etc/berth/certs.d:|;"
+                + " s/log_max_size = 10485760/log_max_size = 20971520/' /etc/berth/config.toml");
         m.check("systemctl reload berth");
         m.await("journalctl -u berth --no-pager | grep -c 'reloaded /etc/berth/config.toml'", "1", 60,
                 "journalctl -u berth --no-pager -n 20");
-        assertTrue(m.check("journalctl -u berth --no-pager | grep 'reloaded /etc/berth/config.toml'")
-                .contains("resync_interval"), "the reload names the setting that waits for a restart");
+        String reloaded = m.check("journalctl -u berth --no-pager | grep 'reloaded /etc/berth/config.toml'");
+        String applied = reloaded.substring(reloaded.indexOf("applied now: "), reloaded.indexOf("; these take effect at restart: "));
+        String pending = reloaded.substring(reloaded.indexOf("these take effect at restart: "));
+        assertTrue(applied.contains("resync_interval (PT2S -> PT3S)") && applied.contains("config_path ("), reloaded);
+        assertTrue(pending.contains("log_max_size (10485760 -> 20971520)") && !pending.contains("resync_interval"), reloaded);
+        assertEquals("config reloaded; applied 2 changed setting(s); restart to apply 1 changed setting(s)",
+                m.check("systemctl show -p StatusText --value berth"));
         assertEquals("active", m.check("systemctl is-active berth"));
         assertEquals(mainPid, m.check("systemctl show -p MainPID --value berth"));
         assertEquals(pids, m.check("cat " + MEMORY + "/cgroup.procs"));
@@ -170,6 +235,7 @@ class PackageOnSystemdIT {
         m.check("test ! -e /usr/bin/berth && test ! -e /lib/systemd/system/berth.service");
         // the seed's steps for cri-containerd's tarball
         m.check("tar -xf /mnt/pkg/berth.tar.gz -C / && /opt/berth/make-cds-archive && systemctl daemon-reload");
+        classDataArchiveIsUsed(m, "/usr/local/bin/berth");
         m.check("test -x /usr/local/bin/berth && test -f /opt/berth/berth.jar && test -f /opt/berth/berth.jsa"
                 + " && test -f /etc/berth/config.toml && test -d /etc/berth/manifests"
                 + " && test -f /etc/cni/net.d/10-berth.conflist");

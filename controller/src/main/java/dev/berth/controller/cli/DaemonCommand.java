@@ -6,7 +6,6 @@ import dev.berth.controller.SystemdNotify;
 import dev.berth.controller.kubernetes.KubernetesSettings;
 import dev.berth.engine.config.Config;
 import java.nio.file.Path;
-import java.util.List;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -56,9 +55,10 @@ public final class DaemonCommand implements Runnable {
         systemd.reloading();
         String status;
         try {
-            List<String> pending = d.reload(effectiveConfig(), java.time.Clock.systemUTC());
-            status = pending.isEmpty() ? "config reloaded" : "config reloaded; restart to apply " + pending.size()
-                    + " changed setting(s)";
+            var changes = d.reload(effectiveConfig(), java.time.Clock.systemUTC());
+            status = "config reloaded" + (changes.applied().isEmpty() ? "" : "; applied " + changes.applied().size()
+                    + " changed setting(s)") + (changes.pending().isEmpty() ? "" : "; restart to apply "
+                    + changes.pending().size() + " changed setting(s)");
         } catch (RuntimeException e) {
             // a broken file keeps the running config: the message names file, line and key
             LoggerFactory.getLogger(DaemonCommand.class).error("reload refused, the running config stays: {}",

@@ -67,6 +67,19 @@ public final class Config {
         return new Config(source, version, v, f, warnings);
     }
 
+    /** Returns a copy with {@code setting} as {@code other} has it (value, and whether its file set it). */
+    public <T> Config withValueOf(Setting<T> setting, Config other) {
+        Map<Setting<?>, Object> v = new IdentityHashMap<>(values);
+        if (other.values.containsKey(setting)) {
+            v.put(setting, other.values.get(setting));
+        } else {
+            v.remove(setting);
+        }
+        Map<Setting<?>, Boolean> f = new IdentityHashMap<>(fromFile);
+        f.put(setting, other.isSet(setting));
+        return new Config(source, version, v, f, warnings);
+    }
+
     /** Warnings from loading (unknown keys, keys in the other layout's place). */
     public List<String> warnings() {
         return warnings;

@@ -12,7 +12,8 @@ import java.util.List;
  * symlinks, an /etc/passwd and /etc/group with a few users to resolve. Shared by the runtime ITs.
  */
 public final class BusyboxRootfs {
-    public static final Path BUSYBOX = Path.of("/bin/busybox");
+    /** Debian's static busybox; {@code -Dberth.test.busybox} names another copy (inside PackageOnSystemdIT's machine). */
+    public static final Path BUSYBOX = Path.of(System.getProperty("berth.test.busybox", "/bin/busybox"));
     private static final List<String> APPLETS = List.of("sh", "echo", "sleep", "cat", "id", "env", "pwd",
             "hostname", "true", "false", "kill", "ls", "dd", "head", "tail", "yes", "seq", "ps", "mkdir", "touch",
             "grep", "wc", "trap", "tr", "sed", "printf", "test");

@@ -3,6 +3,8 @@ package dev.berth.engine.runtime.conmon;
 import dev.berth.engine.cgroups.Cgroups;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.engine.runtime.BusyboxRootfs;
+import dev.berth.engine.runtime.TaskRuntime;
+import dev.berth.engine.runtime.TaskRuntimeContract;
 import dev.berth.engine.runtime.TaskStatus;
 import dev.berth.engine.runtime.spec.ContainerSpec;
 import dev.berth.engine.runtime.spec.RuntimeSpec;
@@ -22,17 +24,24 @@ import java.util.stream.Stream;
  * rootfs; {@link #close()} removes every task, runc container, conmon, cgroup and dir it made, even
  * when a test failed half way.
  */
-final class RuntimeFixture implements AutoCloseable {
+final class RuntimeFixture implements TaskRuntimeContract.Opened {
     final Path dir;
     final Path rootfs;
     final String cgroupParent;
     final String runtimeBinary;
+    final boolean systemdCgroup;
     MetadataStore metadata;
     ConmonRuntime runtime;
     final String suffix = UUID.randomUUID().toString().substring(0, 8);
 
     RuntimeFixture(String runtimeBinary) throws IOException {
+        this(runtimeBinary, false);
+    }
+
+    /** With {@code systemdCgroup}, tasks get scopes in system.slice (the cgroup parent is not used). */
+    RuntimeFixture(String runtimeBinary, boolean systemdCgroup) throws IOException {
         this.runtimeBinary = runtimeBinary;
+        this.systemdCgroup = systemdCgroup;
         this.dir = Files.createTempDirectory("berth-rt-");
         this.rootfs = BusyboxRootfs.create(dir.resolve("rootfs"));
         this.cgroupParent = "/berth-it-" + suffix;
@@ -41,7 +50,7 @@ final class RuntimeFixture implements AutoCloseable {
 
     RuntimeOptions options() {
         return new RuntimeOptions(dir.resolve("state"), dir.resolve("logs"), RuntimeOptions.which(runtimeBinary, "BinaryName"),
-                RuntimeOptions.which("conmon", "conmon"), false, cgroupParent, 1024 * 1024, Clock.systemUTC());
+                RuntimeOptions.which("conmon", "conmon"), systemdCgroup, cgroupParent, 1024 * 1024, Clock.systemUTC());
     }
 
     void open() {
@@ -55,6 +64,30 @@ final class RuntimeFixture implements AutoCloseable {
         metadata.close();
         runtime = null;
         metadata = null;
+    }
+
+    @Override
+    public TaskRuntime runtime() {
+        return runtime;
+    }
+
+    @Override
+    public Path rootfs() {
+        return rootfs;
+    }
+
+    @Override
+    public void shutDown() {
+        closeRuntime();
+    }
+
+    @Override
+    public TaskRuntime reopen() {
+        if (runtime != null) {
+            closeRuntime();
+        }
+        open();
+        return runtime;
     }
 
     String id(String name) {
