@@ -21,6 +21,8 @@ import dev.berth.reconcilers.Cleaner;
 import dev.berth.reconcilers.Context;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.ObjectLookup;
+import dev.berth.reconcilers.Outcome;
+import dev.berth.reconcilers.Readiness;
 import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
 import dev.berth.reconcilers.probe.NetnsDialer;
@@ -134,12 +136,12 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
     }
 
     @Override
-    public Result reconcile(Container c, Context context) throws Exception {
+    public Outcome<ContainerStatus> reconcile(Container c, Context context) throws Exception {
         ObjectRef ref = ObjectRef.of(c);
         String ns = ref.namespace();
         String name = ref.name();
         ContainerSpec spec = c.getSpec();
-        ContainerStatus st = ContainerStatuses.of(c);
+        ContainerStatus st = Outcome.startFrom(c.getStatus(), ContainerStatus::new);
         Long gen = c.getMetadata().getGeneration();
         TaskRuntime rt = engine.runtime();
         ContainerRecord rec = states.get(ns, name).orElse(ContainerRecord.EMPTY);
@@ -156,12 +158,11 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             if (task.isEmpty()) {
                 ContainerStatuses.observed(st, ContainerPhase.Pending, name, rec, null, null);
             }
-            ContainerStatuses.conditions(st, clock, gen, false, "WaitingForImage",
-                    "waiting for Image " + imageRef.namespace() + "/" + imageRef.name() + ", which " + notReady,
-                    true, false);
-            return Result.waitingFor(imageRef);
+            Readiness.waiting("WaitingForImage", "waiting for Image " + imageRef.namespace() + "/"
+                    + imageRef.name() + ", which " + notReady).applyTo(st, gen, clock);
+            return Outcome.waitingFor(st, imageRef);
         }
-        Optional<Result> sandboxWait = sandboxWait(ref, spec, st, rec, task, gen);
+        Optional<Outcome<ContainerStatus>> sandboxWait = sandboxWait(ref, spec, st, rec, task, gen);
         if (sandboxWait.isPresent()) {
             return sandboxWait.get();
         }
@@ -231,20 +232,22 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
                             states.put(ns, name, rec);
                         }
                         ContainerStatuses.observed(st, ContainerPhase.Exited, name, rec, ts, null);
-                        ContainerStatuses.conditions(st, clock, gen, false, rec.reason(), "exited with code " + code
-                                + "; restartPolicy " + spec.restartPolicy() + " keeps it down", false, code != 0);
+                        String down = "exited with code " + code + "; restartPolicy " + spec.restartPolicy()
+                                + " keeps it down";
+                        (code != 0 ? Readiness.degraded(rec.reason(), down) : Readiness.finished(rec.reason(), down))
+                                .applyTo(st, gen, clock);
                         st.setObservedGeneration(gen);
-                        return Result.converged();
+                        return Outcome.converged(st);
                     }
                     RestartState rs = rec.restartState();
                     if (!backOff.mayStart(rs)) {
                         Duration left = Duration.between(clock.instant(), rs.nextStartAt());
                         ContainerStatuses.observed(st, ContainerPhase.CrashLoopBackOff, name, rec, ts, null);
-                        ContainerStatuses.conditions(st, clock, gen, false, "CrashLoopBackOff", "back-off "
-                                + rs.delay().toSeconds() + "s restarting the container (last exit code " + code
-                                + ", " + rec.reason() + ")", false, true);
+                        Readiness.degraded("CrashLoopBackOff", "back-off " + rs.delay().toSeconds()
+                                + "s restarting the container (last exit code " + code + ", " + rec.reason() + ")")
+                                .applyTo(st, gen, clock);
                         st.setObservedGeneration(gen);
-                        return Result.requeueAfter(left.isZero() || left.isNegative() ? Duration.ofMillis(1) : left);
+                        return Outcome.requeueAfter(st, left.isZero() || left.isNegative() ? Duration.ofMillis(1) : left);
                     }
                     restart = true;
                     // written before the old task goes: a daemon killed between the delete and the new
@@ -313,7 +316,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         return rec;
     }
 
-    private Result stopped(Container c, ObjectRef ref, ContainerStatus st, ContainerRecord rec,
+    private Outcome<ContainerStatus> stopped(Container c, ObjectRef ref, ContainerStatus st, ContainerRecord rec,
             Optional<TaskStatus> task, Long gen) {
         String ns = ref.namespace();
         String name = ref.name();
@@ -330,12 +333,12 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             states.put(ns, name, rec);
         }
         ContainerStatuses.observed(st, ContainerPhase.Stopped, name, rec, ts, null);
-        ContainerStatuses.conditions(st, clock, gen, true, STOPPED, "stopped as spec.state asks", false, false);
+        Readiness.ready(STOPPED, "stopped as spec.state asks").applyTo(st, gen, clock);
         st.setObservedGeneration(gen);
-        return Result.converged();
+        return Outcome.converged(st);
     }
 
-    private Result running(Container c, ObjectRef ref, ContainerStatus st, ContainerRecord rec, TaskStatus ts,
+    private Outcome<ContainerStatus> running(Container c, ObjectRef ref, ContainerStatus st, ContainerRecord rec, TaskStatus ts,
             SpecChange change, ImageTarget t, Long gen) {
         String ns = ref.namespace();
         String name = ref.name();
@@ -343,9 +346,8 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         if (ts.state() == TaskState.STOPPED) {
             // exited right after the start; the exit trigger (or this requeue) handles it
             ContainerStatuses.observed(st, ContainerPhase.Pending, name, rec, ts, null);
-            ContainerStatuses.conditions(st, clock, gen, false, "Starting", "the task exited right after its start",
-                    true, false);
-            return Result.requeueAfter(Duration.ofMillis(200));
+            Readiness.progressing("Starting", "the task exited right after its start").applyTo(st, gen, clock);
+            return Outcome.requeueAfter(st, Duration.ofMillis(200));
         }
         if (engine.containers().remountRootfs(ns, name)) {
             events.warning(ref, "DriftRepaired", "rootfs " + engine.containers().find(ns, name)
@@ -375,17 +377,16 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             probes.forget(ref);
             tasks.stop(ns, name);
             // the exit is counted (restartCount, CrashLoopBackOff) by the next reconcile, as any exit
-            return Result.requeueAfter(Duration.ofMillis(1));
+            return Outcome.requeueAfter(st, Duration.ofMillis(1));
         }
         ContainerStatuses.observed(st, ContainerPhase.Running, name, rec, ts, limits);
         ContainerStatuses.probed(st, v);
-        ContainerStatuses.conditions(st, clock, gen, v.ready(), v.reason(), v.message(), v.progressing(),
-                "ProbeFailed".equals(v.reason()));
+        v.readiness().applyTo(st, gen, clock);
         st.setObservedGeneration(gen);
-        return Result.converged();
+        return Outcome.converged(st);
     }
 
-    private Optional<Result> sandboxWait(ObjectRef ref, ContainerSpec spec, ContainerStatus st, ContainerRecord rec,
+    private Optional<Outcome<ContainerStatus>> sandboxWait(ObjectRef ref, ContainerSpec spec, ContainerStatus st, ContainerRecord rec,
             Optional<TaskStatus> task, Long gen) {
         if (spec.sandbox() == null) {
             return Optional.empty();
@@ -398,10 +399,9 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         if (task.isEmpty()) {
             ContainerStatuses.observed(st, ContainerPhase.Pending, ref.name(), rec, null, null);
         }
-        ContainerStatuses.conditions(st, clock, gen, false, "WaitingForSandbox", "waiting for Sandbox "
-                + sbRef.namespace() + "/" + sbRef.name() + (sb.isEmpty() ? ", which does not exist" : ", which is not Ready"),
-                true, false);
-        return Optional.of(Result.waitingFor(sbRef));
+        Readiness.waiting("WaitingForSandbox", "waiting for Sandbox " + sbRef.namespace() + "/" + sbRef.name()
+                + (sb.isEmpty() ? ", which does not exist" : ", which is not Ready")).applyTo(st, gen, clock);
+        return Optional.of(Outcome.waitingFor(st, sbRef));
     }
 
     @Override

@@ -5,7 +5,6 @@ import dev.berth.crd.image.Image;
 import dev.berth.crd.image.ImageSpec;
 import dev.berth.crd.image.ImageStatus;
 import dev.berth.crd.image.PullPolicy;
-import dev.berth.crd.status.Condition;
 import dev.berth.crd.status.Conditions;
 import dev.berth.engine.Engine;
 import dev.berth.engine.errdefs.BerthException;
@@ -25,6 +24,8 @@ import dev.berth.reconcilers.Cleaner;
 import dev.berth.reconcilers.Context;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.ObjectLookup;
+import dev.berth.reconcilers.Outcome;
+import dev.berth.reconcilers.Readiness;
 import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
 import java.time.Duration;
@@ -84,11 +85,19 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
     }
 
     @Override
-    public Result reconcile(Image image, Context ctx) {
+    public Outcome<ImageStatus> reconcile(Image image, Context ctx) {
+        ImageStatus status = Outcome.startFrom(image.getStatus(), ImageStatus::new);
+        try {
+            return reconcile(image, status, ctx);
+        } catch (RuntimeException e) {
+            // what was observed until then is written with the failure (a pull's ErrImagePull reason)
+            return Outcome.failed(status, e);
+        }
+    }
+
+    private Outcome<ImageStatus> reconcile(Image image, ImageStatus status, Context ctx) {
         ObjectRef me = ObjectRef.of(image);
         ImageSpec spec = image.getSpec();
-        ImageStatus status = image.getStatus() == null ? new ImageStatus() : image.getStatus();
-        image.setStatus(status);
         long generation = image.getMetadata().getGeneration() == null ? 0 : image.getMetadata().getGeneration();
         boolean newGeneration = status.getObservedGeneration() == null || status.getObservedGeneration() != generation;
         String name = recordName(image);
@@ -101,16 +110,16 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
                 || Instant.parse(status.getPulledAt()).plus(refresh).isBefore(now));
         if (!present && spec.pullPolicy() == PullPolicy.Never) {
             status.setObservedGeneration(generation);
-            status.setCondition(Condition.of(Condition.READY, false, "ErrImageNeverPull", "image " + name
-                    + " is not in the store and pullPolicy is Never; import it (berth images import) or set pullPolicy: IfNotPresent"), ctx.clock());
-            status.setCondition(Condition.of(Condition.PROGRESSING, false, "ErrImageNeverPull", "waiting for the image to be imported"), ctx.clock());
-            return Result.requeueAfter(Duration.ofSeconds(10));
+            Readiness.degraded("ErrImageNeverPull", "image " + name + " is not in the store and pullPolicy is Never;"
+                    + " import it (berth images import) or set pullPolicy: IfNotPresent")
+                    .applyTo(status, generation, ctx.clock());
+            return Outcome.requeueAfter(status, Duration.ofSeconds(10));
         }
         if (!present || refreshDue) {
             if (missing != null && !missing.isEmpty()) {
                 events.warning(me, "DriftRepaired", "image " + name + " lost " + String.join(", ", missing) + "; re-fetching");
             }
-            pull(me, image, name, matcher, now, status, ctx);
+            pull(me, image, name, matcher, now, status, generation, ctx);
         }
 
         ResolvedImage resolved = resolve(engine.images().get(name).target(), spec.platform(), matcher);
@@ -149,15 +158,12 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
             status.setChainID(resolved.topChainId() == null ? null : resolved.topChainId().toString());
         }
         status.setObservedGeneration(generation);
-        status.setCondition(Condition.of(Condition.READY, true, reason, message), ctx.clock());
-        status.setCondition(Condition.of(Condition.PROGRESSING, false, reason, "up to date"), ctx.clock());
-        status.setCondition(Condition.of(Condition.DEGRADED, false, reason, "no problems"), ctx.clock());
-        return spec.pullPolicy() == PullPolicy.Always ? Result.requeueAfter(refresh) : Result.converged();
+        Readiness.ready(reason, message).applyTo(status, generation, ctx.clock());
+        return spec.pullPolicy() == PullPolicy.Always ? Outcome.requeueAfter(status, refresh) : Outcome.converged(status);
     }
 
     private void pull(ObjectRef me, Image image, String name, PlatformMatcher matcher, Instant now, ImageStatus status,
-            Context ctx) {
-        status.setCondition(Condition.of(Condition.PROGRESSING, true, "Pulling", "pulling " + name), ctx.clock());
+            long generation, Context ctx) {
         String file = image.getSpec().credentials() == null ? null : image.getSpec().credentials().file();
         ImagePuller puller = engine.puller(registries.resolver(file));
         PullOptions opts = PullOptions.defaults().withPlatforms(matcher)
@@ -180,8 +186,8 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
                 case INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_IMPLEMENTED -> "ErrImageInvalid";
                 default -> "ErrImagePull";
             };
-            status.setCondition(Condition.of(Condition.READY, false, reason, e.getMessage()), ctx.clock());
-            status.setCondition(Condition.of(Condition.DEGRADED, true, reason, e.getMessage()), ctx.clock());
+            (e.category().retryable() ? Readiness.retrying(reason, e.getMessage()) : Readiness.degraded(reason,
+                    e.getMessage())).applyTo(status, generation, ctx.clock());
             events.warning(me, "Failed", "pulling " + name + ": " + e.getMessage());
             // retried with backoff by the dispatcher; a bad reference or manifest is not retried until the spec changes
             throw e;

@@ -17,9 +17,10 @@ import dev.berth.reconcilers.Cleaner;
 import dev.berth.reconcilers.Context;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.ObjectLookup;
+import dev.berth.reconcilers.Outcome;
+import dev.berth.reconcilers.Readiness;
 import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
-import dev.berth.reconcilers.container.ContainerStatuses;
 import dev.berth.reconcilers.image.Registries;
 import java.time.Clock;
 import java.time.Duration;
@@ -79,15 +80,12 @@ public final class SandboxReconciler implements Reconciler<Sandbox>, Cleaner<San
     }
 
     @Override
-    public Result reconcile(Sandbox sb, Context context) {
+    public Outcome<SandboxStatus> reconcile(Sandbox sb, Context context) {
         ObjectRef ref = ObjectRef.of(sb);
         String ns = ref.namespace();
         String name = ref.name();
         SandboxSpec spec = sb.getSpec();
-        if (sb.getStatus() == null) {
-            sb.setStatus(new SandboxStatus());
-        }
-        SandboxStatus st = sb.getStatus();
+        SandboxStatus st = Outcome.startFrom(sb.getStatus(), SandboxStatus::new);
         Long gen = sb.getMetadata().getGeneration();
         PodSandboxes sandboxes = engine.sandboxes();
         PodSandboxes.Network mode = network(spec);
@@ -109,9 +107,9 @@ public final class SandboxReconciler implements Reconciler<Sandbox>, Cleaner<San
             }
             if (rebuild.isEmpty()) {
                 observed(st, cur.get(), spec);
-                ContainerStatuses.conditions(st, clock, gen, true, "Ready", readyMessage(cur.get()), false, false);
+                Readiness.ready("Ready", readyMessage(cur.get())).applyTo(st, gen, clock);
                 st.setObservedGeneration(gen);
-                return Result.converged();
+                return Outcome.converged(st);
             }
         }
 
@@ -144,17 +142,19 @@ public final class SandboxReconciler implements Reconciler<Sandbox>, Cleaner<San
                 + (running.ips().isEmpty() ? "" : ", ip " + String.join(", ", running.ips())) + ", image "
                 + running.pauseImage());
         observed(st, running, spec);
-        ContainerStatuses.conditions(st, clock, gen, true, "Ready", readyMessage(running), false, false);
+        Readiness.ready("Ready", readyMessage(running)).applyTo(st, gen, clock);
         st.setObservedGeneration(gen);
-        return Result.converged();
+        return Outcome.converged(st);
     }
 
-    private Result notReady(SandboxStatus st, Long gen, String reason, String message, Result result) {
+    /** Not ready: {@code result} retries it by itself (requeue) or waits for a change (converged). */
+    private Outcome<SandboxStatus> notReady(SandboxStatus st, Long gen, String reason, String message, Result result) {
         st.setPhase("NotReady");
         st.setPid(null);
-        ContainerStatuses.conditions(st, clock, gen, false, reason, message, result instanceof Result.RequeueAfter, true);
+        (result instanceof Result.RequeueAfter ? Readiness.retrying(reason, message)
+                : Readiness.degraded(reason, message)).applyTo(st, gen, clock);
         st.setObservedGeneration(gen);
-        return result;
+        return Outcome.of(st, result);
     }
 
     private dev.berth.engine.images.Image pull(dev.berth.engine.remotes.Reference ref) {

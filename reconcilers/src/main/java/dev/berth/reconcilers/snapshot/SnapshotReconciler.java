@@ -6,8 +6,6 @@ import dev.berth.crd.snapshot.Snapshot;
 import dev.berth.crd.snapshot.SnapshotKind;
 import dev.berth.crd.snapshot.SnapshotSpec;
 import dev.berth.crd.snapshot.SnapshotStatus;
-import dev.berth.crd.status.Condition;
-import dev.berth.crd.status.Conditions;
 import dev.berth.engine.Engine;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
@@ -24,6 +22,8 @@ import dev.berth.reconcilers.Cleaner;
 import dev.berth.reconcilers.Context;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.ObjectLookup;
+import dev.berth.reconcilers.Outcome;
+import dev.berth.reconcilers.Readiness;
 import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
 import dev.berth.reconcilers.image.ImageReconciler;
@@ -77,17 +77,26 @@ public final class SnapshotReconciler implements Reconciler<Snapshot>, Cleaner<S
     }
 
     @Override
-    public Result reconcile(Snapshot snap, Context ctx) throws IOException {
+    public Outcome<SnapshotStatus> reconcile(Snapshot snap, Context ctx) {
+        SnapshotStatus status = Outcome.startFrom(snap.getStatus(), SnapshotStatus::new);
+        try {
+            return reconcile(snap, status, ctx);
+        } catch (IOException | RuntimeException e) {
+            // what was observed until then is written with the failure
+            return Outcome.failed(status, e);
+        }
+    }
+
+    private Outcome<SnapshotStatus> reconcile(Snapshot snap, SnapshotStatus status, Context ctx) throws IOException {
         ObjectRef me = ObjectRef.of(snap);
         SnapshotSpec spec = snap.getSpec();
-        SnapshotStatus status = snap.getStatus() == null ? new SnapshotStatus() : snap.getStatus();
-        snap.setStatus(status);
         long generation = snap.getMetadata().getGeneration() == null ? 0 : snap.getMetadata().getGeneration();
         if (spec.image() == null) {
             status.setObservedGeneration(generation);
-            status.setCondition(Condition.of(Condition.READY, false, "NotSupported", "spec.parent: a Snapshot based on "
-                    + "another Snapshot object is not supported yet (the parent would have to be committed); use spec.image"), ctx.clock());
-            return Result.converged();
+            Readiness.degraded("NotSupported", "spec.parent: a Snapshot based on another Snapshot object is not"
+                    + " supported yet (the parent would have to be committed); use spec.image")
+                    .applyTo(status, generation, ctx.clock());
+            return Outcome.converged(status);
         }
         if (spec.mountPath() != null) {
             // before anything is made on the node: a refused path is never mounted
@@ -97,10 +106,10 @@ public final class SnapshotReconciler implements Reconciler<Snapshot>, Cleaner<S
         Optional<Image> image = lookup.get(imageRef, Image.class);
         if (image.isEmpty() || image.get().getStatus() == null || !image.get().getStatus().isReady()) {
             status.setObservedGeneration(generation);
-            status.setCondition(Condition.of(Condition.READY, false, "WaitingForImage", image.isEmpty()
+            Readiness.waiting("WaitingForImage", image.isEmpty()
                     ? "Image " + spec.image() + " does not exist in namespace " + me.namespace()
-                    : "Image " + spec.image() + " is not ready yet"), ctx.clock());
-            return Result.waitingFor(imageRef);
+                    : "Image " + spec.image() + " is not ready yet").applyTo(status, generation, ctx.clock());
+            return Outcome.waitingFor(status, imageRef);
         }
         Image img = image.get();
         String name = ImageReconciler.recordName(img);
@@ -203,9 +212,8 @@ public final class SnapshotReconciler implements Reconciler<Snapshot>, Cleaner<S
         status.setObservedGeneration(generation);
         String msg = (wantKind == Kind.VIEW ? "view" : "active") + " snapshot " + key
                 + (mounted ? " mounted at " + wantPath : " ready");
-        status.setCondition(Condition.of(Condition.READY, true, mounted ? "Mounted" : "Prepared", msg), ctx.clock());
-        status.setCondition(Condition.of(Condition.PROGRESSING, false, "UpToDate", msg), ctx.clock());
-        return Result.converged();
+        Readiness.ready(mounted ? "Mounted" : "Prepared", msg).applyTo(status, generation, ctx.clock());
+        return Outcome.converged(status);
     }
 
     private void unmountIfOurs(SnapshotInfo info) {
