@@ -28,11 +28,13 @@ import dev.berth.reconcilers.Outcome;
 import dev.berth.reconcilers.Readiness;
 import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
+import dev.berth.reconcilers.Steps;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -47,6 +49,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code Never} waits for the image to be imported. Ready=True means: record present, blobs complete,
  * unpacked when asked. Deleting the object removes the image record unless another Image object
  * names the same reference; blobs and snapshots go at garbage collection.
+ *
+ * <p>Steps: ensure content → describe (digest, platform, size) → ensure unpacked → report.
  *
  * <p>Manifests and configs are content-addressed, so what they resolve to is kept per target digest
  * and platform; every reconcile still checks that each of those blobs is present. Thread-safe.
@@ -89,77 +93,123 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
         ImageStatus status = Outcome.startFrom(image.getStatus(), ImageStatus::new);
         try {
             return reconcile(image, status, ctx);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             // what was observed until then is written with the failure (a pull's ErrImagePull reason)
             return Outcome.failed(status, e);
         }
     }
 
-    private Outcome<ImageStatus> reconcile(Image image, ImageStatus status, Context ctx) {
-        ObjectRef me = ObjectRef.of(image);
-        ImageSpec spec = image.getSpec();
-        long generation = image.getMetadata().getGeneration() == null ? 0 : image.getMetadata().getGeneration();
-        boolean newGeneration = status.getObservedGeneration() == null || status.getObservedGeneration() != generation;
-        String name = recordName(image);
-        PlatformMatcher matcher = matcher(spec);
-        Instant now = ctx.clock().instant();
+    /** What one reconcile of one Image observed so far: the steps' shared state (one thread). */
+    private static final class Pass {
+        final Image image;
+        final ObjectRef me;
+        final ImageSpec spec;
+        final ImageStatus status;
+        final Context ctx;
+        final long generation;
+        final String name;
+        final PlatformMatcher matcher;
+        ResolvedImage resolved;
+        String reason = "Pulled";
+        String message;
 
-        List<String> missing = missingContent(name, spec.platform(), matcher);
+        Pass(Image image, ImageStatus status, Context ctx) {
+            this.image = image;
+            this.me = ObjectRef.of(image);
+            this.spec = image.getSpec();
+            this.status = status;
+            this.ctx = ctx;
+            this.generation = image.getMetadata().getGeneration() == null ? 0 : image.getMetadata().getGeneration();
+            this.name = recordName(image);
+            this.matcher = matcher(spec);
+        }
+    }
+
+    private final Steps<Pass, ImageStatus> steps = Steps.<Pass, ImageStatus>first("ensure content", this::ensureContent)
+            .then("describe", this::describe)
+            .then("ensure unpacked", this::ensureUnpacked)
+            .last("report", this::report);
+
+    private Outcome<ImageStatus> reconcile(Image image, ImageStatus status, Context ctx) throws Exception {
+        return steps.run(new Pass(image, status, ctx));
+    }
+
+    /** Every blob of the record in the store: pulled when missing (or due, with Always); Never waits for an import. */
+    private Optional<Outcome<ImageStatus>> ensureContent(Pass p) {
+        ImageStatus status = p.status;
+        boolean newGeneration = status.getObservedGeneration() == null || status.getObservedGeneration() != p.generation;
+        Instant now = p.ctx.clock().instant();
+        List<String> missing = missingContent(p.name, p.spec.platform(), p.matcher);
         boolean present = missing != null && missing.isEmpty();
-        boolean refreshDue = spec.pullPolicy() == PullPolicy.Always && (newGeneration || status.getPulledAt() == null
+        boolean refreshDue = p.spec.pullPolicy() == PullPolicy.Always && (newGeneration || status.getPulledAt() == null
                 || Instant.parse(status.getPulledAt()).plus(refresh).isBefore(now));
-        if (!present && spec.pullPolicy() == PullPolicy.Never) {
-            status.setObservedGeneration(generation);
-            Readiness.degraded("ErrImageNeverPull", "image " + name + " is not in the store and pullPolicy is Never;"
+        if (!present && p.spec.pullPolicy() == PullPolicy.Never) {
+            status.setObservedGeneration(p.generation);
+            Readiness.degraded("ErrImageNeverPull", "image " + p.name + " is not in the store and pullPolicy is Never;"
                     + " import it (berth images import) or set pullPolicy: IfNotPresent")
-                    .applyTo(status, generation, ctx.clock());
-            return Outcome.requeueAfter(status, Duration.ofSeconds(10));
+                    .applyTo(status, p.generation, p.ctx.clock());
+            return Optional.of(Outcome.requeueAfter(status, Duration.ofSeconds(10)));
         }
         if (!present || refreshDue) {
             if (missing != null && !missing.isEmpty()) {
-                events.warning(me, "DriftRepaired", "image " + name + " lost " + String.join(", ", missing) + "; re-fetching");
+                events.warning(p.me, "DriftRepaired", "image " + p.name + " lost " + String.join(", ", missing)
+                        + "; re-fetching");
             }
-            pull(me, image, name, matcher, now, status, generation, ctx);
+            pull(p.me, p.image, p.name, p.matcher, now, status, p.generation, p.ctx);
         }
+        return Optional.empty();
+    }
 
-        ResolvedImage resolved = resolve(engine.images().get(name).target(), spec.platform(), matcher);
-        Descriptor target = resolved.target();
+    /** The digest, platform and size the record resolves to. */
+    private Optional<Outcome<ImageStatus>> describe(Pass p) {
+        ImageStatus status = p.status;
+        p.resolved = resolve(engine.images().get(p.name).target(), p.spec.platform(), p.matcher);
+        Descriptor target = p.resolved.target();
         status.setDigest(target.digest().toString());
-        status.setPlatform(Platforms.format(resolved.platform()));
-        long size = target.size() + resolved.configDescriptor().size();
-        if (!resolved.manifestDescriptor().digest().equals(target.digest())) {
+        status.setPlatform(Platforms.format(p.resolved.platform()));
+        long size = target.size() + p.resolved.configDescriptor().size();
+        if (!p.resolved.manifestDescriptor().digest().equals(target.digest())) {
             // an index: the chosen manifest comes on top of it
-            size += resolved.manifestDescriptor().size();
+            size += p.resolved.manifestDescriptor().size();
         }
-        for (Descriptor l : resolved.layers()) {
+        for (Descriptor l : p.resolved.layers()) {
             size += l.size();
         }
         status.setSize(size);
+        p.message = "image " + p.name + " (" + status.getDigest() + ") is in the store";
+        return Optional.empty();
+    }
 
-        String reason = "Pulled";
-        String message = "image " + name + " (" + status.getDigest() + ") is in the store";
-        if (spec.unpack() != null) {
-            String snName = spec.unpack().snapshotter() == null ? null : spec.unpack().snapshotter();
-            Snapshotter sn = snName == null ? engine.snapshotter() : engine.snapshotters().get(snName);
-            int broken = SnapshotChains.firstBroken(sn, resolved.chainIds());
-            if (broken >= 0 && engine.unpacker().isUnpacked(name, sn.name(), matcher)) {
-                events.warning(me, "DriftRepaired", "layer snapshot " + resolved.chainIds().get(broken)
-                        + " is missing or lost its directory; unpacking again");
-                SnapshotChains.removeFrom(sn, resolved.chainIds(), broken);
-            }
-            var result = engine.unpacker().unpack(name, sn.name(), matcher);
-            if (result.applied() > 0) {
-                events.normal(me, "Unpacked", "unpacked " + result.applied() + " layer(s) of " + name + " into " + sn.name());
-            }
-            status.setChainID(result.chainId() == null ? null : result.chainId().toString());
-            reason = "Unpacked";
-            message = "image " + name + " (" + status.getDigest() + ") is unpacked in " + sn.name();
-        } else {
-            status.setChainID(resolved.topChainId() == null ? null : resolved.topChainId().toString());
+    /** With spec.unpack, the layers unpacked in that snapshotter (a damaged layer snapshot is unpacked again). */
+    private Optional<Outcome<ImageStatus>> ensureUnpacked(Pass p) {
+        ResolvedImage resolved = p.resolved;
+        if (p.spec.unpack() == null) {
+            p.status.setChainID(resolved.topChainId() == null ? null : resolved.topChainId().toString());
+            return Optional.empty();
         }
-        status.setObservedGeneration(generation);
-        Readiness.ready(reason, message).applyTo(status, generation, ctx.clock());
-        return spec.pullPolicy() == PullPolicy.Always ? Outcome.requeueAfter(status, refresh) : Outcome.converged(status);
+        String snName = p.spec.unpack().snapshotter();
+        Snapshotter sn = snName == null ? engine.snapshotter() : engine.snapshotters().get(snName);
+        int broken = SnapshotChains.firstBroken(sn, resolved.chainIds());
+        if (broken >= 0 && engine.unpacker().isUnpacked(p.name, sn.name(), p.matcher)) {
+            events.warning(p.me, "DriftRepaired", "layer snapshot " + resolved.chainIds().get(broken)
+                    + " is missing or lost its directory; unpacking again");
+            SnapshotChains.removeFrom(sn, resolved.chainIds(), broken);
+        }
+        var result = engine.unpacker().unpack(p.name, sn.name(), p.matcher);
+        if (result.applied() > 0) {
+            events.normal(p.me, "Unpacked", "unpacked " + result.applied() + " layer(s) of " + p.name + " into " + sn.name());
+        }
+        p.status.setChainID(result.chainId() == null ? null : result.chainId().toString());
+        p.reason = "Unpacked";
+        p.message = "image " + p.name + " (" + p.status.getDigest() + ") is unpacked in " + sn.name();
+        return Optional.empty();
+    }
+
+    private Outcome<ImageStatus> report(Pass p) {
+        p.status.setObservedGeneration(p.generation);
+        Readiness.ready(p.reason, p.message).applyTo(p.status, p.generation, p.ctx.clock());
+        return p.spec.pullPolicy() == PullPolicy.Always ? Outcome.requeueAfter(p.status, refresh)
+                : Outcome.converged(p.status);
     }
 
     private void pull(ObjectRef me, Image image, String name, PlatformMatcher matcher, Instant now, ImageStatus status,
