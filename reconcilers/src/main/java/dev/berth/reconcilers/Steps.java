@@ -70,6 +70,19 @@ public final class Steps<P, S extends BerthStatus> {
         return last.run(pass);
     }
 
+    /**
+     * Runs the steps on the pass {@code observe} makes, as {@link #run}; when observing or a step
+     * throws, what was written into {@code status} until then is returned with the failure
+     * ({@link Outcome#failed}), so the error is reported beside what was observed.
+     */
+    public Outcome<S> runKeepingStatus(java.util.concurrent.Callable<P> observe, S status) {
+        try {
+            return run(observe.call());
+        } catch (Exception e) {
+            return Outcome.failed(status, e);
+        }
+    }
+
     /** The step names, in order (the last one included). */
     public List<String> names() {
         List<String> names = new ArrayList<>();

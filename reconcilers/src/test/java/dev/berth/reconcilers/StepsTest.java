@@ -47,4 +47,17 @@ class StepsTest {
         assertEquals(List.of("one", "two", "boom", "report"), steps().names());
         assertEquals("one → two → boom → report", steps().toString());
     }
+
+    @Test
+    void aFailureKeepsWhatWasObservedUntilThen() {
+        Outcome<ContainerStatus> failed = steps().runKeepingStatus(() -> new ArrayList<>(List.of("boom")), st);
+        assertSame(st, failed.status());
+        assertEquals("boom", failed.failure().getMessage());
+        Outcome<ContainerStatus> unobservable = steps().runKeepingStatus(() -> {
+            throw new IllegalArgumentException("spec.ref: bad");
+        }, st);
+        assertSame(st, unobservable.status());
+        assertEquals("spec.ref: bad", unobservable.failure().getMessage());
+        assertEquals(Result.converged(), steps().runKeepingStatus(ArrayList::new, st).result());
+    }
 }

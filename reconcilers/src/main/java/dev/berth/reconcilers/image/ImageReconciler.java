@@ -91,12 +91,8 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
     @Override
     public Outcome<ImageStatus> reconcile(Image image, Context ctx) {
         ImageStatus status = Outcome.startFrom(image.getStatus(), ImageStatus::new);
-        try {
-            return reconcile(image, status, ctx);
-        } catch (Exception e) {
-            // what was observed until then is written with the failure (a pull's ErrImagePull reason)
-            return Outcome.failed(status, e);
-        }
+        // what was observed until a failure is written with it (e.g. a pull's ErrImagePull reason)
+        return steps.runKeepingStatus(() -> new Pass(image, status, ctx), status);
     }
 
     /** What one reconcile of one Image observed so far: the steps' shared state (one thread). */
@@ -130,9 +126,6 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
             .then("ensure unpacked", this::ensureUnpacked)
             .last("report", this::report);
 
-    private Outcome<ImageStatus> reconcile(Image image, ImageStatus status, Context ctx) throws Exception {
-        return steps.run(new Pass(image, status, ctx));
-    }
 
     /** Every blob of the record in the store: pulled when missing (or due, with Always); Never waits for an import. */
     private Optional<Outcome<ImageStatus>> ensureContent(Pass p) {

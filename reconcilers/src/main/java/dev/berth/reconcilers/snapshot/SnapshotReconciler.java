@@ -81,12 +81,8 @@ public final class SnapshotReconciler implements Reconciler<Snapshot>, Cleaner<S
     @Override
     public Outcome<SnapshotStatus> reconcile(Snapshot snap, Context ctx) {
         SnapshotStatus status = Outcome.startFrom(snap.getStatus(), SnapshotStatus::new);
-        try {
-            return reconcile(snap, status, ctx);
-        } catch (Exception e) {
-            // what was observed until then is written with the failure
-            return Outcome.failed(status, e);
-        }
+        // what was observed until a failure is written with it (e.g. a pull's ErrImagePull reason)
+        return steps.runKeepingStatus(() -> new Pass(snap, status, ctx), status);
     }
 
     /** What one reconcile of one Snapshot observed so far: the steps' shared state (one thread). */
@@ -126,9 +122,6 @@ public final class SnapshotReconciler implements Reconciler<Snapshot>, Cleaner<S
             .then("ensure mount", this::ensureMount)
             .last("report", this::report);
 
-    private Outcome<SnapshotStatus> reconcile(Snapshot snap, SnapshotStatus status, Context ctx) throws Exception {
-        return steps.run(new Pass(snap, status, ctx));
-    }
 
     private Optional<Outcome<SnapshotStatus>> checkSpec(Pass p) {
         if (p.spec.image() == null) {
