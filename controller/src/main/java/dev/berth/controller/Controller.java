@@ -10,11 +10,12 @@ import dev.berth.controller.store.StoredObject;
 import dev.berth.crd.ObjectRef;
 import dev.berth.crd.status.BerthObject;
 import dev.berth.crd.status.BerthStatus;
-import dev.berth.crd.status.Condition;
 import dev.berth.engine.events.EventBus;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.reconcilers.Cleaner;
 import dev.berth.reconcilers.Context;
+import dev.berth.reconcilers.Outcome;
+import dev.berth.reconcilers.Readiness;
 import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -35,12 +36,12 @@ import org.slf4j.LoggerFactory;
  * status writes) and explicit triggers (task exits, resync) enqueue keys; the {@link Dispatcher}'s
  * workers decode the object, run its kind's {@link Reconciler} (or {@link Cleaner} once deletion is
  * requested) and write the status back. An object whose cleanup converged is removed from the store.
- * A reconcile that throws keeps the status it set and gets {@code Degraded=True} with the error,
- * then is retried with backoff.
+ * A reconcile that fails (throws, or returns {@link Outcome#failed} with the status it wants) gets
+ * {@code Degraded=True} with the error written, then is retried with backoff.
  *
  * <p>The store keeps typed objects, so nothing is decoded here: a reconcile gets the stored
- * object's metadata and spec (shared, read-only) with a private copy of its status to edit, and the
- * edited status goes back to the store, which writes it only when it differs. Thread-safe.
+ * object's metadata and spec (shared, read-only) with a private copy of its status, and returns the
+ * status it wants written ({@link Outcome}); the store writes it only when it differs. Thread-safe.
  */
 public final class Controller implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
@@ -49,6 +50,7 @@ public final class Controller implements AutoCloseable {
     private final StoreLookup lookup;
     private final EventRecorder events;
     private final Clock clock;
+    private static final Map<Class<?>, Class<?>> STATUS_TYPES = new ConcurrentHashMap<>();
     private final Map<String, Reconciler<?>> reconcilers = new ConcurrentHashMap<>();
     private final Dispatcher dispatcher;
     private final AtomicLong reconciles = new AtomicLong();
@@ -180,27 +182,55 @@ public final class Controller implements AutoCloseable {
             }
             return res;
         }
-        Result res;
+        Outcome<? extends BerthStatus> out;
         try {
-            res = r.reconcile(obj, ctx);
+            out = r.reconcile(obj, ctx);
         } catch (Exception e) {
-            degrade(obj, e);
-            writeStatus(key, obj);
+            // the object's status is the reconcile's private copy of the stored one, unchanged; a
+            // first reconcile that fails still shows its error
+            BerthStatus st = status(obj);
+            if (st == null) {
+                st = emptyStatus(obj);
+            }
+            if (st != null) {
+                degrade(st, e);
+                store.updateStatus(key, st);
+            }
             throw e;
         }
-        writeStatus(key, obj);
-        return res;
+        if (out.failure() != null) {
+            degrade(out.status(), out.failure());
+            store.updateStatus(key, out.status());
+            throw out.failure();
+        }
+        store.updateStatus(key, out.status());
+        return out.result();
     }
 
-    private void degrade(HasMetadata obj, Exception e) {
-        BerthStatus status = status(obj);
-        if (status == null) {
-            return;
-        }
+    private void degrade(BerthStatus status, Exception e) {
         String reason = e instanceof BerthException b ? camel(b.category().name()) : "InternalError";
-        status.setCondition(Condition.of(Condition.DEGRADED, true, reason, String.valueOf(e.getMessage())), clock);
-        if (status.condition(Condition.READY).isEmpty()) {
-            status.setCondition(Condition.of(Condition.READY, false, reason, String.valueOf(e.getMessage())), clock);
+        Readiness.markFailed(status, reason, String.valueOf(e.getMessage()), clock);
+    }
+
+    /** A new status of {@code obj}'s kind ({@code CustomResource<Spec, Status>}), or null if it has none. */
+    private static BerthStatus emptyStatus(HasMetadata obj) {
+        Class<?> type = STATUS_TYPES.computeIfAbsent(obj.getClass(), k -> {
+            for (Class<?> c = k; c != null; c = c.getSuperclass()) {
+                if (c.getGenericSuperclass() instanceof java.lang.reflect.ParameterizedType p
+                        && p.getRawType() == CustomResource.class
+                        && p.getActualTypeArguments()[1] instanceof Class<?> s && BerthStatus.class.isAssignableFrom(s)) {
+                    return s;
+                }
+            }
+            return Void.class;
+        });
+        if (type == Void.class) {
+            return null;
+        }
+        try {
+            return (BerthStatus) type.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("status type " + type.getName() + " has no public no-argument constructor", e);
         }
     }
 
@@ -216,17 +246,10 @@ public final class Controller implements AutoCloseable {
         return obj instanceof CustomResource<?, ?> cr && cr.getStatus() instanceof BerthStatus s ? s : null;
     }
 
-    private void writeStatus(ObjectRef key, HasMetadata obj) {
-        BerthStatus status = status(obj);
-        if (status != null) {
-            store.updateStatus(key, status);
-        }
-    }
-
     /**
      * The object a reconcile works on: the stored metadata and spec (shared; reconcilers never change
-     * them) and a private copy of the status, which the reconciler edits in place (until reconcilers
-     * return the status they want written) and which the store then keeps.
+     * them) and a private copy of the status: reconcilers return the status they want written and
+     * leave this one alone, but a careless edit must never reach the store's own instance.
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static HasMetadata forReconcile(StoredObject stored) {

@@ -4,6 +4,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.controller.events.EventRecorder;
 import dev.berth.controller.store.ObjectStore;
@@ -12,8 +14,12 @@ import dev.berth.crd.ObjectRef;
 import dev.berth.crd.codec.SpecCodec;
 import dev.berth.crd.image.Image;
 import dev.berth.crd.image.ImageStatus;
+import dev.berth.crd.status.Condition;
+import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.metadata.MetadataStore;
 import dev.berth.reconcilers.Context;
+import dev.berth.reconcilers.Outcome;
+import dev.berth.reconcilers.Readiness;
 import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
 import java.nio.file.Path;
@@ -47,13 +53,12 @@ class ControllerTest {
         }
 
         @Override
-        public Result reconcile(Image image, Context context) {
+        public Outcome<ImageStatus> reconcile(Image image, Context context) {
             seen.add(image);
-            ImageStatus st = image.getStatus() == null ? new ImageStatus() : image.getStatus();
+            ImageStatus st = Outcome.startFrom(image.getStatus(), ImageStatus::new);
             st.setDigest(image.getSpec().ref());
-            image.setStatus(st);
             during.accept(image, seen.size());
-            return Result.converged();
+            return Outcome.converged(st);
         }
     }
 
@@ -91,7 +96,7 @@ class ControllerTest {
                 awaitReconciles(r, 2);
                 StoredObject stored = store.get(KEY).orElseThrow();
                 assertSame(stored.spec(), r.seen.get(1).getSpec(), "the stored spec itself: nothing decoded");
-                assertNotSame(stored.status(), r.seen.get(1).getStatus(), "the status a reconcile edits is its own");
+                assertNotSame(stored.status(), r.seen.get(1).getStatus(), "the status a reconcile is given is its own copy: a careless edit never reaches the store");
                 assertEquals(stored.status(), r.seen.get(1).getStatus());
                 await().until(() -> c.queueDepth() == 0);
                 assertEquals(rv, store.get(KEY).orElseThrow().resourceVersion(), "an equal status is not rewritten");
@@ -125,6 +130,90 @@ class ControllerTest {
                 awaitReconciles(r, before + 1);
                 assertNotSame(last, r.seen.get(before));
                 await().until(() -> "busybox:3".equals(digest(store)));
+            } finally {
+                c.close();
+            }
+        }
+    }
+
+    /** Fails with a status of its own on the first attempt, throws on the second, converges on the third. */
+    static final class Failing implements Reconciler<Image> {
+        final AtomicInteger calls = new AtomicInteger();
+
+        @Override
+        public Class<Image> kind() {
+            return Image.class;
+        }
+
+        @Override
+        public Outcome<ImageStatus> reconcile(Image image, Context context) {
+            ImageStatus st = Outcome.startFrom(image.getStatus(), ImageStatus::new);
+            int n = calls.incrementAndGet();
+            if (n == 1) {
+                st.setDigest("observed before the failure");
+                Readiness.retrying("ErrImagePull", "registry down").applyTo(st, 1L, context.clock());
+                return Outcome.failed(st, BerthException.unavailable("registry down"));
+            }
+            if (n == 2) {
+                throw new IllegalStateException("second attempt breaks");
+            }
+            Readiness.ready("Pulled", "in the store").applyTo(st, 1L, context.clock());
+            return Outcome.converged(st);
+        }
+    }
+
+    @Test
+    void aFailedOutcomeIsWrittenWithTheErrorAndRetried() {
+        try (MetadataStore db = MetadataStore.open(tmp.resolve("meta.db"))) {
+            ObjectStore store = new ObjectStore(db, Clock.systemUTC());
+            Controller c = new Controller(store, new EventRecorder(db, Clock.systemUTC()), Clock.systemUTC(), 1);
+            try {
+                Failing r = new Failing();
+                c.register(r);
+                store.apply(image("busybox:1"), "api", false);
+                // the retries with backoff end in a Ready image; every failure left its status behind
+                await().atMost(java.time.Duration.ofSeconds(60)).until(() -> {
+                    ImageStatus s = store.get(KEY).orElseThrow().status(ImageStatus.class);
+                    return s != null && s.isReady();
+                });
+                assertEquals(3, r.calls.get());
+                assertEquals(2, c.failureCount());
+                ImageStatus s = store.get(KEY).orElseThrow().status(ImageStatus.class);
+                assertEquals("observed before the failure", s.getDigest(), "a failed outcome's status is written");
+                assertEquals("Pulled", s.condition(Condition.DEGRADED).orElseThrow().reason(),
+                        "the converged reconcile clears Degraded");
+            } finally {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void aFirstReconcileThatThrowsStillShowsItsError() {
+        try (MetadataStore db = MetadataStore.open(tmp.resolve("meta.db"))) {
+            ObjectStore store = new ObjectStore(db, Clock.systemUTC());
+            Controller c = new Controller(store, new EventRecorder(db, Clock.systemUTC()), Clock.systemUTC(), 1);
+            try {
+                c.register(new Reconciler<Image>() {
+                    @Override
+                    public Class<Image> kind() {
+                        return Image.class;
+                    }
+
+                    @Override
+                    public Outcome<ImageStatus> reconcile(Image image, Context context) {
+                        throw BerthException.invalid("spec.ref: no such thing");
+                    }
+                });
+                store.apply(image("busybox:1"), "api", false);
+                await().atMost(java.time.Duration.ofSeconds(60)).until(() ->
+                        store.get(KEY).orElseThrow().status(ImageStatus.class) != null);
+                ImageStatus s = store.get(KEY).orElseThrow().status(ImageStatus.class);
+                Condition degraded = s.condition(Condition.DEGRADED).orElseThrow();
+                assertTrue(degraded.isTrue());
+                assertEquals("InvalidArgument", degraded.reason());
+                assertEquals("spec.ref: no such thing", degraded.message());
+                assertFalse(s.isReady());
             } finally {
                 c.close();
             }

@@ -1,11 +1,13 @@
 package dev.berth.reconcilers;
 
+import dev.berth.crd.status.BerthStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 
 /**
  * Makes the node match one object's spec. Level-triggered: each call observes the node, compares it
- * with the spec, takes the smallest next step, updates {@code object}'s status, and says how it went.
- * It must be idempotent and must never assume a previous call succeeded.
+ * with the spec, takes the smallest next step and returns the status it wants written with how it
+ * went ({@link Outcome}); it reports readiness in the shared {@link Readiness} vocabulary. It must
+ * be idempotent and must never assume a previous call succeeded.
  *
  * <p>Threading: the dispatcher never runs two reconciles of the same object at once; different
  * objects are reconciled concurrently, so implementations must be thread-safe across objects.
@@ -18,11 +20,12 @@ public interface Reconciler<T extends HasMetadata> {
     Class<T> kind();
 
     /**
-     * Reconciles {@code object} (the caller's decoded instance; edit its status, which the caller
-     * writes back when it changed; never its spec or metadata: when nothing else changed the stored
-     * object, the same instance comes back to the next reconcile of this key).
+     * Reconciles {@code object}: read it (metadata, spec and the last written status), never change
+     * it; build the status to write from {@link Outcome#startFrom} and return it. Implementations
+     * narrow the return type to their kind's status ({@code Outcome<ContainerStatus>}).
      *
-     * @return the outcome; throw to have the attempt retried with backoff
+     * @return the status to write and the outcome; throw (or return {@link Outcome#failed}) to have
+     *     the attempt retried with backoff
      */
-    Result reconcile(T object, Context context) throws Exception;
+    Outcome<? extends BerthStatus> reconcile(T object, Context context) throws Exception;
 }

@@ -3,7 +3,6 @@ package dev.berth.reconcilers.container;
 import dev.berth.crd.ObjectRef;
 import dev.berth.crd.container.Container;
 import dev.berth.crd.container.ContainerPhase;
-import dev.berth.crd.container.ContainerSpec;
 import dev.berth.crd.container.ContainerStatus;
 import dev.berth.crd.container.DesiredState;
 import dev.berth.crd.image.Image;
@@ -22,17 +21,17 @@ import dev.berth.reconcilers.Context;
 import dev.berth.reconcilers.Drift;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.ObjectLookup;
+import dev.berth.reconcilers.Outcome;
+import dev.berth.reconcilers.Readiness;
 import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
+import dev.berth.reconcilers.Steps;
 import dev.berth.reconcilers.probe.NetnsDialer;
-import dev.berth.reconcilers.probe.ProbeVerdict;
 import dev.berth.reconcilers.probe.Prober;
 import dev.berth.reconcilers.restart.CrashLoopBackOff;
 import dev.berth.reconcilers.restart.RestartState;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -40,19 +39,23 @@ import java.util.Optional;
 /**
  * Keeps one runtime container (task + rootfs snapshot) per Container object, level-triggered: every
  * call observes the Image object, the persisted {@link ContainerRecord}, the task and the rootfs
- * mount, then takes the next steps. The runtime task is {@code <namespace>/<name>}; the rootfs is
- * the active snapshot {@code container/<namespace>/<name>} mounted at the task bundle's
- * {@code rootfs}.
- * <ul>
- *   <li>Waits for its Image ({@code Ready=False reason=WaitingForImage}, {@link Result#waitingFor}).</li>
- *   <li>Spec edits per {@link SpecChange}: resources → {@code runc update}; image digest, snapshotter
- *       or other fields → recreate (stop, delete, new snapshot); state → start/stop.</li>
- *   <li>Exits: restart per restartPolicy with {@link CrashLoopBackOff}; state persisted.</li>
- *   <li>Probes ({@link Prober}, on its own threads): readiness decides Ready, a failed liveness or
- *       startup probe stops the task, whose exit then restarts it as any crash.</li>
- *   <li>Drift: a vanished task is recreated, an unmounted rootfs remounted, a removed snapshot
- *       recreates the container, cgroup limits that differ from the spec are written back.</li>
- * </ul>
+ * mount, then runs its named steps (each may end the reconcile with its {@link Outcome}):
+ * <ol>
+ *   <li>await dependencies: the Image (and the Sandbox, if named) Ready, else
+ *       {@link Readiness#waiting} {@code WaitingForImage|WaitingForSandbox} and {@link Result#waitingFor};</li>
+ *   <li>recreate if changed ({@link SpecChange}, image digest, snapshotter, sandbox instance, a lifted limit):
+ *       stop, delete, new snapshot;</li>
+ *   <li>hold stopped: {@code spec.state: Stopped} stops the task (no crash) and reports {@code Stopped};</li>
+ *   <li>apply restart policy: an exit is counted once, then kept down, backed off
+ *       ({@link CrashLoopBackOff}) or restarted;</li>
+ *   <li>ensure task: start a created task, make a missing one (drift: a vanished task, a removed snapshot);</li>
+ *   <li>ensure mounts: the rootfs mounted on the bundle; ensure limits: cgroup limits as the spec
+ *       ({@code runc update}), then the spec counts as applied;</li>
+ *   <li>probe ({@link Prober}, on its own threads): a failed liveness or startup probe stops the task,
+ *       whose exit then restarts it as any crash; report: phase, runtime fields, the verdict's readiness.</li>
+ * </ol>
+ * The runtime task is {@code <namespace>/<name>}; the rootfs is the active snapshot
+ * {@code container/<namespace>/<name>} mounted at the task bundle's {@code rootfs}.
  * Thread-safe across objects (the dispatcher never runs two reconciles of one object at once).
  * Time decisions (backoff, status times) use the injected clock only; exits are timed when they are
  * observed, which with the daemon's exit-triggered reconciles is the moment they happen.
@@ -85,6 +88,8 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
     private final ContainerStates states;
     private final ContainerTasks tasks;
     private final ContainerProbes probes;
+    private final ContainerExits exits;
+    private final Steps<ContainerPass, ContainerStatus> steps = steps();
 
     public ContainerReconciler(Engine engine, ObjectLookup lookup, EventSink events, Clock clock) {
         this(engine, lookup, events, clock, Options.DEFAULTS);
@@ -109,6 +114,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         this.states = new ContainerStates(engine.containers());
         this.tasks = new ContainerTasks(engine, lookup, events, clock, options.stopGrace(), states);
         this.probes = new ContainerProbes(engine, Objects.requireNonNull(prober, "prober"));
+        this.exits = new ContainerExits(clock, backOff, states, events);
     }
 
     @Override
@@ -134,19 +140,30 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
                 snapshotter, platform == null || platform.isEmpty() ? null : platform);
     }
 
-    @Override
-    public Result reconcile(Container c, Context context) throws Exception {
-        ObjectRef ref = ObjectRef.of(c);
-        String ns = ref.namespace();
-        String name = ref.name();
-        ContainerSpec spec = c.getSpec();
-        ContainerStatus st = ContainerStatuses.of(c);
-        Long gen = c.getMetadata().getGeneration();
-        TaskRuntime rt = engine.runtime();
-        ContainerRecord rec = states.get(ns, name).orElse(ContainerRecord.EMPTY);
-        Optional<TaskStatus> task = rt.find(ns, name);
+    private Steps<ContainerPass, ContainerStatus> steps() {
+        return Steps.<ContainerPass, ContainerStatus>first("await dependencies", this::awaitDependencies)
+                .then("recreate if changed", this::recreateIfChanged)
+                .then("hold stopped", p -> p.spec.state() == DesiredState.Stopped ? Optional.of(stopped(p))
+                        : Optional.empty())
+                .then("apply restart policy", this::applyRestartPolicy)
+                .then("ensure task", this::ensureTask)
+                .then("ensure mounts", this::ensureMounts)
+                .then("ensure limits", this::ensureLimits)
+                .then("probe", this::probe)
+                .last("report", this::report);
+    }
 
-        ObjectRef imageRef = ref.sibling("Image", spec.image());
+    @Override
+    public Outcome<ContainerStatus> reconcile(Container c, Context context) throws Exception {
+        ObjectRef ref = ObjectRef.of(c);
+        return steps.run(new ContainerPass(c, Outcome.startFrom(c.getStatus(), ContainerStatus::new),
+                states.get(ref.namespace(), ref.name()).orElse(ContainerRecord.EMPTY),
+                engine.runtime().find(ref.namespace(), ref.name())));
+    }
+
+    /** The Image must be Ready, and the Sandbox when the spec names one. */
+    private Optional<Outcome<ContainerStatus>> awaitDependencies(ContainerPass p) {
+        ObjectRef imageRef = p.ref.sibling("Image", p.spec.image());
         Optional<Image> image = lookup.get(imageRef, Image.class);
         String notReady = image.isEmpty() ? "does not exist; create it (kind: Image)"
                 : image.get().getStatus() == null ? "has no status yet"
@@ -154,255 +171,213 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
                         .map(r -> " (" + r.reason() + ": " + r.message() + ")").orElse("")
                 : null;
         if (notReady != null) {
-            if (task.isEmpty()) {
-                ContainerStatuses.observed(st, ContainerPhase.Pending, name, rec, null, null);
+            return Optional.of(waiting(p, imageRef, Readiness.waiting("WaitingForImage", "waiting for Image "
+                    + imageRef.namespace() + "/" + imageRef.name() + ", which " + notReady)));
+        }
+        if (p.spec.sandbox() != null) {
+            ObjectRef sbRef = p.ref.sibling("Sandbox", p.spec.sandbox());
+            Optional<Sandbox> sb = lookup.get(sbRef, Sandbox.class);
+            if (sb.isEmpty() || sb.get().getStatus() == null || !sb.get().getStatus().isReady()) {
+                return Optional.of(waiting(p, sbRef, Readiness.waiting("WaitingForSandbox", "waiting for Sandbox "
+                        + sbRef.namespace() + "/" + sbRef.name()
+                        + (sb.isEmpty() ? ", which does not exist" : ", which is not Ready"))));
             }
-            ContainerStatuses.conditions(st, clock, gen, false, "WaitingForImage",
-                    "waiting for Image " + imageRef.namespace() + "/" + imageRef.name() + ", which " + notReady,
-                    true, false);
-            return Result.waitingFor(imageRef);
         }
-        Optional<Result> sandboxWait = sandboxWait(ref, spec, st, rec, task, gen);
-        if (sandboxWait.isPresent()) {
-            return sandboxWait.get();
-        }
-        ImageTarget t = target(image.get());
+        p.target = target(image.get());
+        return Optional.empty();
+    }
 
-        // spec edits that need a new runtime container
-        SpecChange change = SpecChange.between(rec.appliedSpec(), spec);
-        List<String> why = new ArrayList<>();
-        if (rec.appliedSpec() != null) {
-            if (change.recreate()) {
-                why.addAll(change.fields());
-            }
-            if (!Objects.equals(rec.imageDigest(), t.digest())) {
-                why.add("image digest (" + rec.imageDigest() + " → " + t.digest() + ")");
-            }
-            Optional<String> instance = tasks.sandboxInstance(ref, spec);
-            if (rec.sandboxInstance() != null && instance.isPresent() && !rec.sandboxInstance().equals(instance.get())) {
-                // as kubelet: a new pod sandbox gets new containers (the old ones hold the old namespaces)
-                why.add("the instance of Sandbox " + spec.sandbox() + " (" + rec.sandboxInstance() + " → " + instance.get()
-                        + ", the sandbox was rebuilt)");
-            }
-            if (!Objects.equals(rec.snapshotter(), t.snapshotter())) {
-                why.add("snapshotter (" + rec.snapshotter() + " → " + t.snapshotter() + ")");
-            }
-            if (change.resources() && RuntimeSpecs.liftsLimit(RuntimeSpecs.resources(rec.appliedSpec().resources()),
-                    RuntimeSpecs.resources(spec.resources()))) {
-                why.add("spec.resources (a limit was removed, which runc update cannot do)");
-            }
+    private Outcome<ContainerStatus> waiting(ContainerPass p, ObjectRef dependency, Readiness why) {
+        if (p.task.isEmpty()) {
+            ContainerStatuses.observed(p.st, ContainerPhase.Pending, p.name, p.rec, null, null);
         }
+        why.applyTo(p.st, p.gen, clock);
+        return Outcome.waitingFor(p.st, dependency);
+    }
+
+    /** Spec edits (and image, snapshotter, sandbox changes) that need a new runtime container tear the old one down. */
+    private Optional<Outcome<ContainerStatus>> recreateIfChanged(ContainerPass p) {
+        p.change = SpecChange.between(p.rec.appliedSpec(), p.spec);
+        List<String> why = p.rec.appliedSpec() == null ? List.of()
+                : SpecChange.recreateReasons(p.rec, p.spec, p.change, p.target, tasks.sandboxInstance(p.ref, p.spec));
+        ContainerRecord rec = p.rec;
         Containers containers = engine.containers();
-        if (!why.isEmpty() || rec.appliedSpec() == null
-                && (task.isPresent() || containers.find(ns, name).isPresent() || containers.rootfsExists(ns, name))) {
+        if (!why.isEmpty() || rec.appliedSpec() == null && (p.task.isPresent()
+                || containers.find(p.ns, p.name).isPresent() || containers.rootfsExists(p.ns, p.name))) {
             if (!why.isEmpty()) {
-                events.normal(ref, "Recreating", String.join(", ", why) + " changed; recreating the container");
+                events.normal(p.ref, "Recreating", String.join(", ", why) + " changed; recreating the container");
             }
-            tasks.teardown(ref, task);
-            states.delete(ns, name);
-            rec = ContainerRecord.EMPTY;
-            task = Optional.empty();
+            tasks.teardown(p.ref, p.task);
+            states.delete(p.ns, p.name);
+            p.rec = ContainerRecord.EMPTY;
+            p.task = Optional.empty();
         }
-
         // a restart cut after its old task was deleted is finished as the restart it is, not as drift
-        boolean restartPending = task.isEmpty() && rec.appliedSpec() != null && rec.restartPending();
-        boolean vanished = task.isEmpty() && rec.appliedSpec() != null && rec.startedAt() != null && !restartPending;
-        if (spec.state() == DesiredState.Stopped) {
-            return stopped(c, ref, st, rec, task, gen);
-        }
+        boolean restartPending = p.task.isEmpty() && p.rec.appliedSpec() != null && p.rec.restartPending();
+        p.vanished = p.task.isEmpty() && p.rec.appliedSpec() != null && p.rec.startedAt() != null && !restartPending;
+        p.restart = restartPending;
+        return Optional.empty();
+    }
 
-        boolean restart = restartPending;
-        if (task.isPresent()) {
-            TaskStatus ts = task.get();
-            if (ts.state() == TaskState.UNKNOWN) {
-                throw BerthException.unavailable("cannot tell the state of task %s/%s (its runtime's state call "
-                        + "failed); see the daemon log", ns, name);
-            }
-            if (ts.state() == TaskState.STOPPED) {
-                probes.forget(ref);
-                boolean counted = counted(rec, ts);
-                if (!counted) {
-                    rec = countExit(ref, spec, rec, ts);
+    /** An exited task is counted once, then kept down, backed off, or deleted to be restarted. */
+    private Optional<Outcome<ContainerStatus>> applyRestartPolicy(ContainerPass p) {
+        if (p.task.isEmpty()) {
+            return Optional.empty();
+        }
+        TaskStatus ts = p.task.get();
+        if (ts.state() == TaskState.UNKNOWN) {
+            throw BerthException.unavailable("cannot tell the state of task %s/%s (its runtime's state call "
+                    + "failed); see the daemon log", p.ns, p.name);
+        }
+        if (ts.state() != TaskState.STOPPED) {
+            return Optional.empty();
+        }
+        probes.forget(p.ref);
+        if (!ContainerExits.counted(p.rec, ts)) {
+            p.rec = exits.count(p.ref, p.spec, p.rec, ts);
+        }
+        if (!STOPPED.equals(p.rec.reason())) {
+            int code = p.rec.exitCode();
+            if (!p.spec.restartPolicy().restartsAfter(code)) {
+                if (!p.spec.equals(p.rec.appliedSpec())) {
+                    p.rec = p.rec.withSpec(p.spec);
+                    states.put(p.ns, p.name, p.rec);
                 }
-                if (!STOPPED.equals(rec.reason())) {
-                    int code = rec.exitCode();
-                    if (!spec.restartPolicy().restartsAfter(code)) {
-                        if (!spec.equals(rec.appliedSpec())) {
-                            rec = rec.withSpec(spec);
-                            states.put(ns, name, rec);
-                        }
-                        ContainerStatuses.observed(st, ContainerPhase.Exited, name, rec, ts, null);
-                        ContainerStatuses.conditions(st, clock, gen, false, rec.reason(), "exited with code " + code
-                                + "; restartPolicy " + spec.restartPolicy() + " keeps it down", false, code != 0);
-                        st.setObservedGeneration(gen);
-                        return Result.converged();
-                    }
-                    RestartState rs = rec.restartState();
-                    if (!backOff.mayStart(rs)) {
-                        Duration left = Duration.between(clock.instant(), rs.nextStartAt());
-                        ContainerStatuses.observed(st, ContainerPhase.CrashLoopBackOff, name, rec, ts, null);
-                        ContainerStatuses.conditions(st, clock, gen, false, "CrashLoopBackOff", "back-off "
-                                + rs.delay().toSeconds() + "s restarting the container (last exit code " + code
-                                + ", " + rec.reason() + ")", false, true);
-                        st.setObservedGeneration(gen);
-                        return Result.requeueAfter(left.isZero() || left.isNegative() ? Duration.ofMillis(1) : left);
-                    }
-                    restart = true;
-                    // written before the old task goes: a daemon killed between the delete and the new
-                    // task's record would otherwise see a vanished task and never count this restart
-                    rec = rec.restarted();
-                    states.put(ns, name, rec);
-                }
-                containers.deleteTask(ns, name, false);
-                task = Optional.empty();
-            } else if (ts.state() == TaskState.CREATED) {
-                rec = rec.withSpec(spec).started(clock.instant());
-                states.put(ns, name, rec);
-                containers.start(ns, name);
-                events.normal(ref, "Started", "started task " + ns + "/" + name);
-                task = Optional.of(rt.state(ns, name));
+                ContainerStatuses.observed(p.st, ContainerPhase.Exited, p.name, p.rec, ts, null);
+                String down = "exited with code " + code + "; restartPolicy " + p.spec.restartPolicy() + " keeps it down";
+                (code != 0 ? Readiness.degraded(p.rec.reason(), down) : Readiness.finished(p.rec.reason(), down))
+                        .applyTo(p.st, p.gen, clock);
+                p.st.setObservedGeneration(p.gen);
+                return Optional.of(Outcome.converged(p.st));
             }
-        }
-        if (task.isPresent() && !containers.rootfsExists(ns, name)) {
-            events.drift(ref, Drift.SNAPSHOT, "rootfs snapshot " + snapshotKey(ns, name)
-                    + " was removed; recreating the container");
-            tasks.teardown(ref, task);
-            task = Optional.empty();
-        }
-        if (task.isEmpty()) {
-            if (vanished) {
-                events.drift(ref, Drift.TASK, "task " + ns + "/" + name + " had disappeared; recreating it");
+            RestartState rs = p.rec.restartState();
+            if (!backOff.mayStart(rs)) {
+                Duration left = Duration.between(clock.instant(), rs.nextStartAt());
+                ContainerStatuses.observed(p.st, ContainerPhase.CrashLoopBackOff, p.name, p.rec, ts, null);
+                Readiness.degraded("CrashLoopBackOff", "back-off " + rs.delay().toSeconds()
+                        + "s restarting the container (last exit code " + code + ", " + p.rec.reason() + ")")
+                        .applyTo(p.st, p.gen, clock);
+                p.st.setObservedGeneration(p.gen);
+                return Optional.of(Outcome.requeueAfter(p.st,
+                        left.isZero() || left.isNegative() ? Duration.ofMillis(1) : left));
             }
-            rec = tasks.create(ref, spec, rec, t, restart);
-            task = Optional.of(rt.state(ns, name));
+            p.restart = true;
+            // written before the old task goes: a daemon killed between the delete and the new
+            // task's record would otherwise see a vanished task and never count this restart
+            p.rec = p.rec.restarted();
+            states.put(p.ns, p.name, p.rec);
         }
-        return running(c, ref, st, rec, task.get(), change, t, gen);
+        engine.containers().deleteTask(p.ns, p.name, false);
+        p.task = Optional.empty();
+        return Optional.empty();
     }
 
-    /** Whether the exit of stopped task {@code ts} is already counted in {@code rec}. */
-    private static boolean counted(ContainerRecord rec, TaskStatus ts) {
-        return rec.countedExitAt() != null && rec.countedExitAt() == exitKey(ts).toEpochMilli();
-    }
-
-    /** What identifies one exit: the runtime's exit time (its create time should that be missing). */
-    private static Instant exitKey(TaskStatus ts) {
-        return ts.exitedAt() != null ? ts.exitedAt() : ts.createdAt();
-    }
-
-    private ContainerRecord countExit(ObjectRef ref, ContainerSpec spec, ContainerRecord rec, TaskStatus ts) {
-        Instant now = clock.instant();
-        int code = ts.exitCode() == null ? 255 : ts.exitCode();
-        String reason = ContainerStatuses.exitReason(ts, code);
-        RestartState rs = null;
-        if (spec.restartPolicy().restartsAfter(code)) {
-            rs = backOff.onExit(rec.restartState(), rec.startedAt() == null ? null
-                    : Instant.ofEpochMilli(rec.startedAt()), now);
-        }
-        rec = rec.exited(exitKey(ts), code, reason, now, rs);
-        states.put(ref.namespace(), ref.name(), rec);
-        if (ts.oomKilled()) {
-            events.warning(ref, "OOMKilled", "the kernel's OOM killer killed the container (memory limit "
-                    + (spec.resources() == null ? "none" : spec.resources().memory()) + ")");
-        }
-        if (rs != null) {
-            events.warning(ref, "BackOff", "exited with code " + code + " (" + reason + "); restarting in "
-                    + Duration.between(now, rs.nextStartAt()).toSeconds() + "s");
-        } else {
-            events.normal(ref, "Exited", "exited with code " + code + " (" + reason + "); restartPolicy "
-                    + spec.restartPolicy() + " keeps it down");
-        }
-        return rec;
-    }
-
-    private Result stopped(Container c, ObjectRef ref, ContainerStatus st, ContainerRecord rec,
-            Optional<TaskStatus> task, Long gen) {
-        String ns = ref.namespace();
-        String name = ref.name();
-        probes.forget(ref);
-        TaskStatus ts = task.orElse(null);
-        if (ts != null && ts.state().alive()) {
-            ts = tasks.stop(ns, name);
-            events.normal(ref, "Killed", "stopped task " + ns + "/" + name + " (spec.state is Stopped), exit code "
-                    + ts.exitCode());
-            rec = rec.exited(exitKey(ts), ts.exitCode() == null ? 255 : ts.exitCode(), STOPPED, clock.instant(), null);
-        }
-        if (rec.appliedSpec() != null && (!c.getSpec().equals(rec.appliedSpec()) || ts != task.orElse(null))) {
-            rec = rec.withSpec(c.getSpec());
-            states.put(ns, name, rec);
-        }
-        ContainerStatuses.observed(st, ContainerPhase.Stopped, name, rec, ts, null);
-        ContainerStatuses.conditions(st, clock, gen, true, STOPPED, "stopped as spec.state asks", false, false);
-        st.setObservedGeneration(gen);
-        return Result.converged();
-    }
-
-    private Result running(Container c, ObjectRef ref, ContainerStatus st, ContainerRecord rec, TaskStatus ts,
-            SpecChange change, ImageTarget t, Long gen) {
-        String ns = ref.namespace();
-        String name = ref.name();
+    /** A created task is started; a missing task (or one whose rootfs snapshot went) is made again. */
+    private Optional<Outcome<ContainerStatus>> ensureTask(ContainerPass p) throws Exception {
         TaskRuntime rt = engine.runtime();
-        if (ts.state() == TaskState.STOPPED) {
-            // exited right after the start; the exit trigger (or this requeue) handles it
-            ContainerStatuses.observed(st, ContainerPhase.Pending, name, rec, ts, null);
-            ContainerStatuses.conditions(st, clock, gen, false, "Starting", "the task exited right after its start",
-                    true, false);
-            return Result.requeueAfter(Duration.ofMillis(200));
+        Containers containers = engine.containers();
+        if (p.task.isPresent() && p.task.get().state() == TaskState.CREATED) {
+            p.rec = p.rec.withSpec(p.spec).started(clock.instant());
+            states.put(p.ns, p.name, p.rec);
+            containers.start(p.ns, p.name);
+            events.normal(p.ref, "Started", "started task " + p.ns + "/" + p.name);
+            p.task = Optional.of(rt.state(p.ns, p.name));
         }
-        if (engine.containers().remountRootfs(ns, name)) {
-            events.drift(ref, Drift.MOUNT, "rootfs " + engine.containers().find(ns, name)
+        if (p.task.isPresent() && !containers.rootfsExists(p.ns, p.name)) {
+            events.drift(p.ref, Drift.SNAPSHOT, "rootfs snapshot " + snapshotKey(p.ns, p.name)
+                    + " was removed; recreating the container");
+            tasks.teardown(p.ref, p.task);
+            p.task = Optional.empty();
+        }
+        if (p.task.isEmpty()) {
+            if (p.vanished) {
+                events.drift(p.ref, Drift.TASK, "task " + p.ns + "/" + p.name + " had disappeared; recreating it");
+            }
+            p.rec = tasks.create(p.ref, p.spec, p.rec, p.target, p.restart);
+            p.task = Optional.of(rt.state(p.ns, p.name));
+        }
+        if (p.task.get().state() == TaskState.STOPPED) {
+            // exited right after the start; the exit trigger (or this requeue) handles it
+            ContainerStatuses.observed(p.st, ContainerPhase.Pending, p.name, p.rec, p.task.get(), null);
+            Readiness.progressing("Starting", "the task exited right after its start").applyTo(p.st, p.gen, clock);
+            return Optional.of(Outcome.requeueAfter(p.st, Duration.ofMillis(200)));
+        }
+        return Optional.empty();
+    }
+
+    /** The rootfs is mounted on the bundle (remounted when something unmounted it). */
+    private Optional<Outcome<ContainerStatus>> ensureMounts(ContainerPass p) {
+        if (engine.containers().remountRootfs(p.ns, p.name)) {
+            events.drift(p.ref, Drift.MOUNT, "rootfs " + engine.containers().find(p.ns, p.name)
                     .map(ContainerInfo::rootfs).orElse(null) + " was not mounted; mounted it again");
         }
-        Resources desired = RuntimeSpecs.resources(c.getSpec().resources());
-        Resources limits = rt.limits(ns, name);
-        List<String> drift = RuntimeSpecs.drift(desired, limits);
+        return Optional.empty();
+    }
+
+    /** The cgroup limits are the spec's (runc update); then the spec counts as applied. */
+    private Optional<Outcome<ContainerStatus>> ensureLimits(ContainerPass p) {
+        TaskRuntime rt = engine.runtime();
+        Resources desired = RuntimeSpecs.resources(p.spec.resources());
+        p.limits = rt.limits(p.ns, p.name);
+        List<String> drift = RuntimeSpecs.drift(desired, p.limits);
         if (!drift.isEmpty()) {
-            rt.update(ns, name, desired);
-            limits = rt.limits(ns, name);
-            if (change.resources()) {
-                events.normal(ref, "Updated", "applied spec.resources to the running task: " + String.join(", ", drift));
+            rt.update(p.ns, p.name, desired);
+            p.limits = rt.limits(p.ns, p.name);
+            if (p.change.resources()) {
+                events.normal(p.ref, "Updated", "applied spec.resources to the running task: " + String.join(", ", drift));
             } else {
-                events.drift(ref, Drift.LIMITS, "cgroup limits had changed: " + String.join(", ", drift)
+                events.drift(p.ref, Drift.LIMITS, "cgroup limits had changed: " + String.join(", ", drift)
                         + "; restored");
             }
         }
-        if (!c.getSpec().equals(rec.appliedSpec())) {
-            rec = rec.withSpec(c.getSpec());
-            states.put(ns, name, rec);
+        if (!p.spec.equals(p.rec.appliedSpec())) {
+            p.rec = p.rec.withSpec(p.spec);
+            states.put(p.ns, p.name, p.rec);
         }
-        ProbeVerdict v = probes.verdict(ref, c.getSpec(), t, ts, "task " + ns + "/" + name + " is running");
-        if (v.kill() != null) {
-            events.warning(ref, "Killing", v.kill() + "; stopping the container (restartPolicy "
-                    + c.getSpec().restartPolicy() + ")");
-            probes.forget(ref);
-            tasks.stop(ns, name);
-            // the exit is counted (restartCount, CrashLoopBackOff) by the next reconcile, as any exit
-            return Result.requeueAfter(Duration.ofMillis(1));
-        }
-        ContainerStatuses.observed(st, ContainerPhase.Running, name, rec, ts, limits);
-        ContainerStatuses.probed(st, v);
-        ContainerStatuses.conditions(st, clock, gen, v.ready(), v.reason(), v.message(), v.progressing(),
-                "ProbeFailed".equals(v.reason()));
-        st.setObservedGeneration(gen);
-        return Result.converged();
+        return Optional.empty();
     }
 
-    private Optional<Result> sandboxWait(ObjectRef ref, ContainerSpec spec, ContainerStatus st, ContainerRecord rec,
-            Optional<TaskStatus> task, Long gen) {
-        if (spec.sandbox() == null) {
+    /** The probes' verdict; a failed liveness or startup probe stops the task (its exit restarts it). */
+    private Optional<Outcome<ContainerStatus>> probe(ContainerPass p) {
+        p.verdict = probes.verdict(p.ref, p.spec, p.target, p.task.get(), "task " + p.ns + "/" + p.name + " is running");
+        if (p.verdict.kill() == null) {
             return Optional.empty();
         }
-        ObjectRef sbRef = ref.sibling("Sandbox", spec.sandbox());
-        Optional<Sandbox> sb = lookup.get(sbRef, Sandbox.class);
-        if (sb.isPresent() && sb.get().getStatus() != null && sb.get().getStatus().isReady()) {
-            return Optional.empty();
+        events.warning(p.ref, "Killing", p.verdict.kill() + "; stopping the container (restartPolicy "
+                + p.spec.restartPolicy() + ")");
+        probes.forget(p.ref);
+        tasks.stop(p.ns, p.name);
+        // the exit is counted (restartCount, CrashLoopBackOff) by the next reconcile, as any exit
+        return Optional.of(Outcome.requeueAfter(p.st, Duration.ofMillis(1)));
+    }
+
+    private Outcome<ContainerStatus> report(ContainerPass p) {
+        ContainerStatuses.observed(p.st, ContainerPhase.Running, p.name, p.rec, p.task.get(), p.limits);
+        ContainerStatuses.probed(p.st, p.verdict);
+        p.verdict.readiness().applyTo(p.st, p.gen, clock);
+        p.st.setObservedGeneration(p.gen);
+        return Outcome.converged(p.st);
+    }
+
+    /** spec.state Stopped: the task is stopped (an exit that is no crash) and the container reported Stopped. */
+    private Outcome<ContainerStatus> stopped(ContainerPass p) {
+        probes.forget(p.ref);
+        ContainerRecord rec = p.rec;
+        TaskStatus ts = p.task.orElse(null);
+        if (ts != null && ts.state().alive()) {
+            ts = tasks.stop(p.ns, p.name);
+            events.normal(p.ref, "Killed", "stopped task " + p.ns + "/" + p.name + " (spec.state is Stopped), exit code "
+                    + ts.exitCode());
+            rec = rec.exited(ContainerExits.key(ts), ts.exitCode() == null ? 255 : ts.exitCode(), STOPPED, clock.instant(), null);
         }
-        if (task.isEmpty()) {
-            ContainerStatuses.observed(st, ContainerPhase.Pending, ref.name(), rec, null, null);
+        if (rec.appliedSpec() != null && (!p.spec.equals(rec.appliedSpec()) || ts != p.task.orElse(null))) {
+            rec = rec.withSpec(p.spec);
+            states.put(p.ns, p.name, rec);
         }
-        ContainerStatuses.conditions(st, clock, gen, false, "WaitingForSandbox", "waiting for Sandbox "
-                + sbRef.namespace() + "/" + sbRef.name() + (sb.isEmpty() ? ", which does not exist" : ", which is not Ready"),
-                true, false);
-        return Optional.of(Result.waitingFor(sbRef));
+        ContainerStatuses.observed(p.st, ContainerPhase.Stopped, p.name, rec, ts, null);
+        Readiness.ready(STOPPED, "stopped as spec.state asks").applyTo(p.st, p.gen, clock);
+        p.st.setObservedGeneration(p.gen);
+        return Outcome.converged(p.st);
     }
 
     @Override

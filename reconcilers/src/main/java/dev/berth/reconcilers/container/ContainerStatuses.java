@@ -1,42 +1,19 @@
 package dev.berth.reconcilers.container;
 
-import dev.berth.crd.container.Container;
 import dev.berth.crd.container.ContainerPhase;
 import dev.berth.crd.container.ContainerStatus;
-import dev.berth.crd.status.Condition;
 import dev.berth.crd.status.Conditions;
 import dev.berth.engine.cgroups.Resources;
 import dev.berth.engine.runtime.TaskStatus;
-import java.time.Clock;
 import java.time.Instant;
 
 /**
- * Writes a Container's status from what the reconciler observed: phase, runtime fields and the
- * Ready / Progressing / Degraded conditions. Condition times follow {@link Conditions#set}, so an
- * unchanged observation leaves the status equal and no write happens. Stateless and thread-safe.
+ * Writes a Container's status fields from what the reconciler observed: phase and runtime fields
+ * (the conditions come from {@link dev.berth.reconcilers.Readiness}); an unchanged observation
+ * leaves the status equal and no write happens. Stateless and thread-safe.
  */
-public final class ContainerStatuses {
+final class ContainerStatuses {
     private ContainerStatuses() {
-    }
-
-    /** The object's status, created when absent. */
-    static ContainerStatus of(Container c) {
-        if (c.getStatus() == null) {
-            c.setStatus(new ContainerStatus());
-        }
-        return c.getStatus();
-    }
-
-    /** The three conditions at once (any kind's status: the Sandbox reconciler writes them the same way). */
-    public static void conditions(dev.berth.crd.status.BerthStatus st, Clock clock, Long generation, boolean ready, String readyReason,
-            String message, boolean progressing, boolean degraded) {
-        Conditions.set(st.getConditions(), new Condition(Condition.READY, ready ? Condition.TRUE : Condition.FALSE,
-                readyReason, message, null, generation), clock);
-        Conditions.set(st.getConditions(), new Condition(Condition.PROGRESSING,
-                progressing ? Condition.TRUE : Condition.FALSE, readyReason, message, null, generation), clock);
-        Conditions.set(st.getConditions(), new Condition(Condition.DEGRADED,
-                degraded ? Condition.TRUE : Condition.FALSE, readyReason, degraded ? message : null, null,
-                generation), clock);
     }
 
     /** Runtime fields from the record and the task (null task: none exists). */

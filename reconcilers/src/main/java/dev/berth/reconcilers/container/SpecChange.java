@@ -4,6 +4,7 @@ import dev.berth.crd.container.ContainerSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -78,5 +79,31 @@ public record SpecChange(boolean recreate, boolean resources, boolean state, Lis
     /** Nothing to do on the node. */
     public boolean none() {
         return !recreate && !resources && !state;
+    }
+
+    /** Why the container applied as {@code rec} must be made again for {@code spec} (empty: it need not). */
+    static List<String> recreateReasons(ContainerRecord rec, ContainerSpec spec, SpecChange change, ImageTarget t,
+            Optional<String> sandboxInstance) {
+        List<String> why = new ArrayList<>();
+        if (change.recreate()) {
+            why.addAll(change.fields());
+        }
+        if (!Objects.equals(rec.imageDigest(), t.digest())) {
+            why.add("image digest (" + rec.imageDigest() + " → " + t.digest() + ")");
+        }
+        if (rec.sandboxInstance() != null && sandboxInstance.isPresent()
+                && !rec.sandboxInstance().equals(sandboxInstance.get())) {
+            // as kubelet: a new pod sandbox gets new containers (the old ones hold the old namespaces)
+            why.add("the instance of Sandbox " + spec.sandbox() + " (" + rec.sandboxInstance() + " → "
+                    + sandboxInstance.get() + ", the sandbox was rebuilt)");
+        }
+        if (!Objects.equals(rec.snapshotter(), t.snapshotter())) {
+            why.add("snapshotter (" + rec.snapshotter() + " → " + t.snapshotter() + ")");
+        }
+        if (change.resources() && RuntimeSpecs.liftsLimit(RuntimeSpecs.resources(rec.appliedSpec().resources()),
+                RuntimeSpecs.resources(spec.resources()))) {
+            why.add("spec.resources (a limit was removed, which runc update cannot do)");
+        }
+        return why;
     }
 }

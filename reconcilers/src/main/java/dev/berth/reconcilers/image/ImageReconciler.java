@@ -5,7 +5,6 @@ import dev.berth.crd.image.Image;
 import dev.berth.crd.image.ImageSpec;
 import dev.berth.crd.image.ImageStatus;
 import dev.berth.crd.image.PullPolicy;
-import dev.berth.crd.status.Condition;
 import dev.berth.crd.status.Conditions;
 import dev.berth.engine.Engine;
 import dev.berth.engine.errdefs.BerthException;
@@ -26,13 +25,17 @@ import dev.berth.reconcilers.Context;
 import dev.berth.reconcilers.Drift;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.ObjectLookup;
+import dev.berth.reconcilers.Outcome;
+import dev.berth.reconcilers.Readiness;
 import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
+import dev.berth.reconcilers.Steps;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -47,6 +50,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code Never} waits for the image to be imported. Ready=True means: record present, blobs complete,
  * unpacked when asked. Deleting the object removes the image record unless another Image object
  * names the same reference; blobs and snapshots go at garbage collection.
+ *
+ * <p>Steps: ensure content → describe (digest, platform, size) → ensure unpacked → report.
  *
  * <p>Manifests and configs are content-addressed, so what they resolve to is kept per target digest
  * and platform; every reconcile still checks that each of those blobs is present. Thread-safe.
@@ -85,80 +90,124 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
     }
 
     @Override
-    public Result reconcile(Image image, Context ctx) {
-        ObjectRef me = ObjectRef.of(image);
-        ImageSpec spec = image.getSpec();
-        ImageStatus status = image.getStatus() == null ? new ImageStatus() : image.getStatus();
-        image.setStatus(status);
-        long generation = image.getMetadata().getGeneration() == null ? 0 : image.getMetadata().getGeneration();
-        boolean newGeneration = status.getObservedGeneration() == null || status.getObservedGeneration() != generation;
-        String name = recordName(image);
-        PlatformMatcher matcher = matcher(spec);
-        Instant now = ctx.clock().instant();
+    public Outcome<ImageStatus> reconcile(Image image, Context ctx) {
+        ImageStatus status = Outcome.startFrom(image.getStatus(), ImageStatus::new);
+        // what was observed until a failure is written with it (e.g. a pull's ErrImagePull reason)
+        return steps.runKeepingStatus(() -> new Pass(image, status, ctx), status);
+    }
 
-        List<String> missing = missingContent(name, spec.platform(), matcher);
+    /** What one reconcile of one Image observed so far: the steps' shared state (one thread). */
+    private static final class Pass {
+        final Image image;
+        final ObjectRef me;
+        final ImageSpec spec;
+        final ImageStatus status;
+        final Context ctx;
+        final long generation;
+        final String name;
+        final PlatformMatcher matcher;
+        ResolvedImage resolved;
+        String reason = "Pulled";
+        String message;
+
+        Pass(Image image, ImageStatus status, Context ctx) {
+            this.image = image;
+            this.me = ObjectRef.of(image);
+            this.spec = image.getSpec();
+            this.status = status;
+            this.ctx = ctx;
+            this.generation = image.getMetadata().getGeneration() == null ? 0 : image.getMetadata().getGeneration();
+            this.name = recordName(image);
+            this.matcher = matcher(spec);
+        }
+    }
+
+    private final Steps<Pass, ImageStatus> steps = Steps.<Pass, ImageStatus>first("ensure content", this::ensureContent)
+            .then("describe", this::describe)
+            .then("ensure unpacked", this::ensureUnpacked)
+            .last("report", this::report);
+
+
+    /** Every blob of the record in the store: pulled when missing (or due, with Always); Never waits for an import. */
+    private Optional<Outcome<ImageStatus>> ensureContent(Pass p) {
+        ImageStatus status = p.status;
+        boolean newGeneration = status.getObservedGeneration() == null || status.getObservedGeneration() != p.generation;
+        Instant now = p.ctx.clock().instant();
+        List<String> missing = missingContent(p.name, p.spec.platform(), p.matcher);
         boolean present = missing != null && missing.isEmpty();
-        boolean refreshDue = spec.pullPolicy() == PullPolicy.Always && (newGeneration || status.getPulledAt() == null
+        boolean refreshDue = p.spec.pullPolicy() == PullPolicy.Always && (newGeneration || status.getPulledAt() == null
                 || Instant.parse(status.getPulledAt()).plus(refresh).isBefore(now));
-        if (!present && spec.pullPolicy() == PullPolicy.Never) {
-            status.setObservedGeneration(generation);
-            status.setCondition(Condition.of(Condition.READY, false, "ErrImageNeverPull", "image " + name
-                    + " is not in the store and pullPolicy is Never; import it (berth images import) or set pullPolicy: IfNotPresent"), ctx.clock());
-            status.setCondition(Condition.of(Condition.PROGRESSING, false, "ErrImageNeverPull", "waiting for the image to be imported"), ctx.clock());
-            return Result.requeueAfter(Duration.ofSeconds(10));
+        if (!present && p.spec.pullPolicy() == PullPolicy.Never) {
+            status.setObservedGeneration(p.generation);
+            Readiness.degraded("ErrImageNeverPull", "image " + p.name + " is not in the store and pullPolicy is Never;"
+                    + " import it (berth images import) or set pullPolicy: IfNotPresent")
+                    .applyTo(status, p.generation, p.ctx.clock());
+            return Optional.of(Outcome.requeueAfter(status, Duration.ofSeconds(10)));
         }
         if (!present || refreshDue) {
             if (missing != null && !missing.isEmpty()) {
-                events.drift(me, Drift.CONTENT, "image " + name + " lost " + String.join(", ", missing) + "; re-fetching");
+                events.drift(p.me, Drift.CONTENT, "image " + p.name + " lost " + String.join(", ", missing)
+                        + "; re-fetching");
             }
-            pull(me, image, name, matcher, now, status, ctx);
+            pull(p.me, p.image, p.name, p.matcher, now, status, p.generation, p.ctx);
         }
+        return Optional.empty();
+    }
 
-        ResolvedImage resolved = resolve(engine.images().get(name).target(), spec.platform(), matcher);
-        Descriptor target = resolved.target();
+    /** The digest, platform and size the record resolves to. */
+    private Optional<Outcome<ImageStatus>> describe(Pass p) {
+        ImageStatus status = p.status;
+        p.resolved = resolve(engine.images().get(p.name).target(), p.spec.platform(), p.matcher);
+        Descriptor target = p.resolved.target();
         status.setDigest(target.digest().toString());
-        status.setPlatform(Platforms.format(resolved.platform()));
-        long size = target.size() + resolved.configDescriptor().size();
-        if (!resolved.manifestDescriptor().digest().equals(target.digest())) {
+        status.setPlatform(Platforms.format(p.resolved.platform()));
+        long size = target.size() + p.resolved.configDescriptor().size();
+        if (!p.resolved.manifestDescriptor().digest().equals(target.digest())) {
             // an index: the chosen manifest comes on top of it
-            size += resolved.manifestDescriptor().size();
+            size += p.resolved.manifestDescriptor().size();
         }
-        for (Descriptor l : resolved.layers()) {
+        for (Descriptor l : p.resolved.layers()) {
             size += l.size();
         }
         status.setSize(size);
+        p.message = "image " + p.name + " (" + status.getDigest() + ") is in the store";
+        return Optional.empty();
+    }
 
-        String reason = "Pulled";
-        String message = "image " + name + " (" + status.getDigest() + ") is in the store";
-        if (spec.unpack() != null) {
-            String snName = spec.unpack().snapshotter() == null ? null : spec.unpack().snapshotter();
-            Snapshotter sn = snName == null ? engine.snapshotter() : engine.snapshotters().get(snName);
-            int broken = SnapshotChains.firstBroken(sn, resolved.chainIds());
-            if (broken >= 0 && engine.unpacker().isUnpacked(name, sn.name(), matcher)) {
-                events.drift(me, Drift.SNAPSHOT, "layer snapshot " + resolved.chainIds().get(broken)
-                        + " is missing or lost its directory; unpacking again");
-                SnapshotChains.removeFrom(sn, resolved.chainIds(), broken);
-            }
-            var result = engine.unpacker().unpack(name, sn.name(), matcher);
-            if (result.applied() > 0) {
-                events.normal(me, "Unpacked", "unpacked " + result.applied() + " layer(s) of " + name + " into " + sn.name());
-            }
-            status.setChainID(result.chainId() == null ? null : result.chainId().toString());
-            reason = "Unpacked";
-            message = "image " + name + " (" + status.getDigest() + ") is unpacked in " + sn.name();
-        } else {
-            status.setChainID(resolved.topChainId() == null ? null : resolved.topChainId().toString());
+    /** With spec.unpack, the layers unpacked in that snapshotter (a damaged layer snapshot is unpacked again). */
+    private Optional<Outcome<ImageStatus>> ensureUnpacked(Pass p) {
+        ResolvedImage resolved = p.resolved;
+        if (p.spec.unpack() == null) {
+            p.status.setChainID(resolved.topChainId() == null ? null : resolved.topChainId().toString());
+            return Optional.empty();
         }
-        status.setObservedGeneration(generation);
-        status.setCondition(Condition.of(Condition.READY, true, reason, message), ctx.clock());
-        status.setCondition(Condition.of(Condition.PROGRESSING, false, reason, "up to date"), ctx.clock());
-        status.setCondition(Condition.of(Condition.DEGRADED, false, reason, "no problems"), ctx.clock());
-        return spec.pullPolicy() == PullPolicy.Always ? Result.requeueAfter(refresh) : Result.converged();
+        String snName = p.spec.unpack().snapshotter();
+        Snapshotter sn = snName == null ? engine.snapshotter() : engine.snapshotters().get(snName);
+        int broken = SnapshotChains.firstBroken(sn, resolved.chainIds());
+        if (broken >= 0 && engine.unpacker().isUnpacked(p.name, sn.name(), p.matcher)) {
+            events.drift(p.me, Drift.SNAPSHOT, "layer snapshot " + resolved.chainIds().get(broken)
+                    + " is missing or lost its directory; unpacking again");
+            SnapshotChains.removeFrom(sn, resolved.chainIds(), broken);
+        }
+        var result = engine.unpacker().unpack(p.name, sn.name(), p.matcher);
+        if (result.applied() > 0) {
+            events.normal(p.me, "Unpacked", "unpacked " + result.applied() + " layer(s) of " + p.name + " into " + sn.name());
+        }
+        p.status.setChainID(result.chainId() == null ? null : result.chainId().toString());
+        p.reason = "Unpacked";
+        p.message = "image " + p.name + " (" + p.status.getDigest() + ") is unpacked in " + sn.name();
+        return Optional.empty();
+    }
+
+    private Outcome<ImageStatus> report(Pass p) {
+        p.status.setObservedGeneration(p.generation);
+        Readiness.ready(p.reason, p.message).applyTo(p.status, p.generation, p.ctx.clock());
+        return p.spec.pullPolicy() == PullPolicy.Always ? Outcome.requeueAfter(p.status, refresh)
+                : Outcome.converged(p.status);
     }
 
     private void pull(ObjectRef me, Image image, String name, PlatformMatcher matcher, Instant now, ImageStatus status,
-            Context ctx) {
-        status.setCondition(Condition.of(Condition.PROGRESSING, true, "Pulling", "pulling " + name), ctx.clock());
+            long generation, Context ctx) {
         String file = image.getSpec().credentials() == null ? null : image.getSpec().credentials().file();
         ImagePuller puller = engine.puller(registries.resolver(file));
         PullOptions opts = PullOptions.defaults().withPlatforms(matcher)
@@ -181,8 +230,8 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
                 case INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_IMPLEMENTED -> "ErrImageInvalid";
                 default -> "ErrImagePull";
             };
-            status.setCondition(Condition.of(Condition.READY, false, reason, e.getMessage()), ctx.clock());
-            status.setCondition(Condition.of(Condition.DEGRADED, true, reason, e.getMessage()), ctx.clock());
+            (e.category().retryable() ? Readiness.retrying(reason, e.getMessage()) : Readiness.degraded(reason,
+                    e.getMessage())).applyTo(status, generation, ctx.clock());
             events.warning(me, "Failed", "pulling " + name + ": " + e.getMessage());
             // retried with backoff by the dispatcher; a bad reference or manifest is not retried until the spec changes
             throw e;

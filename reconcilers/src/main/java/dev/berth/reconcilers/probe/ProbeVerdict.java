@@ -1,6 +1,7 @@
 package dev.berth.reconcilers.probe;
 
 import dev.berth.crd.container.ContainerStatus;
+import dev.berth.reconcilers.Readiness;
 import java.util.List;
 
 /**
@@ -32,5 +33,19 @@ public record ProbeVerdict(boolean started, boolean ready, String reason, String
     /** Whether the container is still on its way to ready (a probe has yet to give its verdict). */
     public boolean progressing() {
         return !started || "WaitingForProbe".equals(reason);
+    }
+
+    /**
+     * The verdict in the reconcilers' vocabulary: ready; degraded when a probe failed (retrying
+     * while the startup probe has not passed yet); otherwise progressing, a probe has yet to answer.
+     */
+    public Readiness readiness() {
+        if (ready) {
+            return Readiness.ready(reason, message);
+        }
+        if ("ProbeFailed".equals(reason)) {
+            return progressing() ? Readiness.retrying(reason, message) : Readiness.degraded(reason, message);
+        }
+        return Readiness.progressing(reason, message);
     }
 }

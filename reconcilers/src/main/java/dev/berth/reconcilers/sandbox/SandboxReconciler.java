@@ -18,9 +18,11 @@ import dev.berth.reconcilers.Context;
 import dev.berth.reconcilers.Drift;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.ObjectLookup;
+import dev.berth.reconcilers.Outcome;
+import dev.berth.reconcilers.Readiness;
 import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
-import dev.berth.reconcilers.container.ContainerStatuses;
+import dev.berth.reconcilers.Steps;
 import dev.berth.reconcilers.image.Registries;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,6 +41,8 @@ import java.util.Optional;
  * the Containers in it are recreated because its instance changed, as kubelet recreates a pod.
  * Host-port conflicts, a missing pause image, a missing or bad conflist or a failing plugin become
  * a Ready=False condition naming the field or file and the fix; other sandboxes are not touched.
+ * Steps: keep if unchanged (no spec change, no drift: report Ready) → check host ports → ensure
+ * pause image → create sandbox → report.
  * Thread-safe across objects (the dispatcher runs one reconcile per object at a time).
  */
 public final class SandboxReconciler implements Reconciler<Sandbox>, Cleaner<Sandbox> {
@@ -79,83 +83,119 @@ public final class SandboxReconciler implements Reconciler<Sandbox>, Cleaner<San
         return sb.getSpec().withoutNodeName() + " hostname=" + SandboxRequests.hostname(sb);
     }
 
-    @Override
-    public Result reconcile(Sandbox sb, Context context) {
-        ObjectRef ref = ObjectRef.of(sb);
-        String ns = ref.namespace();
-        String name = ref.name();
-        SandboxSpec spec = sb.getSpec();
-        if (sb.getStatus() == null) {
-            sb.setStatus(new SandboxStatus());
-        }
-        SandboxStatus st = sb.getStatus();
-        Long gen = sb.getMetadata().getGeneration();
-        PodSandboxes sandboxes = engine.sandboxes();
-        PodSandboxes.Network mode = network(spec);
-        String applied = applied(sb);
-
-        Optional<PodSandboxes.Running> cur = sandboxes.find(ns, name);
-        if (cur.isPresent()) {
-            Optional<String> rebuild = Optional.empty();
-            if (!applied.equals(cur.get().applied())) {
-                events.normal(ref, "Rebuilding", "the spec changed; rebuilding the sandbox (its containers restart in it)");
-                rebuild = Optional.of("spec");
-            } else {
-                Optional<String> drift = sandboxes.drift(ns, name, mode, cur.get());
-                if (drift.isPresent()) {
-                    events.drift(ref, cur.get().pid() == 0 ? Drift.TASK : Drift.NETWORK, drift.get() + "; rebuilding the sandbox (CNI DEL, then ADD, a new"
-                            + " pause container) and restarting its containers");
-                    rebuild = drift;
-                }
-            }
-            if (rebuild.isEmpty()) {
-                observed(st, cur.get(), spec);
-                ContainerStatuses.conditions(st, clock, gen, true, "Ready", readyMessage(cur.get()), false, false);
-                st.setObservedGeneration(gen);
-                return Result.converged();
-            }
-        }
-
-        Optional<String> conflict = SandboxRequests.conflictWithOtherSandboxes(sb, lookup.list(Sandbox.class));
-        if (conflict.isEmpty() && mode == PodSandboxes.Network.CNI) {
-            conflict = SandboxRequests.conflictWithHostProcesses(spec);
-        }
-        if (conflict.isPresent()) {
-            if (cur.isPresent()) {
-                sandboxes.remove(ns, name);
-            }
-            return notReady(st, gen, "HostPortConflict", conflict.get(), Result.converged());
-        }
+    /** What one reconcile of one Sandbox observed so far: the steps' shared state (one thread). */
+    private static final class Pass {
+        final Sandbox sb;
+        final ObjectRef ref;
+        final SandboxSpec spec;
+        final SandboxStatus st;
+        final Long gen;
+        final PodSandboxes.Network mode;
+        final String applied;
+        Optional<PodSandboxes.Running> cur = Optional.empty();
         PauseImages.Present image;
-        try {
-            image = engine.pauseImages().ensure(Platforms.defaultMatcher(), this::pull);
-        } catch (BerthException e) {
-            return notReady(st, gen, "PauseImageUnavailable", e.getMessage(), Result.requeueAfter(RETRY));
-        }
         PodSandboxes.Running running;
-        try {
-            running = sandboxes.create(new PodSandboxes.Request(ns, name, mode, SandboxRequests.hostname(sb),
-                    SandboxRequests.cniArgs(ref, PodSandboxes.pauseId(name)), SandboxRequests.capabilityArgs(spec),
-                    SandboxRequests.hostEntries(spec), SandboxRequests.dns(spec), applied), image);
-        } catch (BerthException e) {
-            events.warning(ref, "NetworkSetupFailed", e.getMessage());
-            return notReady(st, gen, "NetworkSetupFailed", e.getMessage(), Result.requeueAfter(RETRY));
+
+        Pass(Sandbox sb) {
+            this.sb = sb;
+            this.ref = ObjectRef.of(sb);
+            this.spec = sb.getSpec();
+            this.st = Outcome.startFrom(sb.getStatus(), SandboxStatus::new);
+            this.gen = sb.getMetadata().getGeneration();
+            this.mode = network(spec);
+            this.applied = applied(sb);
         }
-        events.normal(ref, "Started", "sandbox " + ns + "/" + name + " started: pause pid " + running.pid()
-                + (running.ips().isEmpty() ? "" : ", ip " + String.join(", ", running.ips())) + ", image "
-                + running.pauseImage());
-        observed(st, running, spec);
-        ContainerStatuses.conditions(st, clock, gen, true, "Ready", readyMessage(running), false, false);
-        st.setObservedGeneration(gen);
-        return Result.converged();
     }
 
-    private Result notReady(SandboxStatus st, Long gen, String reason, String message, Result result) {
+    private final Steps<Pass, SandboxStatus> steps = Steps.<Pass, SandboxStatus>first("keep if unchanged", this::keepIfUnchanged)
+            .then("check host ports", this::checkHostPorts)
+            .then("ensure pause image", this::ensurePauseImage)
+            .then("create sandbox", this::create)
+            .last("report", p -> ready(p, p.running));
+
+    @Override
+    public Outcome<SandboxStatus> reconcile(Sandbox sb, Context context) throws Exception {
+        return steps.run(new Pass(sb));
+    }
+
+    /** A running sandbox built from this spec and without drift is left alone; otherwise it is rebuilt. */
+    private Optional<Outcome<SandboxStatus>> keepIfUnchanged(Pass p) {
+        PodSandboxes sandboxes = engine.sandboxes();
+        p.cur = sandboxes.find(p.ref.namespace(), p.ref.name());
+        if (p.cur.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!p.applied.equals(p.cur.get().applied())) {
+            events.normal(p.ref, "Rebuilding", "the spec changed; rebuilding the sandbox (its containers restart in it)");
+            return Optional.empty();
+        }
+        Optional<String> drift = sandboxes.drift(p.ref.namespace(), p.ref.name(), p.mode, p.cur.get());
+        if (drift.isPresent()) {
+            events.drift(p.ref, p.cur.get().pid() == 0 ? Drift.TASK : Drift.NETWORK,
+                    drift.get() + "; rebuilding the sandbox (CNI DEL, then ADD, a new"
+                    + " pause container) and restarting its containers");
+            return Optional.empty();
+        }
+        return Optional.of(ready(p, p.cur.get()));
+    }
+
+    /** Host ports taken by another Sandbox or a host process: the old sandbox goes, none is built. */
+    private Optional<Outcome<SandboxStatus>> checkHostPorts(Pass p) {
+        Optional<String> conflict = SandboxRequests.conflictWithOtherSandboxes(p.sb, lookup.list(Sandbox.class));
+        if (conflict.isEmpty() && p.mode == PodSandboxes.Network.CNI) {
+            conflict = SandboxRequests.conflictWithHostProcesses(p.spec);
+        }
+        if (conflict.isEmpty()) {
+            return Optional.empty();
+        }
+        if (p.cur.isPresent()) {
+            engine.sandboxes().remove(p.ref.namespace(), p.ref.name());
+        }
+        return Optional.of(notReady(p.st, p.gen, "HostPortConflict", conflict.get(), Result.converged()));
+    }
+
+    private Optional<Outcome<SandboxStatus>> ensurePauseImage(Pass p) {
+        try {
+            p.image = engine.pauseImages().ensure(Platforms.defaultMatcher(), this::pull);
+            return Optional.empty();
+        } catch (BerthException e) {
+            return Optional.of(notReady(p.st, p.gen, "PauseImageUnavailable", e.getMessage(), Result.requeueAfter(RETRY)));
+        }
+    }
+
+    /** The netns, CNI ADD, the hosts files and the pause container (the engine drops an old one first). */
+    private Optional<Outcome<SandboxStatus>> create(Pass p) {
+        String ns = p.ref.namespace();
+        String name = p.ref.name();
+        try {
+            p.running = engine.sandboxes().create(new PodSandboxes.Request(ns, name, p.mode, SandboxRequests.hostname(p.sb),
+                    SandboxRequests.cniArgs(p.ref, PodSandboxes.pauseId(name)), SandboxRequests.capabilityArgs(p.spec),
+                    SandboxRequests.hostEntries(p.spec), SandboxRequests.dns(p.spec), p.applied), p.image);
+        } catch (BerthException e) {
+            events.warning(p.ref, "NetworkSetupFailed", e.getMessage());
+            return Optional.of(notReady(p.st, p.gen, "NetworkSetupFailed", e.getMessage(), Result.requeueAfter(RETRY)));
+        }
+        events.normal(p.ref, "Started", "sandbox " + ns + "/" + name + " started: pause pid " + p.running.pid()
+                + (p.running.ips().isEmpty() ? "" : ", ip " + String.join(", ", p.running.ips())) + ", image "
+                + p.running.pauseImage());
+        return Optional.empty();
+    }
+
+    private Outcome<SandboxStatus> ready(Pass p, PodSandboxes.Running r) {
+        observed(p.st, r, p.spec);
+        Readiness.ready("Ready", readyMessage(r)).applyTo(p.st, p.gen, clock);
+        p.st.setObservedGeneration(p.gen);
+        return Outcome.converged(p.st);
+    }
+
+    /** Not ready: {@code result} retries it by itself (requeue) or waits for a change (converged). */
+    private Outcome<SandboxStatus> notReady(SandboxStatus st, Long gen, String reason, String message, Result result) {
         st.setPhase("NotReady");
         st.setPid(null);
-        ContainerStatuses.conditions(st, clock, gen, false, reason, message, result instanceof Result.RequeueAfter, true);
+        (result instanceof Result.RequeueAfter ? Readiness.retrying(reason, message)
+                : Readiness.degraded(reason, message)).applyTo(st, gen, clock);
         st.setObservedGeneration(gen);
-        return result;
+        return Outcome.of(st, result);
     }
 
     private dev.berth.engine.images.Image pull(dev.berth.engine.remotes.Reference ref) {

@@ -6,13 +6,11 @@ import dev.berth.crd.snapshot.Snapshot;
 import dev.berth.crd.snapshot.SnapshotKind;
 import dev.berth.crd.snapshot.SnapshotSpec;
 import dev.berth.crd.snapshot.SnapshotStatus;
-import dev.berth.crd.status.Condition;
-import dev.berth.crd.status.Conditions;
 import dev.berth.engine.Engine;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.images.Images;
-import dev.berth.engine.images.ResolvedImage;
+import dev.berth.engine.images.PlatformMatcher;
 import dev.berth.engine.mount.Mount;
 import dev.berth.engine.mount.MountTable;
 import dev.berth.engine.mount.Unmount;
@@ -25,8 +23,11 @@ import dev.berth.reconcilers.Context;
 import dev.berth.reconcilers.Drift;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.ObjectLookup;
+import dev.berth.reconcilers.Outcome;
+import dev.berth.reconcilers.Readiness;
 import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
+import dev.berth.reconcilers.Steps;
 import dev.berth.reconcilers.image.ImageReconciler;
 import dev.berth.reconcilers.image.SnapshotChains;
 import java.io.IOException;
@@ -49,7 +50,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Drift it repairs: the mount gone (remounted), the snapshot's directory deleted (snapshot
  * recreated, re-unpacking damaged layers first), a changed mountPath (old path unmounted; the path in
  * force is kept in the snapshot label {@value #MOUNT_LABEL}). Deleting the object unmounts and
- * removes the snapshot. Thread-safe.
+ * removes the snapshot. Steps: check spec → await image → ensure snapshot → ensure mount → report.
+ * Thread-safe.
  */
 public final class SnapshotReconciler implements Reconciler<Snapshot>, Cleaner<Snapshot> {
     static final String MOUNT_LABEL = "berth.dev/mount-path";
@@ -78,135 +80,192 @@ public final class SnapshotReconciler implements Reconciler<Snapshot>, Cleaner<S
     }
 
     @Override
-    public Result reconcile(Snapshot snap, Context ctx) throws IOException {
-        ObjectRef me = ObjectRef.of(snap);
-        SnapshotSpec spec = snap.getSpec();
-        SnapshotStatus status = snap.getStatus() == null ? new SnapshotStatus() : snap.getStatus();
-        snap.setStatus(status);
-        long generation = snap.getMetadata().getGeneration() == null ? 0 : snap.getMetadata().getGeneration();
-        if (spec.image() == null) {
-            status.setObservedGeneration(generation);
-            status.setCondition(Condition.of(Condition.READY, false, "NotSupported", "spec.parent: a Snapshot based on "
-                    + "another Snapshot object is not supported yet (the parent would have to be committed); use spec.image"), ctx.clock());
-            return Result.converged();
+    public Outcome<SnapshotStatus> reconcile(Snapshot snap, Context ctx) {
+        SnapshotStatus status = Outcome.startFrom(snap.getStatus(), SnapshotStatus::new);
+        // what was observed until a failure is written with it (e.g. a pull's ErrImagePull reason)
+        return steps.runKeepingStatus(() -> new Pass(snap, status, ctx), status);
+    }
+
+    /** What one reconcile of one Snapshot observed so far: the steps' shared state (one thread). */
+    private static final class Pass {
+        final Snapshot snap;
+        final ObjectRef me;
+        final SnapshotSpec spec;
+        final SnapshotStatus status;
+        final Context ctx;
+        final long generation;
+        final String key;
+        final Kind wantKind;
+        String imageName;
+        PlatformMatcher matcher;
+        Snapshotter sn;
+        List<Digest> chain;
+        String wantParent;
+        Optional<SnapshotInfo> info;
+        List<Mount> mounts;
+        boolean mounted;
+
+        Pass(Snapshot snap, SnapshotStatus status, Context ctx) {
+            this.snap = snap;
+            this.me = ObjectRef.of(snap);
+            this.spec = snap.getSpec();
+            this.status = status;
+            this.ctx = ctx;
+            this.generation = snap.getMetadata().getGeneration() == null ? 0 : snap.getMetadata().getGeneration();
+            this.key = key(snap);
+            this.wantKind = spec.kind() == SnapshotKind.View ? Kind.VIEW : Kind.ACTIVE;
         }
-        if (spec.mountPath() != null) {
+    }
+
+    private final Steps<Pass, SnapshotStatus> steps = Steps.<Pass, SnapshotStatus>first("check spec", this::checkSpec)
+            .then("await image", this::awaitImage)
+            .then("ensure snapshot", this::ensureSnapshot)
+            .then("ensure mount", this::ensureMount)
+            .last("report", this::report);
+
+
+    private Optional<Outcome<SnapshotStatus>> checkSpec(Pass p) {
+        if (p.spec.image() == null) {
+            p.status.setObservedGeneration(p.generation);
+            Readiness.degraded("NotSupported", "spec.parent: a Snapshot based on another Snapshot object is not"
+                    + " supported yet (the parent would have to be committed); use spec.image")
+                    .applyTo(p.status, p.generation, p.ctx.clock());
+            return Optional.of(Outcome.converged(p.status));
+        }
+        if (p.spec.mountPath() != null) {
             // before anything is made on the node: a refused path is never mounted
-            engine.hostPaths().checkMountPath("spec.mountPath", spec.mountPath());
+            engine.hostPaths().checkMountPath("spec.mountPath", p.spec.mountPath());
         }
-        ObjectRef imageRef = me.sibling("Image", spec.image());
+        return Optional.empty();
+    }
+
+    private Optional<Outcome<SnapshotStatus>> awaitImage(Pass p) {
+        ObjectRef imageRef = p.me.sibling("Image", p.spec.image());
         Optional<Image> image = lookup.get(imageRef, Image.class);
         if (image.isEmpty() || image.get().getStatus() == null || !image.get().getStatus().isReady()) {
-            status.setObservedGeneration(generation);
-            status.setCondition(Condition.of(Condition.READY, false, "WaitingForImage", image.isEmpty()
-                    ? "Image " + spec.image() + " does not exist in namespace " + me.namespace()
-                    : "Image " + spec.image() + " is not ready yet"), ctx.clock());
-            return Result.waitingFor(imageRef);
+            p.status.setObservedGeneration(p.generation);
+            Readiness.waiting("WaitingForImage", image.isEmpty()
+                    ? "Image " + p.spec.image() + " does not exist in namespace " + p.me.namespace()
+                    : "Image " + p.spec.image() + " is not ready yet").applyTo(p.status, p.generation, p.ctx.clock());
+            return Optional.of(Outcome.waitingFor(p.status, imageRef));
         }
         Image img = image.get();
-        String name = ImageReconciler.recordName(img);
-        var matcher = ImageReconciler.matcher(img.getSpec());
+        p.imageName = ImageReconciler.recordName(img);
+        p.matcher = ImageReconciler.matcher(img.getSpec());
         String snName = img.getSpec().unpack() == null ? null : img.getSpec().unpack().snapshotter();
-        Snapshotter sn = snName == null ? engine.snapshotter() : engine.snapshotters().get(snName);
-        ResolvedImage resolved = Images.resolve(engine.content(), engine.images().get(name).target(), matcher);
-        List<Digest> chain = resolved.chainIds();
-        String key = key(snap);
+        p.sn = snName == null ? engine.snapshotter() : engine.snapshotters().get(snName);
+        p.chain = Images.resolve(engine.content(), engine.images().get(p.imageName).target(), p.matcher).chainIds();
+        p.wantParent = p.chain.isEmpty() ? null : p.chain.get(p.chain.size() - 1).toString();
+        return Optional.empty();
+    }
 
-        // observe: our snapshot, and the layers under it
-        Optional<SnapshotInfo> info = stat(sn, key);
+    /** Our snapshot on intact layers: recreated when its directory, a layer, its kind or its image changed. */
+    private Optional<Outcome<SnapshotStatus>> ensureSnapshot(Pass p) {
+        Snapshotter sn = p.sn;
+        String key = p.key;
+        List<Digest> chain = p.chain;
+        p.info = stat(sn, key);
         int broken = SnapshotChains.firstBroken(sn, chain);
-        boolean dirGone = info.isPresent() && !sn.filesPresent(key);
-        String wantParent = chain.isEmpty() ? null : chain.get(chain.size() - 1).toString();
-        Kind wantKind = spec.kind() == SnapshotKind.View ? Kind.VIEW : Kind.ACTIVE;
-        boolean wrongShape = info.isPresent() && (info.get().kind() != wantKind
-                || !java.util.Objects.equals(info.get().parent(), wantParent));
-        if (info.isPresent() && (dirGone || broken >= 0 || wrongShape)) {
+        boolean dirGone = p.info.isPresent() && !sn.filesPresent(key);
+        boolean wrongShape = p.info.isPresent() && (p.info.get().kind() != p.wantKind
+                || !java.util.Objects.equals(p.info.get().parent(), p.wantParent));
+        if (p.info.isPresent() && (dirGone || broken >= 0 || wrongShape)) {
             String why = dirGone ? "its directory was deleted" : broken >= 0 ? "layer " + chain.get(broken) + " is damaged"
                     : "its kind or image changed";
-            unmountIfOurs(info.get());
+            unmountIfOurs(p.info.get());
             sn.remove(key);
-            info = Optional.empty();
+            p.info = Optional.empty();
             if (wrongShape) {
-                events.normal(me, "Recreating", "snapshot " + key + " is recreated: " + why);
+                events.normal(p.me, "Recreating", "snapshot " + key + " is recreated: " + why);
             } else {
-                events.drift(me, Drift.SNAPSHOT, "snapshot " + key + " is recreated: " + why);
+                events.drift(p.me, Drift.SNAPSHOT, "snapshot " + key + " is recreated: " + why);
             }
         }
         if (broken >= 0) {
             SnapshotChains.removeFrom(sn, chain, broken);
         }
-        engine.unpacker().unpack(name, sn.name(), matcher);
-        if (info.isEmpty()) {
+        engine.unpacker().unpack(p.imageName, sn.name(), p.matcher);
+        if (p.info.isEmpty()) {
             Map<String, String> labels = new HashMap<>();
-            labels.put(OWNER_LABEL, me.toString());
-            if (wantKind == Kind.VIEW) {
-                sn.view(key, wantParent, labels);
+            labels.put(OWNER_LABEL, p.me.toString());
+            if (p.wantKind == Kind.VIEW) {
+                sn.view(key, p.wantParent, labels);
             } else {
-                sn.prepare(key, wantParent, labels);
+                sn.prepare(key, p.wantParent, labels);
             }
-            events.normal(me, "Created", (wantKind == Kind.VIEW ? "view" : "active") + " snapshot " + key + " on " + name);
-            info = Optional.of(sn.stat(key));
+            events.normal(p.me, "Created", (p.wantKind == Kind.VIEW ? "view" : "active") + " snapshot " + key + " on "
+                    + p.imageName);
+            p.info = Optional.of(sn.stat(key));
         }
-        List<Mount> mounts = sn.mounts(key);
+        p.mounts = sn.mounts(key);
+        return Optional.empty();
+    }
 
-        // mount path
-        String labelled = info.get().labels().get(MOUNT_LABEL);
-        String wantPath = spec.mountPath();
+    /** With spec.mountPath, mounted there (read-only when asked); an old path in force is unmounted. */
+    private Optional<Outcome<SnapshotStatus>> ensureMount(Pass p) throws IOException {
+        Snapshotter sn = p.sn;
+        String key = p.key;
+        String labelled = p.info.get().labels().get(MOUNT_LABEL);
+        String wantPath = p.spec.mountPath();
         if (labelled != null && !labelled.equals(wantPath)) {
             Unmount.unmountAll(Path.of(labelled));
-            events.normal(me, "Unmounted", "unmounted " + labelled);
-            Map<String, String> l = new HashMap<>(info.get().labels());
+            events.normal(p.me, "Unmounted", "unmounted " + labelled);
+            Map<String, String> l = new HashMap<>(p.info.get().labels());
             l.remove(MOUNT_LABEL);
             sn.updateLabels(key, l);
         }
-        boolean mounted = false;
-        if (wantPath != null) {
-            Path target = Path.of(wantPath);
-            if (!MountTable.isMountPoint(target)) {
-                Files.createDirectories(target);
-                List<Mount> m = mounts;
-                if (spec.readOnly() && wantKind == Kind.ACTIVE) {
-                    m = new ArrayList<>();
-                    for (Mount x : mounts) {
-                        List<String> opts = new ArrayList<>(x.options());
-                        opts.remove("rw");
-                        if (!opts.contains("ro")) {
-                            opts.add("ro");
-                        }
-                        m.add(new Mount(x.type(), x.source(), opts));
+        if (wantPath == null) {
+            return Optional.empty();
+        }
+        Path target = Path.of(wantPath);
+        if (!MountTable.isMountPoint(target)) {
+            Files.createDirectories(target);
+            List<Mount> m = p.mounts;
+            if (p.spec.readOnly() && p.wantKind == Kind.ACTIVE) {
+                m = new ArrayList<>();
+                for (Mount x : p.mounts) {
+                    List<String> opts = new ArrayList<>(x.options());
+                    opts.remove("rw");
+                    if (!opts.contains("ro")) {
+                        opts.add("ro");
                     }
+                    m.add(new Mount(x.type(), x.source(), opts));
                 }
-                Mount.mountAll(m, target);
-                if (labelled != null && labelled.equals(wantPath)) {
-                    events.drift(me, Drift.MOUNT, "snapshot was no longer mounted at " + wantPath + "; mounted it again");
-                } else {
-                    events.normal(me, "Mounted", "mounted " + key + " at " + wantPath);
-                }
-                Map<String, String> l = new HashMap<>(sn.stat(key).labels());
-                l.put(MOUNT_LABEL, wantPath);
-                sn.updateLabels(key, l);
             }
-            mounted = true;
+            Mount.mountAll(m, target);
+            if (labelled != null && labelled.equals(wantPath)) {
+                events.drift(p.me, Drift.MOUNT, "snapshot was no longer mounted at " + wantPath + "; mounted it again");
+            } else {
+                events.normal(p.me, "Mounted", "mounted " + key + " at " + wantPath);
+            }
+            Map<String, String> l = new HashMap<>(sn.stat(key).labels());
+            l.put(MOUNT_LABEL, wantPath);
+            sn.updateLabels(key, l);
         }
+        p.mounted = true;
+        return Optional.empty();
+    }
 
-        status.setKey(key);
-        status.setParentChainID(wantParent);
+    private Outcome<SnapshotStatus> report(Pass p) {
+        SnapshotStatus status = p.status;
+        status.setKey(p.key);
+        status.setParentChainID(p.wantParent);
         List<SnapshotStatus.MountInfo> ms = new ArrayList<>();
-        mounts.forEach(m -> ms.add(new SnapshotStatus.MountInfo(m.type(), m.source(), m.options())));
+        p.mounts.forEach(m -> ms.add(new SnapshotStatus.MountInfo(m.type(), m.source(), m.options())));
         status.setMounts(ms);
-        status.setMounted(mounted);
-        Instant last = usageAt.get(key);
-        if (last == null || last.plus(USAGE_EVERY).isBefore(ctx.clock().instant()) || status.getUsage() == null) {
-            var u = sn.usage(key);
+        status.setMounted(p.mounted);
+        Instant last = usageAt.get(p.key);
+        Instant now = p.ctx.clock().instant();
+        if (last == null || last.plus(USAGE_EVERY).isBefore(now) || status.getUsage() == null) {
+            var u = p.sn.usage(p.key);
             status.setUsage(new SnapshotStatus.Usage(u.size(), u.inodes()));
-            usageAt.put(key, ctx.clock().instant());
+            usageAt.put(p.key, now);
         }
-        status.setObservedGeneration(generation);
-        String msg = (wantKind == Kind.VIEW ? "view" : "active") + " snapshot " + key
-                + (mounted ? " mounted at " + wantPath : " ready");
-        status.setCondition(Condition.of(Condition.READY, true, mounted ? "Mounted" : "Prepared", msg), ctx.clock());
-        status.setCondition(Condition.of(Condition.PROGRESSING, false, "UpToDate", msg), ctx.clock());
-        return Result.converged();
+        status.setObservedGeneration(p.generation);
+        String msg = (p.wantKind == Kind.VIEW ? "view" : "active") + " snapshot " + p.key
+                + (p.mounted ? " mounted at " + p.spec.mountPath() : " ready");
+        Readiness.ready(p.mounted ? "Mounted" : "Prepared", msg).applyTo(status, p.generation, p.ctx.clock());
+        return Outcome.converged(status);
     }
 
     private void unmountIfOurs(SnapshotInfo info) {

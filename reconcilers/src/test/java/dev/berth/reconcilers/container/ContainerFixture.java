@@ -159,7 +159,7 @@ final class ContainerFixture implements AutoCloseable {
     }
 
     Result reconcile(Container c) throws Exception {
-        return reconciler.reconcile(c, Context.first(clock));
+        return reconciler.reconcile(c, Context.first(clock)).writeTo(c);
     }
 
     /** Reconciles until {@code until} holds (real exits take a moment to be recorded); the last result. */

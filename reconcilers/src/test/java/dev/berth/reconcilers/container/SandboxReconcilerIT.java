@@ -89,8 +89,8 @@ class SandboxReconcilerIT {
     }
 
 
-    private void reconcile(Sandbox sb) {
-        sandboxes.reconcile(sb, Context.first(f.clock));
+    private void reconcile(Sandbox sb) throws Exception {
+        sandboxes.reconcile(sb, Context.first(f.clock)).writeTo(sb);
     }
 
 
@@ -200,7 +200,7 @@ class SandboxReconcilerIT {
         // nothing listens on port 1: the pull fails at once, as on a node without a registry
         SandboxReconciler offline = new SandboxReconciler(f.engine, registries, f.lookup(), f.sink(), f.clock);
         Sandbox sb = sandbox(f.name("offline"), SandboxSpec.of(null, Sandbox.NetworkMode.None));
-        offline.reconcile(sb, Context.first(f.clock));
+        offline.reconcile(sb, Context.first(f.clock)).writeTo(sb);
         var ready = sb.getStatus().condition("Ready").orElseThrow();
         assertEquals("PauseImageUnavailable", ready.reason());
         assertTrue(ready.message().contains("pinned_images.sandbox") && ready.message().contains("bin/build-pause-image"),

@@ -75,7 +75,7 @@ class ImageReconcilerIT {
     }
 
     @Test
-    void pullsOnceRefetchesADeletedBlobAndReportsFailures() {
+    void pullsOnceRefetchesADeletedBlobAndReportsFailures() throws Exception {
         Config c = Config.defaults().with(EngineSettings.ROOT, tmp.resolve("root").toString())
                 .with(EngineSettings.STATE, tmp.resolve("state").toString())
                 .with(RuntimeSettings.LOG_DIR, tmp.resolve("logs").toString());
@@ -89,34 +89,34 @@ class ImageReconcilerIT {
             Context ctx = Context.first(Clock.systemUTC());
 
             Image img = image(ref, PullPolicy.IfNotPresent);
-            assertEquals(Result.converged(), r.reconcile(img, ctx));
+            assertEquals(Result.converged(), r.reconcile(img, ctx).writeTo(img));
             assertTrue(img.getStatus().isReady());
             assertEquals(built.target().digest().toString(), img.getStatus().getDigest());
             assertEquals(List.of("Pulled", "Unpacked"), events);
 
             // converged: a second reconcile pulls nothing and records nothing
             events.clear();
-            r.reconcile(img, ctx);
+            r.reconcile(img, ctx).writeTo(img);
             assertEquals(List.of(), events);
 
             // drift: a layer blob deleted from the store is fetched again
             Descriptor layer = built.layers().get(0);
             engine.content().delete(layer.digest());
             assertFalse(engine.content().exists(layer.digest()));
-            r.reconcile(img, ctx);
+            r.reconcile(img, ctx).writeTo(img);
             assertTrue(engine.content().exists(layer.digest()));
             assertEquals(List.of("DriftRepaired", "Pulled"), events);
             assertTrue(img.getStatus().isReady());
 
             // a missing tag: an error the condition names, retried by the dispatcher
             Image missing = image(registry.host() + "/berth/busybox:nope", PullPolicy.IfNotPresent);
-            BerthException e = assertThrows(BerthException.class, () -> r.reconcile(missing, ctx));
+            BerthException e = assertThrows(BerthException.class, () -> r.reconcile(missing, ctx).writeTo(missing));
             assertEquals(ErrorCategory.NOT_FOUND, e.category());
             assertEquals("ErrImageNotFound", missing.getStatus().condition("Ready").orElseThrow().reason());
 
             // Never: waits for an import instead of pulling
             Image never = image(registry.host() + "/berth/other:1", PullPolicy.Never);
-            assertTrue(r.reconcile(never, ctx) instanceof Result.RequeueAfter);
+            assertTrue(r.reconcile(never, ctx).writeTo(never) instanceof Result.RequeueAfter);
             assertEquals("ErrImageNeverPull", never.getStatus().condition("Ready").orElseThrow().reason());
         }
     }
@@ -126,7 +126,7 @@ class ImageReconcilerIT {
      * pinned, and kept when an Image object naming it is deleted (another image's record goes).
      */
     @Test
-    void theConfiguredSandboxImageIsPulledOnceAndOutlivesItsImageObject() {
+    void theConfiguredSandboxImageIsPulledOnceAndOutlivesItsImageObject() throws Exception {
         BuiltImage built = OciImageBuilder.busybox().build();
         try (RegistryProcess registry = RegistryProcess.start()) {
             registry.pushRaw(built, "berth/pause", "1");
@@ -152,9 +152,9 @@ class ImageReconcilerIT {
                 ImageReconciler r = new ImageReconciler(engine, registries, none, sink, Duration.ofMinutes(5));
                 Context ctx = Context.first(Clock.systemUTC());
                 Image pauseObject = image(pauseRef, PullPolicy.IfNotPresent);
-                r.reconcile(pauseObject, ctx);
+                r.reconcile(pauseObject, ctx).writeTo(pauseObject);
                 Image other = image(registry.host() + "/berth/other:1", PullPolicy.IfNotPresent);
-                r.reconcile(other, ctx);
+                r.reconcile(other, ctx).writeTo(other);
                 events.clear();
                 r.cleanup(pauseObject, ctx);
                 r.cleanup(other, ctx);

@@ -1,0 +1,47 @@
+package dev.berth.reconcilers.container;
+
+import dev.berth.crd.ObjectRef;
+import dev.berth.crd.container.Container;
+import dev.berth.crd.container.ContainerSpec;
+import dev.berth.crd.container.ContainerStatus;
+import dev.berth.engine.cgroups.Resources;
+import dev.berth.engine.runtime.TaskStatus;
+import dev.berth.reconcilers.probe.ProbeVerdict;
+import java.util.Optional;
+
+/**
+ * What one reconcile of one Container observed and decided so far: the state the
+ * {@link ContainerReconciler}'s steps share. Made per reconcile and used by one thread; not thread-safe.
+ */
+final class ContainerPass {
+    final Container c;
+    final ObjectRef ref;
+    final String ns;
+    final String name;
+    final ContainerSpec spec;
+    final Long gen;
+    /** The status this reconcile returns (a copy of the last written one). */
+    final ContainerStatus st;
+    ContainerRecord rec;
+    Optional<TaskStatus> task;
+    ImageTarget target;
+    SpecChange change;
+    /** The task is to be made as a restart (counted) rather than as a first start or drift. */
+    boolean restart;
+    /** The task disappeared although the record says it was started (drift). */
+    boolean vanished;
+    Resources limits;
+    ProbeVerdict verdict;
+
+    ContainerPass(Container c, ContainerStatus st, ContainerRecord rec, Optional<TaskStatus> task) {
+        this.c = c;
+        this.ref = ObjectRef.of(c);
+        this.ns = ref.namespace();
+        this.name = ref.name();
+        this.spec = c.getSpec();
+        this.gen = c.getMetadata().getGeneration();
+        this.st = st;
+        this.rec = rec;
+        this.task = task;
+    }
+}
