@@ -13,7 +13,6 @@ import dev.berth.engine.cgroups.Resources;
 import dev.berth.engine.containers.ContainerInfo;
 import dev.berth.engine.containers.Containers;
 import dev.berth.engine.errdefs.BerthException;
-import dev.berth.engine.remotes.Reference;
 import dev.berth.engine.runtime.TaskRuntime;
 import dev.berth.engine.runtime.TaskState;
 import dev.berth.engine.runtime.TaskStatus;
@@ -28,6 +27,7 @@ import dev.berth.reconcilers.probe.ProbeVerdict;
 import dev.berth.reconcilers.probe.Prober;
 import dev.berth.reconcilers.restart.CrashLoopBackOff;
 import dev.berth.reconcilers.restart.RestartState;
+import dev.berth.reconcilers.rollout.Rollouts;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -125,11 +125,13 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         return states.get(namespace, name);
     }
 
-    private ImageTarget target(Image image) {
+    /** What {@code container} runs of {@code image}: during a rollout, the digest the rollout gives it. */
+    private ImageTarget target(Image image, String container) {
         String snapshotter = image.getSpec().unpack() != null && image.getSpec().unpack().snapshotter() != null
                 ? image.getSpec().unpack().snapshotter() : engine.snapshotter().name();
         String platform = image.getStatus().getPlatform();
-        return new ImageTarget(Reference.parse(image.getSpec().ref()).toString(), image.getStatus().getDigest(),
+        String digest = Rollouts.digestFor(image, container);
+        return new ImageTarget(Rollouts.imageName(image, digest), digest,
                 snapshotter, platform == null || platform.isEmpty() ? null : platform);
     }
 
@@ -165,7 +167,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         if (sandboxWait.isPresent()) {
             return sandboxWait.get();
         }
-        ImageTarget t = target(image.get());
+        ImageTarget t = target(image.get(), name);
 
         // spec edits that need a new runtime container
         SpecChange change = SpecChange.between(rec.appliedSpec(), spec);
@@ -196,6 +198,8 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
                 && (task.isPresent() || containers.find(ns, name).isPresent() || containers.rootfsExists(ns, name))) {
             if (!why.isEmpty()) {
                 events.normal(ref, "Recreating", String.join(", ", why) + " changed; recreating the container");
+                ContainerHistory.record(st, clock, gen, t.digest(), why.size() == 1 && why.get(0).startsWith("image digest")
+                        ? Rollouts.action(image.get(), t.digest()) : "Recreated", String.join(", ", why) + " changed");
             }
             tasks.teardown(ref, task);
             states.delete(ns, name);
@@ -271,6 +275,10 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         if (task.isEmpty()) {
             if (vanished) {
                 events.warning(ref, "DriftRepaired", "task " + ns + "/" + name + " had disappeared; recreating it");
+            }
+            if (rec.appliedSpec() == null && (st.getHistory() == null
+                    || !ContainerHistory.PROGRESSING.equals(st.getHistory().get(st.getHistory().size() - 1).outcome()))) {
+                ContainerHistory.record(st, clock, gen, t.digest(), "Created", "created from " + t.imageName());
             }
             rec = tasks.create(ref, spec, rec, t, restart);
             task = Optional.of(rt.state(ns, name));
@@ -379,6 +387,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         }
         ContainerStatuses.observed(st, ContainerPhase.Running, name, rec, ts, limits);
         ContainerStatuses.probed(st, v);
+        ContainerHistory.settle(st, v.ready(), v.reason(), v.message());
         ContainerStatuses.conditions(st, clock, gen, v.ready(), v.reason(), v.message(), v.progressing(),
                 "ProbeFailed".equals(v.reason()));
         st.setObservedGeneration(gen);

@@ -27,11 +27,15 @@ import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.ObjectLookup;
 import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
+import dev.berth.reconcilers.rollout.ImageRollout;
+import dev.berth.reconcilers.rollout.TagCheck;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -59,12 +63,24 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
     /** Resolved images by target digest and platform; a blob's parse never changes. */
     private final Map<String, ResolvedImage> resolved = new ConcurrentHashMap<>();
 
+    private final ImageRollout rollout;
+
     public ImageReconciler(Engine engine, Registries registries, ObjectLookup lookup, EventSink events, Duration refresh) {
+        this(engine, registries, lookup, events, refresh, ref -> { });
+    }
+
+    /**
+     * A reconciler whose rollouts wake the Containers they move through {@code enqueue} (without it,
+     * Containers see a rollout's step at their next reconcile).
+     */
+    public ImageReconciler(Engine engine, Registries registries, ObjectLookup lookup, EventSink events, Duration refresh,
+            Consumer<ObjectRef> enqueue) {
         this.engine = engine;
         this.registries = registries;
         this.lookup = lookup;
         this.events = events;
         this.refresh = refresh;
+        this.rollout = new ImageRollout(engine.images(), lookup, events, enqueue);
     }
 
     @Override
@@ -97,8 +113,10 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
 
         List<String> missing = missingContent(name, spec.platform(), matcher);
         boolean present = missing != null && missing.isEmpty();
-        boolean refreshDue = spec.pullPolicy() == PullPolicy.Always && (newGeneration || status.getPulledAt() == null
-                || Instant.parse(status.getPulledAt()).plus(refresh).isBefore(now));
+        Duration every = spec.updateEvery().orElse(refresh);
+        String lastCheck = status.getCheckedAt() != null ? status.getCheckedAt() : status.getPulledAt();
+        boolean refreshDue = spec.pullPolicy() == PullPolicy.Always && (newGeneration || lastCheck == null
+                || !Instant.parse(lastCheck).plus(every).isAfter(now));
         if (!present && spec.pullPolicy() == PullPolicy.Never) {
             status.setObservedGeneration(generation);
             status.setCondition(Condition.of(Condition.READY, false, "ErrImageNeverPull", "image " + name
@@ -106,11 +124,21 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
             status.setCondition(Condition.of(Condition.PROGRESSING, false, "ErrImageNeverPull", "waiting for the image to be imported"), ctx.clock());
             return Result.requeueAfter(Duration.ofSeconds(10));
         }
-        if (!present || refreshDue) {
+        var previous = engine.images().find(name).map(dev.berth.engine.images.Image::target).orElse(null);
+        if (present && refreshDue && !TagCheck.moved(registries.resolver(credentialsFile(spec)), spec.ref(), previous)) {
+            // one HEAD request said the tag still points at what is here: nothing to fetch
+            status.setCheckedAt(Conditions.format(ctx.clock().instant()));
+        } else if (!present || refreshDue) {
             if (missing != null && !missing.isEmpty()) {
                 events.warning(me, "DriftRepaired", "image " + name + " lost " + String.join(", ", missing) + "; re-fetching");
             }
+            String before = status.getDigest();
             pull(me, image, name, matcher, now, status, ctx);
+            status.setCheckedAt(status.getPulledAt());
+            String after = engine.images().get(name).target().digest().toString();
+            if (before != null && !before.equals(after)) {
+                rollout.start(me, image, status, previous, after, ctx.clock());
+            }
         }
 
         ResolvedImage resolved = resolve(engine.images().get(name).target(), spec.platform(), matcher);
@@ -152,14 +180,17 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
         status.setCondition(Condition.of(Condition.READY, true, reason, message), ctx.clock());
         status.setCondition(Condition.of(Condition.PROGRESSING, false, reason, "up to date"), ctx.clock());
         status.setCondition(Condition.of(Condition.DEGRADED, false, reason, "no problems"), ctx.clock());
-        return spec.pullPolicy() == PullPolicy.Always ? Result.requeueAfter(refresh) : Result.converged();
+        Optional<Duration> rolling = rollout.step(me, status, ctx.clock());
+        if (rolling.isPresent()) {
+            return Result.requeueAfter(rolling.get());
+        }
+        return spec.pullPolicy() == PullPolicy.Always ? Result.requeueAfter(every) : Result.converged();
     }
 
     private void pull(ObjectRef me, Image image, String name, PlatformMatcher matcher, Instant now, ImageStatus status,
             Context ctx) {
         status.setCondition(Condition.of(Condition.PROGRESSING, true, "Pulling", "pulling " + name), ctx.clock());
-        String file = image.getSpec().credentials() == null ? null : image.getSpec().credentials().file();
-        ImagePuller puller = engine.puller(registries.resolver(file));
+        ImagePuller puller = engine.puller(registries.resolver(credentialsFile(image.getSpec())));
         PullOptions opts = PullOptions.defaults().withPlatforms(matcher)
                 .withMaxConcurrentDownloads(engine.config().get(RemoteSettings.MAX_CONCURRENT_DOWNLOADS).intValue());
         String before = status.getDigest();
@@ -186,6 +217,10 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
             // retried with backoff by the dispatcher; a bad reference or manifest is not retried until the spec changes
             throw e;
         }
+    }
+
+    private static String credentialsFile(ImageSpec spec) {
+        return spec.credentials() == null ? null : spec.credentials().file();
     }
 
     /**
@@ -258,6 +293,7 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
                 }
             }
         }
+        rollout.unpinAllBut(ObjectRef.of(image), null);
         if (engine.pauseImages().isConfigured(name)) {
             // new sandboxes need it, and an offline node could not pull it back
             events.normal(ObjectRef.of(image), "Kept", "image record " + name + " kept: it is the configured sandbox image ("
