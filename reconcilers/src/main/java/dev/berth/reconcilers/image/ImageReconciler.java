@@ -179,7 +179,10 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
         status.setObservedGeneration(generation);
         status.setCondition(Condition.of(Condition.READY, true, reason, message), ctx.clock());
         status.setCondition(Condition.of(Condition.PROGRESSING, false, reason, "up to date"), ctx.clock());
-        status.setCondition(Condition.of(Condition.DEGRADED, false, reason, "no problems"), ctx.clock());
+        if (status.getRollout() == null || status.getRollout().phase() != ImageStatus.RolloutPhase.RolledBack) {
+            // a rolled-back rollout keeps Degraded=True (the rollout step says why)
+            status.setCondition(Condition.of(Condition.DEGRADED, false, reason, "no problems"), ctx.clock());
+        }
         Optional<Duration> rolling = rollout.step(me, status, ctx.clock());
         if (rolling.isPresent()) {
             return Result.requeueAfter(rolling.get());

@@ -94,8 +94,20 @@ public final class ImageRollout {
      * have to move, empty when nothing is in progress.
      */
     public Optional<Duration> step(ObjectRef me, ImageStatus st, Clock clock) {
+        Rollout asked = st.getRollout();
+        if (asked == null) {
+            return Optional.empty();
+        }
+        Optional<String> undo = asked.phase() == RolloutPhase.RolledBack ? Optional.empty() : undoRequest(me, asked);
+        if (undo.isPresent()) {
+            Rollout r = asked;
+            String message = "rolled back to " + r.from() + " by berth rollout undo (asked for Container " + undo.get()
+                    + "); it stays pinned until the tag's digest changes again";
+            st.setRollout(new Rollout(r.from(), r.to(), RolloutPhase.RolledBack, List.of(), null, null, message));
+            events.warning(me, "RolledBack", message);
+        }
         Rollout r = st.getRollout();
-        if (r == null || r.phase() == RolloutPhase.Complete) {
+        if (r.phase() == RolloutPhase.Complete) {
             return Optional.empty();
         }
         List<Container> users = users(me);
@@ -175,6 +187,48 @@ public final class ImageRollout {
             }
         }
         return TICK;
+    }
+
+    /**
+     * Asks for the rollout of {@code me} to be undone (by {@code berth rollout undo}, for Container
+     * {@code container}): the request is a label on the pin record of the previous digest, so it
+     * survives a daemon restart and is taken (and cleared) by the Image's next reconcile, which owns
+     * the status. Fails when there is nothing to go back to.
+     */
+    public static String requestUndo(ImageStore images, ObjectRef me, Image image, String container) {
+        Rollout r = image.getStatus() == null ? null : image.getStatus().getRollout();
+        if (r == null || r.from() == null) {
+            throw BerthException.precondition("Image %s/%s has not rolled out a new digest yet; there is no"
+                    + " previous digest to go back to", me.namespace(), me.name());
+        }
+        if (r.phase() == RolloutPhase.RolledBack) {
+            throw BerthException.precondition("Image %s/%s is already rolled back to %s (%s)", me.namespace(),
+                    me.name(), r.from(), r.message());
+        }
+        String pin = Rollouts.pinName(Reference.parse(image.getSpec().ref()), r.from());
+        var rec = images.find(pin).orElseThrow(() -> BerthException.notFound("the previous digest %s of Image %s/%s"
+                + " is no longer pinned (image record %s); pull it by digest to go back", r.from(), me.namespace(),
+                me.name(), pin));
+        Map<String, String> labels = new java.util.HashMap<>(rec.labels());
+        labels.put(UNDO_LABEL, container);
+        images.put(rec.withLabels(labels));
+        return r.from();
+    }
+
+    /** Label on a pin record asking for a rollback to it (value: the Container named in the request). */
+    static final String UNDO_LABEL = "berth.dev/rollout-undo";
+
+    private Optional<String> undoRequest(ObjectRef me, Rollout r) {
+        String owner = me.namespace() + "/" + me.name();
+        for (var rec : images.list(i -> owner.equals(i.labels().get(PIN)) && i.labels().containsKey(UNDO_LABEL))) {
+            Map<String, String> labels = new java.util.HashMap<>(rec.labels());
+            String who = labels.remove(UNDO_LABEL);
+            images.put(rec.withLabels(labels));
+            if (rec.name().endsWith("@" + r.from())) {
+                return Optional.of(who);
+            }
+        }
+        return Optional.empty();
     }
 
     /** Removes the pins of {@code me} except the one of {@code keep} (null: all of them). */
