@@ -118,7 +118,8 @@ public final class Daemon implements AutoCloseable {
         closeables.add(registries);
         controller = new Controller(store, events, clock, 4, metrics.reconcile());
         closeables.add(controller);
-        controller.register(new ImageReconciler(engine, registries, controller.lookup(), sink, IMAGE_REFRESH));
+        controller.register(new ImageReconciler(engine, registries, controller.lookup(), sink, IMAGE_REFRESH,
+                controller::enqueue));
         controller.register(new SnapshotReconciler(engine, controller.lookup(), sink));
         var prober = ContainerWiring.register(controller, engine, sink, clock, closeables);
         SandboxWiring.register(controller, store, engine, registries, sink, clock);

@@ -31,6 +31,9 @@ import tools.jackson.databind.annotation.JsonDeserialize;
  * @param livenessProbe its failure kills the container, which then restarts per restartPolicy; the
  *        image's HEALTHCHECK when absent
  * @param readinessProbe decides the Ready condition while the container runs
+ * @param progressDeadlineSeconds during an image rollout, how long the new task may take to be started
+ *        and Ready before the rollout is rolled back ({@value #DEFAULT_PROGRESS_DEADLINE_SECONDS} when absent,
+ *        as a Deployment's)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ContainerSpec(
@@ -50,7 +53,34 @@ public record ContainerSpec(
         String nodeName,
         @JsonPropertyDescription("holds the other probes off until it succeeds (kubelet's startupProbe)") Probe startupProbe,
         @JsonPropertyDescription("restarts the container when it fails; the image's HEALTHCHECK when absent") Probe livenessProbe,
-        @JsonPropertyDescription("decides the Ready condition while the container runs") Probe readinessProbe) {
+        @JsonPropertyDescription("decides the Ready condition while the container runs") Probe readinessProbe,
+        @JsonPropertyDescription("seconds a rolled-out task may take to be Ready before the rollout is rolled back (600)")
+        Integer progressDeadlineSeconds) {
+
+    /** Deployment's default progress deadline. */
+    public static final int DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
+
+    /** A spec without a progress deadline. */
+    public ContainerSpec(String image, List<String> command, List<String> args, List<EnvVar> env, String workingDir,
+            String user, Resources resources, List<Mount> mounts, String hostname, boolean readOnlyRootFilesystem,
+            RestartPolicy restartPolicy, DesiredState state, String sandbox, String nodeName, Probe startupProbe,
+            Probe livenessProbe, Probe readinessProbe) {
+        this(image, command, args, env, workingDir, user, resources, mounts, hostname, readOnlyRootFilesystem,
+                restartPolicy, state, sandbox, nodeName, startupProbe, livenessProbe, readinessProbe, null);
+    }
+
+    /** The progress deadline in force (the default when absent). */
+    public java.time.Duration progressDeadline() {
+        return java.time.Duration.ofSeconds(progressDeadlineSeconds == null ? DEFAULT_PROGRESS_DEADLINE_SECONDS
+                : progressDeadlineSeconds);
+    }
+
+    /** This spec with {@code seconds} as its progress deadline. */
+    public ContainerSpec withProgressDeadlineSeconds(Integer seconds) {
+        return new ContainerSpec(image, command, args, env, workingDir, user, resources, mounts, hostname,
+                readOnlyRootFilesystem, restartPolicy, state, sandbox, nodeName, startupProbe, livenessProbe,
+                readinessProbe, seconds);
+    }
 
     /** A spec without probes. */
     public ContainerSpec(String image, List<String> command, List<String> args, List<EnvVar> env, String workingDir,
@@ -63,7 +93,8 @@ public record ContainerSpec(
     /** This spec with the given probes (null: none of that kind). */
     public ContainerSpec withProbes(Probe startup, Probe liveness, Probe readiness) {
         return new ContainerSpec(image, command, args, env, workingDir, user, resources, mounts, hostname,
-                readOnlyRootFilesystem, restartPolicy, state, sandbox, nodeName, startup, liveness, readiness);
+                readOnlyRootFilesystem, restartPolicy, state, sandbox, nodeName, startup, liveness, readiness,
+                progressDeadlineSeconds);
     }
 
     public ContainerSpec {

@@ -22,6 +22,7 @@ public class ContainerStatus extends BerthStatus {
     private Limits limits;
     private Boolean started;
     private List<ProbeStatus> probes;
+    private List<HistoryEntry> history;
 
     public ContainerPhase getPhase() {
         return phase;
@@ -155,6 +156,30 @@ public class ContainerStatus extends BerthStatus {
         this.probes = probes == null || probes.isEmpty() ? null : List.copyOf(probes);
     }
 
+    /** The last changes made to the node for this Container (newest last), for {@code berth rollout history}. */
+    public List<HistoryEntry> getHistory() {
+        return history;
+    }
+
+    public void setHistory(List<HistoryEntry> history) {
+        this.history = history == null || history.isEmpty() ? null : List.copyOf(history);
+    }
+
+    /**
+     * One reconcile that changed the node.
+     *
+     * @param time when (RFC 3339)
+     * @param generation the object's generation it acted on
+     * @param imageDigest the image digest the container runs after it
+     * @param action Created, Recreated, RolledOut, RolledBack
+     * @param outcome Progressing until the new task settles, then Ready, or the failure
+     * @param message why (the changed fields, the rollout)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record HistoryEntry(String time, Long generation, String imageDigest, String action, String outcome,
+            String message) {
+    }
+
     /**
      * One probe of the running task.
      *
@@ -186,12 +211,13 @@ public class ContainerStatus extends BerthStatus {
                 && Objects.equals(startedAt, s.startedAt) && Objects.equals(finishedAt, s.finishedAt)
                 && Objects.equals(nextRestartAt, s.nextRestartAt)
                 && Objects.equals(cgroupPath, s.cgroupPath) && Objects.equals(limits, s.limits)
-                && Objects.equals(started, s.started) && Objects.equals(probes, s.probes);
+                && Objects.equals(started, s.started) && Objects.equals(probes, s.probes)
+                && Objects.equals(history, s.history);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(super.hashCode(), phase, containerID, imageDigest, pid, exitCode, reason,
-                restartCount, startedAt, finishedAt, nextRestartAt, cgroupPath, limits, started, probes);
+                restartCount, startedAt, finishedAt, nextRestartAt, cgroupPath, limits, started, probes, history);
     }
 }

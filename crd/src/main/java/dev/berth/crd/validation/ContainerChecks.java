@@ -47,6 +47,11 @@ final class ContainerChecks {
         }
         SpecChecks.nodeName(spec.nodeName(), e);
         ProbeChecks.probes(spec, e);
+        if (spec.progressDeadlineSeconds() != null && spec.progressDeadlineSeconds() < 1) {
+            e.add("spec.progressDeadlineSeconds", spec.progressDeadlineSeconds() + " is too small: it is the number of"
+                    + " seconds a rolled-out task may take to become Ready, at least 1 (leave it out for "
+                    + ContainerSpec.DEFAULT_PROGRESS_DEADLINE_SECONDS + ")");
+        }
     }
 
     private static void strings(String path, List<String> list, Validator.Errors e) {

@@ -41,7 +41,27 @@ final class SpecChecks {
                 && !SNAPSHOTTER.matcher(spec.unpack().snapshotter()).matches()) {
             e.add("spec.unpack.snapshotter", "\"" + spec.unpack().snapshotter() + "\" is not a snapshotter name (e.g. overlay, native)");
         }
+        if (spec.updateInterval() != null) {
+            updateInterval(spec, e);
+        }
         nodeName(spec.nodeName(), e);
+    }
+
+    /** Flux's interval format; only meaningful for an image whose tag is re-checked. */
+    private static void updateInterval(ImageSpec spec, Validator.Errors e) {
+        try {
+            java.time.Duration d = dev.berth.crd.image.GoDurations.parse(spec.updateInterval());
+            if (d.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
+                e.add("spec.updateInterval", "\"" + spec.updateInterval() + "\" is shorter than 1s; check the registry"
+                        + " at most once a second (e.g. 30s, 5m)");
+            }
+        } catch (IllegalArgumentException x) {
+            e.add("spec.updateInterval", x.getMessage());
+        }
+        if (spec.pullPolicy() != dev.berth.crd.image.PullPolicy.Always) {
+            e.add("spec.updateInterval", "only an image with pullPolicy: Always is checked for updates; set"
+                    + " spec.pullPolicy: Always or remove spec.updateInterval");
+        }
     }
 
     static void snapshot(SnapshotSpec spec, Validator.Errors e) {

@@ -24,6 +24,8 @@ final class ContainerPass {
     final ContainerStatus st;
     ContainerRecord rec;
     Optional<TaskStatus> task;
+    /** The Image it runs (once the dependencies are Ready). */
+    dev.berth.crd.image.Image image;
     ImageTarget target;
     SpecChange change;
     /** The task is to be made as a restart (counted) rather than as a first start or drift. */

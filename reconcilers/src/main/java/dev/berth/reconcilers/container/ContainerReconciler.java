@@ -12,7 +12,6 @@ import dev.berth.engine.cgroups.Resources;
 import dev.berth.engine.containers.ContainerInfo;
 import dev.berth.engine.containers.Containers;
 import dev.berth.engine.errdefs.BerthException;
-import dev.berth.engine.remotes.Reference;
 import dev.berth.engine.runtime.TaskRuntime;
 import dev.berth.engine.runtime.TaskState;
 import dev.berth.engine.runtime.TaskStatus;
@@ -30,6 +29,7 @@ import dev.berth.reconcilers.probe.NetnsDialer;
 import dev.berth.reconcilers.probe.Prober;
 import dev.berth.reconcilers.restart.CrashLoopBackOff;
 import dev.berth.reconcilers.restart.RestartState;
+import dev.berth.reconcilers.rollout.Rollouts;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -132,11 +132,13 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         return states.get(namespace, name);
     }
 
-    private ImageTarget target(Image image) {
+    /** What {@code container} runs of {@code image}: during a rollout, the digest the rollout gives it. */
+    private ImageTarget target(Image image, String container) {
         String snapshotter = image.getSpec().unpack() != null && image.getSpec().unpack().snapshotter() != null
                 ? image.getSpec().unpack().snapshotter() : engine.snapshotter().name();
         String platform = image.getStatus().getPlatform();
-        return new ImageTarget(Reference.parse(image.getSpec().ref()).toString(), image.getStatus().getDigest(),
+        String digest = Rollouts.digestFor(image, container);
+        return new ImageTarget(Rollouts.imageName(image, digest), digest,
                 snapshotter, platform == null || platform.isEmpty() ? null : platform);
     }
 
@@ -183,7 +185,8 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
                         + (sb.isEmpty() ? ", which does not exist" : ", which is not Ready"))));
             }
         }
-        p.target = target(image.get());
+        p.image = image.get();
+        p.target = target(image.get(), p.name);
         return Optional.empty();
     }
 
@@ -206,6 +209,9 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
                 || containers.find(p.ns, p.name).isPresent() || containers.rootfsExists(p.ns, p.name))) {
             if (!why.isEmpty()) {
                 events.normal(p.ref, "Recreating", String.join(", ", why) + " changed; recreating the container");
+                ContainerHistory.record(p.st, clock, p.gen, p.target.digest(), why.size() == 1
+                        && why.get(0).startsWith("image digest") ? Rollouts.action(p.image, p.target.digest())
+                        : "Recreated", String.join(", ", why) + " changed");
             }
             tasks.teardown(p.ref, p.task);
             states.delete(p.ns, p.name);
@@ -293,6 +299,11 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             if (p.vanished) {
                 events.drift(p.ref, Drift.TASK, "task " + p.ns + "/" + p.name + " had disappeared; recreating it");
             }
+            if (p.rec.appliedSpec() == null && (p.st.getHistory() == null || !ContainerHistory.PROGRESSING.equals(
+                    p.st.getHistory().get(p.st.getHistory().size() - 1).outcome()))) {
+                ContainerHistory.record(p.st, clock, p.gen, p.target.digest(), "Created", "created from "
+                        + p.target.imageName());
+            }
             p.rec = tasks.create(p.ref, p.spec, p.rec, p.target, p.restart);
             p.task = Optional.of(rt.state(p.ns, p.name));
         }
@@ -354,6 +365,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
     private Outcome<ContainerStatus> report(ContainerPass p) {
         ContainerStatuses.observed(p.st, ContainerPhase.Running, p.name, p.rec, p.task.get(), p.limits);
         ContainerStatuses.probed(p.st, p.verdict);
+        ContainerHistory.settle(p.st, p.verdict.ready(), p.verdict.reason(), p.verdict.message());
         p.verdict.readiness().applyTo(p.st, p.gen, clock);
         p.st.setObservedGeneration(p.gen);
         return Outcome.converged(p.st);

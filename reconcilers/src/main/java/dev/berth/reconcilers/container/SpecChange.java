@@ -17,7 +17,7 @@ import java.util.function.Function;
  *   <li>{@link #resources()}: only limits changed; applied to the running task in place
  *       ({@code runc update}), no restart;</li>
  *   <li>{@link #state()}: the desired state (Running/Stopped) changed: start or stop;</li>
- *   <li>restartPolicy, nodeName and probe changes need no action on the task (the prober picks
+ *   <li>restartPolicy, nodeName, probe and progressDeadlineSeconds changes need no action on the task (the prober picks
  *       the new probes up at the next reconcile).</li>
  * </ul>
  * {@link #fields()} lists the changed fields ({@code spec.env}) for events and {@code berth diff}.
@@ -45,7 +45,8 @@ public record SpecChange(boolean recreate, boolean resources, boolean state, Lis
             new Field("nodeName", ContainerSpec::nodeName, false),
             new Field("startupProbe", ContainerSpec::startupProbe, false),
             new Field("livenessProbe", ContainerSpec::livenessProbe, false),
-            new Field("readinessProbe", ContainerSpec::readinessProbe, false));
+            new Field("readinessProbe", ContainerSpec::readinessProbe, false),
+            new Field("progressDeadlineSeconds", ContainerSpec::progressDeadlineSeconds, false));
 
     public SpecChange {
         fields = List.copyOf(fields);

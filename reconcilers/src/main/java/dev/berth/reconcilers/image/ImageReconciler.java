@@ -21,6 +21,7 @@ import dev.berth.engine.snapshots.Snapshotter;
 import dev.berth.engine.transfer.ImagePuller;
 import dev.berth.engine.transfer.PullOptions;
 import dev.berth.reconcilers.Cleaner;
+import dev.berth.crd.status.Condition;
 import dev.berth.reconcilers.Context;
 import dev.berth.reconcilers.Drift;
 import dev.berth.reconcilers.EventSink;
@@ -30,6 +31,8 @@ import dev.berth.reconcilers.Readiness;
 import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
 import dev.berth.reconcilers.Steps;
+import dev.berth.reconcilers.rollout.ImageRollout;
+import dev.berth.reconcilers.rollout.TagCheck;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Keeps an {@link Image} object's content on the node: the image record (its normalised reference)
@@ -64,13 +68,24 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
     private final Duration refresh;
     /** Resolved images by target digest and platform; a blob's parse never changes. */
     private final Map<String, ResolvedImage> resolved = new ConcurrentHashMap<>();
+    private final ImageRollout rollout;
 
     public ImageReconciler(Engine engine, Registries registries, ObjectLookup lookup, EventSink events, Duration refresh) {
+        this(engine, registries, lookup, events, refresh, ref -> { });
+    }
+
+    /**
+     * A reconciler whose rollouts wake the Containers they move through {@code enqueue} (without it,
+     * Containers see a rollout's step at their next reconcile).
+     */
+    public ImageReconciler(Engine engine, Registries registries, ObjectLookup lookup, EventSink events, Duration refresh,
+            Consumer<ObjectRef> enqueue) {
         this.engine = engine;
         this.registries = registries;
         this.lookup = lookup;
         this.events = events;
         this.refresh = refresh;
+        this.rollout = new ImageRollout(engine.images(), lookup, events, enqueue);
     }
 
     @Override
@@ -109,6 +124,8 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
         ResolvedImage resolved;
         String reason = "Pulled";
         String message;
+        /** How often a tag is checked: spec.updateInterval, else the daemon's refresh. */
+        Duration every;
 
         Pass(Image image, ImageStatus status, Context ctx) {
             this.image = image;
@@ -135,8 +152,10 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
         Instant now = p.ctx.clock().instant();
         List<String> missing = missingContent(p.name, p.spec.platform(), p.matcher);
         boolean present = missing != null && missing.isEmpty();
-        boolean refreshDue = p.spec.pullPolicy() == PullPolicy.Always && (newGeneration || status.getPulledAt() == null
-                || Instant.parse(status.getPulledAt()).plus(refresh).isBefore(now));
+        p.every = p.spec.updateEvery().orElse(refresh);
+        String lastCheck = status.getCheckedAt() != null ? status.getCheckedAt() : status.getPulledAt();
+        boolean refreshDue = p.spec.pullPolicy() == PullPolicy.Always && (newGeneration || lastCheck == null
+                || !Instant.parse(lastCheck).plus(p.every).isAfter(now));
         if (!present && p.spec.pullPolicy() == PullPolicy.Never) {
             status.setObservedGeneration(p.generation);
             Readiness.degraded("ErrImageNeverPull", "image " + p.name + " is not in the store and pullPolicy is Never;"
@@ -144,12 +163,22 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
                     .applyTo(status, p.generation, p.ctx.clock());
             return Optional.of(Outcome.requeueAfter(status, Duration.ofSeconds(10)));
         }
-        if (!present || refreshDue) {
+        var previous = engine.images().find(p.name).map(dev.berth.engine.images.Image::target).orElse(null);
+        if (present && refreshDue && !TagCheck.moved(registries.resolver(credentialsFile(p.spec)), p.spec.ref(), previous)) {
+            // one HEAD request said the tag still points at what is here: nothing to fetch
+            status.setCheckedAt(Conditions.format(p.ctx.clock().instant()));
+        } else if (!present || refreshDue) {
             if (missing != null && !missing.isEmpty()) {
                 events.drift(p.me, Drift.CONTENT, "image " + p.name + " lost " + String.join(", ", missing)
                         + "; re-fetching");
             }
+            String before = status.getDigest();
             pull(p.me, p.image, p.name, p.matcher, now, status, p.generation, p.ctx);
+            status.setCheckedAt(status.getPulledAt());
+            String after = engine.images().get(p.name).target().digest().toString();
+            if (before != null && !before.equals(after)) {
+                rollout.start(p.me, p.image, status, previous, after, p.ctx.clock());
+            }
         }
         return Optional.empty();
     }
@@ -201,15 +230,26 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
 
     private Outcome<ImageStatus> report(Pass p) {
         p.status.setObservedGeneration(p.generation);
-        Readiness.ready(p.reason, p.message).applyTo(p.status, p.generation, p.ctx.clock());
-        return p.spec.pullPolicy() == PullPolicy.Always ? Outcome.requeueAfter(p.status, refresh)
+        var lastRollout = p.status.getRollout();
+        if (lastRollout != null && lastRollout.phase() == ImageStatus.RolloutPhase.RolledBack) {
+            // a rolled-back rollout keeps Degraded=True (its step says why)
+            var degraded = p.status.condition(Condition.DEGRADED);
+            Readiness.ready(p.reason, p.message).applyTo(p.status, p.generation, p.ctx.clock());
+            degraded.ifPresent(d -> p.status.getConditions().replaceAll(c -> c.type().equals(d.type()) ? d : c));
+        } else {
+            Readiness.ready(p.reason, p.message).applyTo(p.status, p.generation, p.ctx.clock());
+        }
+        Optional<Duration> rolling = rollout.step(p.me, p.status, p.ctx.clock());
+        if (rolling.isPresent()) {
+            return Outcome.requeueAfter(p.status, rolling.get());
+        }
+        return p.spec.pullPolicy() == PullPolicy.Always ? Outcome.requeueAfter(p.status, p.every)
                 : Outcome.converged(p.status);
     }
 
     private void pull(ObjectRef me, Image image, String name, PlatformMatcher matcher, Instant now, ImageStatus status,
             long generation, Context ctx) {
-        String file = image.getSpec().credentials() == null ? null : image.getSpec().credentials().file();
-        ImagePuller puller = engine.puller(registries.resolver(file));
+        ImagePuller puller = engine.puller(registries.resolver(credentialsFile(image.getSpec())));
         PullOptions opts = PullOptions.defaults().withPlatforms(matcher)
                 .withMaxConcurrentDownloads(engine.config().get(RemoteSettings.MAX_CONCURRENT_DOWNLOADS).intValue());
         String before = status.getDigest();
@@ -236,6 +276,10 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
             // retried with backoff by the dispatcher; a bad reference or manifest is not retried until the spec changes
             throw e;
         }
+    }
+
+    private static String credentialsFile(ImageSpec spec) {
+        return spec.credentials() == null ? null : spec.credentials().file();
     }
 
     /**
@@ -308,6 +352,7 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
                 }
             }
         }
+        rollout.unpinAllBut(ObjectRef.of(image), null);
         if (engine.pauseImages().isConfigured(name)) {
             // new sandboxes need it, and an offline node could not pull it back
             events.normal(ObjectRef.of(image), "Kept", "image record " + name + " kept: it is the configured sandbox image ("
