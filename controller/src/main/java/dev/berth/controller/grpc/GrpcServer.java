@@ -95,7 +95,8 @@ public final class GrpcServer implements AutoCloseable {
                 NettyServerBuilder b = NettyServerBuilder.forAddress(new DomainSocketAddress(staged.toString()))
                         .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loop)
                         .workerEventLoopGroup(loop).maxInboundMessageSize(maxMessageBytes);
-                services.forEach(s -> b.addService(ServerInterceptors.intercept(s, ns)));
+                CallTimes times = new CallTimes();
+                services.forEach(s -> b.addService(ServerInterceptors.intercept(s, ns, times)));
                 server[0] = b.build().start();
             });
         } catch (Exception e) {
