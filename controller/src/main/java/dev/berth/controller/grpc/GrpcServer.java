@@ -124,11 +124,12 @@ public final class GrpcServer implements AutoCloseable {
                 NettyServerBuilder b = NettyServerBuilder.forAddress(new DomainSocketAddress(staged.toString()))
                         .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loop)
                         .workerEventLoopGroup(loop).maxInboundMessageSize(maxMessageBytes);
+                CallTimes times = new CallTimes();
                 for (BindableService s : services) {
                     ServerServiceDefinition def = s.bindService();
                     observer.serving(def);
                     // the last interceptor runs first: the observer times the namespace check too
-                    b.addService(ServerInterceptors.intercept(def, ns, observer));
+                    b.addService(ServerInterceptors.intercept(def, ns, times, observer));
                 }
                 server[0] = b.build().start();
             });

@@ -27,6 +27,13 @@ final class TaskOutput {
      * a copy stuck on a full pipe (a client that stopped reading) is cut at twice this after the exit.
      */
     private static final Duration STUCK = Duration.ofSeconds(5);
+    /** How often the log is looked at while the task runs (the exit cuts a wait short). */
+    private static final long POLL_MILLIS = 20;
+    /**
+     * How often, once the exit is recorded, the copy looks whether conmon is gone: only for the moment
+     * it takes conmon to drain the pipes and exit, and ctr waits for exactly this end before Tasks/Delete.
+     */
+    private static final long DRAIN_POLL_MILLIS = 2;
     private static final ScheduledExecutorService CLOSER = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "berth-fifo-closer");
         t.setDaemon(true);
@@ -78,12 +85,23 @@ final class TaskOutput {
         int[] skip = {earlier};
         long[] deadSince = {0};
         var ended = new java.util.concurrent.CompletableFuture<Void>();
+        java.util.concurrent.atomic.AtomicBoolean exited = new java.util.concurrent.atomic.AtomicBoolean();
+        Object wake = new Object();
         AutoCloseable[] exitListener = new AutoCloseable[1];
         exitListener[0] = runtime.onExit(x -> {
             if (x.namespace().equals(ns) && x.id().equals(id)) {
+                synchronized (wake) {
+                    exited.set(true);
+                    wake.notifyAll();
+                }
                 CLOSER.schedule(fifos::close, 2 * STUCK.toMillis(), TimeUnit.MILLISECONDS);
             }
         });
+        CriLog.Pause pause = () -> {
+            synchronized (wake) {
+                wake.wait(exited.get() ? DRAIN_POLL_MILLIS : POLL_MILLIS);
+            }
+        };
         Thread copy = new Thread(() -> {
             try {
                 CriLog.follow(log, -1, e -> {
@@ -93,7 +111,7 @@ final class TaskOutput {
                         fifos.write(e.stderr(), e.text() + "\n");
                     }
                 },
-                        () -> drained(runtime, ns, id, deadSince), Duration.ofMillis(20));
+                        () -> drained(runtime, ns, id, deadSince), pause);
                 fifos.finish(ClientFifos.STALL, STUCK);
             } catch (RuntimeException e) {
                 LOG.warn("task {}/{}: copying its output to the client stopped: {}", ns, id, e.getMessage());

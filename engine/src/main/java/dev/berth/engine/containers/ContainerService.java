@@ -167,8 +167,7 @@ public final class ContainerService implements Containers {
 
     @Override
     public TaskStatus start(String ns, String id) {
-        runtime.start(ns, id);
-        TaskStatus t = runtime.state(ns, id);
+        TaskStatus t = runtime.start(ns, id);
         events.publishIn(ns, EngineEvent.TASK_START, Map.of("container_id", id, "pid", Long.toString(t.pid())),
                 Map.of());
         return t;

@@ -42,8 +42,11 @@ public interface TaskRuntime extends AutoCloseable {
      */
     TaskStatus create(String namespace, String id, RuntimeSpec spec);
 
-    /** Starts a CREATED task's process. */
-    void start(String namespace, String id);
+    /**
+     * Starts a CREATED task's process; returns it RUNNING with its pid, as the start left it (a
+     * process that ends at once is STOPPED by the time a later {@link #state} reads it).
+     */
+    TaskStatus start(String namespace, String id);
 
     /** The task's current state; NOT_FOUND when it does not exist. */
     TaskStatus state(String namespace, String id);

@@ -64,6 +64,7 @@ public final class ConmonRuntime implements TaskRuntime {
     private final boolean conmonRotates;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private final ExitTracker exits;
+    private final StoppedRemoval stoppedRemoval;
 
     private ConmonRuntime(RuntimeOptions options, MetadataStore metadata, Cgroups cgroups) {
         this.options = options;
@@ -79,8 +80,10 @@ public final class ConmonRuntime implements TaskRuntime {
                 .stdout().contains("--log-rotate");
         this.exits = new ExitTracker(records, cli, cgroups, options.clock(), exitsDir,
                 r -> Path.of(r.bundle()));
-        this.states = new TaskStates(records, exits, cli, RuncStateFiles.understands(options.runtimeBinary())
-                ? new RuncStateFiles(cgroups, Path.of("/proc")) : null);
+        RuncStateFiles stateFiles = RuncStateFiles.understands(options.runtimeBinary())
+                ? new RuncStateFiles(cgroups, Path.of("/proc")) : null;
+        this.states = new TaskStates(records, exits, cli, stateFiles);
+        this.stoppedRemoval = new StoppedRemoval(stateFiles, cgroups, options.systemdCgroup());
         this.failedCreates = new FailedCreates(cli, records, exits, cgroups);
     }
 
@@ -205,7 +208,7 @@ public final class ConmonRuntime implements TaskRuntime {
     }
 
     @Override
-    public void start(String ns, String id) {
+    public TaskStatus start(String ns, String id) {
         synchronized (lock(ns, id)) {
             TaskRecords.Row r = row(ns, id);
             if (r.exitCode() != null) {
@@ -223,6 +226,8 @@ public final class ConmonRuntime implements TaskRuntime {
                 throw BerthException.precondition("task %s/%s is %s; only a created task can be started (%s)", ns, id,
                         st.state().text(), e.getMessage());
             }
+            // no state read on this hot path: runc start succeeded, so the process was started
+            return TaskStates.toStatus(r, TaskState.RUNNING, r.pid());
         }
     }
 
@@ -318,7 +323,9 @@ public final class ConmonRuntime implements TaskRuntime {
                 }
                 exits.waitForExit(ns, id, Duration.ofSeconds(10), true);
             }
-            cli.delete(ns, id, force);
+            if (!stoppedRemoval.remove(r, cli.root(ns).resolve(id))) {
+                cli.delete(ns, id, force);
+            }
             long mon = r.monitorPid();
             if (TaskFiles.alive(mon, "conmon") && !waitGone(mon, Duration.ofSeconds(5))) {
                 ProcessHandle.of(mon).ifPresent(ProcessHandle::destroyForcibly);

@@ -43,6 +43,8 @@ final class ExitTracker implements AutoCloseable {
     private final Map<String, TaskRecords.Row> live = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<TaskExit>> exitFutures = new ConcurrentHashMap<>();
     private final List<Consumer<TaskExit>> listeners = new CopyOnWriteArrayList<>();
+    /** Tasks whose exit one thread is recording now: the others leave it to that one. */
+    private final java.util.Set<String> recording = ConcurrentHashMap.newKeySet();
     private final ExitMonitor monitor;
     /** Interval of the full scan of live tasks. */
     static final long SCAN_MILLIS = 10_000;
@@ -232,6 +234,23 @@ final class ExitTracker implements AutoCloseable {
     }
 
     private void recordExit(TaskRecords.Row row, int code, Instant at) {
+        // the exit monitor, a waiter and a status read often see one exit file at the same moment: one
+        // of them records it (the others find the exit recorded, or wait on its future)
+        if (!recording.add(row.key())) {
+            return;
+        }
+        try {
+            if (records.get(row.namespace(), row.id()).map(r -> r.exitCode() != null).orElse(true)) {
+                live.remove(row.key());
+                return;
+            }
+            record(row, code, at);
+        } finally {
+            recording.remove(row.key());
+        }
+    }
+
+    private void record(TaskRecords.Row row, int code, Instant at) {
         boolean oom = Files.exists(bundleOf.apply(row).resolve("oom"));
         if (!oom) {
             try {

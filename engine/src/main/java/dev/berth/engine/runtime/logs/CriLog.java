@@ -134,6 +134,20 @@ public final class CriLog {
      * Returns early if the thread is interrupted.
      */
     public static void follow(Path file, int tail, Consumer<Entry> sink, BooleanSupplier done, Duration poll) {
+        follow(file, tail, sink, done, () -> Thread.sleep(poll.toMillis()));
+    }
+
+    /** How a follower waits between two looks at the file when it had no new data. */
+    @FunctionalInterface
+    public interface Pause {
+        void pause() throws InterruptedException;
+    }
+
+    /**
+     * {@link #follow(Path, int, Consumer, BooleanSupplier, Duration)} with a wait of the caller's
+     * between looks, e.g. one that an event cuts short (a task's exit).
+     */
+    public static void follow(Path file, int tail, Consumer<Entry> sink, BooleanSupplier done, Pause pause) {
         // the tail and the position to follow from come from one read, so a line appended meanwhile
         // is neither lost nor sent twice
         long pos = 0;
@@ -189,7 +203,7 @@ public final class CriLog {
                 return;
             }
             try {
-                Thread.sleep(poll.toMillis());
+                pause.pause();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
