@@ -14,6 +14,7 @@ import dev.berth.engine.testing.RootOnly;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -147,11 +148,11 @@ class RolloutCliIT {
             // the gap (docs/rollouts.md): from the recreate (history entry) to Ready again on the new task,
             // printed for the report, not asserted (seconds precision)
             JsonNode st = get(socket, "containers", "web-a").path("status");
-            java.time.Instant recreated = java.time.Instant.parse(st.path("history").get(1).path("time").asText());
-            java.time.Instant readyAgain = null;
+            Instant recreated = Instant.parse(st.path("history").get(1).path("time").asText());
+            Instant readyAgain = null;
             for (JsonNode cond : st.path("conditions")) {
                 if (cond.path("type").asText().equals("Ready")) {
-                    readyAgain = java.time.Instant.parse(cond.path("lastTransitionTime").asText());
+                    readyAgain = Instant.parse(cond.path("lastTransitionTime").asText());
                 }
             }
             assertTrue(readyAgain != null && !readyAgain.isBefore(recreated), "Ready again after the recreate: " + st);
