@@ -241,7 +241,7 @@ public final class ImageRollout {
     /**
      * The Container named by an undo request for {@code r}, if one waits. The request's label stays
      * until the status that took it is stored ({@link #clearUndo}, from the next step), so that a
-     * reader of the stored status never sees neither the request nor its effect.
+     * reader of the stored status always sees the request or its effect.
      */
     private Optional<String> undoRequest(ObjectRef me, Rollout r) {
         String owner = me.namespace() + "/" + me.name();
