@@ -150,6 +150,7 @@ public final class Daemon implements AutoCloseable {
         new ObjectsApi(store, decoder).register(api);
         new EventsApi(events).register(api);
         new dev.berth.controller.api.ExecApi(engine).register(api);
+        new dev.berth.controller.api.RolloutApi(store, engine.images(), controller::enqueue).register(api);
         api.route("POST", "/gc", req -> {
             boolean dry = Boolean.parseBoolean(req.query("dryRun", "false"));
             var r = engine.gc().collect(dry);

@@ -46,7 +46,8 @@ public final class Forwarding {
             "berth tasks ls", "berth tasks kill", "berth tasks pause", "berth tasks resume",
             "berth gc", "berth leases ls", "berth leases rm",
             "berth push", "berth images import", "berth images export", "berth images mount", "berth images unmount",
-            "berth content get", "berth tasks exec", "berth tasks stats", "berth containers rm", "berth run", "berth stats");
+            "berth content get", "berth tasks exec", "berth tasks stats", "berth containers rm", "berth run", "berth stats",
+            "berth rollout status", "berth rollout history", "berth rollout undo");
 
     /**
      * What a forwarded command knows of its client: whether it watches a terminal, its working

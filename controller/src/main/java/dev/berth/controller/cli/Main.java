@@ -40,6 +40,7 @@ public final class Main implements Runnable {
             StatsCommand.class,
             ContainersCommand.class,
             LogsCommand.class,
+            RolloutCommand.class,
             CommandLine.HelpCommand.class);
 
     @CommandLine.Mixin

@@ -103,6 +103,9 @@ class CliForwardingIT {
         m.put("berth run", List.of("run", "--rm", "localhost/berth/busybox:latest", "fwd-run", "/bin/busybox", "echo",
                 "hi from the daemon"));
         m.put("berth stats", List.of("stats", "--no-stream"));
+        m.put("berth rollout status", List.of("rollout", "status", "container", "no-such-container"));
+        m.put("berth rollout history", List.of("rollout", "history", "container", "no-such-container"));
+        m.put("berth rollout undo", List.of("rollout", "undo", "container", "no-such-container"));
         return m;
     }
 

@@ -149,6 +149,12 @@ final class StrictBinder {
                 return "this mapping cannot be read as " + target.getSimpleName() + ": "
                         + SpecCodec.firstLine(e.getOriginalMessage());
             }
+            if (want.equals("an integer") && found != null && found.isString() && path.matches(
+                    "spec\\.(startup|liveness|readiness)Probe\\.(httpGet|tcpSocket)\\.port")) {
+                // kubelet resolves a named port from the container's ports; no Berth object names its ports
+                return "\"" + found.asString() + "\" is a named port, but neither Containers nor Sandboxes name their"
+                        + " ports here; give the port number (e.g. port: 8080)";
+            }
             return "expected " + want + ", got " + got;
         }
         return SpecCodec.firstLine(e.getOriginalMessage());

@@ -54,6 +54,40 @@ final class ProbeChecks {
         }
     }
 
+    /**
+     * HTTP and TCP probes of a Container in Sandbox {@code sandbox} against the ports the Sandbox
+     * declares: only when it declares some (then they are the ports its containers serve) and only
+     * for probes of the sandbox's own address (no {@code host}).
+     */
+    static void portsDeclared(ContainerSpec spec, String sandbox, dev.berth.crd.sandbox.SandboxSpec sb, Validator.Errors e) {
+        if (sb == null || sb.ports() == null || sb.ports().isEmpty()) {
+            return;
+        }
+        java.util.Set<Integer> declared = new java.util.TreeSet<>();
+        for (var m : sb.ports()) {
+            if (m != null && m.containerPort() != null && m.protocol() == dev.berth.crd.sandbox.SandboxSpec.Protocol.TCP) {
+                declared.add(m.containerPort());
+            }
+        }
+        String[] names = {"spec.startupProbe", "spec.livenessProbe", "spec.readinessProbe"};
+        Probe[] probes = {spec.startupProbe(), spec.livenessProbe(), spec.readinessProbe()};
+        for (int i = 0; i < probes.length; i++) {
+            Probe p = probes[i];
+            if (p == null) {
+                continue;
+            }
+            String path = p.httpGet() != null ? names[i] + ".httpGet" : p.tcpSocket() != null ? names[i] + ".tcpSocket" : null;
+            Integer port = p.httpGet() != null ? p.httpGet().port() : p.tcpSocket() != null ? p.tcpSocket().port() : null;
+            String host = p.httpGet() != null ? p.httpGet().host() : p.tcpSocket() != null ? p.tcpSocket().host() : null;
+            if (path == null || port == null || host != null || declared.contains(port)) {
+                continue;
+            }
+            e.add(path + ".port", port + " is not a TCP port Sandbox " + sandbox + " declares (its spec.ports"
+                    + " containerPorts: " + (declared.isEmpty() ? "none" : declared) + "); probe one of those, or add"
+                    + " {containerPort: " + port + "} to the Sandbox's spec.ports (without hostPort it is only declared)");
+        }
+    }
+
     private static void atLeast(String path, int value, int min, Validator.Errors e) {
         if (value < min) {
             e.add(path, value + (value < 0 ? " is negative; " : " is too small; ") + "it must be at least " + min

@@ -43,6 +43,18 @@ public final class Validator {
         return e.list();
     }
 
+    /**
+     * Problems of a Container's HTTP and TCP probes that only its Sandbox shows: a port the Sandbox
+     * {@code sandbox} (whose spec is {@code sb}) does not declare, when it declares any. Empty when
+     * valid or when the Sandbox declares no ports.
+     */
+    public static List<FieldError> probePorts(dev.berth.crd.container.ContainerSpec spec, String sandbox,
+            dev.berth.crd.sandbox.SandboxSpec sb) {
+        Errors e = new Errors();
+        ProbeChecks.portsDeclared(spec, sandbox, sb, e);
+        return e.list();
+    }
+
     /** Throws {@link IllegalArgumentException} listing all problems, one per line, if any. */
     public static void check(HasMetadata object) {
         List<FieldError> errors = validate(object);

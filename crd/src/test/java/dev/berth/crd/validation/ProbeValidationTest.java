@@ -56,6 +56,40 @@ class ProbeValidationTest {
     }
 
     @Test
+    void aNamedPortIsRefusedWithItsPath() {
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> decode("  readinessProbe: {httpGet: {port: http}}\n"));
+        assertEquals("t:6: spec.readinessProbe.httpGet.port: \"http\" is a named port, but neither Containers nor"
+                + " Sandboxes name their ports here; give the port number (e.g. port: 8080)", e.getMessage());
+        Exception tcp = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> decode("  livenessProbe: {tcpSocket: {port: \"8080\"}}\n"));
+        assertEquals("t:6: spec.livenessProbe.tcpSocket.port: \"8080\" is a named port, but neither Containers nor"
+                + " Sandboxes name their ports here; give the port number (e.g. port: 8080)", tcp.getMessage());
+    }
+
+    private static dev.berth.crd.sandbox.SandboxSpec sandbox(String yaml) {
+        return ((dev.berth.crd.sandbox.Sandbox) new SpecCodec().decode("s", "apiVersion: berth.dev/v1alpha1\n"
+                + "kind: Sandbox\nmetadata: {name: pod}\nspec:\n" + yaml).get(0).object()).getSpec();
+    }
+
+    @Test
+    void aProbePortTheSandboxDoesNotDeclareIsNamedWhenItDeclaresAny() {
+        var spec = decode("""
+                  sandbox: pod
+                  readinessProbe: {httpGet: {path: /ready, port: 8081}}
+                  livenessProbe: {tcpSocket: {port: 8080}}
+                  startupProbe: {httpGet: {port: 9000, host: 127.0.0.1}}
+                """).getSpec();
+        var declares = sandbox("  ports: [{containerPort: 8080, hostPort: 18080}, {containerPort: 53, protocol: UDP}]\n");
+        assertEquals(List.of("spec.readinessProbe.httpGet.port: 8081 is not a TCP port Sandbox pod declares (its"
+                + " spec.ports containerPorts: [8080]); probe one of those, or add {containerPort: 8081} to the Sandbox's"
+                + " spec.ports (without hostPort it is only declared)"),
+                Validator.probePorts(spec, "pod", declares).stream().map(FieldError::toString).toList());
+        // a Sandbox that declares no ports says nothing about them: no check
+        assertEquals(List.of(), Validator.probePorts(spec, "pod", sandbox("  hostname: pod\n")));
+    }
+
+    @Test
     void portsOutsideTheRangeAreNamed() {
         assertEquals(List.of("spec.livenessProbe.httpGet.port: 70000 is outside 1-65535",
                 "spec.readinessProbe.tcpSocket.port: 0 is outside 1-65535"),

@@ -7,6 +7,7 @@ import dev.berth.crd.container.ContainerStatus;
 import dev.berth.crd.container.DesiredState;
 import dev.berth.crd.image.Image;
 import dev.berth.crd.sandbox.Sandbox;
+import dev.berth.crd.validation.Validator;
 import dev.berth.engine.Engine;
 import dev.berth.engine.cgroups.Resources;
 import dev.berth.engine.containers.ContainerInfo;
@@ -146,6 +147,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
 
     private Steps<ContainerPass, ContainerStatus> steps() {
         return Steps.<ContainerPass, ContainerStatus>first("await dependencies", this::awaitDependencies)
+                .then("check probe ports", this::checkProbePorts)
                 .then("recreate if changed", this::recreateIfChanged)
                 .then("hold stopped", p -> p.spec.state() == DesiredState.Stopped ? Optional.of(stopped(p))
                         : Optional.empty())
@@ -190,6 +192,28 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         p.image = image.get();
         p.target = target(image.get(), p.name);
         return Optional.empty();
+    }
+
+    /**
+     * HTTP and TCP probes must name ports the Sandbox declares, when it declares any (a Sandbox's
+     * spec is another object, so the object's own validation cannot see this): else the Container
+     * is not started (a running task is left alone) and says which field to fix.
+     */
+    private Optional<Outcome<ContainerStatus>> checkProbePorts(ContainerPass p) {
+        Optional<Sandbox> sb = p.spec.sandbox() == null ? Optional.empty()
+                : lookup.get(p.ref.sibling("Sandbox", p.spec.sandbox()), Sandbox.class);
+        List<String> errors = sb.map(s -> Validator.probePorts(p.spec, p.spec.sandbox(), s.getSpec())).orElse(List.of())
+                .stream().map(Object::toString).toList();
+        if (errors.isEmpty()) {
+            return Optional.empty();
+        }
+        if (p.task.isEmpty()) {
+            ContainerStatuses.observed(p.st, ContainerPhase.Pending, p.name, p.rec, null, null);
+        }
+        Readiness.degraded("InvalidProbePort", String.join("; ", errors)).applyTo(p.st, p.gen, clock);
+        p.st.setObservedGeneration(p.gen);
+        // the Sandbox's status writes wake its Containers; this look again covers an edit that writes none
+        return Optional.of(Outcome.requeueAfter(p.st, Duration.ofSeconds(30)));
     }
 
     private Outcome<ContainerStatus> waiting(ContainerPass p, ObjectRef dependency, Readiness why) {

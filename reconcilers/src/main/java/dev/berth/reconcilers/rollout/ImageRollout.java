@@ -81,6 +81,7 @@ public final class ImageRollout {
                     .withLabels(Map.of(PIN, me.namespace() + "/" + me.name())));
         }
         unpinAllBut(me, from);
+        clearUndo(me);
         st.setRollout(new Rollout(from, to, RolloutPhase.Progressing, List.of(), null, null,
                 "rolling " + to + " out, one Container at a time"));
         events.normal(me, "RolloutStarted", "tag " + ref + " moved from " + from + " to " + to
@@ -98,10 +99,13 @@ public final class ImageRollout {
         if (asked == null) {
             return Optional.empty();
         }
+        if (asked.phase() == RolloutPhase.RolledBack) {
+            clearUndo(me); // the stored status says RolledBack: a request it took has done its work
+        }
         Optional<String> undo = asked.phase() == RolloutPhase.RolledBack ? Optional.empty() : undoRequest(me, asked);
         if (undo.isPresent()) {
             Rollout r = asked;
-            String message = "rolled back to " + r.from() + " by berth rollout undo (asked for Container " + undo.get()
+            String message = "rolled back to " + r.from() + " " + UNDONE + " (asked for Container " + undo.get()
                     + "); it stays pinned until the tag's digest changes again";
             st.setRollout(new Rollout(r.from(), r.to(), RolloutPhase.RolledBack, List.of(), null, null, message));
             events.warning(me, "RolledBack", message);
@@ -215,20 +219,48 @@ public final class ImageRollout {
         return r.from();
     }
 
+    /**
+     * Whether a {@link #requestUndo} for {@code me} waits for the Image to take it: a label on a pin while
+     * the stored status is not yet RolledBack.
+     */
+    public static boolean undoRequested(ImageStore images, ObjectRef me, Image image) {
+        Rollout r = image.getStatus() == null ? null : image.getStatus().getRollout();
+        if (r != null && r.phase() == RolloutPhase.RolledBack) {
+            return false;
+        }
+        String owner = me.namespace() + "/" + me.name();
+        return !images.list(i -> owner.equals(i.labels().get(PIN)) && i.labels().containsKey(UNDO_LABEL)).isEmpty();
+    }
+
+    /** How the message of a rollout rolled back on request (not for a failure) says so. */
+    public static final String UNDONE = "by berth rollout undo";
+
     /** Label on a pin record asking for a rollback to it (value: the Container named in the request). */
     static final String UNDO_LABEL = "berth.dev/rollout-undo";
 
+    /**
+     * The Container named by an undo request for {@code r}, if one waits. The request's label stays
+     * until the status that took it is stored ({@link #clearUndo}, from the next step), so that a
+     * reader of the stored status always sees the request or its effect.
+     */
     private Optional<String> undoRequest(ObjectRef me, Rollout r) {
         String owner = me.namespace() + "/" + me.name();
         for (var rec : images.list(i -> owner.equals(i.labels().get(PIN)) && i.labels().containsKey(UNDO_LABEL))) {
-            Map<String, String> labels = new java.util.HashMap<>(rec.labels());
-            String who = labels.remove(UNDO_LABEL);
-            images.put(rec.withLabels(labels));
             if (rec.name().endsWith("@" + r.from())) {
-                return Optional.of(who);
+                return Optional.of(rec.labels().get(UNDO_LABEL));
             }
         }
         return Optional.empty();
+    }
+
+    /** Drops the undo requests on {@code me}'s pins (taken, or stale). */
+    private void clearUndo(ObjectRef me) {
+        String owner = me.namespace() + "/" + me.name();
+        for (var rec : images.list(i -> owner.equals(i.labels().get(PIN)) && i.labels().containsKey(UNDO_LABEL))) {
+            Map<String, String> labels = new java.util.HashMap<>(rec.labels());
+            labels.remove(UNDO_LABEL);
+            images.put(rec.withLabels(labels));
+        }
     }
 
     /** Removes the pins of {@code me} except the one of {@code keep} (null: all of them). */

@@ -66,6 +66,35 @@ class ContainerReconcilerIT {
         return c;
     }
 
+    /**
+     * A readiness probe on a port its Sandbox does not declare (the Sandbox declares others): the
+     * Container is not started and its Ready condition names the field and the fix.
+     */
+    @Test
+    void aProbePortTheSandboxDoesNotDeclareKeepsTheContainerFromStarting() throws Exception {
+        String pod = f.name("ports-pod");
+        var sb = new dev.berth.crd.sandbox.Sandbox();
+        sb.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(pod).withNamespace(NS)
+                .withGeneration(1L).build());
+        sb.setSpec(new dev.berth.crd.sandbox.SandboxSpec(pod, dev.berth.crd.sandbox.Sandbox.NetworkMode.None,
+                List.of(new dev.berth.crd.sandbox.SandboxSpec.PortMapping(8080, null, null, null)), null, null, false, null));
+        var st = new dev.berth.crd.sandbox.SandboxStatus();
+        dev.berth.crd.status.Conditions.set(st.getConditions(), Condition.of(Condition.READY, true, "Ready", "test"),
+                f.clock);
+        sb.setStatus(st);
+        f.put(sb);
+        Container c = f.container(f.name("ports"), new ContainerSpec(ContainerFixture.IMAGE, null, SLEEP, null, null,
+                null, null, null, null, false, RestartPolicy.Always, null, pod, null)
+                .withProbes(null, null, dev.berth.crd.container.Probe.httpGet("/ready", 8081)));
+        f.reconcile(c);
+        Condition ready = ready(c);
+        assertEquals("InvalidProbePort", ready.reason());
+        assertTrue(ready.message().startsWith("spec.readinessProbe.httpGet.port: 8081 is not a TCP port Sandbox " + pod
+                + " declares (its spec.ports containerPorts: [8080])"), ready.message());
+        assertTrue(f.task(c.getMetadata().getName()).isEmpty(), "no task was made");
+        assertEquals("True", c.getStatus().condition(Condition.DEGRADED).orElseThrow().status());
+    }
+
     private Container running(String base, ContainerSpec spec) throws Exception {
         Container c = f.container(f.name(base), spec);
         Result r = f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running));
