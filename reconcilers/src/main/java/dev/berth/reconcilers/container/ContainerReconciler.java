@@ -145,6 +145,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         ContainerRecord rec = states.get(ns, name).orElse(ContainerRecord.EMPTY);
         Optional<TaskStatus> task = rt.find(ns, name);
 
+        task = tasks.leaveGoneSandbox(ref, spec, task);
         ObjectRef imageRef = ref.sibling("Image", spec.image());
         Optional<Image> image = lookup.get(imageRef, Image.class);
         String notReady = image.isEmpty() ? "does not exist; create it (kind: Image)"
@@ -392,14 +393,16 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         }
         ObjectRef sbRef = ref.sibling("Sandbox", spec.sandbox());
         Optional<Sandbox> sb = lookup.get(sbRef, Sandbox.class);
-        if (sb.isPresent() && sb.get().getStatus() != null && sb.get().getStatus().isReady()) {
+        if (sb.isPresent() && sb.get().getStatus() != null && sb.get().getStatus().isReady()
+                && sb.get().getMetadata().getDeletionTimestamp() == null) {
             return Optional.empty();
         }
         if (task.isEmpty()) {
             ContainerStatuses.observed(st, ContainerPhase.Pending, ref.name(), rec, null, null);
         }
         ContainerStatuses.conditions(st, clock, gen, false, "WaitingForSandbox", "waiting for Sandbox "
-                + sbRef.namespace() + "/" + sbRef.name() + (sb.isEmpty() ? ", which does not exist" : ", which is not Ready"),
+                + sbRef.namespace() + "/" + sbRef.name() + (sb.isEmpty() ? ", which does not exist"
+                : sb.get().getMetadata().getDeletionTimestamp() != null ? ", which is being deleted" : ", which is not Ready"),
                 true, false);
         return Optional.of(Result.waitingFor(sbRef));
     }
