@@ -1,0 +1,281 @@
+package dev.berth.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.berth.controller.api.ApiClient;
+import dev.berth.controller.api.ObjectsApi;
+import dev.berth.controller.cli.Main;
+import dev.berth.engine.Engine;
+import dev.berth.engine.config.Config;
+import dev.berth.engine.config.ConfigLoader;
+import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.mount.MountTable;
+import dev.berth.engine.runtime.TaskStatus;
+import dev.berth.engine.testing.BuiltImage;
+import dev.berth.engine.testing.HostCleanup;
+import dev.berth.engine.testing.OciImageBuilder;
+import dev.berth.engine.testing.PauseImage;
+import dev.berth.engine.testing.RootOnly;
+import dev.berth.engine.testing.TestNetwork;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * SIGKILL of the daemon in the middle of a CNI ADD and in the middle of a CNI DEL, with Debian's
+ * real plugins: a gate plugin of the test's own sits in the chain between bridge and portmap and
+ * blocks while a gate file for its command exists, so the kill comes when bridge has reserved an
+ * address and made the veth (ADD) or portmap has already removed its rules but bridge has not yet
+ * released anything (DEL). After the restart the daemon finishes the job from the CNI result cache:
+ * one sandbox with one address, one veth and one pause container (ADD), or nothing at all: no
+ * host-local reservation, veth, netns mount, portmap rule or pause record (DEL).
+ */
+@RootOnly("needs root for runc, CNI plugins and network namespaces")
+class DaemonKillMidCniIT {
+    private static final String PAUSE = "localhost/berth/pause:killcni";
+    private static final String GATE = "berth-test-gate";
+    @TempDir
+    Path tmp;
+    Path config;
+    Path socket;
+    Path manifests;
+    Path gates;
+    Process daemon;
+    HostCleanup hostCleanup;
+    TestNetwork net;
+    int hostPort;
+    final String parent = "/berth-killcni-" + UUID.randomUUID().toString().substring(0, 8);
+
+    @BeforeEach
+    void setUp() throws Exception {
+        hostCleanup = HostCleanup.under(null).cgroup(parent);
+        net = TestNetwork.create(tmp.resolve("net"), hostCleanup);
+        hostPort = TestNetwork.freeTcpPort();
+        gates = Files.createDirectories(tmp.resolve("gates"));
+        Path bin = Files.createDirectories(tmp.resolve("cni-bin"));
+        // a pass-through plugin: ADD answers the previous result; while gates/<COMMAND> exists it
+        // records its pid and sleeps until the test kills it
+        Path gate = bin.resolve(GATE);
+        Files.writeString(gate, """
+                #!/bin/sh
+                conf=$(cat)
+                if [ "$CNI_COMMAND" = VERSION ]; then
+                  echo '{"cniVersion":"1.0.0","supportedVersions":["0.4.0","1.0.0"]}'; exit 0
+                fi
+                if [ -e "%1$s/$CNI_COMMAND" ]; then
+                  echo $$ > "%1$s/$CNI_COMMAND.pid"
+                  exec sleep 100000
+                fi
+                if [ "$CNI_COMMAND" = ADD ]; then
+                  printf '%%s' "$conf" | jq -c .prevResult
+                fi
+                """.formatted(gates));
+        Files.setPosixFilePermissions(gate, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (var files = Files.list(net.confDir())) {
+            Path conflist = files.findFirst().orElseThrow();
+            String text = net.conflist(true).replace("{\"type\":\"portmap\"", "{\"type\":\"" + GATE + "\"},{\"type\":\"portmap\"");
+            Files.writeString(conflist, text);
+        }
+        manifests = Files.createDirectories(tmp.resolve("manifests"));
+        socket = tmp.resolve("state/berth.sock");
+        config = tmp.resolve("config.toml");
+        Files.writeString(config, """
+                version = 3
+                root = "%s"
+                state = "%s"
+                [plugins."dev.berth.v1"]
+                api_address = "%s"
+                manifest_dir = "%s"
+                log_dir = "%s"
+                resync_interval = "2s"
+                cgroup_parent = "%s"
+                [plugins."io.containerd.cri.v1.images".pinned_images]
+                sandbox = "%s"
+                [plugins."io.containerd.cri.v1.runtime".cni]
+                conf_dir = "%s"
+                bin_dir = "%s"
+                """.formatted(tmp.resolve("root"), tmp.resolve("state"), socket, manifests, tmp.resolve("logs"),
+                parent, PAUSE, net.confDir(), bin));
+        BuiltImage img = OciImageBuilder.busybox().build();
+        try (Engine e = Engine.open(config())) {
+            img.writeLayout(tmp.resolve("layout"), "latest");
+            new dev.berth.engine.images.archive.ImageImporter(e.content(), e.images(), e.leases()).importFrom(
+                    tmp.resolve("layout"), dev.berth.engine.images.archive.ImportOptions.defaults()
+                            .withName("localhost/berth/busybox:latest"));
+            PauseImage.importAs(e, PAUSE, tmp);
+        }
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        try {
+            killDaemon();
+            releaseGates();
+            try (Engine e = Engine.open(config())) {
+                // sandboxes first: CNI DEL releases addresses and port rules, then the netns goes
+                for (var info : e.containers().list(null)) {
+                    if (info.id().endsWith("_pause")) {
+                        e.sandboxes().remove(info.namespace(), info.id().substring(0, info.id().length() - "_pause".length()));
+                    }
+                }
+                e.sandboxes().remove("default", "pod");
+                for (TaskStatus t : e.runtime().list(null)) {
+                    e.runtime().delete(t.namespace(), t.id(), true);
+                }
+            }
+        } finally {
+            try {
+                MountTable.cleanUnder(tmp);
+            } finally {
+                hostCleanup.runcRoot("runc", tmp.resolve("state/runc"), true).close();
+            }
+        }
+    }
+
+    private Config config() {
+        return new ConfigLoader(ControllerSettings.schema()).load(config);
+    }
+
+    private void startDaemon() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        daemon = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "--config", config.toString(), "daemon")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("daemon.log").toFile()))
+                .start();
+        Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> {
+            try (ApiClient c = ApiClient.connect(socket)) {
+                return c.get("/healthz").path("status").asText().equals("ok");
+            } catch (BerthException e) {
+                return false;
+            }
+        });
+    }
+
+    private void killDaemon() throws Exception {
+        if (daemon != null && daemon.isAlive()) {
+            daemon.destroyForcibly();
+            daemon.waitFor(30, TimeUnit.SECONDS);
+        }
+        daemon = null;
+    }
+
+    /** Opens every gate and kills the plugins blocked in one (orphans of the killed daemon). */
+    private void releaseGates() throws Exception {
+        for (String command : List.of("ADD", "DEL", "CHECK")) {
+            Files.deleteIfExists(gates.resolve(command));
+            Path pid = gates.resolve(command + ".pid");
+            if (Files.exists(pid)) {
+                ProcessHandle.of(Long.parseLong(Files.readString(pid).strip())).ifPresent(ProcessHandle::destroyForcibly);
+                Files.delete(pid);
+            }
+        }
+    }
+
+    /** Kills the daemon while a plugin waits in the gate for {@code command}, then frees the plugin. */
+    private void killDaemonIn(String command) throws Exception {
+        Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(gates.resolve(command + ".pid")));
+        killDaemon();
+        releaseGates();
+    }
+
+    private JsonNode get(String plural, String name) {
+        try (ApiClient c = ApiClient.connect(socket)) {
+            return c.get(ObjectsApi.BASE + "/namespaces/default/" + plural + "/" + name);
+        } catch (BerthException e) {
+            return null;
+        }
+    }
+
+    private List<String> bridgePorts() throws Exception {
+        Process p = new ProcessBuilder("ip", "-o", "link", "show", "master", net.bridge()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor(30, TimeUnit.SECONDS);
+        return out.lines().filter(l -> l.contains(": ")).map(l -> l.split(": ")[1].split("@")[0]).sorted().toList();
+    }
+
+    private List<String> netnsMounts() {
+        return MountTable.under(tmp.resolve("state/netns")).stream().map(m -> m.mountPoint().toString()).toList();
+    }
+
+    @Test
+    void killedDuringAddAndDuringDelTheDaemonLeavesOneSandboxThenNothing() throws Exception {
+        Files.writeString(manifests.resolve("pod.yaml"), """
+                apiVersion: berth.dev/v1alpha1
+                kind: Image
+                metadata: {name: busybox}
+                spec: {ref: "localhost/berth/busybox:latest", pullPolicy: Never}
+                ---
+                apiVersion: berth.dev/v1alpha1
+                kind: Sandbox
+                metadata: {name: pod}
+                spec:
+                  ports: [{containerPort: 8080, hostPort: %d, protocol: TCP}]
+                ---
+                apiVersion: berth.dev/v1alpha1
+                kind: Container
+                metadata: {name: web}
+                spec:
+                  image: busybox
+                  sandbox: pod
+                  command: [sh, -c]
+                  args: ["mkdir -p /www && echo crash-safe > /www/index.html && exec httpd -f -p 8080 -h /www"]
+                """.formatted(hostPort));
+
+        // ADD cut after bridge reserved an address and made the veth
+        Files.createFile(gates.resolve("ADD"));
+        startDaemon();
+        killDaemonIn("ADD");
+        assertEquals(1, net.reservations().size(), "bridge had reserved an address before the kill");
+        assertEquals(1, bridgePorts().size(), "bridge had made the veth before the kill");
+
+        startDaemon();
+        Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> {
+            JsonNode sb = get("sandboxes", "pod");
+            JsonNode web = get("containers", "web");
+            return sb != null && "Ready".equals(sb.path("status").path("phase").asText())
+                    && web != null && "Running".equals(web.path("status").path("phase").asText());
+        });
+        assertEquals("crash-safe\n", TestNetwork.httpGet("http://127.0.0.1:" + hostPort + "/"));
+        String ip = get("sandboxes", "pod").path("status").path("ip").asText();
+        assertEquals(List.of(ip), net.reservations(), "the cut ADD's address was released, one is held");
+        assertEquals(1, bridgePorts().size(), "one veth: " + bridgePorts());
+        assertEquals(1, netnsMounts().size(), "one netns: " + netnsMounts());
+        killDaemon();
+        try (Engine e = Engine.open(config())) {
+            assertEquals(List.of("pod_pause", "web"), e.containers().list("default").stream().map(i -> i.id()).sorted()
+                    .toList(), "one pause container, no duplicate sandbox");
+        }
+        startDaemon();
+
+        // DEL cut after portmap removed its rules, before bridge released the address
+        Files.createFile(gates.resolve("DEL"));
+        Files.delete(manifests.resolve("pod.yaml"));
+        killDaemonIn("DEL");
+        startDaemon();
+        Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> get("sandboxes", "pod") == null
+                && get("containers", "web") == null);
+        killDaemon();
+        assertEquals(List.of(), net.reservations(), "no address reserved");
+        assertEquals(List.of(), bridgePorts(), "no veth on the bridge");
+        assertEquals(List.of(), netnsMounts(), "no netns mount");
+        assertEquals(List.of(), TestNetwork.iptablesLinesWith("pod_pause"), "no port rule or chain");
+        assertFalse(Files.exists(tmp.resolve("state/netns/default_pod")), "no netns file");
+        try (Engine e = Engine.open(config())) {
+            assertEquals(List.of(), e.containers().list(null).stream().map(i -> i.id()).toList(), "no container record");
+            assertEquals(List.of(), e.cni().cache().of("pod_pause"), "no cached attachment");
+            assertTrue(e.runtime().list(null).isEmpty(), "no task");
+        }
+    }
+}
