@@ -34,7 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
- * SIGKILL of the daemon in the middle of a CNI ADD and in the middle of a CNI DEL, with Debian's
+ * Pod sandboxes with the daemon as a process of its own, on a CNI network of the test's own.
+ *
+ * <p>Deleting a Sandbox whose Container still runs (its manifest file removed): the Container's task
+ * is stopped first (the Sandbox waits, saying for whom), then the sandbox goes with everything it
+ * made; the Container object stays, waiting for its sandbox, and runs again once the file is back.
+ *
+ * <p>SIGKILL of the daemon in the middle of a CNI ADD and in the middle of a CNI DEL, with Debian's
  * real plugins: a gate plugin of the test's own sits in the chain between bridge and portmap and
  * blocks while a gate file for its command exists, so the kill comes when bridge has reserved an
  * address and made the veth (ADD) or portmap has already removed its rules but bridge has not yet
@@ -43,7 +49,7 @@ import tools.jackson.databind.JsonNode;
  * host-local reservation, veth, netns mount, portmap rule or pause record (DEL).
  */
 @RootOnly("needs root for runc, CNI plugins and network namespaces")
-class DaemonKillMidCniIT {
+class SandboxDaemonIT {
     private static final String PAUSE = "localhost/berth/pause:killcni";
     private static final String GATE = "berth-test-gate";
     @TempDir
@@ -209,29 +215,98 @@ class DaemonKillMidCniIT {
         return MountTable.under(tmp.resolve("state/netns")).stream().map(m -> m.mountPoint().toString()).toList();
     }
 
+    private static final String POD = """
+            apiVersion: berth.dev/v1alpha1
+            kind: Sandbox
+            metadata: {name: pod}
+            spec:
+              ports: [{containerPort: 8080, hostPort: %d, protocol: TCP}]
+            """;
+    private static final String WEB = """
+            apiVersion: berth.dev/v1alpha1
+            kind: Image
+            metadata: {name: busybox}
+            spec: {ref: "localhost/berth/busybox:latest", pullPolicy: Never}
+            ---
+            apiVersion: berth.dev/v1alpha1
+            kind: Container
+            metadata: {name: web}
+            spec:
+              image: busybox
+              sandbox: pod
+              command: [sh, -c]
+              args: ["mkdir -p /www && echo crash-safe > /www/index.html && exec httpd -f -p 8080 -h /www"]
+            """;
+
+    private boolean webRunsInReadyPod() {
+        JsonNode sb = get("sandboxes", "pod");
+        JsonNode web = get("containers", "web");
+        return sb != null && "Ready".equals(sb.path("status").path("phase").asText())
+                && web != null && "Running".equals(web.path("status").path("phase").asText());
+    }
+
+    /** Waits up to 2 minutes for {@code condition}; on timeout the failure shows the objects and events. */
+    private void awaitOrDump(java.util.concurrent.Callable<Boolean> condition) throws Exception {
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(120)).until(condition);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("sandbox " + get("sandboxes", "pod") + "\ncontainer " + get("containers", "web")
+                    + "\nevents " + events(), e);
+        }
+    }
+
+    private List<JsonNode> events() {
+        try (ApiClient c = ApiClient.connect(socket)) {
+            List<JsonNode> out = new java.util.ArrayList<>();
+            c.get("/events").path("items").forEach(out::add);
+            return out;
+        }
+    }
+
+    private static int indexOf(List<JsonNode> events, String object, String reason, String says) {
+        for (int i = 0; i < events.size(); i++) {
+            JsonNode e = events.get(i);
+            if (e.path("involvedObject").asText().contains(object) && reason.equals(e.path("reason").asText())
+                    && e.path("message").asText().contains(says)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void deletingASandboxStopsItsContainerFirstAndItComesBackWithTheSandbox() throws Exception {
+        Files.writeString(manifests.resolve("pod.yaml"), POD.formatted(hostPort));
+        Files.writeString(manifests.resolve("web.yaml"), WEB);
+        startDaemon();
+        awaitOrDump(this::webRunsInReadyPod);
+        assertEquals("crash-safe\n", TestNetwork.httpGet("http://127.0.0.1:" + hostPort + "/"));
+
+        Files.delete(manifests.resolve("pod.yaml"));
+        Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> get("sandboxes", "pod") == null
+                && get("containers", "web").path("status").path("conditions").toString().contains("does not exist"));
+        JsonNode web = get("containers", "web");
+        assertTrue(web.path("status").path("pid").isMissingNode() || web.path("status").path("pid").isNull(),
+                "no task: " + web.path("status"));
+        List<JsonNode> events = events();
+        int waited = indexOf(events, "pod", "StoppingContainers", "web");
+        int stopped = indexOf(events, "web", "Killed", "is being deleted");
+        int deleted = indexOf(events, "pod", "Deleted", "");
+        assertTrue(waited >= 0 && stopped >= 0 && deleted > stopped, "the sandbox waited for web, web stopped, then the"
+                + " sandbox went: " + events);
+        assertEquals(List.of(), net.reservations(), "no address reserved");
+        assertEquals(List.of(), bridgePorts(), "no veth on the bridge");
+        assertEquals(List.of(), netnsMounts(), "no netns mount");
+        assertEquals(List.of(), TestNetwork.iptablesLinesWith("pod_pause"), "no port rule or chain");
+
+        Files.writeString(manifests.resolve("pod.yaml"), POD.formatted(hostPort));
+        awaitOrDump(this::webRunsInReadyPod);
+        assertEquals("crash-safe\n", TestNetwork.httpGet("http://127.0.0.1:" + hostPort + "/"));
+    }
+
     @Test
     void killedDuringAddAndDuringDelTheDaemonLeavesOneSandboxThenNothing() throws Exception {
-        Files.writeString(manifests.resolve("pod.yaml"), """
-                apiVersion: berth.dev/v1alpha1
-                kind: Image
-                metadata: {name: busybox}
-                spec: {ref: "localhost/berth/busybox:latest", pullPolicy: Never}
-                ---
-                apiVersion: berth.dev/v1alpha1
-                kind: Sandbox
-                metadata: {name: pod}
-                spec:
-                  ports: [{containerPort: 8080, hostPort: %d, protocol: TCP}]
-                ---
-                apiVersion: berth.dev/v1alpha1
-                kind: Container
-                metadata: {name: web}
-                spec:
-                  image: busybox
-                  sandbox: pod
-                  command: [sh, -c]
-                  args: ["mkdir -p /www && echo crash-safe > /www/index.html && exec httpd -f -p 8080 -h /www"]
-                """.formatted(hostPort));
+        Files.writeString(manifests.resolve("pod.yaml"), POD.formatted(hostPort) + "---\n" + WEB);
 
         // ADD cut after bridge reserved an address and made the veth
         Files.createFile(gates.resolve("ADD"));
@@ -241,12 +316,7 @@ class DaemonKillMidCniIT {
         assertEquals(1, bridgePorts().size(), "bridge had made the veth before the kill");
 
         startDaemon();
-        Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> {
-            JsonNode sb = get("sandboxes", "pod");
-            JsonNode web = get("containers", "web");
-            return sb != null && "Ready".equals(sb.path("status").path("phase").asText())
-                    && web != null && "Running".equals(web.path("status").path("phase").asText());
-        });
+        awaitOrDump(this::webRunsInReadyPod);
         assertEquals("crash-safe\n", TestNetwork.httpGet("http://127.0.0.1:" + hostPort + "/"));
         String ip = get("sandboxes", "pod").path("status").path("ip").asText();
         assertEquals(List.of(ip), net.reservations(), "the cut ADD's address was released, one is held");
