@@ -117,7 +117,7 @@ class RolloutIT {
     /** One pass of what the daemon does: the Image, then every Container. */
     private void pass() throws Exception {
         try {
-            images.reconcile(app, Context.first(f.clock));
+            images.reconcile(app, Context.first(f.clock)).writeTo(app);
         } catch (Exception e) {
             f.failures.add(e);
         }

@@ -86,7 +86,9 @@ class SandboxReconcilerIT {
         assertTrue(st.getPauseImageDigest().startsWith("sha256:"));
         assertEquals(List.of(st.getIp()), net.reservations());
         int pausePid = st.getPid();
-        assertTrue(Files.readString(Path.of("/proc", Integer.toString(pausePid), "cmdline")).startsWith("/pause"));
+        // runc start returns once the init process was told to exec; the exec itself may come a moment later
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> Files.readString(
+                Path.of("/proc", Integer.toString(pausePid), "cmdline")).startsWith("/pause"));
 
         Container web = f.container(f.name("server"), new ContainerSpec(ContainerFixture.IMAGE, List.of("sh", "-c"),
                 List.of("mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www"), null, null,
