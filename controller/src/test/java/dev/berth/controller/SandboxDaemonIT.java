@@ -4,18 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.berth.controller.api.ApiClient;
 import dev.berth.controller.api.ObjectsApi;
-import dev.berth.controller.cli.Main;
 import dev.berth.engine.Engine;
-import dev.berth.engine.config.Config;
-import dev.berth.engine.config.ConfigLoader;
-import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.mount.MountTable;
 import dev.berth.engine.runtime.TaskStatus;
-import dev.berth.engine.testing.BuiltImage;
 import dev.berth.engine.testing.HostCleanup;
-import dev.berth.engine.testing.OciImageBuilder;
 import dev.berth.engine.testing.PauseImage;
 import dev.berth.engine.testing.RootOnly;
 import dev.berth.engine.testing.TestNetwork;
@@ -25,7 +18,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,11 +46,9 @@ class SandboxDaemonIT {
     private static final String GATE = "berth-test-gate";
     @TempDir
     Path tmp;
-    Path config;
-    Path socket;
+    DaemonProcess daemon;
     Path manifests;
     Path gates;
-    Process daemon;
     HostCleanup hostCleanup;
     TestNetwork net;
     int hostPort;
@@ -94,32 +84,16 @@ class SandboxDaemonIT {
             String text = net.conflist(true).replace("{\"type\":\"portmap\"", "{\"type\":\"" + GATE + "\"},{\"type\":\"portmap\"");
             Files.writeString(conflist, text);
         }
-        manifests = Files.createDirectories(tmp.resolve("manifests"));
-        socket = tmp.resolve("state/berth.sock");
-        config = tmp.resolve("config.toml");
-        Files.writeString(config, """
-                version = 3
-                root = "%s"
-                state = "%s"
-                [plugins."dev.berth.v1"]
-                api_address = "%s"
-                manifest_dir = "%s"
-                log_dir = "%s"
-                resync_interval = "2s"
-                cgroup_parent = "%s"
+        daemon = DaemonProcess.create(tmp, parent, """
                 [plugins."io.containerd.cri.v1.images".pinned_images]
                 sandbox = "%s"
                 [plugins."io.containerd.cri.v1.runtime".cni]
                 conf_dir = "%s"
                 bin_dir = "%s"
-                """.formatted(tmp.resolve("root"), tmp.resolve("state"), socket, manifests, tmp.resolve("logs"),
-                parent, PAUSE, net.confDir(), bin));
-        BuiltImage img = OciImageBuilder.busybox().build();
-        try (Engine e = Engine.open(config())) {
-            img.writeLayout(tmp.resolve("layout"), "latest");
-            new dev.berth.engine.images.archive.ImageImporter(e.content(), e.images(), e.leases()).importFrom(
-                    tmp.resolve("layout"), dev.berth.engine.images.archive.ImportOptions.defaults()
-                            .withName("localhost/berth/busybox:latest"));
+                """.formatted(PAUSE, net.confDir(), bin));
+        manifests = daemon.manifests();
+        daemon.importBusybox();
+        try (Engine e = daemon.openEngine()) {
             PauseImage.importAs(e, PAUSE, tmp);
         }
     }
@@ -127,9 +101,12 @@ class SandboxDaemonIT {
     @AfterEach
     void tearDown() throws Exception {
         try {
-            killDaemon();
+            if (daemon == null) {
+                return;
+            }
+            daemon.kill();
             releaseGates();
-            try (Engine e = Engine.open(config())) {
+            try (Engine e = daemon.openEngine()) {
                 // sandboxes first: CNI DEL releases addresses and port rules, then the netns goes
                 for (var info : e.containers().list(null)) {
                     if (info.id().endsWith("_pause")) {
@@ -150,33 +127,6 @@ class SandboxDaemonIT {
         }
     }
 
-    private Config config() {
-        return new ConfigLoader(ControllerSettings.schema()).load(config);
-    }
-
-    private void startDaemon() throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        daemon = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "--config", config.toString(), "daemon")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("daemon.log").toFile()))
-                .start();
-        Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> {
-            try (ApiClient c = ApiClient.connect(socket)) {
-                return c.get("/healthz").path("status").asText().equals("ok");
-            } catch (BerthException e) {
-                return false;
-            }
-        });
-    }
-
-    private void killDaemon() throws Exception {
-        if (daemon != null && daemon.isAlive()) {
-            daemon.destroyForcibly();
-            daemon.waitFor(30, TimeUnit.SECONDS);
-        }
-        daemon = null;
-    }
-
     /** Opens every gate and kills the plugins blocked in one (orphans of the killed daemon). */
     private void releaseGates() throws Exception {
         for (String command : List.of("ADD", "DEL", "CHECK")) {
@@ -192,23 +142,16 @@ class SandboxDaemonIT {
     /** Kills the daemon while a plugin waits in the gate for {@code command}, then frees the plugin. */
     private void killDaemonIn(String command) throws Exception {
         Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(gates.resolve(command + ".pid")));
-        killDaemon();
+        daemon.kill();
         releaseGates();
     }
 
     private JsonNode get(String plural, String name) {
-        try (ApiClient c = ApiClient.connect(socket)) {
-            return c.get(ObjectsApi.BASE + "/namespaces/default/" + plural + "/" + name);
-        } catch (BerthException e) {
-            return null;
-        }
+        return daemon.get(ObjectsApi.BASE + "/namespaces/default/" + plural + "/" + name);
     }
 
     private List<String> bridgePorts() throws Exception {
-        Process p = new ProcessBuilder("ip", "-o", "link", "show", "master", net.bridge()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        p.waitFor(30, TimeUnit.SECONDS);
-        return out.lines().filter(l -> l.contains(": ")).map(l -> l.split(": ")[1].split("@")[0]).sorted().toList();
+        return net.bridgePorts();
     }
 
     private List<String> netnsMounts() {
@@ -256,11 +199,9 @@ class SandboxDaemonIT {
     }
 
     private List<JsonNode> events() {
-        try (ApiClient c = ApiClient.connect(socket)) {
-            List<JsonNode> out = new java.util.ArrayList<>();
-            c.get("/events").path("items").forEach(out::add);
-            return out;
-        }
+        List<JsonNode> out = new java.util.ArrayList<>();
+        daemon.get("/events").path("items").forEach(out::add);
+        return out;
     }
 
     private static int indexOf(List<JsonNode> events, String object, String reason, String says) {
@@ -278,7 +219,7 @@ class SandboxDaemonIT {
     void deletingASandboxStopsItsContainerFirstAndItComesBackWithTheSandbox() throws Exception {
         Files.writeString(manifests.resolve("pod.yaml"), POD.formatted(hostPort));
         Files.writeString(manifests.resolve("web.yaml"), WEB);
-        startDaemon();
+        daemon.start();
         awaitOrDump(this::webRunsInReadyPod);
         assertEquals("crash-safe\n", TestNetwork.httpGet("http://127.0.0.1:" + hostPort + "/"));
 
@@ -310,39 +251,39 @@ class SandboxDaemonIT {
 
         // ADD cut after bridge reserved an address and made the veth
         Files.createFile(gates.resolve("ADD"));
-        startDaemon();
+        daemon.start();
         killDaemonIn("ADD");
         assertEquals(1, net.reservations().size(), "bridge had reserved an address before the kill");
         assertEquals(1, bridgePorts().size(), "bridge had made the veth before the kill");
 
-        startDaemon();
+        daemon.start();
         awaitOrDump(this::webRunsInReadyPod);
         assertEquals("crash-safe\n", TestNetwork.httpGet("http://127.0.0.1:" + hostPort + "/"));
         String ip = get("sandboxes", "pod").path("status").path("ip").asText();
         assertEquals(List.of(ip), net.reservations(), "the cut ADD's address was released, one is held");
         assertEquals(1, bridgePorts().size(), "one veth: " + bridgePorts());
         assertEquals(1, netnsMounts().size(), "one netns: " + netnsMounts());
-        killDaemon();
-        try (Engine e = Engine.open(config())) {
+        daemon.kill();
+        try (Engine e = daemon.openEngine()) {
             assertEquals(List.of("pod_pause", "web"), e.containers().list("default").stream().map(i -> i.id()).sorted()
                     .toList(), "one pause container, no duplicate sandbox");
         }
-        startDaemon();
+        daemon.start();
 
         // DEL cut after portmap removed its rules, before bridge released the address
         Files.createFile(gates.resolve("DEL"));
         Files.delete(manifests.resolve("pod.yaml"));
         killDaemonIn("DEL");
-        startDaemon();
+        daemon.start();
         Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> get("sandboxes", "pod") == null
                 && get("containers", "web") == null);
-        killDaemon();
+        daemon.kill();
         assertEquals(List.of(), net.reservations(), "no address reserved");
         assertEquals(List.of(), bridgePorts(), "no veth on the bridge");
         assertEquals(List.of(), netnsMounts(), "no netns mount");
         assertEquals(List.of(), TestNetwork.iptablesLinesWith("pod_pause"), "no port rule or chain");
         assertFalse(Files.exists(tmp.resolve("state/netns/default_pod")), "no netns file");
-        try (Engine e = Engine.open(config())) {
+        try (Engine e = daemon.openEngine()) {
             assertEquals(List.of(), e.containers().list(null).stream().map(i -> i.id()).toList(), "no container record");
             assertEquals(List.of(), e.cni().cache().of("pod_pause"), "no cached attachment");
             assertTrue(e.runtime().list(null).isEmpty(), "no task");

@@ -86,11 +86,7 @@ final class SandboxFixture implements AutoCloseable {
 
     /** The host-side veths attached to the test's bridge. */
     List<String> bridgePorts() throws Exception {
-        Process p = new ProcessBuilder("ip", "-o", "link", "show", "master", net.bridge()).redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes());
-        p.waitFor();
-        return out.lines().filter(l -> l.contains(": ")).map(l -> l.split(": ")[1].split("@")[0]).sorted().toList();
+        return net.bridgePorts();
     }
 
     @Override
