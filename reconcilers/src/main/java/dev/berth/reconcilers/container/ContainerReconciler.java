@@ -41,6 +41,8 @@ import java.util.Optional;
  * call observes the Image object, the persisted {@link ContainerRecord}, the task and the rootfs
  * mount, then runs its named steps (each may end the reconcile with its {@link Outcome}):
  * <ol>
+ *   <li>leave a gone sandbox: a member whose Sandbox is being deleted, gone or without a pause process
+ *       stops and deletes its task ({@link SandboxMembers}), so the Sandbox's cleanup can go on;</li>
  *   <li>await dependencies: the Image (and the Sandbox, if named) Ready, else
  *       {@link Readiness#waiting} {@code WaitingForImage|WaitingForSandbox} and {@link Result#waitingFor};</li>
  *   <li>recreate if changed ({@link SpecChange}, image digest, snapshotter, sandbox instance, a lifted limit):
