@@ -139,8 +139,16 @@ public final class Cni {
         del(cached != null ? cached : new ResultCache.Entry(list, a, Optional.empty()));
     }
 
-    /** DEL of one cached entry (after a restart, from {@link ResultCache#of}). */
+    /**
+     * DEL of one cached entry (after a restart, from {@link ResultCache#of}). When the entry's
+     * netns is no longer a namespace (unmounted, deleted, or a reboot emptied the state directory)
+     * the DEL goes without one: a path that is not a namespace would make bridge fail before it
+     * releases anything, and the address would leak.
+     */
     public void del(ResultCache.Entry e) {
+        if (e.attachment().netns() != null && !dev.berth.engine.netns.NetNamespaces.isPinned(e.attachment().netns())) {
+            e = new ResultCache.Entry(e.list(), e.attachment().withoutNetns(), e.result());
+        }
         NetworkConfigList list = e.list();
         ObjectNode prev = e.result().map(CniResult::json).orElse(null);
         RuntimeException first = null;
@@ -201,7 +209,7 @@ public final class Cni {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("CNI_COMMAND", command);
         env.put("CNI_CONTAINERID", a.containerId());
-        env.put("CNI_NETNS", a.netns().toString());
+        env.put("CNI_NETNS", a.netnsValue());
         env.put("CNI_IFNAME", a.ifName());
         env.put("CNI_ARGS", a.cniArgs());
         env.put("CNI_PATH", String.join(":", binDirs.stream().map(Path::toString).toList()));
@@ -256,7 +264,8 @@ public final class Cni {
             msg = (r.stdout().strip() + " " + msg).strip();
         }
         return new BerthException(ErrorCategory.UNAVAILABLE, "CNI plugin " + type + " of network " + list.name() + " ("
-                + where(list) + ") failed " + command + " for " + a.containerId() + " in " + a.netns() + ": " + msg, null);
+                + where(list) + ") failed " + command + " for " + a.containerId() + " in "
+                + (a.netns() == null ? "(no netns)" : a.netns()) + ": " + msg, null);
     }
 
     private static String where(NetworkConfigList list) {

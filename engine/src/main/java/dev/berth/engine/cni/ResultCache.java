@@ -50,7 +50,7 @@ public final class ResultCache {
         o.put("containerId", a.containerId());
         o.put("ifName", a.ifName());
         o.put("networkName", list.name());
-        o.put("netns", a.netns().toString());
+        o.put("netns", a.netnsValue());
         o.put("config", Base64.getEncoder().encodeToString(list.bytes()));
         if (list.source() != null) {
             o.put("source", list.source().toString());

@@ -87,6 +87,14 @@ public final class TestNetwork {
         }
     }
 
+    /** The host-side veths attached to this network's bridge, sorted. */
+    public List<String> bridgePorts() throws Exception {
+        Process p = new ProcessBuilder("ip", "-o", "link", "show", "master", bridge).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        return out.lines().filter(l -> l.contains(": ")).map(l -> l.split(": ")[1].split("@")[0]).sorted().toList();
+    }
+
     /** Whether a link named {@code name} exists on the host. */
     public static boolean linkExists(String name) throws Exception {
         return run("ip", "link", "show", "dev", name) == 0;

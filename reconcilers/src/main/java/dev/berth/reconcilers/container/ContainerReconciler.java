@@ -42,6 +42,8 @@ import java.util.Optional;
  * call observes the Image object, the persisted {@link ContainerRecord}, the task and the rootfs
  * mount, then runs its named steps (each may end the reconcile with its {@link Outcome}):
  * <ol>
+ *   <li>leave a gone sandbox: a member whose Sandbox is being deleted, gone or without a pause process
+ *       stops and deletes its task ({@link SandboxMembers}), so the Sandbox's cleanup can go on;</li>
  *   <li>await dependencies: the Image (and the Sandbox, if named) Ready, else
  *       {@link Readiness#waiting} {@code WaitingForImage|WaitingForSandbox} and {@link Result#waitingFor};</li>
  *   <li>recreate if changed ({@link SpecChange}, image digest, snapshotter, sandbox instance, a lifted limit):
@@ -146,7 +148,8 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
     }
 
     private Steps<ContainerPass, ContainerStatus> steps() {
-        return Steps.<ContainerPass, ContainerStatus>first("await dependencies", this::awaitDependencies)
+        return Steps.<ContainerPass, ContainerStatus>first("leave a gone sandbox", this::leaveGoneSandbox)
+                .then("await dependencies", this::awaitDependencies)
                 .then("check probe ports", this::checkProbePorts)
                 .then("recreate if changed", this::recreateIfChanged)
                 .then("hold stopped", p -> p.spec.state() == DesiredState.Stopped ? Optional.of(stopped(p))
@@ -167,7 +170,13 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
                 engine.runtime().find(ref.namespace(), ref.name())));
     }
 
-    /** The Image must be Ready, and the Sandbox when the spec names one. */
+    /** A member whose sandbox is gone, being deleted or without pause stops its task ({@link SandboxMembers}). */
+    private Optional<Outcome<ContainerStatus>> leaveGoneSandbox(ContainerPass p) {
+        p.task = tasks.leaveGoneSandbox(p.ref, p.spec, p.task);
+        return Optional.empty();
+    }
+
+    /** The Image must be Ready, and the Sandbox when the spec names one (and is not being deleted). */
     private Optional<Outcome<ContainerStatus>> awaitDependencies(ContainerPass p) {
         ObjectRef imageRef = p.ref.sibling("Image", p.spec.image());
         Optional<Image> image = lookup.get(imageRef, Image.class);
@@ -183,10 +192,11 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         if (p.spec.sandbox() != null) {
             ObjectRef sbRef = p.ref.sibling("Sandbox", p.spec.sandbox());
             Optional<Sandbox> sb = lookup.get(sbRef, Sandbox.class);
-            if (sb.isEmpty() || sb.get().getStatus() == null || !sb.get().getStatus().isReady()) {
+            boolean deleting = sb.isPresent() && sb.get().getMetadata().getDeletionTimestamp() != null;
+            if (sb.isEmpty() || deleting || sb.get().getStatus() == null || !sb.get().getStatus().isReady()) {
                 return Optional.of(waiting(p, sbRef, Readiness.waiting("WaitingForSandbox", "waiting for Sandbox "
-                        + sbRef.namespace() + "/" + sbRef.name()
-                        + (sb.isEmpty() ? ", which does not exist" : ", which is not Ready"))));
+                        + sbRef.namespace() + "/" + sbRef.name() + (sb.isEmpty() ? ", which does not exist"
+                        : deleting ? ", which is being deleted" : ", which is not Ready"))));
             }
         }
         p.image = image.get();

@@ -8,8 +8,8 @@ import dev.berth.engine.containers.ContainerConfig;
 import dev.berth.engine.containers.Containers;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.sandbox.PodSandboxes;
-import dev.berth.engine.sandbox.SandboxFiles;
 import dev.berth.engine.runtime.TaskStatus;
+import dev.berth.engine.sandbox.SandboxFiles;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.ObjectLookup;
 import java.time.Clock;
@@ -120,6 +120,29 @@ final class ContainerTasks {
                 sb.getSpec() != null && sb.getSpec().shareProcessNamespace(),
                 SandboxFiles.paths(engine.state(), ref.namespace(), spec.sandbox()));
         return b.build();
+    }
+
+    /**
+     * Stops and deletes the task of a member whose sandbox is gone, being deleted or without a pause
+     * process ({@link SandboxMembers#mustStop}); the container and its record stay, to be recreated
+     * in the sandbox when it is back. The task as it is afterwards.
+     */
+    Optional<TaskStatus> leaveGoneSandbox(ObjectRef ref, ContainerSpec spec, Optional<TaskStatus> task) {
+        if (spec.sandbox() == null || task.isEmpty()) {
+            return task;
+        }
+        ObjectRef sbRef = ref.sibling("Sandbox", spec.sandbox());
+        Optional<String> why = SandboxMembers.mustStop(sbRef, lookup.get(sbRef, Sandbox.class));
+        if (why.isEmpty()) {
+            return task;
+        }
+        if (task.get().state().alive()) {
+            TaskStatus s = stop(ref.namespace(), ref.name());
+            events.normal(ref, "Killed", why.get() + ": stopped task " + ref.namespace() + "/" + ref.name()
+                    + " (exit code " + s.exitCode() + "); it starts again when the sandbox is back");
+        }
+        engine.containers().deleteTask(ref.namespace(), ref.name(), true);
+        return Optional.empty();
     }
 
     /** Stops and deletes the task, then unmounts and removes the rootfs snapshot and the record. Idempotent. */

@@ -23,6 +23,7 @@ import dev.berth.reconcilers.Readiness;
 import dev.berth.reconcilers.Reconciler;
 import dev.berth.reconcilers.Result;
 import dev.berth.reconcilers.Steps;
+import dev.berth.reconcilers.container.SandboxMembers;
 import dev.berth.reconcilers.image.Registries;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,6 +49,8 @@ import java.util.Optional;
 public final class SandboxReconciler implements Reconciler<Sandbox>, Cleaner<Sandbox> {
     /** How soon a sandbox that could not be built is tried again (its condition says why). */
     static final Duration RETRY = Duration.ofSeconds(10);
+    /** How often a deletion looks again whether the sandbox's Containers have stopped. */
+    static final Duration MEMBERS_POLL = Duration.ofSeconds(1);
     private final Engine engine;
     private final Registries registries;
     private final ObjectLookup lookup;
@@ -230,9 +233,21 @@ public final class SandboxReconciler implements Reconciler<Sandbox>, Cleaner<San
         st.setPauseImageDigest(r.pauseDigest());
     }
 
+    /**
+     * Removes the sandbox once its Containers have stopped (each stops its own task when it sees its
+     * sandbox deleted, see {@link SandboxMembers}); until then it says which it waits for.
+     */
     @Override
     public Result cleanup(Sandbox sb, Context context) {
         ObjectRef ref = ObjectRef.of(sb);
+        List<String> members = SandboxMembers.running(ref, lookup.list(dev.berth.crd.container.Container.class),
+                engine.runtime());
+        if (!members.isEmpty()) {
+            events.normal(ref, "StoppingContainers", "waiting for Container" + (members.size() == 1 ? " " : "s ")
+                    + String.join(", ", members) + " to stop before the sandbox is removed (a pod's containers stop"
+                    + " before its sandbox)");
+            return Result.requeueAfter(MEMBERS_POLL);
+        }
         engine.sandboxes().remove(ref.namespace(), ref.name());
         return Result.converged();
     }

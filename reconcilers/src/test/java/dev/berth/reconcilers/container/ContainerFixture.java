@@ -164,7 +164,7 @@ final class ContainerFixture implements AutoCloseable {
 
     /** Reconciles until {@code until} holds (real exits take a moment to be recorded); the last result. */
     Result reconcileUntil(Container c, Predicate<Container> until) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         Result r = null;
         Exception last = null;
         while (true) {

@@ -14,14 +14,11 @@ import dev.berth.crd.sandbox.Sandbox;
 import dev.berth.crd.sandbox.SandboxSpec;
 import dev.berth.engine.netns.NetNamespaces;
 import dev.berth.engine.sandbox.PodSandboxes;
-import dev.berth.engine.sandbox.SandboxSettings;
-import dev.berth.engine.testing.HostCleanup;
 import dev.berth.engine.testing.RootOnly;
 import dev.berth.engine.testing.TestNetwork;
 import dev.berth.reconcilers.Context;
 import dev.berth.reconcilers.image.Registries;
 import dev.berth.reconcilers.sandbox.SandboxReconciler;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,8 +37,7 @@ import org.junit.jupiter.api.Test;
  */
 @RootOnly("runs runc, CNI plugins and network namespaces")
 class SandboxReconcilerIT {
-    Path netDir;
-    HostCleanup hostCleanup;
+    SandboxFixture s;
     TestNetwork net;
     ContainerFixture f;
     SandboxReconciler sandboxes;
@@ -50,49 +46,30 @@ class SandboxReconcilerIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        netDir = Files.createTempDirectory("berth-sbit-");
-        hostCleanup = HostCleanup.under(netDir);
-        net = TestNetwork.create(netDir, hostCleanup);
-        String suffix = Integer.toHexString((int) (Math.random() * 0xffffff));
-        pauseRef = "localhost/berth-test/pause-" + suffix + ":1";
-        f = new ContainerFixture(c -> c.with(SandboxSettings.CNI_CONF_DIR, net.confDir().toString())
-                .with(SandboxSettings.SANDBOX_IMAGE, pauseRef));
-        f.importPauseImage(pauseRef);
-        registries = new Registries(f.config);
-        sandboxes = new SandboxReconciler(f.engine, registries, f.lookup(), f.sink(), f.clock);
+        s = new SandboxFixture();
+        net = s.net;
+        f = s.f;
+        sandboxes = s.sandboxes;
+        registries = s.registries;
+        pauseRef = s.pauseRef;
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        try {
-            for (Sandbox sb : f.lookup().list(Sandbox.class)) {
-                sandboxes.cleanup(sb, Context.first(f.clock));
-            }
-            registries.close();
-            f.close();
-        } finally {
-            hostCleanup.close();
-        }
+        s.close();
     }
 
     private Sandbox sandbox(String name, SandboxSpec spec) {
-        Sandbox sb = new Sandbox();
-        sb.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).withGeneration(1L).build());
-        sb.setSpec(spec);
-        f.put(sb);
-        return sb;
+        return s.sandbox(name, spec);
     }
 
     private static SandboxSpec withPort(int containerPort, int hostPort) {
-        return new SandboxSpec(null, Sandbox.NetworkMode.Cni, List.of(new SandboxSpec.PortMapping(containerPort, hostPort,
-                SandboxSpec.Protocol.TCP, null)), null, null, false, null);
+        return SandboxFixture.withPort(containerPort, hostPort);
     }
-
 
     private void reconcile(Sandbox sb) throws Exception {
-        sandboxes.reconcile(sb, Context.first(f.clock)).writeTo(sb);
+        s.reconcile(sb);
     }
-
 
     @Test
     void aWebContainerInASandboxAnswersOnAHostPortSurvivesDriftAndLeavesNothingBehind() throws Exception {
@@ -174,7 +151,7 @@ class SandboxReconcilerIT {
 
         // no network configuration
         Path conf = Files.list(net.confDir()).findFirst().orElseThrow();
-        Path aside = netDir.resolve("aside.conflist");
+        Path aside = s.netDir.resolve("aside.conflist");
         Files.move(conf, aside);
         Sandbox fourth = sandbox(f.name("fourth"), SandboxSpec.of(null, Sandbox.NetworkMode.Cni));
         reconcile(fourth);
