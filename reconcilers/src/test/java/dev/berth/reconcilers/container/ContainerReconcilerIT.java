@@ -304,8 +304,10 @@ class ContainerReconcilerIT {
             f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running) && !x.getStatus().getPid().equals(pid));
             assertEquals(v2.target().digest().toString(), c.getStatus().getImageDigest());
             assertTrue(f.reasons(name).contains("Recreating"), f.events.toString());
-            String environ = Files.readString(Path.of("/proc", c.getStatus().getPid().toString(), "environ"));
-            assertTrue(environ.contains("IMAGE_VERSION=2"), environ);
+            // runc start returns before the init has exec'd the command (until then /proc shows runc's environment)
+            Path environ = Path.of("/proc", c.getStatus().getPid().toString(), "environ");
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertTrue(Files.readString(environ).contains("IMAGE_VERSION=2"), Files.readString(environ)));
         } finally {
             f.engine.images().put(dev.berth.engine.images.Image.of(f.imageRef, f.image.target()));
             img.getStatus().setDigest(old);
