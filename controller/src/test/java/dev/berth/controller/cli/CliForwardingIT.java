@@ -252,7 +252,9 @@ class CliForwardingIT {
     @Test
     void ctrlCOfAnAttachedRunReachesTheContainer() throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        // env resets SIGINT to its default: a build started in the background (sh's `&`) ignores it, the
+        // ignoring is inherited, and a JVM cannot handle a signal it inherited as ignored
+        ProcessBuilder pb = new ProcessBuilder("env", "--default-signal=INT", java, "-cp", System.getProperty("java.class.path"),
                 ThinClient.class.getName(), "-c", config.toString(), "run", "--rm", "localhost/berth/busybox:latest",
                 // pid 1 of a container ignores signals it has no handler for: this one traps SIGINT
                 "fwd-sig", "/bin/busybox", "sh", "-c", "trap 'exit 7' INT; while true; do sleep 1; done")
