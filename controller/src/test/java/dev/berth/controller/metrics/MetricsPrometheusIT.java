@@ -207,7 +207,9 @@ class MetricsPrometheusIT {
                 "--web.listen-address=127.0.0.1:" + promPort, "--log.level=warn")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
         String id = "container_id=\"" + task.id() + "\"";
+        // until Prometheus listens, its port refuses connections
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptionsInstanceOf(java.io.IOException.class)
                 .until(() -> query(promPort, "container_memory_usage_limit_bytes{" + id + "}") != null);
         assertEquals((double) LIMIT, query(promPort, "container_memory_usage_limit_bytes{" + id + "}"));
         assertEquals(20.0, query(promPort, "container_pids_limit{" + id + "}"));
