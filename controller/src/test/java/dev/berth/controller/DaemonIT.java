@@ -1,6 +1,7 @@
 package dev.berth.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -105,6 +106,58 @@ class DaemonIT {
             ConfigChanges again = d.reload(fresh, java.time.Clock.systemUTC());
             assertTrue(again.applied().isEmpty(), "a second reload applies nothing new: " + again);
             assertEquals(changes.pending(), again.pending(), "what waits for a restart still waits");
+        }
+    }
+
+    @Test
+    void reloadMovesTheMetricsEndpointAndKeepsTheOldOneWhenTheNewAddressIsTaken() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        Config c = Config.defaults()
+                .with(EngineSettings.ROOT, tmp.resolve("root").toString())
+                .with(EngineSettings.STATE, tmp.resolve("state").toString())
+                .with(ControllerSettings.API_ADDRESS, tmp.resolve("state/berth.sock").toString())
+                .with(ControllerSettings.MANIFEST_DIR, Files.createDirectories(tmp.resolve("manifests")).toString())
+                .with(ControllerSettings.METRICS_ADDRESS, "127.0.0.1:" + p1);
+        try (Daemon d = Daemon.start(c); java.net.ServerSocket taken = new java.net.ServerSocket()) {
+            assertTrue(answers(p1), "metrics on the first address");
+            Config moved = c.with(ControllerSettings.METRICS_ADDRESS, "127.0.0.1:" + p2);
+            ConfigChanges changes = d.reload(moved, java.time.Clock.systemUTC());
+            assertTrue(changes.applied().stream().anyMatch(l -> l.startsWith(ControllerSettings.METRICS_ADDRESS.name() + " (")),
+                    changes.toString());
+            assertTrue(answers(p2), "metrics on the new address at once");
+            assertFalse(answers(p1), "the old address is closed");
+            // an address another process holds: the endpoint stays where it is, and the change waits
+            taken.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+            Config clash = c.with(ControllerSettings.METRICS_ADDRESS, "127.0.0.1:" + taken.getLocalPort());
+            ConfigChanges refused = d.reload(clash, java.time.Clock.systemUTC());
+            assertTrue(refused.pending().stream().anyMatch(l -> l.startsWith(ControllerSettings.METRICS_ADDRESS.name() + " (")),
+                    refused.toString());
+            assertTrue(answers(p2), "still serving on the address that worked");
+            assertEquals("127.0.0.1:" + p2, d.config().get(ControllerSettings.METRICS_ADDRESS));
+        }
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Whether {@code /healthz} answers 200 on 127.0.0.1:{@code port}. */
+    private static boolean answers(int port) {
+        try {
+            var conn = (java.net.HttpURLConnection) java.net.URI.create("http://127.0.0.1:" + port + "/healthz").toURL()
+                    .openConnection();
+            conn.setConnectTimeout(5000);
+            conn.setReadTimeout(5000);
+            try {
+                return conn.getResponseCode() == 200;
+            } finally {
+                conn.disconnect();
+            }
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 }
