@@ -57,6 +57,11 @@ class SandboxDriftIT {
         void breakIt(Sandbox sb, String pauseId) throws Exception;
     }
 
+    private static boolean sleep(long millis) throws InterruptedException {
+        Thread.sleep(millis);
+        return true;
+    }
+
     private static int sh(String... argv) throws Exception {
         return TestNetwork.run(argv);
     }
@@ -93,7 +98,12 @@ class SandboxDriftIT {
             long repairedBefore = f.events.stream().filter(e -> e.startsWith(pod + " DriftRepaired: ")).count();
             d.breaker().breakIt(sb, pauseId);
 
-            s.reconcile(sb);
+            // a killed process is gone a moment after kill(1) returns: the resync that follows sees it
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+            do {
+                s.reconcile(sb);
+            } while (f.events.stream().filter(e -> e.startsWith(pod + " DriftRepaired: ")).count() == repairedBefore
+                    && System.nanoTime() < deadline && sleep(200));
             List<String> repaired = f.events.stream().filter(e -> e.startsWith(pod + " DriftRepaired: ")).toList();
             assertEquals(repairedBefore + 1, repaired.size(), d.what() + ": " + f.events);
             assertTrue(repaired.get(repaired.size() - 1).contains(d.eventSays()), d.what() + ": " + repaired);
