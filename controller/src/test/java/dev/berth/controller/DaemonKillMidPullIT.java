@@ -20,6 +20,7 @@ import dev.berth.engine.testing.ThrottlingProxy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -117,7 +118,13 @@ class DaemonKillMidPullIT {
             long kept = ingestBytes();
             assertTrue(kept > 0 && kept < big.length, "killed mid-layer, " + kept + " bytes kept");
 
+            Files.writeString(tmp.resolve("daemon.log"), "---- second start\n", StandardOpenOption.APPEND);
             startDaemon(config, socket);
+            // the dead daemon's pull lease is released at start, and the log says so (issue 12)
+            String second = Files.readString(tmp.resolve("daemon.log"));
+            second = second.substring(second.lastIndexOf("---- second start"));
+            assertTrue(second.matches("(?s).*released [1-9][0-9]* temporary lease\\(s\\) of a process that ended without them.*"),
+                    second);
             try (ApiClient c = ApiClient.connect(socket)) {
                 Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> {
                     JsonNode o = c.get(ObjectsApi.BASE + "/namespaces/default/images/big");
