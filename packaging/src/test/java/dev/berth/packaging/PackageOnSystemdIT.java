@@ -66,14 +66,21 @@ class PackageOnSystemdIT {
             stagePause(share.resolve("pause-rootfs"));
             Files.writeString(share.resolve("sandbox.yaml"), SANDBOX);
             String contractClassPath = stageContract(share.resolve("contract"));
-            try (NspawnMachine m = NspawnMachine.boot(name, root, share, work.resolve("nspawn.log"))) {
+            NspawnMachine m = NspawnMachine.boot(name, root, share, work.resolve("nspawn.log"));
+            try (m) {
                 installDeb(m, deb.getFileName().toString());
                 seedChecks(m, "/usr/bin/berth", "/lib/systemd/system/berth.service");
                 runtimeContract(m, contractClassPath);
                 systemdCgroups(m);
                 tarball(m);
             }
-            // the machine is off: nothing of it may remain on the host
+            // the machine is off, by its own poweroff: nothing of it may remain on the host
+            assertTrue(m.poweredOffCleanly(), "the machine powered off on SIGTERM (no process had to be killed)");
+            for (Path c : m.cgroups()) {
+                assertTrue(Files.notExists(c), "cgroup " + c + " is removed");
+            }
+            assertTrue(Files.notExists(Path.of("/run/systemd/nspawn/propagate", name)), "nspawn's propagate directory is removed");
+            assertEquals(List.of(), processesIn(name), "no process is left in the machine's cgroups");
             try (Stream<String> lines = Files.lines(Path.of("/proc/self/mountinfo"))) {
                 assertTrue(lines.noneMatch(l -> l.contains(work.toString())), "a mount of the machine is left");
             }
@@ -235,6 +242,8 @@ class PackageOnSystemdIT {
         assertEquals("system.slice", m.check("systemctl show -p Slice --value " + SCOPE));
         assertEquals(LIMIT, m.check("systemctl show -p MemoryLimit --value " + SCOPE));
         assertEquals("32", m.check("systemctl show -p TasksMax --value " + SCOPE));
+        assertEquals("250ms", m.check("systemctl show -p CPUQuotaPerSecUSec --value " + SCOPE), "cpu: 250m");
+        assertEquals("25000", m.check("cat /sys/fs/cgroup/cpu/system.slice/" + SCOPE + "/cpu.cfs_quota_us"));
         assertEquals(LIMIT, m.check("cat " + MEMORY + "/memory.limit_in_bytes"));
         String pids = m.check("cat " + MEMORY + "/cgroup.procs");
         assertTrue(!pids.isEmpty(), "the container's processes are in the scope");
@@ -328,6 +337,17 @@ class PackageOnSystemdIT {
         m.await("test -d /sys/fs/cgroup/memory/default/limited && echo present || echo gone", "gone", 120,
                 "/usr/local/bin/berth get containers");
         m.check("systemctl disable --now berth");
+    }
+
+    /** Host processes whose cgroup path names {@code name} (the machine's cgroups). */
+    private static List<Long> processesIn(String name) {
+        return ProcessHandle.allProcesses().map(ProcessHandle::pid).filter(pid -> {
+            try {
+                return Files.readString(Path.of("/proc", pid.toString(), "cgroup")).contains("/" + name);
+            } catch (java.io.IOException e) {
+                return false; // gone meanwhile
+            }
+        }).toList();
     }
 
     private static String debArch() {
