@@ -10,18 +10,9 @@ import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.testing.HostCleanup;
 import dev.berth.engine.testing.RootOnly;
-import io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap;
-import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
-import io.grpc.netty.shaded.io.netty.channel.SimpleChannelInboundHandler;
-import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainDatagramChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainDatagramPacket;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -64,22 +55,14 @@ class DaemonNotifyIT {
 
     @Test
     void readyOnceTheSocketsAcceptReloadingOnHupStoppingOnTerm() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "needs netty's epoll transport for the receiving socket");
+        assumeTrue(NotifySocket.available(), "needs netty's epoll transport for the receiving socket");
         Path notify = tmp.resolve("notify.sock");
         Path api = tmp.resolve("state/berth.sock");
         Path grpc = tmp.resolve("state/containerd.sock");
         BlockingQueue<Received> got = new LinkedBlockingQueue<>();
-        EpollEventLoopGroup group = new EpollEventLoopGroup(1);
+        // the sender waits for nothing: probe the sockets the moment a message arrives, while it goes on
+        NotifySocket receiver = NotifySocket.bind(notify, m -> got.add(new Received(m, accepts(api), accepts(grpc))));
         try {
-            var channel = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
-                    .handler(new SimpleChannelInboundHandler<DomainDatagramPacket>() {
-                        @Override
-                        protected void channelRead0(ChannelHandlerContext ctx, DomainDatagramPacket p) {
-                            // the sender waits for nothing: probe now, while it goes on
-                            got.add(new Received(p.content().toString(StandardCharsets.UTF_8), accepts(api),
-                                    accepts(grpc)));
-                        }
-                    }).bind(new DomainSocketAddress(notify.toFile())).sync().channel();
             daemon = DaemonProcess.create(tmp, parent, "");
             daemon.start(Map.of("NOTIFY_SOCKET", notify.toString()));
             long pid = daemon.process().pid();
@@ -106,9 +89,8 @@ class DaemonNotifyIT {
             assertTrue(daemon.process().waitFor(60, TimeUnit.SECONDS), "the daemon ended after SIGTERM");
             assertTrue(Files.notExists(api), "the API socket is removed at shutdown");
             assertEquals(null, got.poll(), "nothing after STOPPING=1");
-            channel.close().sync();
         } finally {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            receiver.close();
         }
     }
 
