@@ -47,6 +47,11 @@ public final class PodSandboxes {
     /** The loopback network every namespaced sandbox gets first, as containerd attaches it. */
     static final String LOOPBACK = "{\"cniVersion\":\"1.0.0\",\"name\":\"berth-loopback\",\"plugins\":[{\"type\":\"loopback\"}]}";
     private static final Duration PAUSE_GRACE = Duration.ofSeconds(2);
+    /** Capabilities that must reach a plugin, with the fix when none declares them. */
+    private static final Map<String, String> STRICT_CAPABILITIES = Map.of(
+            "ips", "declare \"capabilities\": {\"ips\": true} on the plugin whose IPAM is host-local or static",
+            "bandwidth", "add {\"type\": \"bandwidth\", \"capabilities\": {\"bandwidth\": true}} to the list's"
+                    + " plugins, after the one that makes the interface");
 
     /** How a sandbox is networked. */
     public enum Network {
@@ -134,6 +139,7 @@ public final class PodSandboxes {
                         new Attachment(id, path, "lo", args, Map.of()));
                 if (r.network() == Network.CNI) {
                     NetworkConfigList list = NetworkConfigList.load(Path.of(config.get().get(SandboxSettings.CNI_CONF_DIR)));
+                    requireDeclared(list, r.capabilityArgs());
                     result = cni.add(list, new Attachment(id, path, "eth0", args, r.capabilityArgs()));
                 }
             }
@@ -159,6 +165,22 @@ public final class PodSandboxes {
                 e.addSuppressed(undo);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Refuses capability arguments that no plugin of {@code list} declares, for the capabilities
+     * whose silent loss (libcni drops what no plugin declares) would leave a sandbox wrong but
+     * running: requested addresses ({@code ips}) and traffic limits ({@code bandwidth}).
+     */
+    static void requireDeclared(NetworkConfigList list, Map<String, Object> capabilityArgs) {
+        for (String cap : STRICT_CAPABILITIES.keySet()) {
+            if (capabilityArgs.containsKey(cap) && list.plugins().stream()
+                    .noneMatch(p -> p.path("capabilities").path(cap).asBoolean(false))) {
+                throw BerthException.invalid("the sandbox asks for CNI capability \"%s\" but no plugin of"
+                        + " network %s (%s) declares it, so no plugin would receive it; %s", cap, list.name(),
+                        list.source() == null ? "cached configuration" : list.source(), STRICT_CAPABILITIES.get(cap));
+            }
         }
     }
 
