@@ -9,6 +9,8 @@ import dev.berth.engine.config.Config;
 import dev.berth.engine.containers.ContainerConfig;
 import dev.berth.engine.containers.Containers;
 import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.events.EngineEvent;
+import dev.berth.engine.events.EventBus;
 import dev.berth.engine.netns.NetNamespaces;
 import dev.berth.engine.runtime.TaskStatus;
 import dev.berth.engine.runtime.spec.ContainerSpec;
@@ -101,13 +103,18 @@ public final class PodSandboxes {
     private final NetNamespaces netns;
     private final Supplier<Config> config;
     private final Path state;
+    private final EventBus events;
+    private final java.time.Clock clock;
 
-    public PodSandboxes(Containers containers, Cni cni, NetNamespaces netns, Supplier<Config> config, Path state) {
+    public PodSandboxes(Containers containers, Cni cni, NetNamespaces netns, Supplier<Config> config, Path state,
+            EventBus events, java.time.Clock clock) {
+        this.clock = clock;
         this.containers = containers;
         this.cni = cni;
         this.netns = netns;
         this.config = config;
         this.state = state;
+        this.events = events;
     }
 
     /** The pause container id of sandbox {@code name}: '_' cannot occur in object names, so no Container has it. */
@@ -128,6 +135,9 @@ public final class PodSandboxes {
         String ns = r.namespace();
         String id = pauseId(r.name());
         remove(ns, r.name());
+        // containerd's sandbox controller order: /sandboxes/create, the pause container's own
+        // /containers/create, /tasks/create, /tasks/start, then /sandboxes/start
+        events.publishIn(ns, EngineEvent.SANDBOX_CREATE, Map.of("sandbox_id", id), Map.of());
         try {
             Path path = null;
             CniResult result = null;
@@ -157,6 +167,7 @@ public final class PodSandboxes {
                     .extension(NETWORK, r.network().name()).build();
             containers.create(ns, id, cc);
             TaskStatus ts = containers.start(ns, id);
+            events.publishIn(ns, EngineEvent.SANDBOX_START, Map.of("sandbox_id", id), Map.of());
             return new Running(id, (int) ts.pid(), path, result, image.name(), image.digest(), r.applied());
         } catch (RuntimeException e) {
             try {
@@ -276,7 +287,7 @@ public final class PodSandboxes {
     public void remove(String namespace, String name) {
         String id = pauseId(name);
         List<RuntimeException> errors = new ArrayList<>();
-        step(errors, () -> containers.teardown(namespace, id, PAUSE_GRACE));
+        step(errors, () -> endPause(namespace, id));
         List<ResultCache.Entry> cached = new ArrayList<>(cni.cache().of(id));
         // the network before loopback: the reverse of the order they were added in
         cached.sort((a, b) -> Boolean.compare(a.attachment().ifName().equals("lo"), b.attachment().ifName().equals("lo")));
@@ -290,6 +301,27 @@ public final class PodSandboxes {
             errors.stream().skip(1).forEach(first::addSuppressed);
             throw first;
         }
+    }
+
+    /**
+     * Stops and removes the pause container; when there was one, announces {@code /sandboxes/exit}
+     * with how its task ended (0 and now when it never ran or its exit was not recorded).
+     */
+    private void endPause(String namespace, String id) {
+        if (containers.find(namespace, id).isEmpty()) {
+            containers.teardown(namespace, id, PAUSE_GRACE); // leftovers without a record
+            return;
+        }
+        TaskStatus t = containers.task(namespace, id).orElse(null);
+        if (t != null && t.state().alive()) {
+            t = containers.stop(namespace, id, PAUSE_GRACE);
+        }
+        containers.teardown(namespace, id, PAUSE_GRACE);
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("sandbox_id", id);
+        f.put("exit_status", Integer.toString(t == null || t.exitCode() == null ? 0 : t.exitCode()));
+        f.put("exited_at", (t == null || t.exitedAt() == null ? clock.instant() : t.exitedAt()).toString());
+        events.publishIn(namespace, EngineEvent.SANDBOX_EXIT, f, Map.of());
     }
 
     private static void step(List<RuntimeException> errors, Runnable r) {
