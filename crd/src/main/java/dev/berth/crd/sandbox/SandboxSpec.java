@@ -2,8 +2,12 @@ package dev.berth.crd.sandbox;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.berth.crd.quantity.QuantityDeserializer;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import java.util.List;
+import tools.jackson.databind.annotation.JsonDeserialize;
 
 /**
  * Desired state of a {@link Sandbox}. Immutable. Every field except {@code nodeName} shapes the
@@ -124,10 +128,14 @@ public record SandboxSpec(
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Bandwidth(
-            @JsonPropertyDescription("bits per second into the sandbox, e.g. 10M") String ingressRate,
-            @JsonPropertyDescription("ingress burst in bits") String ingressBurst,
-            @JsonPropertyDescription("bits per second out of the sandbox, e.g. 1M") String egressRate,
-            @JsonPropertyDescription("egress burst in bits") String egressBurst) {
+            @JsonPropertyDescription("bits per second into the sandbox, e.g. 10M") @SchemaFrom(type = IntOrString.class)
+            @JsonDeserialize(using = QuantityDeserializer.class) String ingressRate,
+            @JsonPropertyDescription("ingress burst in bits") @SchemaFrom(type = IntOrString.class)
+            @JsonDeserialize(using = QuantityDeserializer.class) String ingressBurst,
+            @JsonPropertyDescription("bits per second out of the sandbox, e.g. 1M") @SchemaFrom(type = IntOrString.class)
+            @JsonDeserialize(using = QuantityDeserializer.class) String egressRate,
+            @JsonPropertyDescription("egress burst in bits") @SchemaFrom(type = IntOrString.class)
+            @JsonDeserialize(using = QuantityDeserializer.class) String egressBurst) {
     }
 
     /**

@@ -136,13 +136,14 @@ class SandboxValidationTest {
     void requestedAddressesAndBandwidthAreValidAndDecode() {
         String yaml = """
                   ips: [10.88.0.7/24, "fd00::7"]
-                  bandwidth: {ingressRate: 10M, egressRate: 1.5M, egressBurst: 512Ki}
+                  bandwidth: {ingressRate: 10M, egressRate: 1500000, egressBurst: 512Ki}
                 """;
         assertEquals(List.of(), errors(yaml));
         SandboxSpec s = decode(yaml).getSpec();
         assertEquals(List.of("10.88.0.7/24", "fd00::7"), s.ips());
         assertEquals("10M", s.bandwidth().ingressRate());
         assertEquals("512Ki", s.bandwidth().egressBurst());
+        assertEquals("1500000", s.bandwidth().egressRate(), "a bare number is a quantity too");
     }
 
     @Test
