@@ -135,9 +135,6 @@ public final class PodSandboxes {
         String ns = r.namespace();
         String id = pauseId(r.name());
         remove(ns, r.name());
-        // containerd's sandbox controller order: /sandboxes/create, the pause container's own
-        // /containers/create, /tasks/create, /tasks/start, then /sandboxes/start
-        events.publishIn(ns, EngineEvent.SANDBOX_CREATE, Map.of("sandbox_id", id), Map.of());
         try {
             Path path = null;
             CniResult result = null;
@@ -165,6 +162,11 @@ public final class PodSandboxes {
                     .label(KIND_LABEL, "sandbox").extension(APPLIED, r.applied() == null ? "" : r.applied())
                     .extension("dev.berth.sandbox.image", image.name() + "@" + image.digest())
                     .extension(NETWORK, r.network().name()).build();
+            // containerd's sandbox controller order: /sandboxes/create, the pause container's own
+            // /containers/create, /tasks/create, /tasks/start, then /sandboxes/start. Announced once
+            // the network is up, so a build that keeps failing there (retried every 10 s) is not
+            // announced again and again; from here on a failure ends in /sandboxes/exit (remove)
+            events.publishIn(ns, EngineEvent.SANDBOX_CREATE, Map.of("sandbox_id", id), Map.of());
             containers.create(ns, id, cc);
             TaskStatus ts = containers.start(ns, id);
             events.publishIn(ns, EngineEvent.SANDBOX_START, Map.of("sandbox_id", id), Map.of());

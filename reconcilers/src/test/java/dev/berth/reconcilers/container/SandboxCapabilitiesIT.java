@@ -113,6 +113,13 @@ class SandboxCapabilitiesIT {
 
     @Test
     void aNetworkThatCannotHonourTheRequestSaysSoAndLeavesNothing() throws Exception {
+        List<String> announced = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AutoCloseable sub = s.f.engine.events().subscribe(e -> {
+            if (e.topic().startsWith("/sandboxes/")) {
+                announced.add(e.topic() + " " + e.field("sandbox_id"));
+            }
+        });
+        s.hostCleanup.then(sub::close);
         // an address outside the network's range: host-local refuses it
         Sandbox outside = s.sandbox(s.f.name("outside"), spec(List.of("10.199.254.9"), null));
         s.reconcile(outside);
@@ -138,6 +145,7 @@ class SandboxCapabilitiesIT {
         assertEquals(List.of(), net.reservations());
         assertEquals(List.of(), net.bridgePorts());
         assertEquals(List.of(), newIfbs());
+        assertEquals(List.of(), announced, "a build that failed in its network setup is not announced");
         for (Sandbox x : List.of(outside, ips, bw)) {
             String id = PodSandboxes.pauseId(x.getMetadata().getName());
             assertTrue(s.f.engine.containers().find(NS, id).isEmpty());
