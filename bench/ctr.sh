@@ -3,6 +3,8 @@
 # and against a private Berth daemon's gRPC socket, in one run on one machine.
 #   run --rm   `ctr run --rm IMAGE ID /bin/busybox true`, BENCH_RUN_REPS times each, alternating,
 #              one warm-up each: median wall (target Berth <= 1.1 x containerd)
+#   berth run  `berth run --rm IMAGE ID /bin/busybox true` through the daemon (issue 16), in the same
+#              alternation: median wall (target <= 2 x `ctr run --rm` against containerd)
 #   run -d x N N x `ctr run -d IMAGE ID /bin/busybox sleep 600` in a row: total wall (target <= 1.0 x)
 #   RSS        after those N: Berth daemon's RSS (it monitors with conmon, one per container, whose
 #              RSS is listed too) against containerd's plus its shims'
@@ -94,15 +96,19 @@ timed() { python3 "$here/lib/timed.py" "$@" | cut -d' ' -f1; } # wall in microse
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 run_rm() { # run_rm ENGINE ID
-  if [[ $1 == berth ]]; then timed "${B[@]}" run --rm "$IMG" "$2" /bin/busybox true; else timed "${C[@]}" run --rm "$IMG" "$2" /bin/busybox true; fi
+  case $1 in
+    berth) timed "${B[@]}" run --rm "$IMG" "$2" /bin/busybox true ;;
+    berthcli) timed "$repo/bin/berth" -c "$W/berth/config.toml" run -n bench --rm "$IMG" "$2" /bin/busybox true ;;
+    *) timed "${C[@]}" run --rm "$IMG" "$2" /bin/busybox true ;;
+  esac
 }
-run_rm berth warm-b >/dev/null; run_rm containerd warm-c >/dev/null
-declare -a RB RC
+run_rm berth warm-b >/dev/null; run_rm containerd warm-c >/dev/null; run_rm berthcli warm-l >/dev/null
+declare -a RB RC RL
 for i in $(seq "$REPS"); do
-  if ((i % 2)); then RB+=("$(run_rm berth rb$i)"); RC+=("$(run_rm containerd rc$i)")
-  else RC+=("$(run_rm containerd rc$i)"); RB+=("$(run_rm berth rb$i)"); fi
+  if ((i % 2)); then RB+=("$(run_rm berth rb$i)"); RC+=("$(run_rm containerd rc$i)"); RL+=("$(run_rm berthcli rl$i)")
+  else RL+=("$(run_rm berthcli rl$i)"); RC+=("$(run_rm containerd rc$i)"); RB+=("$(run_rm berth rb$i)"); fi
 done
-mb=$(printf '%s\n' "${RB[@]}" | median); mc=$(printf '%s\n' "${RC[@]}" | median)
+mb=$(printf '%s\n' "${RB[@]}" | median); mc=$(printf '%s\n' "${RC[@]}" | median); ml=$(printf '%s\n' "${RL[@]}" | median)
 
 detached() { # detached CTR...: total wall of N run -d in a row, in microseconds
   local t0 t1
@@ -121,6 +127,7 @@ shim_rss=$(for p in $(pgrep -f containerd-shim-runc-v2); do grep -q "$W/containe
 printf '\nctr 1.6 against both daemons, %s, %d cores, load %s\n' "$(date -u +%Y-%m-%d)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '| measure | containerd | Berth | ratio |\n|---|---|---|---|\n'
 awk -v b="$mb" -v c="$mc" -v n="$REPS" 'BEGIN { printf "| `ctr run --rm IMAGE ID true`, median of %d | %.3f s | %.3f s | %.2f |\n", n, c/1e6, b/1e6, b/c }'
+awk -v b="$ml" -v c="$mc" -v n="$REPS" 'BEGIN { printf "| `berth run --rm IMAGE ID true` through the daemon (Berth column) vs `ctr run --rm` against containerd, median of %d | %.3f s | %.3f s | %.2f |\n", n, c/1e6, b/1e6, b/c }'
 awk -v b="$db" -v c="$dc" -v n="$N" 'BEGIN { printf "| %d x `ctr run -d` in a row | %.2f s | %.2f s | %.2f |\n", n, c/1e6, b/1e6, b/c }'
 printf '| RSS after %d running | containerd %d MiB + shims %d MiB | daemon %d MiB + conmons %d MiB | %.2f |\n' "$N" \
   $((ctrd_rss / 1024)) $((shim_rss / 1024)) $((berth_rss / 1024)) $((conmon_rss / 1024)) \

@@ -22,9 +22,9 @@ import tools.jackson.databind.JsonNode;
  * directory ({@link #create}), start (waits for {@code /healthz}), SIGKILL, and GETs on its API.
  * The process's output is appended to {@code <dir>/daemon.log}. Not thread-safe: one per test.
  */
-final class DaemonProcess implements AutoCloseable {
+public final class DaemonProcess implements AutoCloseable {
     /** The busybox image the tests import, as the examples name it. */
-    static final String BUSYBOX = "localhost/berth/busybox:latest";
+    public static final String BUSYBOX = "localhost/berth/busybox:latest";
     private final Path dir;
     private final Path config;
     private final Path socket;
@@ -40,7 +40,7 @@ final class DaemonProcess implements AutoCloseable {
      * Writes {@code <dir>/config.toml} (version 3; resync every 2 s; {@code extraToml} appended, for
      * tables of its own such as the CNI or sandbox image keys) and returns the daemon it configures.
      */
-    static DaemonProcess create(Path dir, String cgroupParent, String extraToml) throws Exception {
+    public static DaemonProcess create(Path dir, String cgroupParent, String extraToml) throws Exception {
         Path config = dir.resolve("config.toml");
         Files.createDirectories(dir.resolve("manifests"));
         Files.writeString(config, """
@@ -58,21 +58,31 @@ final class DaemonProcess implements AutoCloseable {
         return new DaemonProcess(dir, config);
     }
 
-    Path manifests() {
+    /** The config file {@link #create} wrote (for clients: {@code berth -c FILE}). */
+    public Path configFile() {
+        return config;
+    }
+
+    /** The daemon's local API socket. */
+    public Path socket() {
+        return socket;
+    }
+
+    public Path manifests() {
         return dir.resolve("manifests");
     }
 
-    Config config() {
+    public Config config() {
         return new ConfigLoader(ControllerSettings.schema()).load(config);
     }
 
     /** Opens the engine in this process (only while the daemon is down: the root is locked). */
-    Engine openEngine() {
+    public Engine openEngine() {
         return Engine.open(config());
     }
 
     /** Builds busybox and imports it as {@link #BUSYBOX} (the importer writes the GC labels). */
-    void importBusybox() throws Exception {
+    public void importBusybox() throws Exception {
         Path layout = dir.resolve("busybox-layout");
         OciImageBuilder.busybox().build().writeLayout(layout, "latest");
         try (Engine e = openEngine()) {
@@ -82,13 +92,23 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     /** Starts the daemon and waits (90 s at most) until its API answers {@code /healthz}. */
-    void start() {
+    public void start() {
+        start(java.util.Map.of());
+    }
+
+    /**
+     * Starts the daemon with {@code environment} added to this JVM's (e.g. {@code NOTIFY_SOCKET}) and
+     * waits (90 s at most) until its API answers {@code /healthz}.
+     */
+    public void start(java.util.Map<String, String> environment) {
         try {
             String java = ProcessHandle.current().info().command().orElse("java");
-            process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                    "--config", config.toString(), "daemon")
+            ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    Main.class.getName(), "--config", config.toString(), "daemon")
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile())).start();
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile()));
+            pb.environment().putAll(environment);
+            process = pb.start();
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot start the daemon", e);
         }
@@ -101,8 +121,24 @@ final class DaemonProcess implements AutoCloseable {
         });
     }
 
+    /** The daemon's process (for signals and its exit), or null when it is not started. */
+    public Process process() {
+        return process;
+    }
+
+    /** SIGTERM (a clean shutdown), SIGKILL if it has not ended 30 s later. Idempotent. */
+    public void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+        process = null;
+    }
+
     /** SIGKILL, then waits for the process to be gone. Idempotent. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         if (process != null && process.isAlive()) {
             process.destroyForcibly();
             process.waitFor(30, TimeUnit.SECONDS);
@@ -111,7 +147,7 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     /** GET of an API path, or null when the daemon answers with an error (e.g. 404) or is down. */
-    JsonNode get(String path) {
+    public JsonNode get(String path) {
         try (ApiClient c = ApiClient.connect(socket)) {
             return c.get(path);
         } catch (BerthException e) {

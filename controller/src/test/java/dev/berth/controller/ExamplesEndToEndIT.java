@@ -10,7 +10,6 @@ import dev.berth.controller.api.ObjectsApi;
 import dev.berth.controller.cli.Main;
 import dev.berth.engine.Engine;
 import dev.berth.engine.config.Config;
-import dev.berth.engine.config.ConfigLoader;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.mount.MountTable;
 import dev.berth.engine.runtime.TaskStatus;
@@ -25,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,7 +47,7 @@ class ExamplesEndToEndIT {
     Path configFile;
     Path manifests;
     Path socket;
-    Process daemon;
+    DaemonProcess daemon;
     HostCleanup hostCleanup;
     final String cgroupParent = "/berth-e2e-" + Long.toHexString(System.nanoTime());
     TestNetwork net;
@@ -62,26 +60,15 @@ class ExamplesEndToEndIT {
         hostCleanup = HostCleanup.under(null).cgroup(cgroupParent);
         net = TestNetwork.create(tmp.resolve("net"), hostCleanup);
         hostPort = TestNetwork.freeTcpPort();
-        manifests = tmp.resolve("manifests");
-        Files.createDirectories(manifests);
-        socket = tmp.resolve("state/berth.sock");
-        configFile = tmp.resolve("config.toml");
-        Files.writeString(configFile, """
-                version = 3
-                root = "%s"
-                state = "%s"
-                [plugins."dev.berth.v1"]
-                api_address = "%s"
-                manifest_dir = "%s"
-                log_dir = "%s"
-                resync_interval = "2s"
-                cgroup_parent = "%s"
+        daemon = DaemonProcess.create(tmp, cgroupParent, """
                 [plugins."io.containerd.cri.v1.images".pinned_images]
                 sandbox = "%s"
                 [plugins."io.containerd.cri.v1.runtime".cni]
                 conf_dir = "%s"
-                """.formatted(tmp.resolve("root"), tmp.resolve("state"), socket, manifests, tmp.resolve("logs"),
-                cgroupParent, PAUSE, net.confDir()));
+                """.formatted(PAUSE, net.confDir()));
+        configFile = daemon.configFile();
+        manifests = daemon.manifests();
+        socket = daemon.socket();
         BuiltImage img = OciImageBuilder.busybox().build();
         try (Engine e = Engine.open(config())) {
             // through the importer, as users get images in: it writes the GC labels that keep the
@@ -96,29 +83,17 @@ class ExamplesEndToEndIT {
 
 
     private Config config() {
-        return new ConfigLoader(ControllerSettings.schema()).load(configFile);
+        return daemon.config();
     }
 
-    private void startDaemon() throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        daemon = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "--config", configFile.toString(), "daemon")
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("daemon.log").toFile()).start();
-        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
-            try (ApiClient c = ApiClient.connect(socket)) {
-                return c.get("/healthz").path("status").asText().equals("ok");
-            } catch (BerthException e) {
-                return false;
-            }
-        });
+    private void startDaemon() {
+        daemon.start();
     }
 
     private void killDaemon() throws Exception {
-        if (daemon != null && daemon.isAlive()) {
-            daemon.destroyForcibly();
-            daemon.waitFor(30, TimeUnit.SECONDS);
+        if (daemon != null) {
+            daemon.kill();
         }
-        daemon = null;
     }
 
     @AfterEach

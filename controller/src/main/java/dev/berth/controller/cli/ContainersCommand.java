@@ -1,6 +1,7 @@
 package dev.berth.controller.cli;
 
 import dev.berth.engine.Engine;
+import dev.berth.engine.containers.ContainerInfo;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.runtime.TaskStatus;
 import java.time.Duration;
@@ -12,9 +13,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code berth containers rm [-f] ID...}, like {@code ctr containers rm}. */
+/** {@code berth containers ls|rm}, like {@code ctr containers ls|rm}. */
 @Command(name = "containers", aliases = "c", description = "Manage containers directly.",
-        subcommands = {ContainersCommand.Rm.class})
+        subcommands = {ContainersCommand.Ls.class, ContainersCommand.Rm.class})
 public final class ContainersCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -22,6 +23,32 @@ public final class ContainersCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "ls", aliases = "list",
+            description = "List container records: CONTAINER IMAGE RUNTIME TASK (every record, declared or not).")
+    static final class Ls extends EngineCommand {
+        @Option(names = {"-A", "--all-namespaces"})
+        boolean all;
+
+        @Option(names = {"-q", "--quiet"}, description = "Print only the container ids.")
+        boolean quiet;
+
+        @Override
+        protected int run(Engine engine) {
+            List<ContainerInfo> records = engine.containers().list(all ? null : namespace);
+            if (quiet) {
+                records.forEach(c -> out().println(c.id()));
+                return 0;
+            }
+            out().printf("%-12s %-32s %-40s %-16s %s%n", "NAMESPACE", "CONTAINER", "IMAGE", "RUNTIME", "TASK");
+            for (ContainerInfo c : records) {
+                String task = engine.containers().task(c.namespace(), c.id()).map(t -> t.state().text()).orElse("-");
+                out().printf("%-12s %-32s %-40s %-16s %s%n", c.namespace(), c.id(),
+                        c.image() == null || c.image().isEmpty() ? "-" : c.image(), c.runtime(), task);
+            }
+            return 0;
+        }
     }
 
     @Command(name = "rm", aliases = {"delete", "del"}, description = "Delete containers: task, bundle, image rootfs snapshot and log.")

@@ -46,7 +46,7 @@ public final class Forwarding {
             "berth tasks ls", "berth tasks kill", "berth tasks pause", "berth tasks resume",
             "berth gc", "berth leases ls", "berth leases rm",
             "berth push", "berth images import", "berth images export", "berth images mount", "berth images unmount",
-            "berth content get", "berth tasks exec", "berth tasks stats", "berth containers rm", "berth run", "berth stats",
+            "berth content get", "berth tasks exec", "berth tasks stats", "berth containers ls", "berth containers rm", "berth run", "berth stats",
             "berth rollout status", "berth rollout history", "berth rollout undo");
 
     /**

@@ -99,6 +99,7 @@ class CliForwardingIT {
         m.put("berth content get", List.of("content", "get", "sha256:" + "0".repeat(64)));
         m.put("berth tasks exec", List.of("tasks", "exec", "no-such-task", "true"));
         m.put("berth tasks stats", List.of("tasks", "stats", "no-such-task"));
+        m.put("berth containers ls", List.of("containers", "ls"));
         m.put("berth containers rm", List.of("containers", "rm", "no-such-container"));
         m.put("berth run", List.of("run", "--rm", "localhost/berth/busybox:latest", "fwd-run", "/bin/busybox", "echo",
                 "hi from the daemon"));
@@ -115,7 +116,7 @@ class CliForwardingIT {
             "berth images unpack", "berth content ls", "berth content verify", "berth content active",
             "berth snapshots ls", "berth snapshots usage", "berth snapshots cleanup", "berth tasks ls", "berth gc",
             "berth leases ls", "berth images export", "berth images import", "berth images mount",
-            "berth images unmount", "berth run", "berth stats");
+            "berth images unmount", "berth containers ls", "berth run", "berth stats");
 
     @BeforeEach
     void setUp() throws Exception {

@@ -3,9 +3,8 @@ package dev.berth.controller.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.berth.controller.api.ApiClient;
+import dev.berth.controller.DaemonProcess;
 import dev.berth.controller.api.ObjectsApi;
-import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.testing.BuiltImage;
 import dev.berth.engine.testing.HostCleanup;
 import dev.berth.engine.testing.OciImageBuilder;
@@ -37,7 +36,7 @@ class RolloutCliIT {
     @TempDir
     Path tmp;
     Path config;
-    Process daemon;
+    DaemonProcess daemon;
     final String parent = "/berth-rollcli-" + UUID.randomUUID().toString().substring(0, 8);
 
     record Result(int code, String out, String err) {
@@ -50,10 +49,7 @@ class RolloutCliIT {
     void tearDown() throws Exception {
         HostCleanup.under(tmp).runcRoot("runc", tmp.resolve("state/runc"), true).cgroup(parent).then(() -> {
             if (daemon != null) {
-                daemon.destroy();
-                if (!daemon.waitFor(30, TimeUnit.SECONDS)) {
-                    daemon.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-                }
+                daemon.stop();
             }
         }).close();
     }
@@ -75,12 +71,8 @@ class RolloutCliIT {
         return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
-    private JsonNode get(Path socket, String plural, String name) {
-        try (ApiClient c = ApiClient.connect(socket)) {
-            return c.get(ObjectsApi.BASE + "/namespaces/default/" + plural + "/" + name);
-        } catch (BerthException e) {
-            return null;
-        }
+    private JsonNode get(String plural, String name) {
+        return daemon.get(ObjectsApi.BASE + "/namespaces/default/" + plural + "/" + name);
     }
 
     @Test
@@ -90,24 +82,11 @@ class RolloutCliIT {
         BuiltImage v2 = OciImageBuilder.busybox().env(path, "VERSION=2").build();
         String d1 = v1.target().digest().toString();
         String d2 = v2.target().digest().toString();
-        Path socket = tmp.resolve("state/berth.sock");
-        config = tmp.resolve("config.toml");
-        Path manifests = tmp.resolve("manifests");
-        Files.createDirectories(manifests);
         try (RegistryProcess registry = RegistryProcess.start()) {
             registry.pushRaw(v1, "berth/web", "live");
-            Files.writeString(config, """
-                    version = 3
-                    root = "%s"
-                    state = "%s"
-                    [plugins."dev.berth.v1"]
-                    api_address = "%s"
-                    manifest_dir = "%s"
-                    log_dir = "%s"
-                    cgroup_parent = "%s"
-                    """.formatted(tmp.resolve("root"), tmp.resolve("state"), socket, manifests, tmp.resolve("logs"),
-                    parent));
-            Files.writeString(manifests.resolve("web.yaml"), """
+            daemon = DaemonProcess.create(tmp, parent, "");
+            config = daemon.configFile();
+            Files.writeString(daemon.manifests().resolve("web.yaml"), """
                     apiVersion: berth.dev/v1alpha1
                     kind: Image
                     metadata: {name: web}
@@ -125,12 +104,7 @@ class RolloutCliIT {
                         periodSeconds: 1
                       progressDeadlineSeconds: 240
                     """.formatted(registry.host()));
-            String java = ProcessHandle.current().info().command().orElse("java");
-            daemon = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                    "--config", config.toString(), "daemon").redirectErrorStream(true)
-                    .redirectOutput(tmp.resolve("daemon.log").toFile()).start();
-            Awaitility.await().atMost(Duration.ofSeconds(90)).ignoreExceptions()
-                    .until(() -> get(socket, "images", "web") != null);
+            daemon.start();
 
             // the first start: status waits until web-a runs v1 and is Ready
             Result first = berth("rollout", "status", "container", "web-a", "--timeout", "4m");
@@ -139,7 +113,7 @@ class RolloutCliIT {
 
             registry.pushRaw(v2, "berth/web", "live");
             Awaitility.await().atMost(Duration.ofSeconds(120))
-                    .until(() -> d2.equals(get(socket, "images", "web").path("status").path("rollout").path("to").asText()));
+                    .until(() -> d2.equals(get("images", "web").path("status").path("rollout").path("to").asText()));
             Result rolled = berth("rollout", "status", "container", "web-a");
             assertEquals(0, rolled.code(), rolled.all());
             assertTrue(rolled.out().strip().endsWith("Container web-a runs " + d2 + " and is Ready (rolled out from "
@@ -147,7 +121,7 @@ class RolloutCliIT {
 
             // the gap (docs/rollouts.md): from the recreate (history entry) to Ready again on the new task,
             // printed for the report, not asserted (seconds precision)
-            JsonNode st = get(socket, "containers", "web-a").path("status");
+            JsonNode st = get("containers", "web-a").path("status");
             Instant recreated = Instant.parse(st.path("history").get(1).path("time").asText());
             Instant readyAgain = null;
             for (JsonNode cond : st.path("conditions")) {
@@ -174,7 +148,7 @@ class RolloutCliIT {
             Result back = berth("rollout", "status", "container", "web-a");
             assertEquals(0, back.code(), back.all());
             assertTrue(back.out().strip().endsWith("Container web-a runs " + d1 + " again"), back.all());
-            assertEquals(d1, get(socket, "containers", "web-a").path("status").path("imageDigest").asText());
+            assertEquals(d1, get("containers", "web-a").path("status").path("imageDigest").asText());
             Result after = berth("rollout", "history", "container", "web-a");
             String last = after.out().lines().reduce((a, b) -> b).orElse("");
             assertTrue(last.contains(d1) && last.contains("RolledBack"), after.out());

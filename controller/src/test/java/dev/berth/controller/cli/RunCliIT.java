@@ -80,6 +80,9 @@ class RunCliIT {
 
         Run ls = berth("tasks", "ls");
         assertTrue(ls.out().lines().anyMatch(l -> l.contains(id) && l.contains("running")), ls.out());
+        Run records = berth("containers", "ls");
+        assertTrue(records.out().lines().anyMatch(l -> l.contains(id) && l.endsWith("running")), records.out());
+        assertTrue(berth("containers", "ls", "-q").out().lines().anyMatch(id::equals));
 
         Run exec = berth("tasks", "exec", id, "sh", "-c", "echo inside; exit 3");
         assertEquals(3, exec.code());
@@ -104,6 +107,7 @@ class RunCliIT {
 
         assertEquals(0, berth("containers", "rm", id).code());
         assertTrue(!berth("tasks", "ls").out().contains(id));
+        assertTrue(!berth("containers", "ls", "-q").out().contains(id), "the record is gone with rm");
     }
 
     @Test

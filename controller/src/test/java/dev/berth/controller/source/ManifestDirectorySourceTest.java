@@ -123,6 +123,32 @@ public class ManifestDirectorySourceTest {
     }
 
     @Test
+    void anUnchangedFileIsNotDecodedAgainButItsObjectsAreStillApplied() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger decodes = new java.util.concurrent.atomic.AtomicInteger();
+        ManifestDecoder counting = (file, text) -> {
+            decodes.incrementAndGet();
+            return DECODER.decode(file, text);
+        };
+        ManifestDirectorySource src = new ManifestDirectorySource(dir, store, counting, Clock.systemUTC());
+        Files.writeString(dir.resolve("a.yaml"), containers("web", "busybox"));
+        src.rescan();
+        src.rescan();
+        assertEquals(1, decodes.get(), "the same bytes are decoded once");
+
+        // an object gone from the store (removed behind the file's back) comes back from the kept decode
+        store.remove(key("web"));
+        src.rescan();
+        assertEquals(1, decodes.get());
+        assertEquals("file:" + dir.resolve("a.yaml"), store.get(key("web")).orElseThrow().source());
+        assertTrue(String.valueOf(store.get(key("web")).orElseThrow().spec()).contains("busybox"));
+
+        Files.writeString(dir.resolve("a.yaml"), containers("web", "alpine"));
+        src.rescan();
+        assertEquals(2, decodes.get(), "changed bytes are decoded again");
+        assertTrue(String.valueOf(store.get(key("web")).orElseThrow().spec()).contains("alpine"));
+    }
+
+    @Test
     void theSameObjectInTwoFilesIsAnErrorOnTheLaterFile() throws Exception {
         ManifestDirectorySource src = new ManifestDirectorySource(dir, store, DECODER, Clock.systemUTC());
         Files.writeString(dir.resolve("a.yaml"), containers("web", "busybox"));

@@ -30,8 +30,25 @@ final class RuncStateFiles {
     static final String STATE_FILE = "state.json";
     static final String EXEC_FIFO = "exec.fifo";
 
+    /** More containers than a node runs; past it the cache starts again (entries of removed containers go). */
+    private static final int CACHE_LIMIT = 4096;
+
     private final Cgroups cgroups;
     private final Path procRoot;
+    /**
+     * The last parse of each state.json with the file's identity: runc replaces the file (write and
+     * rename) on every change, so the same inode, size and mtime mean the same content. A resync
+     * asks for every container's state, and reading and parsing the ~10 KB file (it holds the whole
+     * config) was a fifth of an idle resync's CPU; a stat is a single system call.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<Path, Parsed> parsed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Parsed(Object fileKey, long size, java.nio.file.attribute.FileTime modified, Init init) {
+        boolean same(java.nio.file.attribute.BasicFileAttributes a) {
+            return a.fileKey() != null && a.fileKey().equals(fileKey) && a.size() == size
+                    && a.lastModifiedTime().equals(modified);
+        }
+    }
 
     /** @param procRoot {@code /proc} normally */
     RuncStateFiles(Cgroups cgroups, Path procRoot) {
@@ -59,17 +76,11 @@ final class RuncStateFiles {
      * not settle it.
      */
     Optional<OciRuntimeCli.State> state(Path containerDir, String cgroupRelativePath) {
-        byte[] json;
-        try {
-            json = Files.readAllBytes(containerDir.resolve(STATE_FILE));
-        } catch (IOException e) {
+        Optional<Init> read = init(containerDir.resolve(STATE_FILE));
+        if (read.isEmpty()) {
             return Optional.empty();
         }
-        Optional<Init> parsed = parse(json);
-        if (parsed.isEmpty()) {
-            return Optional.empty();
-        }
-        Init init = parsed.get();
+        Init init = read.get();
         String runcCgroup = cgroups.version() == CgroupVersion.V2 ? init.cgroupV2() : init.cgroupV1Freezer();
         if (!sameCgroup(runcCgroup, cgroupRelativePath)) {
             return Optional.empty();
@@ -102,6 +113,34 @@ final class RuncStateFiles {
         }
         TaskState st = Files.exists(containerDir.resolve(EXEC_FIFO)) ? TaskState.CREATED : TaskState.RUNNING;
         return Optional.of(new OciRuntimeCli.State(st, init.pid()));
+    }
+
+    /** state.json's fields, parsed again only when the file was replaced since the last read. */
+    private Optional<Init> init(Path file) {
+        java.nio.file.attribute.BasicFileAttributes before;
+        byte[] json;
+        try {
+            before = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+            Parsed last = parsed.get(file);
+            if (last != null && last.same(before)) {
+                return Optional.of(last.init());
+            }
+            json = Files.readAllBytes(file);
+        } catch (IOException e) {
+            parsed.remove(file);
+            return Optional.empty();
+        }
+        Optional<Init> init = parse(json);
+        if (init.isEmpty() || before.size() != json.length) {
+            // not understood, or replaced while it was read: never kept
+            parsed.remove(file);
+            return init;
+        }
+        if (parsed.size() >= CACHE_LIMIT) {
+            parsed.clear();
+        }
+        parsed.put(file, new Parsed(before.fileKey(), before.size(), before.lastModifiedTime(), init.get()));
+        return init;
     }
 
     private static Optional<OciRuntimeCli.State> stopped() {

@@ -143,6 +143,24 @@ class RuncStateFilesTest {
     }
 
     @Test
+    void aReplacedStateFileIsReadAgain() throws Exception {
+        writeState(stateJson(4413, 875263, v2Dir()));
+        writeStat(4413, 'S', 875263);
+        writeStat(5514, 'S', 990001);
+        assertEquals(Optional.of(new OciRuntimeCli.State(TaskState.RUNNING, 4413)), files.state(container, CGROUP));
+        assertEquals(Optional.of(new OciRuntimeCli.State(TaskState.RUNNING, 4413)), files.state(container, CGROUP),
+                "the kept parse answers the same");
+        // as runc writes it: a new file renamed over the old one (same length: only its identity differs)
+        Path next = container.resolve("state.json.tmp");
+        Files.writeString(next, stateJson(5514, 990001, v2Dir()));
+        Files.move(next, container.resolve(RuncStateFiles.STATE_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        assertEquals(Optional.of(new OciRuntimeCli.State(TaskState.RUNNING, 5514)), files.state(container, CGROUP));
+        Files.delete(container.resolve(RuncStateFiles.STATE_FILE));
+        assertEquals(Optional.empty(), decide(), "no state.json: nothing kept answers for it");
+    }
+
+    @Test
     void undecidedWhenTheFilesDoNotSettleIt() throws Exception {
         writeStat(4413, 'S', 875263);
         assertEquals(Optional.empty(), decide(), "no state.json");
