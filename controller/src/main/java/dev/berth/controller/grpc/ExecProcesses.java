@@ -54,7 +54,7 @@ final class ExecProcesses {
             throw BerthException.invalid("exec_id: required (ctr tasks exec --exec-id ID)");
         }
         if (terminal) {
-            throw BerthException.invalid("terminal: exec with a terminal (-t) is not served by Berth; run without -t");
+            throw TaskControl.noTerminal("exec " + id + " of task " + container, "ctr tasks exec -t");
         }
         if (!spec.getTypeUrl().equals(PROCESS_TYPE)) {
             throw BerthException.invalid("spec: type %s is not an OCI process spec (%s)", spec.getTypeUrl(), PROCESS_TYPE);

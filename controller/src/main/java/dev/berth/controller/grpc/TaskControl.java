@@ -162,6 +162,15 @@ final class TaskControl {
                 + "(ctr run -t and tasks exec -t are refused)", what);
     }
 
+    /**
+     * Why a terminal is refused: Berth's tasks run under conmon without a console, whose relay (its
+     * attach socket and resize FIFO) the gRPC services do not bridge to a client's FIFOs.
+     */
+    static BerthException noTerminal(String what, String command) {
+        return new BerthException(ErrorCategory.NOT_IMPLEMENTED, "terminal: " + what + " asks for a terminal ("
+                + command + "), which Berth does not serve; run it without -t (output still reaches the client)");
+    }
+
     static BerthException checkpointRefused(String id) {
         return new BerthException(ErrorCategory.NOT_IMPLEMENTED, "Tasks/Checkpoint of task " + id
                 + ": Berth does not checkpoint tasks (no CRIU support); pause it (ctr tasks pause) to freeze it instead");

@@ -129,8 +129,7 @@ final class TasksServices {
                 StreamObserver<dev.berth.api.containerd.services.tasks.v1.CreateTaskResponse> out) {
             Errors.unary(out, () -> {
                 if (request.getTerminal()) {
-                    throw BerthException.invalid("terminal: tasks with a terminal (ctr run -t) are not served by Berth; "
-                            + "run without -t");
+                    throw TaskControl.noTerminal("task " + request.getContainerId(), "ctr run -t");
                 }
                 if (request.hasCheckpoint()) {
                     throw BerthException.invalid("checkpoint: restoring checkpoints is not served by Berth");
