@@ -50,6 +50,7 @@ class CtrAgainstBerthIT {
     @TempDir
     Path tmp;
     Daemon daemon;
+    Config config;
     Path sock;
     final String cgroupParent = "/berth-ctr-" + Long.toHexString(System.nanoTime());
 
@@ -62,7 +63,7 @@ class CtrAgainstBerthIT {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/ctr")), "needs Debian's containerd package (ctr)");
         Path manifests = Files.createDirectories(tmp.resolve("manifests"));
         sock = tmp.resolve("state/containerd.sock");
-        Config c = Config.defaults()
+        Config c = config = Config.defaults()
                 .with(EngineSettings.ROOT, tmp.resolve("root").toString())
                 .with(EngineSettings.STATE, tmp.resolve("state").toString())
                 .with(RuntimeSettings.LOG_DIR, tmp.resolve("logs").toString())
@@ -101,11 +102,14 @@ class CtrAgainstBerthIT {
             return;
         }
         try {
-            for (TaskStatus t : daemon.engine().runtime().list(null)) {
-                daemon.engine().runtime().delete(t.namespace(), t.id(), true);
-            }
-        } finally {
+            // the daemon first: a reconciler still creating a task would add it after any listing of tasks
             daemon.close();
+        } finally {
+            try (var e = dev.berth.engine.Engine.open(config)) {
+                for (TaskStatus t : e.runtime().list(null)) {
+                    e.runtime().delete(t.namespace(), t.id(), true);
+                }
+            }
             MountTable.cleanUnder(tmp);
             dev.berth.engine.cgroups.Cgroups.host().removeEmpty(cgroupParent);
         }
