@@ -1,5 +1,6 @@
 #!/bin/sh
-# Pod benchmark (issue 13): one networked pod from apply to its host port answering, Berth against
+# Pod benchmark (issue 13): one networked pod from apply to its host port answering, then 50 pods at
+# once (to every port answering), memory with 50 pods and the CPU of a no-change resync, Berth against
 # podman 4.3 (Debian's `podman pod create -p` + `podman run -d --pod`), see pods_bench.py. Needs
 # root, runc, conmon, podman (apt-get install --no-install-recommends podman; its package drops
 # /etc/cni/net.d/87-podman-bridge.conflist, which the bench does not use: podman runs with a

@@ -235,6 +235,19 @@ class RobustnessBench(Bench):
     def stall(self, cfg):
         a = self.a
         port = self.registry()
+        # Both stores start without the image's blobs (the remonitor phase left them in both, and a
+        # blob already present is never fetched, so nothing would stall): Berth on a root of its
+        # own, containerd with its images and content removed.
+        fresh = os.path.join(self.bdir, "stall")
+        cfg = os.path.join(self.bdir, "config-stall.toml")
+        with open(cfg, "w") as f:
+            f.write(f'version = 3\nroot = "{fresh}/root"\nstate = "{fresh}/state"\n'
+                    f'[plugins."dev.berth.v1"]\n  api_address = "{self.sock}"\n  manifest_dir = "{self.bdir}/manifests"\n'
+                    f'  log_dir = "{fresh}/logs"\n  cgroup_parent = "{self.parent}"\n')
+        for ref in subprocess.run(self.cd.ctr("images", "ls", "-q"), capture_output=True, text=True).stdout.split():
+            subprocess.run(self.cd.ctr("images", "rm", "--sync", ref), capture_output=True)
+        for dgst in subprocess.run(self.cd.ctr("content", "ls", "-q"), capture_output=True, text=True).stdout.split():
+            subprocess.run(self.cd.ctr("content", "rm", dgst), capture_output=True)
         # Berth: its default progress timeout; the pull runs in the daemon
         self.start_daemon(cfg)
         proxy = StallingProxy(port, a.stall_after)

@@ -93,12 +93,22 @@ public final class DaemonProcess implements AutoCloseable {
 
     /** Starts the daemon and waits (90 s at most) until its API answers {@code /healthz}. */
     public void start() {
+        start(java.util.Map.of());
+    }
+
+    /**
+     * Starts the daemon with {@code environment} added to this JVM's (e.g. {@code NOTIFY_SOCKET}) and
+     * waits (90 s at most) until its API answers {@code /healthz}.
+     */
+    public void start(java.util.Map<String, String> environment) {
         try {
             String java = ProcessHandle.current().info().command().orElse("java");
-            process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                    "--config", config.toString(), "daemon")
+            ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    Main.class.getName(), "--config", config.toString(), "daemon")
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile())).start();
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile()));
+            pb.environment().putAll(environment);
+            process = pb.start();
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot start the daemon", e);
         }
@@ -109,6 +119,11 @@ public final class DaemonProcess implements AutoCloseable {
                 return false;
             }
         });
+    }
+
+    /** The daemon's process (for signals and its exit), or null when it is not started. */
+    public Process process() {
+        return process;
     }
 
     /** SIGTERM (a clean shutdown), SIGKILL if it has not ended 30 s later. Idempotent. */

@@ -5,15 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap;
-import io.grpc.netty.shaded.io.netty.channel.Channel;
-import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
-import io.grpc.netty.shaded.io.netty.channel.SimpleChannelInboundHandler;
-import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainDatagramChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainDatagramPacket;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
@@ -32,18 +23,11 @@ class SystemdNotifyTest {
 
     @Test
     void sendsEachStateAsOneDatagram() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "needs netty's epoll transport");
+        assumeTrue(NotifySocket.available(), "needs netty's epoll transport");
         Path socket = tmp.resolve("notify.sock");
         BlockingQueue<String> got = new LinkedBlockingQueue<>();
-        EpollEventLoopGroup group = new EpollEventLoopGroup(1);
+        NotifySocket receiver = NotifySocket.bind(socket, got::add);
         try {
-            Channel ch = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
-                    .handler(new SimpleChannelInboundHandler<DomainDatagramPacket>() {
-                        @Override
-                        protected void channelRead0(ChannelHandlerContext ctx, DomainDatagramPacket p) {
-                            got.add(p.content().toString(StandardCharsets.UTF_8));
-                        }
-                    }).bind(new DomainSocketAddress(socket.toFile())).sync().channel();
             SystemdNotify n = new SystemdNotify(socket.toString());
             assertTrue(n.enabled());
             n.ready("serving on /run/berth/berth.sock");
@@ -53,9 +37,8 @@ class SystemdNotifyTest {
                     got.poll(10, TimeUnit.SECONDS));
             assertEquals("RELOADING=1\nSTATUS=reloading config", got.poll(10, TimeUnit.SECONDS));
             assertEquals("STOPPING=1\nSTATUS=stopping", got.poll(10, TimeUnit.SECONDS));
-            ch.close().sync();
         } finally {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            receiver.close();
         }
     }
 

@@ -257,7 +257,7 @@ public final class Engine implements AutoCloseable {
 
     /** Pod sandboxes: netns, CNI, files and the pause container through {@link #containers()}. */
     public dev.berth.engine.sandbox.PodSandboxes sandboxes() {
-        return new dev.berth.engine.sandbox.PodSandboxes(containers(), cni(), netns(), this::config, state);
+        return new dev.berth.engine.sandbox.PodSandboxes(containers(), cni(), netns(), this::config, state, events(), clock());
     }
 
     /** The garbage collector over this root's content, images, snapshotters and leases. */

@@ -40,6 +40,7 @@ final class NspawnMachine implements AutoCloseable {
     private final List<Path> cgroups;
     private Process nspawn;
     private long pid1;
+    private boolean forcedOff;
 
     private NspawnMachine(String name, Path log, List<Path> cgroups) {
         this.name = name;
@@ -230,6 +231,7 @@ final class NspawnMachine implements AutoCloseable {
             // failed test) is a PID 1 that ignores SIGTERM, which systemd-shutdown waits 90 s for
             nspawn.destroy();
             if (!nspawn.waitFor(30, TimeUnit.SECONDS)) {
+                forcedOff = true;
                 killAll();
                 if (!nspawn.waitFor(30, TimeUnit.SECONDS)) {
                     nspawn.destroyForcibly();
@@ -327,5 +329,15 @@ final class NspawnMachine implements AutoCloseable {
 
     String name() {
         return name;
+    }
+
+    /** After {@link #close()}: whether the machine powered off on SIGTERM, without a SIGKILL to its processes. */
+    boolean poweredOffCleanly() {
+        return nspawn != null && !nspawn.isAlive() && !forcedOff;
+    }
+
+    /** The host cgroup directories the machine ran in (gone after {@link #close()}). */
+    List<Path> cgroups() {
+        return List.copyOf(cgroups);
     }
 }

@@ -33,6 +33,14 @@ class PackageOnSystemdIT {
     private static final String SCOPE = "berth-default-limited.scope";
     private static final String MEMORY = "/sys/fs/cgroup/memory/system.slice/" + SCOPE;
     private static final String LIMIT = "16777216"; // examples/local/resource-limited.yaml: 16Mi
+    private static final String PAUSE = "localhost/berth/pause:it"; // the seed's sandbox_image edit
+    /** A sandbox on the default CNI network the package installs (/etc/cni/net.d/10-berth.conflist). */
+    private static final String SANDBOX = """
+            apiVersion: berth.dev/v1alpha1
+            kind: Sandbox
+            metadata: {name: pod}
+            spec: {hostname: pod}
+            """;
     private static final List<String> DEPENDENCIES = List.of("openjdk-17-jre-headless", "runc", "conmon",
             "containernetworking-plugins", "crun");
 
@@ -55,15 +63,24 @@ class PackageOnSystemdIT {
             for (String f : List.of("busybox-image.yaml", "resource-limited.yaml")) {
                 Files.copy(Path.of("../examples/local", f), share.resolve(f), StandardCopyOption.REPLACE_EXISTING);
             }
+            stagePause(share.resolve("pause-rootfs"));
+            Files.writeString(share.resolve("sandbox.yaml"), SANDBOX);
             String contractClassPath = stageContract(share.resolve("contract"));
-            try (NspawnMachine m = NspawnMachine.boot(name, root, share, work.resolve("nspawn.log"))) {
+            NspawnMachine m = NspawnMachine.boot(name, root, share, work.resolve("nspawn.log"));
+            try (m) {
                 installDeb(m, deb.getFileName().toString());
                 seedChecks(m, "/usr/bin/berth", "/lib/systemd/system/berth.service");
                 runtimeContract(m, contractClassPath);
                 systemdCgroups(m);
                 tarball(m);
             }
-            // the machine is off: nothing of it may remain on the host
+            // the machine is off, by its own poweroff: nothing of it may remain on the host
+            assertTrue(m.poweredOffCleanly(), "the machine powered off on SIGTERM (no process had to be killed)");
+            for (Path c : m.cgroups()) {
+                assertTrue(Files.notExists(c), "cgroup " + c + " is removed");
+            }
+            assertTrue(Files.notExists(Path.of("/run/systemd/nspawn/propagate", name)), "nspawn's propagate directory is removed");
+            assertEquals(List.of(), processesIn(name), "no process is left in the machine's cgroups");
             try (Stream<String> lines = Files.lines(Path.of("/proc/self/mountinfo"))) {
                 assertTrue(lines.noneMatch(l -> l.contains(work.toString())), "a mount of the machine is left");
             }
@@ -113,6 +130,7 @@ class PackageOnSystemdIT {
         assertEquals(unitFile, m.check("systemctl show -p FragmentPath --value berth"));
         String mainPid = m.check("systemctl show -p MainPID --value berth");
         assertNotEquals("0", mainPid);
+        unitSemantics(m, mainPid);
         String status = m.output("systemctl status berth --no-pager");
         assertTrue(status.contains("active (running)") && status.contains("Main PID: " + mainPid), status);
         // Type=notify: systemd got READY=1 and the daemon's status line
@@ -124,6 +142,38 @@ class PackageOnSystemdIT {
         assertTrue(line.matches("berth berth\\.dev \\S+ [0-9a-f]{7}"), line);
         assertEquals("srw-rw---- root root", m.check("stat -c '%A %U %G' /run/berth/berth.sock"));
         m.check("test -S /run/berth/containerd.sock");
+    }
+
+    /** containerd.service's lines, as the installed systemd reads them, and in force on the daemon. */
+    private static void unitSemantics(NspawnMachine m, String mainPid) {
+        java.util.Map<String, String> want = new java.util.TreeMap<>(java.util.Map.of("Type", "notify", "Delegate", "yes",
+                "KillMode", "process", "Restart", "always", "RestartUSec", "5s", "LimitNOFILE", "infinity",
+                "LimitNPROC", "infinity", "LimitCORE", "infinity", "TasksMax", "infinity", "OOMScoreAdjust", "-999"));
+        java.util.Map<String, String> got = new java.util.TreeMap<>();
+        for (String l : m.check("systemctl show berth -p " + String.join(" -p ", want.keySet())).lines().toList()) {
+            got.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1));
+        }
+        assertEquals(want, got, "berth.service as systemd loaded it");
+        String pre = m.check("systemctl show -p ExecStartPre --value berth");
+        assertTrue(pre.contains("argv[]=/sbin/modprobe overlay ;") && pre.contains("ignore_errors=yes"), pre);
+        if (hostMayLowerOomScores()) {
+            assertEquals("-999", m.check("cat /proc/" + mainPid + "/oom_score_adj"), "the daemon's OOM score");
+        }
+    }
+
+    /**
+     * Whether this host lets anyone lower an OOM score: CAP_SYS_RESOURCE (bit 24) in its bounding set.
+     * The build machines run without it (writing -999 to oom_score_adj fails even for root on the
+     * host), so there only systemd's view of {@code OOMScoreAdjust=} can be checked.
+     */
+    private static boolean hostMayLowerOomScores() {
+        try {
+            String bnd = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("CapBnd:"))
+                    .findFirst().orElseThrow().substring("CapBnd:".length()).trim();
+            return (Long.parseUnsignedLong(bnd, 16) & (1L << 24)) != 0;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /**
@@ -165,17 +215,24 @@ class PackageOnSystemdIT {
         return String.join(":", entries);
     }
 
+    /** Berth's pause (bin/pause/pause.c), compiled static here as bin/build-pause-image does, as a rootfs. */
+    private static void stagePause(Path rootfs) throws Exception {
+        Files.createDirectories(rootfs);
+        run("gcc", "-static", "-Os", "-o", rootfs.resolve("pause").toString(), "../bin/pause/pause.c");
+    }
+
     private static void systemdCgroups(NspawnMachine m) throws InterruptedException {
         // the example image, imported while no daemon owns the store (import is in-process only)
-        m.check("systemctl stop berth && BERTH=berth sh /mnt/pkg/build-example-image");
+        m.check("systemctl stop berth && BERTH=berth sh /mnt/pkg/build-example-image"
+                + " && berth images import --rootfs /mnt/pkg/pause-rootfs --name " + PAUSE + " --entrypoint /pause");
         // the seed's two edits, on `berth config default`, then a restart applies both
         m.check("berth config default > /etc/berth/config.toml"
                 + " && sed -i 's/SystemdCgroup = false/SystemdCgroup = true/;"
-                + " s|sandbox = \"registry.k8s.io/pause:3.10\"|sandbox = \"localhost/berth/pause:it\"|;"
+                + " s|sandbox = \"registry.k8s.io/pause:3.10\"|sandbox = \"" + PAUSE + "\"|;"
                 + " s/resync_interval = \"30s\"/resync_interval = \"2s\"/' /etc/berth/config.toml");
         m.check("systemctl restart berth");
         String dump = m.check("berth config dump");
-        assertTrue(dump.contains("SystemdCgroup = true") && dump.contains("sandbox = \"localhost/berth/pause:it\""), dump);
+        assertTrue(dump.contains("SystemdCgroup = true") && dump.contains("sandbox = \"" + PAUSE + "\""), dump);
 
         m.check("cp /mnt/pkg/busybox-image.yaml /mnt/pkg/resource-limited.yaml /etc/berth/manifests/");
         m.await("berth get container limited -o jsonpath='{.status.phase}'", "Running", 180,
@@ -185,10 +242,22 @@ class PackageOnSystemdIT {
         assertEquals("system.slice", m.check("systemctl show -p Slice --value " + SCOPE));
         assertEquals(LIMIT, m.check("systemctl show -p MemoryLimit --value " + SCOPE));
         assertEquals("32", m.check("systemctl show -p TasksMax --value " + SCOPE));
+        assertEquals("250ms", m.check("systemctl show -p CPUQuotaPerSecUSec --value " + SCOPE), "cpu: 250m");
+        assertEquals("25000", m.check("cat /sys/fs/cgroup/cpu/system.slice/" + SCOPE + "/cpu.cfs_quota_us"));
         assertEquals(LIMIT, m.check("cat " + MEMORY + "/memory.limit_in_bytes"));
         String pids = m.check("cat " + MEMORY + "/cgroup.procs");
         assertTrue(!pids.isEmpty(), "the container's processes are in the scope");
         String mainPid = m.check("systemctl show -p MainPID --value berth");
+
+        // the restarted daemon uses the edited sandbox image (config dump only reads the file), and the
+        // package's default CNI network list gives the sandbox its address (bridge, portmap, firewall)
+        m.check("cp /mnt/pkg/sandbox.yaml /etc/berth/manifests/");
+        m.await("berth get sandbox pod -o jsonpath='{.status.phase}'", "Ready", 180,
+                "berth describe sandbox pod; journalctl -u berth --no-pager -n 20");
+        assertEquals(PAUSE, m.check("berth get sandbox pod -o jsonpath='{.status.pauseImage}'"));
+        String ip = m.check("berth get sandbox pod -o jsonpath='{.status.ip}'");
+        assertTrue(ip.startsWith("10.99."), "an address of 10-berth.conflist's 10.99.0.0/16: " + ip);
+        m.check("busybox ping -c 1 -W 10 " + ip);
 
         // systemctl reload: config and manifests read again, the daemon and the container untouched; the
         // registry directories and the resync period are applied at once, the log size at the next restart
@@ -224,8 +293,22 @@ class PackageOnSystemdIT {
                 "berth describe container limited");
         assertEquals(pids, m.check("cat " + MEMORY + "/cgroup.procs"), "adopted, not recreated");
 
-        // deleting the container removes its scope
-        m.check("rm /etc/berth/manifests/resource-limited.yaml");
+        // Restart=always (RestartSec=5): a daemon killed outright comes back by itself, containers untouched
+        String restarted = m.check("systemctl show -p MainPID --value berth");
+        int restarts = Integer.parseInt(m.check("systemctl show -p NRestarts --value berth"));
+        m.check("kill -KILL " + restarted);
+        m.await("systemctl show -p NRestarts --value berth", Integer.toString(restarts + 1), 120,
+                "journalctl -u berth --no-pager -n 20");
+        m.await("systemctl is-active berth", "active", 120, "journalctl -u berth --no-pager -n 30");
+        assertNotEquals(restarted, m.check("systemctl show -p MainPID --value berth"));
+        assertEquals(pids, m.check("cat " + MEMORY + "/cgroup.procs"), "the container survived the daemon's death");
+        m.await("berth get container limited -o jsonpath='{.status.phase}'", "Running", 120,
+                "berth describe container limited");
+
+        // deleting the container removes its scope; the sandbox goes too
+        m.check("rm /etc/berth/manifests/resource-limited.yaml /etc/berth/manifests/sandbox.yaml");
+        m.await("berth get sandbox pod >/dev/null 2>&1 && echo present || echo gone", "gone", 120,
+                "berth describe sandbox pod");
         m.await("systemctl show -p ActiveState --value " + SCOPE, "inactive", 120, "berth get containers");
         m.await("test -d " + MEMORY + " && echo present || echo gone", "gone", 60, "ls /sys/fs/cgroup/memory/system.slice");
     }
@@ -233,13 +316,16 @@ class PackageOnSystemdIT {
     private static void tarball(NspawnMachine m) throws InterruptedException {
         m.check("apt-get purge -y -q berth");
         m.check("test ! -e /usr/bin/berth && test ! -e /lib/systemd/system/berth.service");
-        // the seed's steps for cri-containerd's tarball
-        m.check("tar -xf /mnt/pkg/berth.tar.gz -C / && /opt/berth/make-cds-archive && systemctl daemon-reload");
-        classDataArchiveIsUsed(m, "/usr/local/bin/berth");
-        m.check("test -x /usr/local/bin/berth && test -f /opt/berth/berth.jar && test -f /opt/berth/berth.jsa"
-                + " && test -f /etc/berth/config.toml && test -d /etc/berth/manifests"
-                + " && test -f /etc/cni/net.d/10-berth.conflist");
+        // the seed's steps for cri-containerd's tarball, literally: unpack at /, then enable --now (which
+        // reloads systemd's units itself)
+        m.check("tar -xf /mnt/pkg/berth.tar.gz -C /");
+        m.check("test -x /usr/local/bin/berth && test -f /opt/berth/berth.jar && test -x /opt/berth/make-cds-archive"
+                + " && test -f /etc/systemd/system/berth.service && test -f /etc/berth/config.toml"
+                + " && test -d /etc/berth/manifests && test -f /etc/cni/net.d/10-berth.conflist");
         seedChecks(m, "/usr/local/bin/berth", "/etc/systemd/system/berth.service");
+        // the optional class-data archive, made where the jars are
+        m.check("/opt/berth/make-cds-archive && test -f /opt/berth/berth.jsa");
+        classDataArchiveIsUsed(m, "/usr/local/bin/berth");
         // the tarball's config.toml says SystemdCgroup = false: the cgroupfs driver, no scope, on the
         // same systemd node (the image and the Image manifest stayed from the .deb's run)
         m.check("cp /mnt/pkg/resource-limited.yaml /etc/berth/manifests/");
@@ -251,6 +337,17 @@ class PackageOnSystemdIT {
         m.await("test -d /sys/fs/cgroup/memory/default/limited && echo present || echo gone", "gone", 120,
                 "/usr/local/bin/berth get containers");
         m.check("systemctl disable --now berth");
+    }
+
+    /** Host processes whose cgroup path names {@code name} (the machine's cgroups). */
+    private static List<Long> processesIn(String name) {
+        return ProcessHandle.allProcesses().map(ProcessHandle::pid).filter(pid -> {
+            try {
+                return Files.readString(Path.of("/proc", pid.toString(), "cgroup")).contains("/" + name);
+            } catch (java.io.IOException e) {
+                return false; // gone meanwhile
+            }
+        }).toList();
     }
 
     private static String debArch() {

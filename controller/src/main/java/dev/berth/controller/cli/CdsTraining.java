@@ -23,8 +23,10 @@ import java.util.stream.Stream;
  * {@code -XX:ArchiveClassesAtExit} in the package phase): it walks the paths a user's commands take
  * so that their classes are archived at build time, not on a user's first run. First the thin
  * client against a local socket answering canned frames (the daemon-backed path), then the full
- * CLI in-process on a scratch root (picocli, config, engine, SQLite, Jackson, YAML). Failures are
- * ignored: the archive holds whatever loaded. Not for users; single-threaded apart from the socket.
+ * CLI in-process on a scratch root (picocli, config, engine, SQLite, Jackson, YAML), then a daemon
+ * on a scratch root with one manifest, started and stopped (Jetty, gRPC, Quartz, the reconcilers:
+ * a daemon restarted after a crash re-adopts its tasks sooner when it need not load and verify
+ * those from the jars). Failures are ignored: the archive holds whatever loaded. Not for users; single-threaded apart from the socket.
  */
 public final class CdsTraining {
     private CdsTraining() {
@@ -37,6 +39,7 @@ public final class CdsTraining {
         try {
             thin(dir);
             full(dir);
+            daemon(dir);
         } catch (Exception | Error e) {
             realErr.println("berth: class-data training stopped early (the archive is smaller): " + e);
         } finally {
@@ -83,6 +86,49 @@ public final class CdsTraining {
                     .getBytes(StandardCharsets.ISO_8859_1));
         } catch (IOException e) {
             // the client reports it
+        }
+    }
+
+    private static void daemon(Path dir) throws IOException {
+        Path d = dir.resolve("daemon");
+        Files.createDirectories(d.resolve("manifests"));
+        // an Image that resolves to nothing (pullPolicy Never) and a Container waiting for it: the
+        // decode, store, reconcile and status paths run, and nothing is pulled, mounted or started
+        Files.writeString(d.resolve("manifests/train.yaml"), """
+                apiVersion: berth.dev/v1alpha1
+                kind: Image
+                metadata: {name: train}
+                spec: {ref: "localhost/berth/cds-training:none", pullPolicy: Never}
+                ---
+                apiVersion: berth.dev/v1alpha1
+                kind: Container
+                metadata: {name: train}
+                spec: {image: train, command: [/bin/true]}
+                """);
+        Path config = d.resolve("config.toml");
+        Files.writeString(config, """
+                version = 3
+                root = "%s"
+                state = "%s"
+                [grpc]
+                address = "%s"
+                [metrics]
+                address = ""
+                [plugins."dev.berth.v1"]
+                api_address = "%s"
+                manifest_dir = "%s"
+                log_dir = "%s"
+                """.formatted(d.resolve("root"), d.resolve("state"), d.resolve("state/containerd.sock"),
+                d.resolve("state/berth.sock"), d.resolve("manifests"), d.resolve("logs")));
+        var cfg = new dev.berth.engine.config.ConfigLoader(dev.berth.controller.ControllerSettings.schema()).load(config);
+        try (dev.berth.controller.Daemon daemon = dev.berth.controller.Daemon.start(cfg)) {
+            long until = System.nanoTime() + 5_000_000_000L;
+            while (System.nanoTime() < until && daemon.store().get(new dev.berth.crd.ObjectRef("Container",
+                    "default", "train")).map(o -> o.object().getStatus() == null).orElse(true)) {
+                Thread.sleep(50);
+            }
+        } catch (RuntimeException | InterruptedException e) {
+            // training only
         }
     }
 

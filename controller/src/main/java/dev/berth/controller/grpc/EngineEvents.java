@@ -5,6 +5,9 @@ import dev.berth.api.containerd.events.ContainerCreate;
 import dev.berth.api.containerd.events.ContainerDelete;
 import dev.berth.api.containerd.events.ContainerUpdate;
 import dev.berth.api.containerd.events.ContentDelete;
+import dev.berth.api.containerd.events.SandboxCreate;
+import dev.berth.api.containerd.events.SandboxExit;
+import dev.berth.api.containerd.events.SandboxStart;
 import dev.berth.api.containerd.events.TaskCreate;
 import dev.berth.api.containerd.events.TaskDelete;
 import dev.berth.api.containerd.events.TaskExit;
@@ -75,6 +78,12 @@ final class EngineEvents {
             case EngineEvent.TASK_EXIT -> TaskExit.newBuilder().setContainerId(e.field("container_id")).setId(e.field("id"))
                     .setPid(uint(e, "pid")).setExitStatus(uint(e, "exit_status"))
                     .setExitedAt(Protos.time(Instant.parse(e.field("exited_at")))).build();
+            // containerd 1.7+/2.x sandbox topics; ctr 1.6 does not know these types and skips them
+            case EngineEvent.SANDBOX_CREATE -> SandboxCreate.newBuilder().setSandboxId(e.field("sandbox_id")).build();
+            case EngineEvent.SANDBOX_START -> SandboxStart.newBuilder().setSandboxId(e.field("sandbox_id")).build();
+            case EngineEvent.SANDBOX_EXIT -> SandboxExit.newBuilder().setSandboxId(e.field("sandbox_id"))
+                    .setExitStatus(uint(e, "exit_status")).setExitedAt(Protos.time(Instant.parse(e.field("exited_at"))))
+                    .build();
             default -> null;
         };
     }

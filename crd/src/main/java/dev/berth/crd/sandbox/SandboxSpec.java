@@ -2,8 +2,12 @@ package dev.berth.crd.sandbox;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.berth.crd.quantity.QuantityDeserializer;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import java.util.List;
+import tools.jackson.databind.annotation.JsonDeserialize;
 
 /**
  * Desired state of a {@link Sandbox}. Immutable. Every field except {@code nodeName} shapes the
@@ -17,6 +21,12 @@ import java.util.List;
  * @param hostAliases extra /etc/hosts entries
  * @param shareProcessNamespace Containers in the sandbox share one PID namespace (the pause
  *        process is PID 1 and reaps their orphans)
+ * @param ips addresses requested for the sandbox's interface ({@code 10.88.0.7} or with a prefix,
+ *        {@code 10.88.0.7/24}; at most one per family), passed to plugins that declare the CNI
+ *        {@code ips} capability (host-local, static) as {@code runtimeConfig.ips}
+ * @param bandwidth traffic shaping through the CNI bandwidth plugin ({@code runtimeConfig.bandwidth}),
+ *        as kubelet maps the {@code kubernetes.io/ingress-bandwidth} and
+ *        {@code kubernetes.io/egress-bandwidth} annotations
  * @param nodeName in Kubernetes mode, the node whose agent handles this object
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -27,6 +37,8 @@ public record SandboxSpec(
         @JsonPropertyDescription("resolv.conf contents; the host's resolv.conf when absent") Dns dns,
         @JsonPropertyDescription("extra /etc/hosts entries") List<HostAlias> hostAliases,
         @JsonPropertyDescription("containers in the sandbox share one PID namespace") boolean shareProcessNamespace,
+        @JsonPropertyDescription("addresses requested for the sandbox's interface (CNI ips capability)") List<String> ips,
+        @JsonPropertyDescription("ingress/egress rate and burst (CNI bandwidth plugin)") Bandwidth bandwidth,
         String nodeName) {
 
     public SandboxSpec {
@@ -35,9 +47,15 @@ public record SandboxSpec(
         }
     }
 
+    /** A spec without requested addresses or bandwidth limits. */
+    public SandboxSpec(String hostname, Sandbox.NetworkMode network, List<PortMapping> ports, Dns dns,
+            List<HostAlias> hostAliases, boolean shareProcessNamespace, String nodeName) {
+        this(hostname, network, ports, dns, hostAliases, shareProcessNamespace, null, null, nodeName);
+    }
+
     /** This spec without {@code nodeName} (the one field that does not shape the sandbox). */
     public SandboxSpec withoutNodeName() {
-        return new SandboxSpec(hostname, network, ports, dns, hostAliases, shareProcessNamespace, null);
+        return new SandboxSpec(hostname, network, ports, dns, hostAliases, shareProcessNamespace, ips, bandwidth, null);
     }
 
     /** The mappings that publish a host port (empty when none). */
@@ -94,6 +112,30 @@ public record SandboxSpec(
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Dns(List<String> nameservers, List<String> searches, List<String> options) {
+    }
+
+    /**
+     * Traffic shaping of the sandbox's interface, in Kubernetes quantities: rates in bits per
+     * second ({@code 10M} = 10 Mbit/s, the unit of kubelet's {@code kubernetes.io/ingress-bandwidth}
+     * annotation), bursts in bits. Ingress is traffic into the sandbox, egress out of it. A rate
+     * without a burst gets the largest burst the bandwidth plugin accepts in one go, 4294967295
+     * bits, as containerd's CRI plugin sets for the annotations.
+     *
+     * @param ingressRate limit of traffic into the sandbox, 1k-1P bits/s
+     * @param ingressBurst bucket size for ingress, in bits (needs ingressRate)
+     * @param egressRate limit of traffic out of the sandbox, 1k-1P bits/s
+     * @param egressBurst bucket size for egress, in bits (needs egressRate)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Bandwidth(
+            @JsonPropertyDescription("bits per second into the sandbox, e.g. 10M") @SchemaFrom(type = IntOrString.class)
+            @JsonDeserialize(using = QuantityDeserializer.class) String ingressRate,
+            @JsonPropertyDescription("ingress burst in bits") @SchemaFrom(type = IntOrString.class)
+            @JsonDeserialize(using = QuantityDeserializer.class) String ingressBurst,
+            @JsonPropertyDescription("bits per second out of the sandbox, e.g. 1M") @SchemaFrom(type = IntOrString.class)
+            @JsonDeserialize(using = QuantityDeserializer.class) String egressRate,
+            @JsonPropertyDescription("egress burst in bits") @SchemaFrom(type = IntOrString.class)
+            @JsonDeserialize(using = QuantityDeserializer.class) String egressBurst) {
     }
 
     /**

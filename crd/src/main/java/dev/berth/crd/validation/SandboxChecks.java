@@ -1,5 +1,7 @@
 package dev.berth.crd.validation;
 
+import dev.berth.crd.quantity.QuantityException;
+import dev.berth.crd.sandbox.Bandwidths;
 import dev.berth.crd.sandbox.Sandbox;
 import dev.berth.crd.sandbox.SandboxSpec;
 import java.net.InetAddress;
@@ -38,7 +40,111 @@ final class SandboxChecks {
         ports(spec, e);
         dns(spec.dns(), e);
         hostAliases(spec.hostAliases(), e);
+        ips(spec, e);
+        if (spec.bandwidth() != null) {
+            bandwidth(spec.network(), "spec.bandwidth", spec.bandwidth(), e);
+        }
         SpecChecks.nodeName(spec.nodeName(), e);
+    }
+
+    /** kubelet's bandwidth annotations on a Sandbox without spec.bandwidth (which wins when both are set). */
+    static void bandwidthAnnotations(Sandbox sb, Validator.Errors e) {
+        SandboxSpec spec = sb.getSpec();
+        Map<String, String> a = sb.getMetadata() == null ? null : sb.getMetadata().getAnnotations();
+        if (a == null || (spec != null && spec.bandwidth() != null)) {
+            return;
+        }
+        for (String key : List.of(Bandwidths.INGRESS_ANNOTATION, Bandwidths.EGRESS_ANNOTATION)) {
+            if (a.containsKey(key)) {
+                String path = "metadata.annotations[" + key + "]";
+                rate(path, a.get(key), e);
+                if (spec != null && spec.network() != Sandbox.NetworkMode.Cni) {
+                    e.add(path, "needs network Cni (the bandwidth plugin shapes the sandbox's CNI interface); remove it");
+                }
+            }
+        }
+    }
+
+    private static void ips(SandboxSpec spec, Validator.Errors e) {
+        List<String> ips = spec.ips();
+        if (ips == null) {
+            return;
+        }
+        if (spec.network() != Sandbox.NetworkMode.Cni && !ips.isEmpty()) {
+            e.add("spec.ips", "needs network Cni (addresses are assigned by the CNI network's IPAM); remove spec.ips"
+                    + " or use network Cni");
+        }
+        Map<Boolean, Integer> family = new HashMap<>();
+        for (int i = 0; i < ips.size(); i++) {
+            String path = "spec.ips[" + i + "]";
+            String ip = ips.get(i);
+            String addr = ip == null ? null : ip.contains("/") ? ip.substring(0, ip.indexOf('/')) : ip;
+            Optional<String> bad = ipLiteral(addr);
+            if (bad.isPresent()) {
+                e.add(path, "\"" + ip + "\" is not an IP address with an optional prefix length (e.g. 10.88.0.7 or"
+                        + " 10.88.0.7/24)");
+                continue;
+            }
+            boolean v6 = addr.indexOf(':') >= 0;
+            if (ip.contains("/")) {
+                String len = ip.substring(ip.indexOf('/') + 1);
+                int max = v6 ? 128 : 32;
+                if (!len.matches("[0-9]{1,3}") || Integer.parseInt(len) > max) {
+                    e.add(path, "\"" + ip + "\" has a bad prefix length (0-" + max + ")");
+                }
+            }
+            Integer first = family.putIfAbsent(v6, i);
+            if (first != null) {
+                e.add(path, "a second " + (v6 ? "IPv6" : "IPv4") + " address (spec.ips[" + first + "] is one); the"
+                        + " sandbox has one interface and IPAM gives it one address per family");
+            }
+        }
+    }
+
+    private static void bandwidth(Sandbox.NetworkMode network, String path, SandboxSpec.Bandwidth b,
+            Validator.Errors e) {
+        if (network != Sandbox.NetworkMode.Cni) {
+            e.add(path, "needs network Cni (the bandwidth plugin shapes the sandbox's CNI interface); remove it or use"
+                    + " network Cni");
+        }
+        if (b.ingressRate() == null && b.egressRate() == null) {
+            e.add(path, "set ingressRate, egressRate or both (bits per second, e.g. 10M)");
+        }
+        rateAndBurst(path + ".ingress", b.ingressRate(), b.ingressBurst(), e);
+        rateAndBurst(path + ".egress", b.egressRate(), b.egressBurst(), e);
+    }
+
+    private static void rateAndBurst(String prefix, String rate, String burst, Validator.Errors e) {
+        if (rate != null) {
+            rate(prefix + "Rate", rate, e);
+        }
+        if (burst == null) {
+            return;
+        }
+        if (rate == null) {
+            e.add(prefix + "Burst", "needs " + prefix.substring(prefix.lastIndexOf('.') + 1) + "Rate: a burst is the"
+                    + " bucket of a rate limit");
+        }
+        try {
+            long bits = Bandwidths.bits(burst);
+            if (bits > Bandwidths.MAX_BURST) {
+                e.add(prefix + "Burst", "\"" + burst + "\" is too large: the bandwidth plugin takes bursts below 4 GiB"
+                        + " (" + Bandwidths.MAX_BURST + " bits)");
+            }
+        } catch (QuantityException ex) {
+            e.add(prefix + "Burst", ex.getMessage() + " (bits, e.g. 1M)");
+        }
+    }
+
+    private static void rate(String path, String rate, Validator.Errors e) {
+        try {
+            long bits = Bandwidths.bits(rate);
+            if (bits < Bandwidths.MIN_RATE || bits > Bandwidths.MAX_RATE) {
+                e.add(path, "\"" + rate + "\" is out of range: between 1k and 1P bits per second");
+            }
+        } catch (QuantityException ex) {
+            e.add(path, ex.getMessage() + " (bits per second, e.g. 10M)");
+        }
     }
 
     private static void ports(SandboxSpec spec, Validator.Errors e) {

@@ -37,6 +37,7 @@ public final class Validator {
             ContainerChecks.container(c.getSpec(), e);
         } else if (object instanceof Sandbox s) {
             SandboxChecks.sandbox(s.getSpec(), e);
+            SandboxChecks.bandwidthAnnotations(s, e);
         } else {
             e.add("kind", "\"" + object.getKind() + "\" is not a Berth kind");
         }

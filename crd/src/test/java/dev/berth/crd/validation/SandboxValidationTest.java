@@ -131,4 +131,61 @@ class SandboxValidationTest {
             assertTrue(SandboxChecks.ipLiteral(bad).isPresent(), bad);
         }
     }
+
+    @Test
+    void requestedAddressesAndBandwidthAreValidAndDecode() {
+        String yaml = """
+                  ips: [10.88.0.7/24, "fd00::7"]
+                  bandwidth: {ingressRate: 10M, egressRate: 1500000, egressBurst: 512Ki}
+                """;
+        assertEquals(List.of(), errors(yaml));
+        SandboxSpec s = decode(yaml).getSpec();
+        assertEquals(List.of("10.88.0.7/24", "fd00::7"), s.ips());
+        assertEquals("10M", s.bandwidth().ingressRate());
+        assertEquals("512Ki", s.bandwidth().egressBurst());
+        assertEquals("1500000", s.bandwidth().egressRate(), "a bare number is a quantity too");
+    }
+
+    @Test
+    void addressAndBandwidthProblemsNameTheirField() {
+        assertEquals(List.of(
+                "spec.ips[1]: \"10.88.0.300\" is not an IP address with an optional prefix length (e.g. 10.88.0.7 or"
+                        + " 10.88.0.7/24)",
+                "spec.ips[2]: \"10.88.0.9/33\" has a bad prefix length (0-32)",
+                "spec.ips[2]: a second IPv4 address (spec.ips[0] is one); the sandbox has one interface and IPAM"
+                        + " gives it one address per family",
+                "spec.bandwidth.ingressRate: \"100\" is out of range: between 1k and 1P bits per second",
+                "spec.bandwidth.ingressBurst: \"64GiB\" is not a quantity (bits, e.g. 1M)",
+                "spec.bandwidth.egressBurst: needs egressRate: a burst is the bucket of a rate limit"),
+                errors("""
+                  ips: [10.88.0.7, 10.88.0.300, 10.88.0.9/33]
+                  bandwidth: {ingressRate: "100", ingressBurst: 64GiB, egressBurst: 1M}
+                """));
+        assertEquals(List.of(
+                "spec.ips: needs network Cni (addresses are assigned by the CNI network's IPAM); remove spec.ips or use"
+                        + " network Cni",
+                "spec.bandwidth: needs network Cni (the bandwidth plugin shapes the sandbox's CNI interface); remove it"
+                        + " or use network Cni",
+                "spec.bandwidth: set ingressRate, egressRate or both (bits per second, e.g. 10M)"),
+                errors("""
+                  network: Host
+                  ips: [10.88.0.7]
+                  bandwidth: {}
+                """));
+    }
+
+    @Test
+    void kubeletsBandwidthAnnotationsAreCheckedWhereTheyAre() {
+        Sandbox sb = (Sandbox) codec.decode("t", """
+                apiVersion: berth.dev/v1alpha1
+                kind: Sandbox
+                metadata:
+                  name: pod
+                  annotations: {kubernetes.io/ingress-bandwidth: 10M, kubernetes.io/egress-bandwidth: lots}
+                spec: {}
+                """).get(0).object();
+        assertEquals(List.of("metadata.annotations[kubernetes.io/egress-bandwidth]: \"lots\" is not a quantity (bits"
+                + " per second, e.g. 10M)"), Validator.validate(sb).stream().map(FieldError::toString).toList());
+        assertEquals(new SandboxSpec.Bandwidth("10M", null, "lots", null), dev.berth.crd.sandbox.Bandwidths.of(sb));
+    }
 }

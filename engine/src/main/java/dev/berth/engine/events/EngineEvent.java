@@ -25,6 +25,12 @@ public record EngineEvent(String topic, String namespace, Map<String, String> fi
     public static final String TASK_DELETE = "/tasks/delete";
     public static final String TASK_PAUSED = "/tasks/paused";
     public static final String TASK_RESUMED = "/tasks/resumed";
+    /** A pod sandbox was created (containerd 1.7+/2.x; field {@code sandbox_id} = the pause container's id). */
+    public static final String SANDBOX_CREATE = "/sandboxes/create";
+    /** A pod sandbox's pause task runs (field {@code sandbox_id}). */
+    public static final String SANDBOX_START = "/sandboxes/start";
+    /** A pod sandbox ended (fields {@code sandbox_id}, {@code exit_status}, {@code exited_at}). */
+    public static final String SANDBOX_EXIT = "/sandboxes/exit";
 
     public EngineEvent {
         fields = Map.copyOf(fields);

@@ -9,6 +9,8 @@ import dev.berth.engine.config.Config;
 import dev.berth.engine.containers.ContainerConfig;
 import dev.berth.engine.containers.Containers;
 import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.events.EngineEvent;
+import dev.berth.engine.events.EventBus;
 import dev.berth.engine.netns.NetNamespaces;
 import dev.berth.engine.runtime.TaskStatus;
 import dev.berth.engine.runtime.spec.ContainerSpec;
@@ -47,6 +49,11 @@ public final class PodSandboxes {
     /** The loopback network every namespaced sandbox gets first, as containerd attaches it. */
     static final String LOOPBACK = "{\"cniVersion\":\"1.0.0\",\"name\":\"berth-loopback\",\"plugins\":[{\"type\":\"loopback\"}]}";
     private static final Duration PAUSE_GRACE = Duration.ofSeconds(2);
+    /** Capabilities that must reach a plugin, with the fix when none declares them. */
+    private static final Map<String, String> STRICT_CAPABILITIES = Map.of(
+            "ips", "declare \"capabilities\": {\"ips\": true} on the plugin whose IPAM is host-local or static",
+            "bandwidth", "add {\"type\": \"bandwidth\", \"capabilities\": {\"bandwidth\": true}} to the list's"
+                    + " plugins, after the one that makes the interface");
 
     /** How a sandbox is networked. */
     public enum Network {
@@ -96,13 +103,18 @@ public final class PodSandboxes {
     private final NetNamespaces netns;
     private final Supplier<Config> config;
     private final Path state;
+    private final EventBus events;
+    private final java.time.Clock clock;
 
-    public PodSandboxes(Containers containers, Cni cni, NetNamespaces netns, Supplier<Config> config, Path state) {
+    public PodSandboxes(Containers containers, Cni cni, NetNamespaces netns, Supplier<Config> config, Path state,
+            EventBus events, java.time.Clock clock) {
+        this.clock = clock;
         this.containers = containers;
         this.cni = cni;
         this.netns = netns;
         this.config = config;
         this.state = state;
+        this.events = events;
     }
 
     /** The pause container id of sandbox {@code name}: '_' cannot occur in object names, so no Container has it. */
@@ -134,6 +146,7 @@ public final class PodSandboxes {
                         new Attachment(id, path, "lo", args, Map.of()));
                 if (r.network() == Network.CNI) {
                     NetworkConfigList list = NetworkConfigList.load(Path.of(config.get().get(SandboxSettings.CNI_CONF_DIR)));
+                    requireDeclared(list, r.capabilityArgs());
                     result = cni.add(list, new Attachment(id, path, "eth0", args, r.capabilityArgs()));
                 }
             }
@@ -149,8 +162,14 @@ public final class PodSandboxes {
                     .label(KIND_LABEL, "sandbox").extension(APPLIED, r.applied() == null ? "" : r.applied())
                     .extension("dev.berth.sandbox.image", image.name() + "@" + image.digest())
                     .extension(NETWORK, r.network().name()).build();
+            // containerd's sandbox controller order: /sandboxes/create, the pause container's own
+            // /containers/create, /tasks/create, /tasks/start, then /sandboxes/start. Announced once
+            // the network is up, so a build that keeps failing there (retried every 10 s) is not
+            // announced again and again; from here on a failure ends in /sandboxes/exit (remove)
+            events.publishIn(ns, EngineEvent.SANDBOX_CREATE, Map.of("sandbox_id", id), Map.of());
             containers.create(ns, id, cc);
             TaskStatus ts = containers.start(ns, id);
+            events.publishIn(ns, EngineEvent.SANDBOX_START, Map.of("sandbox_id", id), Map.of());
             return new Running(id, (int) ts.pid(), path, result, image.name(), image.digest(), r.applied());
         } catch (RuntimeException e) {
             try {
@@ -159,6 +178,22 @@ public final class PodSandboxes {
                 e.addSuppressed(undo);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Refuses capability arguments that no plugin of {@code list} declares, for the capabilities
+     * whose silent loss (libcni drops what no plugin declares) would leave a sandbox wrong but
+     * running: requested addresses ({@code ips}) and traffic limits ({@code bandwidth}).
+     */
+    static void requireDeclared(NetworkConfigList list, Map<String, Object> capabilityArgs) {
+        for (String cap : STRICT_CAPABILITIES.keySet()) {
+            if (capabilityArgs.containsKey(cap) && list.plugins().stream()
+                    .noneMatch(p -> p.path("capabilities").path(cap).asBoolean(false))) {
+                throw BerthException.invalid("the sandbox asks for CNI capability \"%s\" but no plugin of"
+                        + " network %s (%s) declares it, so no plugin would receive it; %s", cap, list.name(),
+                        list.source() == null ? "cached configuration" : list.source(), STRICT_CAPABILITIES.get(cap));
+            }
         }
     }
 
@@ -254,7 +289,7 @@ public final class PodSandboxes {
     public void remove(String namespace, String name) {
         String id = pauseId(name);
         List<RuntimeException> errors = new ArrayList<>();
-        step(errors, () -> containers.teardown(namespace, id, PAUSE_GRACE));
+        step(errors, () -> endPause(namespace, id));
         List<ResultCache.Entry> cached = new ArrayList<>(cni.cache().of(id));
         // the network before loopback: the reverse of the order they were added in
         cached.sort((a, b) -> Boolean.compare(a.attachment().ifName().equals("lo"), b.attachment().ifName().equals("lo")));
@@ -268,6 +303,27 @@ public final class PodSandboxes {
             errors.stream().skip(1).forEach(first::addSuppressed);
             throw first;
         }
+    }
+
+    /**
+     * Stops and removes the pause container; when there was one, announces {@code /sandboxes/exit}
+     * with how its task ended (0 and now when it never ran or its exit was not recorded).
+     */
+    private void endPause(String namespace, String id) {
+        if (containers.find(namespace, id).isEmpty()) {
+            containers.teardown(namespace, id, PAUSE_GRACE); // leftovers without a record
+            return;
+        }
+        TaskStatus t = containers.task(namespace, id).orElse(null);
+        if (t != null && t.state().alive()) {
+            t = containers.stop(namespace, id, PAUSE_GRACE);
+        }
+        containers.teardown(namespace, id, PAUSE_GRACE);
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("sandbox_id", id);
+        f.put("exit_status", Integer.toString(t == null || t.exitCode() == null ? 0 : t.exitCode()));
+        f.put("exited_at", (t == null || t.exitedAt() == null ? clock.instant() : t.exitedAt()).toString());
+        events.publishIn(namespace, EngineEvent.SANDBOX_EXIT, f, Map.of());
     }
 
     private static void step(List<RuntimeException> errors, Runnable r) {

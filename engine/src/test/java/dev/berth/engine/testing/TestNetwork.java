@@ -34,7 +34,12 @@ public final class TestNetwork {
         this.subnet = prefix + ".0/24";
         this.confDir = Files.createDirectories(dir.resolve("net.d"));
         this.ipamDir = dir.resolve("ipam");
-        Files.writeString(confDir.resolve("10-" + network + ".conflist"), conflist(true), StandardCharsets.UTF_8);
+        Files.writeString(conflistFile(), conflist(true), StandardCharsets.UTF_8);
+    }
+
+    /** The one conflist file in {@link #confDir}. */
+    public Path conflistFile() {
+        return confDir.resolve("10-" + network + ".conflist");
     }
 
     /** A network under {@code dir}; {@code cleanup} deletes its bridge (its files go with the directory). */
@@ -46,13 +51,28 @@ public final class TestNetwork {
 
     /** The conflist text; without portmap and firewall when {@code full} is false. */
     public String conflist(boolean full) {
+        return conflist(full, false);
+    }
+
+    /**
+     * The conflist text; without portmap and firewall when {@code full} is false; with
+     * {@code capabilities}, bridge declares {@code ips} (its host-local IPAM takes requested
+     * addresses) and the bandwidth plugin (capability {@code bandwidth}) follows portmap.
+     */
+    public String conflist(boolean full, boolean capabilities) {
         String ipam = "{\"type\":\"host-local\",\"dataDir\":\"" + ipamDir + "\",\"ranges\":[[{\"subnet\":\"" + subnet
                 + "\",\"gateway\":\"" + prefix + ".1\"}]],\"routes\":[{\"dst\":\"0.0.0.0/0\"}]}";
         List<String> plugins = new ArrayList<>();
         plugins.add("{\"type\":\"bridge\",\"bridge\":\"" + bridge + "\",\"isGateway\":true,\"ipMasq\":false,"
-                + "\"hairpinMode\":true,\"ipam\":" + ipam + "}");
+                + "\"hairpinMode\":true," + (capabilities ? "\"capabilities\":{\"ips\":true}," : "")
+                + "\"ipam\":" + ipam + "}");
         if (full) {
             plugins.add("{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}}");
+        }
+        if (capabilities) {
+            plugins.add("{\"type\":\"bandwidth\",\"capabilities\":{\"bandwidth\":true}}");
+        }
+        if (full) {
             plugins.add("{\"type\":\"firewall\"}");
         }
         plugins.add("{\"type\":\"loopback\"}");

@@ -1,6 +1,7 @@
 package dev.berth.reconcilers.image;
 
 import dev.berth.crd.ObjectRef;
+import dev.berth.crd.container.Container;
 import dev.berth.crd.image.Image;
 import dev.berth.crd.image.ImageSpec;
 import dev.berth.crd.image.ImageStatus;
@@ -333,6 +334,17 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
         return r;
     }
 
+    /** The Containers of the image's namespace that name it and are not being deleted, sorted. */
+    private List<String> users(Image image) {
+        String ns = image.getMetadata().getNamespace();
+        String name = image.getMetadata().getName();
+        return lookup.list(Container.class).stream()
+                .filter(c -> java.util.Objects.equals(ns, c.getMetadata().getNamespace())
+                        && c.getMetadata().getDeletionTimestamp() == null && c.getSpec() != null
+                        && name.equals(c.getSpec().image()))
+                .map(c -> c.getMetadata().getName()).sorted().toList();
+    }
+
     @Override
     public Result cleanup(Image image, Context ctx) {
         String name;
@@ -353,6 +365,14 @@ public final class ImageReconciler implements Reconciler<Image>, Cleaner<Image> 
             }
         }
         rollout.unpinAllBut(ObjectRef.of(image), null);
+        List<String> users = users(image);
+        if (!users.isEmpty()) {
+            // kubelet never removes an image a container uses: its tasks may need it again (a restart
+            // after a crash, a recreate), and a node may not be able to pull it back
+            events.normal(ObjectRef.of(image), "Kept", "image record " + name + " kept: used by Container "
+                    + String.join(", ", users) + "; remove it with `berth images rm " + name + "` once they are gone");
+            return Result.converged();
+        }
         if (engine.pauseImages().isConfigured(name)) {
             // new sandboxes need it, and an offline node could not pull it back
             events.normal(ObjectRef.of(image), "Kept", "image record " + name + " kept: it is the configured sandbox image ("

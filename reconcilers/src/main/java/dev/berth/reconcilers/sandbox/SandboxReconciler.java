@@ -1,6 +1,7 @@
 package dev.berth.reconcilers.sandbox;
 
 import dev.berth.crd.ObjectRef;
+import dev.berth.crd.sandbox.Bandwidths;
 import dev.berth.crd.sandbox.Sandbox;
 import dev.berth.crd.sandbox.SandboxSpec;
 import dev.berth.crd.sandbox.SandboxStatus;
@@ -83,7 +84,11 @@ public final class SandboxReconciler implements Reconciler<Sandbox>, Cleaner<San
      * hostname it resolves to. A difference rebuilds the sandbox.
      */
     static String applied(Sandbox sb) {
-        return sb.getSpec().withoutNodeName() + " hostname=" + SandboxRequests.hostname(sb);
+        // without ips and bandwidth the text is what sandboxes built before those fields recorded,
+        // so an upgrade does not rebuild every pod; kubelet's bandwidth annotations count too
+        String spec = sb.getSpec().withoutNodeName().toString().replace(", ips=null, bandwidth=null", "");
+        SandboxSpec.Bandwidth bw = sb.getSpec().bandwidth() == null ? Bandwidths.of(sb) : null;
+        return spec + " hostname=" + SandboxRequests.hostname(sb) + (bw == null ? "" : " annotations=" + bw);
     }
 
     /** What one reconcile of one Sandbox observed so far: the steps' shared state (one thread). */
@@ -172,11 +177,17 @@ public final class SandboxReconciler implements Reconciler<Sandbox>, Cleaner<San
         String name = p.ref.name();
         try {
             p.running = engine.sandboxes().create(new PodSandboxes.Request(ns, name, p.mode, SandboxRequests.hostname(p.sb),
-                    SandboxRequests.cniArgs(p.ref, PodSandboxes.pauseId(name)), SandboxRequests.capabilityArgs(p.spec),
+                    SandboxRequests.cniArgs(p.ref, PodSandboxes.pauseId(name)), SandboxRequests.capabilityArgs(p.sb),
                     SandboxRequests.hostEntries(p.spec), SandboxRequests.dns(p.spec), p.applied), p.image);
         } catch (BerthException e) {
             events.warning(p.ref, "NetworkSetupFailed", e.getMessage());
             return Optional.of(notReady(p.st, p.gen, "NetworkSetupFailed", e.getMessage(), Result.requeueAfter(RETRY)));
+        }
+        Optional<String> ipsWrong = SandboxRequests.ipsNotAssigned(p.spec, p.running.ips());
+        if (ipsWrong.isPresent()) {
+            engine.sandboxes().remove(ns, name);
+            events.warning(p.ref, "NetworkSetupFailed", ipsWrong.get());
+            return Optional.of(notReady(p.st, p.gen, "NetworkSetupFailed", ipsWrong.get(), Result.requeueAfter(RETRY)));
         }
         events.normal(p.ref, "Started", "sandbox " + ns + "/" + name + " started: pause pid " + p.running.pid()
                 + (p.running.ips().isEmpty() ? "" : ", ip " + String.join(", ", p.running.ips())) + ", image "

@@ -1,6 +1,7 @@
 package dev.berth.reconcilers.sandbox;
 
 import dev.berth.crd.ObjectRef;
+import dev.berth.crd.sandbox.Bandwidths;
 import dev.berth.crd.sandbox.Sandbox;
 import dev.berth.crd.sandbox.SandboxSpec;
 import dev.berth.engine.sandbox.HostPorts;
@@ -49,12 +50,25 @@ public final class SandboxRequests {
         return out;
     }
 
-    /**
-     * The {@code runtimeConfig} capability arguments: {@code portMappings} (hostPort, containerPort,
-     * protocol in lower case, hostIP when set) and {@code dns} (servers, searches, options) when the
-     * spec sets any. A plugin receives only the capabilities its config enables.
-     */
+    /** {@link #capabilityArgs(SandboxSpec, SandboxSpec.Bandwidth)} of {@code sb}, its bandwidth annotations included. */
+    public static Map<String, Object> capabilityArgs(Sandbox sb) {
+        return capabilityArgs(sb.getSpec(), Bandwidths.of(sb));
+    }
+
+    /** {@link #capabilityArgs(SandboxSpec, SandboxSpec.Bandwidth)} with the spec's own bandwidth. */
     public static Map<String, Object> capabilityArgs(SandboxSpec spec) {
+        return capabilityArgs(spec, spec.bandwidth());
+    }
+
+    /**
+     * The {@code runtimeConfig} capability arguments, in the CNI conventions' shapes:
+     * {@code portMappings} (hostPort, containerPort, protocol in lower case, hostIP when set),
+     * {@code dns} (servers, searches, options), {@code ips} (the requested addresses) and
+     * {@code bandwidth} (ingressRate/ingressBurst/egressRate/egressBurst in bits, a rate without a
+     * burst getting {@link Bandwidths#DEFAULT_BURST}), each when set. A plugin receives only the
+     * capabilities its config enables. {@code spec} is valid (validation ran).
+     */
+    public static Map<String, Object> capabilityArgs(SandboxSpec spec, SandboxSpec.Bandwidth bandwidth) {
         Map<String, Object> rc = new LinkedHashMap<>();
         List<Map<String, Object>> ports = new ArrayList<>();
         for (HostPorts.Mapping m : mappings(spec)) {
@@ -71,7 +85,54 @@ public final class SandboxRequests {
             dns.put("options", orEmpty(d.options()));
             rc.put("dns", dns);
         }
+        if (notEmpty(spec.ips())) {
+            rc.put("ips", spec.ips());
+        }
+        if (bandwidth != null) {
+            Map<String, Object> bw = new LinkedHashMap<>();
+            limit(bw, "ingress", bandwidth.ingressRate(), bandwidth.ingressBurst());
+            limit(bw, "egress", bandwidth.egressRate(), bandwidth.egressBurst());
+            if (!bw.isEmpty()) {
+                rc.put("bandwidth", bw);
+            }
+        }
         return rc;
+    }
+
+    private static void limit(Map<String, Object> bw, String direction, String rate, String burst) {
+        if (rate != null) {
+            bw.put(direction + "Rate", Bandwidths.bits(rate));
+            bw.put(direction + "Burst", burst == null ? Bandwidths.DEFAULT_BURST : Bandwidths.bits(burst));
+        }
+    }
+
+    /**
+     * Why the network did not honour spec.ips, or empty: an address asked for that the result does
+     * not hold means no plugin of the list declares the {@code ips} capability (libcni then drops
+     * the request silently), so the sandbox would run on an address nobody asked for.
+     */
+    public static Optional<String> ipsNotAssigned(SandboxSpec spec, List<String> assigned) {
+        if (spec == null || !notEmpty(spec.ips())) {
+            return Optional.empty();
+        }
+        for (String want : spec.ips()) {
+            String addr = want.contains("/") ? want.substring(0, want.indexOf('/')) : want;
+            if (assigned.stream().noneMatch(a -> sameAddress(a, addr))) {
+                return Optional.of("spec.ips: " + want + " was requested but the CNI network assigned "
+                        + (assigned.isEmpty() ? "nothing" : String.join(", ", assigned)) + "; declare \"capabilities\":"
+                        + " {\"ips\": true} on the plugin whose IPAM is host-local or static in the conflist, and"
+                        + " request an address inside its range");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean sameAddress(String a, String b) {
+        try {
+            return java.net.InetAddress.getByName(a).equals(java.net.InetAddress.getByName(b));
+        } catch (java.net.UnknownHostException e) {
+            return a.equalsIgnoreCase(b);
+        }
     }
 
     /**

@@ -161,6 +161,37 @@ class ImageReconcilerIT {
                 assertEquals(List.of("Kept", "Removed"), events);
                 assertTrue(engine.images().find(p.name()).isPresent());
                 assertTrue(engine.images().find(registry.host() + "/berth/other:1").isEmpty());
+
+                // an Image a Container names keeps its record when the object goes (kubelet never
+                // removes an image in use); once no Container names it, the record goes
+                r.reconcile(other, ctx).writeTo(other);
+                dev.berth.crd.container.Container user = new dev.berth.crd.container.Container();
+                user.setMetadata(new ObjectMetaBuilder().withName("web").withNamespace("default").build());
+                user.setSpec(new dev.berth.crd.container.ContainerSpec("img", null, List.of("true"), null, null, null,
+                        null, null, null, false, null, null, null, null));
+                List<dev.berth.crd.container.Container> containers = new ArrayList<>(List.of(user));
+                ObjectLookup withUser = new ObjectLookup() {
+                    @Override
+                    public <T extends HasMetadata> Optional<T> get(ObjectRef ref, Class<T> type) {
+                        return Optional.empty();
+                    }
+
+                    @Override
+                    @SuppressWarnings("unchecked")
+                    public <T extends HasMetadata> List<T> list(Class<T> type) {
+                        return type == dev.berth.crd.container.Container.class ? (List<T>) List.copyOf(containers)
+                                : List.of();
+                    }
+                };
+                ImageReconciler used = new ImageReconciler(engine, registries, withUser, sink, Duration.ofMinutes(5));
+                events.clear();
+                used.cleanup(other, ctx);
+                assertEquals(List.of("Kept"), events);
+                assertTrue(engine.images().find(registry.host() + "/berth/other:1").isPresent());
+                containers.clear();
+                used.cleanup(other, ctx);
+                assertEquals(List.of("Kept", "Removed"), events);
+                assertTrue(engine.images().find(registry.host() + "/berth/other:1").isEmpty());
             }
         }
     }

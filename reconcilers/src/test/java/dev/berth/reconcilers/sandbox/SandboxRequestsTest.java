@@ -80,4 +80,35 @@ class SandboxRequestsTest {
         assertEquals("pod", SandboxRequests.hostname(sandbox("pod", SandboxSpec.of(null, null))));
         assertEquals("web", SandboxRequests.hostname(sandbox("pod", SandboxSpec.of("web", null))));
     }
+
+    @Test
+    void ipsAndBandwidthTakeTheConventionsShapesInBits() {
+        SandboxSpec spec = new SandboxSpec(null, null, null, null, null, false, List.of("10.9.0.7/24"),
+                new SandboxSpec.Bandwidth("10M", null, "1.5M", "512Ki"), null);
+        Map<String, Object> rc = SandboxRequests.capabilityArgs(spec);
+        assertEquals(List.of("10.9.0.7/24"), rc.get("ips"));
+        assertEquals(Map.of("ingressRate", 10_000_000L, "ingressBurst", 4_294_967_295L, "egressRate", 1_500_000L,
+                "egressBurst", 524_288L), rc.get("bandwidth"));
+
+        Sandbox annotated = sandbox("web", new SandboxSpec(null, null, null, null, null, false, null));
+        annotated.getMetadata().setAnnotations(Map.of("kubernetes.io/egress-bandwidth", "2M"));
+        assertEquals(Map.of("egressRate", 2_000_000L, "egressBurst", 4_294_967_295L),
+                SandboxRequests.capabilityArgs(annotated).get("bandwidth"));
+        assertTrue(!SandboxReconciler.applied(annotated).equals(SandboxReconciler.applied(sandbox("web",
+                annotated.getSpec()))), "the annotation is part of what the sandbox was built from");
+    }
+
+    @Test
+    void aSpecWithoutTheNewFieldsKeepsTheAppliedTextOfEarlierBuilds() {
+        Sandbox sb = sandbox("web", ports(tcp(8080, 80, null)));
+        assertTrue(!SandboxReconciler.applied(sb).contains("ips="), SandboxReconciler.applied(sb));
+    }
+
+    @Test
+    void anAddressTheNetworkDidNotAssignIsNamed() {
+        SandboxSpec spec = new SandboxSpec(null, null, null, null, null, false, List.of("10.9.0.7/24"), null, null);
+        assertEquals(Optional.empty(), SandboxRequests.ipsNotAssigned(spec, List.of("10.9.0.7")));
+        String why = SandboxRequests.ipsNotAssigned(spec, List.of("10.9.0.3")).orElseThrow();
+        assertTrue(why.startsWith("spec.ips: 10.9.0.7/24 was requested but the CNI network assigned 10.9.0.3"), why);
+    }
 }
