@@ -10,18 +10,12 @@ import com.google.protobuf.ByteString;
 import dev.berth.api.containerd.services.tasks.v1.ResizePtyRequest;
 import dev.berth.api.containerd.services.tasks.v1.TasksGrpc;
 import dev.berth.api.containerd.services.tasks.v1.UpdateTaskRequest;
-import dev.berth.controller.ControllerSettings;
 import dev.berth.controller.Daemon;
-import dev.berth.engine.EngineSettings;
 import dev.berth.engine.cgroups.CgroupPaths;
-import dev.berth.engine.cgroups.CgroupSettings;
 import dev.berth.engine.config.Config;
 import dev.berth.engine.images.archive.ImageImporter;
 import dev.berth.engine.images.archive.ImportOptions;
-import dev.berth.engine.mount.MountTable;
-import dev.berth.engine.runtime.RuntimeSettings;
 import dev.berth.engine.runtime.TaskState;
-import dev.berth.engine.runtime.TaskStatus;
 import dev.berth.engine.testing.OciImageBuilder;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -64,6 +58,7 @@ class CtrTaskControlIT {
     @TempDir
     Path tmp;
     Daemon daemon;
+    Config config;
     Path sock;
     final String cgroupParent = "/berth-ctrtc-" + Long.toHexString(System.nanoTime());
     final List<Process> started = new ArrayList<>();
@@ -76,37 +71,21 @@ class CtrTaskControlIT {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root for runc and overlay mounts");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/ctr")), "needs Debian's containerd package (ctr)");
         assumeTrue(Files.isDirectory(CGROUP_ROOT.resolve("memory")), "checks cgroup v1 files (this build's hosts)");
-        sock = tmp.resolve("state/containerd.sock");
-        Config c = Config.defaults()
-                .with(EngineSettings.ROOT, tmp.resolve("root").toString())
-                .with(EngineSettings.STATE, tmp.resolve("state").toString())
-                .with(RuntimeSettings.LOG_DIR, tmp.resolve("logs").toString())
-                .with(CgroupSettings.CGROUP_PARENT, cgroupParent)
-                .with(ControllerSettings.API_ADDRESS, tmp.resolve("state/berth.sock").toString())
-                .with(ControllerSettings.GRPC_ADDRESS, sock.toString())
-                .with(ControllerSettings.MANIFEST_DIR, Files.createDirectories(tmp.resolve("manifests")).toString());
+        sock = CtrDaemons.socket(tmp);
+        config = CtrDaemons.config(tmp, cgroupParent, Files.createDirectories(tmp.resolve("manifests")));
         OciImageBuilder.busybox().build().writeLayout(tmp.resolve("layout"), "latest");
-        try (var e = dev.berth.engine.Engine.open(c)) {
+        try (var e = dev.berth.engine.Engine.open(config)) {
             new ImageImporter(e.content(), e.images(), e.leases()).importFrom(tmp.resolve("layout"),
                     ImportOptions.defaults().withName(IMAGE));
         }
-        daemon = Daemon.start(c);
+        daemon = Daemon.start(config);
     }
 
     @AfterEach
     void tearDown() throws Exception {
         started.forEach(Process::destroyForcibly);
-        if (daemon == null) {
-            return;
-        }
-        try {
-            for (TaskStatus t : daemon.engine().runtime().list(null)) {
-                daemon.engine().runtime().delete(t.namespace(), t.id(), true);
-            }
-        } finally {
-            daemon.close();
-            MountTable.cleanUnder(tmp);
-            dev.berth.engine.cgroups.Cgroups.host().removeEmpty(cgroupParent);
+        if (config != null) {
+            CtrDaemons.tearDown(daemon, config, tmp, cgroupParent);
         }
     }
 
