@@ -54,7 +54,7 @@ final class ExecProcesses {
             throw BerthException.invalid("exec_id: required (ctr tasks exec --exec-id ID)");
         }
         if (terminal) {
-            throw BerthException.invalid("terminal: exec with a terminal (-t) is not served by Berth; run without -t");
+            throw TaskControl.noTerminal("exec " + id + " of task " + container, "ctr tasks exec -t");
         }
         if (!spec.getTypeUrl().equals(PROCESS_TYPE)) {
             throw BerthException.invalid("spec: type %s is not an OCI process spec (%s)", spec.getTypeUrl(), PROCESS_TYPE);
@@ -65,7 +65,7 @@ final class ExecProcesses {
         List<String> env = new ArrayList<>();
         p.path("env").forEach(e -> env.add(e.asText()));
         String cwd = p.path("cwd").asText("");
-        ExecRequest req = new ExecRequest(args, env, cwd.isEmpty() ? null : cwd, null);
+        ExecRequest req = new ExecRequest(args, env, cwd.isEmpty() ? null : cwd, null, ExecRequest.checkName(id));
         if (runtime.find(ns, container).filter(t -> t.state().alive()).isEmpty()) {
             throw BerthException.notFound("task %s: not running, so nothing can be exec'd in it", container);
         }
@@ -109,6 +109,16 @@ final class ExecProcesses {
         t.setDaemon(true);
         t.start();
         return 0;
+    }
+
+    /** Signals a running exec (ctr tasks kill --exec-id); NOT_FOUND once it has ended or before it runs. */
+    void kill(String ns, String container, String id, int signal) {
+        Exec e = find(ns, container, id);
+        if (!e.started().get() || e.done().isDone()) {
+            throw BerthException.notFound("process %s of task %s is not running (%s)", id, container,
+                    e.started().get() ? "it has exited" : "it was not started");
+        }
+        runtime.killExec(ns, container, id, signal);
     }
 
     /** The exec's exit, completing when it has exited. */

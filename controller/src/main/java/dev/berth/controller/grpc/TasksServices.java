@@ -20,6 +20,15 @@ import dev.berth.api.containerd.services.tasks.v1.PauseTaskRequest;
 import dev.berth.api.containerd.services.tasks.v1.ResumeTaskRequest;
 import dev.berth.api.containerd.services.tasks.v1.WaitRequest;
 import dev.berth.api.containerd.services.tasks.v1.WaitResponse;
+import dev.berth.api.containerd.services.tasks.v1.CheckpointTaskRequest;
+import dev.berth.api.containerd.services.tasks.v1.CheckpointTaskResponse;
+import dev.berth.api.containerd.services.tasks.v1.CloseIORequest;
+import dev.berth.api.containerd.services.tasks.v1.ListPidsRequest;
+import dev.berth.api.containerd.services.tasks.v1.ListPidsResponse;
+import dev.berth.api.containerd.services.tasks.v1.MetricsRequest;
+import dev.berth.api.containerd.services.tasks.v1.MetricsResponse;
+import dev.berth.api.containerd.services.tasks.v1.ResizePtyRequest;
+import dev.berth.api.containerd.services.tasks.v1.UpdateTaskRequest;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +38,9 @@ import java.util.Map;
  * containers service and runtime: every container's task in the call's namespace, whoever made it.
  * A client's container (Containers/Create) gets its task here (Create with the client's rootfs
  * mounts and FIFOs, Start), its output copied to the FIFOs ({@link TaskOutput}), and exec processes
- * ({@link ExecProcesses}); Kill, Pause, Resume, Wait and Delete work on every task. A task a
+ * ({@link ExecProcesses}, which Kill with an exec id signals); Kill, Pause, Resume, Wait and Delete
+ * work on every task, as do ListPids, Metrics, Update, CloseIO and ResizePty ({@link TaskControl});
+ * Checkpoint is refused with UNIMPLEMENTED. A task a
  * reconciler keeps that a client kills or deletes is drift, which the reconciler repairs.
  * Thread-safe.
  */
@@ -43,6 +54,7 @@ final class TasksServices {
     private final dev.berth.engine.containers.Containers containers;
     private final Events events;
     private final ExecProcesses execs;
+    private final TaskControl control;
     /** Per client-made task ({@code ns/id}): the end of its output copy, which Wait answers after. */
     private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.CompletableFuture<Void>> outputs =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -52,6 +64,7 @@ final class TasksServices {
         this.containers = containers;
         this.events = events;
         this.execs = new ExecProcesses(runtime);
+        this.control = new TaskControl(runtime, execs);
     }
 
     List<io.grpc.BindableService> services() {
@@ -111,21 +124,12 @@ final class TasksServices {
             });
         }
 
-        private void initOnly(String containerId, String execId) {
-            if (!execId.isEmpty()) {
-                // Berth's exec processes run to their end (runtime exec): only their exit can be waited for
-                throw BerthException.precondition("process %s of task %s cannot be signalled on Berth; signal the task",
-                        execId, containerId);
-            }
-        }
-
         @Override
         public void create(dev.berth.api.containerd.services.tasks.v1.CreateTaskRequest request,
                 StreamObserver<dev.berth.api.containerd.services.tasks.v1.CreateTaskResponse> out) {
             Errors.unary(out, () -> {
                 if (request.getTerminal()) {
-                    throw BerthException.invalid("terminal: tasks with a terminal (ctr run -t) are not served by Berth; "
-                            + "run without -t");
+                    throw TaskControl.noTerminal("task " + request.getContainerId(), "ctr run -t");
                 }
                 if (request.hasCheckpoint()) {
                     throw BerthException.invalid("checkpoint: restoring checkpoints is not served by Berth");
@@ -180,12 +184,15 @@ final class TasksServices {
         @Override
         public void kill(KillRequest request, StreamObserver<Empty> out) {
             Errors.unary(out, () -> {
-                initOnly(request.getContainerId(), request.getExecId());
+                int signal = request.getSignal() == 0 ? dev.berth.engine.runtime.Signals.SIGTERM : request.getSignal();
+                if (!request.getExecId().isEmpty()) {
+                    execs.kill(namespace(), find(request.getContainerId()).id(), request.getExecId(), signal);
+                    return Empty.getDefaultInstance();
+                }
                 TaskStatus t = find(request.getContainerId());
                 if (!t.state().alive()) {
                     throw BerthException.notFound("task %s: process already finished", t.id());
                 }
-                int signal = request.getSignal() == 0 ? dev.berth.engine.runtime.Signals.SIGTERM : request.getSignal();
                 runtime.kill(namespace(), t.id(), signal, request.getAll());
                 return Empty.getDefaultInstance();
             });
@@ -222,6 +229,47 @@ final class TasksServices {
                 outputs.remove(namespace() + "/" + t.id());
                 return DeleteResponse.newBuilder().setId(t.id()).setPid((int) t.pid())
                         .setExitStatus(t.exitCode() == null ? 0 : t.exitCode()).setExitedAt(Protos.time(t.exitedAt())).build();
+            });
+        }
+
+        @Override
+        public void listPids(ListPidsRequest request, StreamObserver<ListPidsResponse> out) {
+            Errors.unary(out, () -> control.listPids(namespace(), request.getContainerId()));
+        }
+
+        @Override
+        public void metrics(MetricsRequest request, StreamObserver<MetricsResponse> out) {
+            Errors.unary(out, () -> control.metrics(namespace(), request));
+        }
+
+        @Override
+        public void update(UpdateTaskRequest request, StreamObserver<Empty> out) {
+            Errors.unary(out, () -> {
+                control.update(namespace(), request);
+                return Empty.getDefaultInstance();
+            });
+        }
+
+        @Override
+        public void closeIO(CloseIORequest request, StreamObserver<Empty> out) {
+            Errors.unary(out, () -> {
+                control.closeIO(namespace(), request);
+                return Empty.getDefaultInstance();
+            });
+        }
+
+        @Override
+        public void resizePty(ResizePtyRequest request, StreamObserver<Empty> out) {
+            Errors.unary(out, () -> {
+                control.resizePty(namespace(), request);
+                return Empty.getDefaultInstance();
+            });
+        }
+
+        @Override
+        public void checkpoint(CheckpointTaskRequest request, StreamObserver<CheckpointTaskResponse> out) {
+            Errors.unary(out, () -> {
+                throw TaskControl.checkpointRefused(find(request.getContainerId()).id());
             });
         }
 

@@ -7,10 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.controller.BuildInfo;
-import dev.berth.controller.ControllerSettings;
 import dev.berth.controller.Daemon;
-import dev.berth.engine.EngineSettings;
-import dev.berth.engine.cgroups.CgroupSettings;
 import dev.berth.engine.config.Config;
 import dev.berth.engine.content.ContentFilters;
 import dev.berth.engine.images.archive.ImageImporter;
@@ -22,7 +19,6 @@ import dev.berth.engine.testing.BuiltImage;
 import dev.berth.engine.testing.LayerBuilder;
 import dev.berth.engine.testing.RegistryProcess;
 import dev.berth.engine.testing.OciImageBuilder;
-import dev.berth.engine.runtime.RuntimeSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,6 +46,7 @@ class CtrAgainstBerthIT {
     @TempDir
     Path tmp;
     Daemon daemon;
+    Config config;
     Path sock;
     final String cgroupParent = "/berth-ctr-" + Long.toHexString(System.nanoTime());
 
@@ -61,15 +58,8 @@ class CtrAgainstBerthIT {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root for runc and overlay mounts");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/ctr")), "needs Debian's containerd package (ctr)");
         Path manifests = Files.createDirectories(tmp.resolve("manifests"));
-        sock = tmp.resolve("state/containerd.sock");
-        Config c = Config.defaults()
-                .with(EngineSettings.ROOT, tmp.resolve("root").toString())
-                .with(EngineSettings.STATE, tmp.resolve("state").toString())
-                .with(RuntimeSettings.LOG_DIR, tmp.resolve("logs").toString())
-                .with(CgroupSettings.CGROUP_PARENT, cgroupParent)
-                .with(ControllerSettings.API_ADDRESS, tmp.resolve("state/berth.sock").toString())
-                .with(ControllerSettings.GRPC_ADDRESS, sock.toString())
-                .with(ControllerSettings.MANIFEST_DIR, manifests.toString());
+        sock = CtrDaemons.socket(tmp);
+        Config c = config = CtrDaemons.config(tmp, cgroupParent, manifests);
         BuiltImage img = OciImageBuilder.busybox().build();
         img.writeLayout(tmp.resolve("layout"), "latest");
         try (var e = dev.berth.engine.Engine.open(c)) {
@@ -97,17 +87,8 @@ class CtrAgainstBerthIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        if (daemon == null) {
-            return;
-        }
-        try {
-            for (TaskStatus t : daemon.engine().runtime().list(null)) {
-                daemon.engine().runtime().delete(t.namespace(), t.id(), true);
-            }
-        } finally {
-            daemon.close();
-            MountTable.cleanUnder(tmp);
-            dev.berth.engine.cgroups.Cgroups.host().removeEmpty(cgroupParent);
+        if (config != null) {
+            CtrDaemons.tearDown(daemon, config, tmp, cgroupParent);
         }
     }
 

@@ -25,6 +25,15 @@ final class CgroupFiles {
     }
 
     /** A number; null when the file is missing, empty, or says "max". */
+    /** The pids listed in a {@code cgroup.procs} file, in its order; empty when it does not exist. */
+    static java.util.List<Long> pids(Path procs) {
+        String s = read(procs);
+        if (s == null || s.isEmpty()) {
+            return java.util.List.of();
+        }
+        return s.lines().map(String::trim).filter(l -> !l.isEmpty()).map(Long::parseLong).toList();
+    }
+
     static Long number(Path file) {
         String s = read(file);
         if (s == null || s.isEmpty() || s.equals("max")) {

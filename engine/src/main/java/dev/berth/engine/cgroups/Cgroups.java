@@ -27,6 +27,12 @@ public interface Cgroups {
      */
     java.util.List<CgroupSample> samples(String relativePath);
 
+    /**
+     * The processes in the cgroup now ({@code cgroup.procs}: v1 from the pids hierarchy, else memory or
+     * freezer), as {@code runc ps} lists them; empty when the cgroup does not exist.
+     */
+    java.util.List<Long> procs(String relativePath);
+
     /** A sampler for reading the same families of many cgroups repeatedly (metrics scrapes); close it after use. */
     CgroupSampler sampler();
 

@@ -76,6 +76,17 @@ final class V1Cgroups implements Cgroups {
     }
 
     @Override
+    public java.util.List<Long> procs(String rel) {
+        for (String c : List.of("pids", "memory", "freezer")) {
+            Path d = dir(c, rel);
+            if (Files.isDirectory(d)) {
+                return CgroupFiles.pids(d.resolve("cgroup.procs"));
+            }
+        }
+        return List.of();
+    }
+
+    @Override
     public CgroupSampler sampler() {
         return new KeptSampler(this, samples::read);
     }

@@ -56,6 +56,11 @@ final class V2Cgroups implements Cgroups {
     }
 
     @Override
+    public java.util.List<Long> procs(String rel) {
+        return exists(rel) ? CgroupFiles.pids(dir(rel).resolve("cgroup.procs")) : java.util.List.of();
+    }
+
+    @Override
     public CgroupSampler sampler() {
         return new KeptSampler(this, samples::read);
     }

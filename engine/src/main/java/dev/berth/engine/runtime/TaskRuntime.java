@@ -79,6 +79,18 @@ public interface TaskRuntime extends AutoCloseable {
     /** Runs a process inside the task and waits for it; output is captured in full. */
     ExecResult exec(String namespace, String id, ExecRequest request);
 
+    /**
+     * The processes in the task's cgroup now (init, what it started, and execs), each named exec
+     * marked with its name; empty once the cgroup is gone. NOT_FOUND for an unknown task.
+     */
+    List<TaskProcess> processes(String namespace, String id);
+
+    /**
+     * Sends {@code signal} to the running exec named {@code execName} ({@link ExecRequest#name}); its
+     * {@link #exec} call then returns with the process's end. NOT_FOUND when no exec of that name runs.
+     */
+    void killExec(String namespace, String id, String execName, int signal);
+
     /** Changes the task's resource limits in place ({@code runc update}). */
     void update(String namespace, String id, Resources resources);
 

@@ -13,6 +13,9 @@ import jnr.ffi.types.ssize_t;
  */
 public interface LibC {
     @SaveError
+    int kill(int pid, int sig);
+
+    @SaveError
     int mount(byte[] source, byte[] target, byte[] fstype, long flags, byte[] data);
 
     @SaveError

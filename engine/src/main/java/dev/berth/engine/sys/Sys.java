@@ -60,6 +60,13 @@ public final class Sys {
     private Sys() {
     }
 
+    /** kill(2): sends {@code signal} to process {@code pid}. */
+    public static void kill(long pid, int signal) {
+        if (LIBC.kill((int) pid, signal) != 0) {
+            throw error("kill", "process " + pid + " (signal " + signal + ")");
+        }
+    }
+
     /** mount(2). {@code source}, {@code fstype} and {@code data} may be null. */
     public static void mount(String source, Path target, String fstype, long flags, String data) {
         if (LIBC.mount(cstr(source), cstr(target), cstr(fstype), flags, cstr(data)) != 0) {

@@ -148,4 +148,23 @@ class CgroupsFixtureTest {
         write(c + "cgroup.freeze", "maybe");
         assertEquals(Optional.empty(), cg.frozen("berth/default/p"));
     }
+
+    @Test
+    void procsAreReadFromCgroupProcsInEitherVersion() throws Exception {
+        write("pids/berth/default/ps/cgroup.procs", "42\n4711\n");
+        write("memory/berth/default/ps/cgroup.procs", "1\n");
+        Cgroups v1 = Cgroups.at(root);
+        assertEquals(java.util.List.of(42L, 4711L), v1.procs("/berth/default/ps"), "the pids hierarchy first");
+        assertEquals(java.util.List.of(), v1.procs("berth/default/none"));
+    }
+
+    @Test
+    void v2ProcsFromTheUnifiedTree(@TempDir Path v2) throws Exception {
+        CgroupTrees.write(v2, "cgroup.controllers", "cpu memory pids");
+        CgroupTrees.write(v2, "berth/default/ps/cgroup.procs", "7\n");
+        Cgroups cg = Cgroups.at(v2);
+        assertEquals(CgroupVersion.V2, cg.version());
+        assertEquals(java.util.List.of(7L), cg.procs("berth/default/ps"));
+        assertEquals(java.util.List.of(), cg.procs("berth/default/gone"));
+    }
 }

@@ -187,6 +187,30 @@ public abstract class TaskRuntimeContract {
     }
 
     @Test
+    void aNamedExecIsListedAmongTheTaskProcessesAndIsSignalledAlone() throws Exception {
+        String id = id("named");
+        TaskStatus t = run(id, ContainerSpec.builder().args("sleep", "1000").build());
+        assertEquals(List.of(new TaskProcess(t.pid(), null)), rt().processes(NS, id));
+        var exec = java.util.concurrent.CompletableFuture.supplyAsync(() -> rt().exec(NS, id,
+                new ExecRequest(List.of("sleep", "1000"), List.of(), null, null, "long")));
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (rt().processes(NS, id).stream().noneMatch(p -> "long".equals(p.execId())) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        List<TaskProcess> both = rt().processes(NS, id);
+        assertEquals(2, both.size(), both.toString());
+        assertTrue(both.contains(new TaskProcess(t.pid(), null)), both.toString());
+        rt().killExec(NS, id, "long", Signals.SIGKILL);
+        assertEquals(128 + Signals.SIGKILL, exec.get(WAIT.toSeconds(), TimeUnit.SECONDS).exitCode());
+        assertEquals(List.of(new TaskProcess(t.pid(), null)), rt().processes(NS, id), "only the exec went");
+        assertEquals(TaskState.RUNNING, rt().state(NS, id).state());
+        assertCategory(ErrorCategory.NOT_FOUND, () -> rt().killExec(NS, id, "long", Signals.SIGKILL));
+        assertCategory(ErrorCategory.INVALID_ARGUMENT, () -> rt().killExec(NS, id, "../long", Signals.SIGKILL));
+        rt().delete(NS, id, true);
+        assertCategory(ErrorCategory.NOT_FOUND, () -> rt().processes(NS, id));
+    }
+
+    @Test
     void limitsAreInForceInTheKernelAndChangeInPlace() throws Exception {
         String id = id("limits");
         Resources asked = Resources.NONE.withMemoryLimit(48L << 20).withPidsLimit(24L).withCpuShares(256L);

@@ -12,6 +12,7 @@ import dev.berth.engine.runtime.ExecRequest;
 import dev.berth.engine.runtime.ExecResult;
 import dev.berth.engine.runtime.Signals;
 import dev.berth.engine.runtime.TaskExit;
+import dev.berth.engine.runtime.TaskProcess;
 import dev.berth.engine.runtime.TaskRuntime;
 import dev.berth.engine.runtime.TaskSamples;
 import dev.berth.engine.runtime.TaskState;
@@ -395,12 +396,41 @@ public final class ConmonRuntime implements TaskRuntime {
             List<String> env = SpecGenerator.mergeEnv(p.env(), request.env());
             RuntimeSpec.Process ep = p.withArgs(request.args()).withEnv(env)
                     .withCwd(request.cwd() == null ? p.cwd() : request.cwd());
-            Processes.Result r = TaskBundles.withJsonFile(bundle, "exec", ep,
-                    file -> cli.exec(ns, id, file, request.timeout()));
+            Path pidFile = request.name() == null ? null : ExecPids.file(bundle, request.name());
+            if (pidFile != null && Files.exists(pidFile)) {
+                throw BerthException.alreadyExists("an exec named %s is already running in task %s/%s",
+                        request.name(), ns, id);
+            }
+            Processes.Result r;
+            try {
+                r = TaskBundles.withJsonFile(bundle, "exec", ep, file -> cli.exec(ns, id, file, pidFile, request.timeout()));
+            } finally {
+                if (pidFile != null) {
+                    Files.deleteIfExists(pidFile);
+                }
+            }
             return new ExecResult(r.exitCode(), r.stdout(), r.stderr());
         } catch (IOException e) {
             throw BerthException.unavailable("exec in task %s/%s: %s", ns, id, e.getMessage());
         }
+    }
+
+    @Override
+    public List<TaskProcess> processes(String ns, String id) {
+        TaskRecords.Row r = row(ns, id);
+        Map<Long, String> named = ExecPids.named(Path.of(r.bundle()));
+        return cgroups.procs(r.cgroupPath()).stream().map(p -> new TaskProcess(p, named.get(p))).toList();
+    }
+
+    @Override
+    public void killExec(String ns, String id, String execName, int signal) {
+        TaskRecords.Row r = row(ns, id);
+        long pid = TaskFiles.readPid(ExecPids.file(Path.of(r.bundle()), ExecRequest.checkName(execName)));
+        // the pid file goes only after runc returned: make sure the pid is still one of the task's
+        if (pid <= 0 || !cgroups.procs(r.cgroupPath()).contains(pid)) {
+            throw BerthException.notFound("exec %s of task %s/%s is not running", execName, ns, id);
+        }
+        dev.berth.engine.sys.Sys.kill(pid, signal);
     }
 
     @Override

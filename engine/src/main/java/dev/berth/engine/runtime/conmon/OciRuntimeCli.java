@@ -135,8 +135,11 @@ final class OciRuntimeCli {
     }
 
     /** Runs {@code runc exec --process <json>}; its exit status is the process's (128+signal on a signal). */
-    Processes.Result exec(String namespace, String id, Path processJson, Duration timeout) {
-        return Processes.run(cmd(namespace, "exec", "--process", processJson.toString(), id), null, timeout);
+    Processes.Result exec(String namespace, String id, Path processJson, Path pidFile, Duration timeout) {
+        List<String> argv = pidFile == null
+                ? cmd(namespace, "exec", "--process", processJson.toString(), id)
+                : cmd(namespace, "exec", "--process", processJson.toString(), "--pid-file", pidFile.toString(), id);
+        return Processes.run(argv, null, timeout);
     }
 
     private static boolean notFound(Processes.Result r) {
