@@ -14,8 +14,6 @@ import dev.berth.api.cgroups.v1.Metrics;
 import dev.berth.api.cgroups.v1.PidsStat;
 import dev.berth.api.cgroups.v1.Throttle;
 import dev.berth.engine.cgroups.CgroupSample;
-import dev.berth.engine.errdefs.BerthException;
-import dev.berth.engine.errdefs.ErrorCategory;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -39,13 +37,8 @@ final class CgroupV1Metrics {
     private CgroupV1Metrics() {
     }
 
-    /** The samples as containerd's v1 metrics, packed as its clients expect; UNIMPLEMENTED for v2 samples. */
-    static Any of(String id, List<CgroupSample> samples) {
-        if (!samples.isEmpty() && samples.stream().noneMatch(s -> s.name().equals("container_cpu_total_nanoseconds"))) {
-            throw new BerthException(ErrorCategory.NOT_IMPLEMENTED, "Tasks/Metrics of task " + id
-                    + ": this node has cgroup v2, whose io.containerd.cgroups.v2.Metrics Berth does not serve yet; "
-                    + "read the task's metrics from Berth's Prometheus endpoint");
-        }
+    /** The samples as containerd's v1 metrics, packed as its clients expect. */
+    static Any of(List<CgroupSample> samples) {
         CPUUsage.Builder cpu = CPUUsage.newBuilder();
         Throttle.Builder throttle = Throttle.newBuilder();
         MemoryStat.Builder mem = MemoryStat.newBuilder();

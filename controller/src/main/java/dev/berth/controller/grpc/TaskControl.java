@@ -80,7 +80,8 @@ final class TaskControl {
                 continue; // its cgroup went between the listing and the read: it has just stopped
             }
             b.addMetrics(Metric.newBuilder().setId(t.id()).setTimestamp(Protos.time(Instant.now()))
-                    .setData(CgroupV1Metrics.of(t.id(), samples)));
+                    .setData(CgroupV2Metrics.isV2(samples) ? CgroupV2Metrics.of(samples)
+                            : CgroupV1Metrics.of(samples)));
         }
         return b.build();
     }
