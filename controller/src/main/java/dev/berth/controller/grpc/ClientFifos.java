@@ -26,21 +26,31 @@ final class ClientFifos implements AutoCloseable {
     /** The FIFOs' paths (null for a dropped stream), to see whether the client has read them. */
     private final Path outPath;
     private final Path errPath;
+    /** Runs once both streams are closed (a log binary's exit wait); null for plain FIFOs. */
+    private final Runnable afterClose;
 
-    private ClientFifos(FileChannel out, Path outPath, FileChannel err, Path errPath) {
+    ClientFifos(FileChannel out, Path outPath, FileChannel err, Path errPath, Runnable afterClose) {
         this.out = out;
         this.err = err;
         this.outPath = outPath;
         this.errPath = errPath;
+        this.afterClose = afterClose;
     }
 
-    /** Opens the named FIFOs (an empty name: that stream is dropped, as with {@code --null-io}). */
-    static ClientFifos open(String stdout, String stderr) {
+    /**
+     * Opens the named FIFOs (an empty name: that stream is dropped, as with {@code --null-io}), or the
+     * log URI a client gave ({@code ctr run --log-uri}: {@code file://} or {@code binary://}, as
+     * containerd's shim takes them; see {@link LogUris}) for process {@code id} in namespace {@code ns}.
+     */
+    static ClientFifos open(String ns, String id, String stdout, String stderr) {
+        if (LogUris.isUri(stdout) || LogUris.isUri(stderr)) {
+            return LogUris.open(ns, id, stdout, stderr);
+        }
         FileChannel o = null;
         try {
             o = fifo(stdout, "stdout");
             FileChannel e = fifo(stderr, "stderr");
-            return new ClientFifos(o, o == null ? null : Path.of(stdout), e, e == null ? null : Path.of(stderr));
+            return new ClientFifos(o, o == null ? null : Path.of(stdout), e, e == null ? null : Path.of(stderr), null);
         } catch (RuntimeException e) {
             closeQuietly(o);
             throw e;
@@ -50,10 +60,6 @@ final class ClientFifos implements AutoCloseable {
     private static FileChannel fifo(String name, String field) {
         if (name == null || name.isEmpty()) {
             return null;
-        }
-        if (name.contains("://")) {
-            throw BerthException.invalid("%s: %s is a log URI; Berth takes FIFO paths or nothing (--null-io), and keeps "
-                    + "every container's output in its CRI log (berth logs)", field, name);
         }
         Path p = Path.of(name);
         if (!Files.exists(p)) {
@@ -132,9 +138,12 @@ final class ClientFifos implements AutoCloseable {
     public void close() {
         closeQuietly(out);
         closeQuietly(err);
+        if (afterClose != null) {
+            afterClose.run();
+        }
     }
 
-    private static void closeQuietly(FileChannel c) {
+    static void closeQuietly(FileChannel c) {
         if (c != null) {
             try {
                 c.close();

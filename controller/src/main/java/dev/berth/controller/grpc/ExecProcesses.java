@@ -90,7 +90,7 @@ final class ExecProcesses {
         if (!e.started().compareAndSet(false, true)) {
             throw BerthException.precondition("process %s of task %s was already started", id, container);
         }
-        ClientFifos fifos = ClientFifos.open(e.stdout(), e.stderr());
+        ClientFifos fifos = ClientFifos.open(ns, id, e.stdout(), e.stderr());
         Thread t = new Thread(() -> {
             try (fifos) {
                 ExecResult r = runtime.exec(ns, container, e.request());

@@ -136,7 +136,7 @@ final class TasksServices {
                 }
                 String ns = namespace();
                 String id = request.getContainerId();
-                ClientFifos fifos = ClientFifos.open(request.getStdout(), request.getStderr());
+                ClientFifos fifos = ClientFifos.open(ns, id, request.getStdout(), request.getStderr());
                 TaskStatus t;
                 try {
                     t = containers.createTask(ns, id, Protos.engineMounts(request.getRootfsList()));

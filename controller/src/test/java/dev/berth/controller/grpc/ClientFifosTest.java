@@ -23,7 +23,7 @@ class ClientFifosTest {
     void aReaderThatOpensAfterTheWritesStillGetsThemAll() throws Exception {
         Path out = fifo("stdout");
         Path err = fifo("stderr");
-        ClientFifos fifos = ClientFifos.open(out.toString(), err.toString());
+        ClientFifos fifos = ClientFifos.open("default", "t", out.toString(), err.toString());
         fifos.write(false, "out\n");
         fifos.write(true, "err\n");
         // as ctr's reader goroutines do under load: the readers open only after the output was written
@@ -36,7 +36,7 @@ class ClientFifosTest {
 
     @Test
     void aReaderThatNeverComesCostsTheGraceAndNoMore() throws Exception {
-        ClientFifos fifos = ClientFifos.open(fifo("stdout").toString(), "");
+        ClientFifos fifos = ClientFifos.open("default", "t", fifo("stdout").toString(), "");
         fifos.write(false, "nobody reads this\n");
         fifos.finish(Duration.ofSeconds(30), Duration.ofMillis(50)); // a client gone away does not hold the task
         assertFalse(fifos.write(false, "x"), "closed after the grace");
@@ -44,7 +44,7 @@ class ClientFifosTest {
 
     @Test
     void aReaderThatStoppedReadingCostsTheStallAndNoMore() throws Exception {
-        ClientFifos fifos = ClientFifos.open(fifo("stdout").toString(), "");
+        ClientFifos fifos = ClientFifos.open("default", "t", fifo("stdout").toString(), "");
         fifos.write(false, "nobody reads this\n");
         long t = System.nanoTime();
         fifos.finish(Duration.ofMillis(100), Duration.ofSeconds(30));

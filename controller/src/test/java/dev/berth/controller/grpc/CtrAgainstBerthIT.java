@@ -391,4 +391,42 @@ class CtrAgainstBerthIT {
         // what the reconciler keeps is untouched
         assertTrue(ok("tasks", "ls").out().lines().anyMatch(l -> l.startsWith("sleeper") && l.contains("RUNNING")));
     }
+
+    /**
+     * {@code ctr run --log-uri}: a file:// URI gets both streams appended, raw; a binary:// URI gets a
+     * logging program with the streams on fds 3 and 4, ready on fd 5, the container's id and namespace in
+     * its environment and the query as arguments, as containerd's shim starts one. An unknown scheme
+     * is refused before anything is created.
+     */
+    @Test
+    void logUrisSendOutputToAFileOrALoggingBinary() throws Exception {
+        Path log = tmp.resolve("logs-by-uri/c-file.log");
+        ok("run", "--rm", "--log-uri", "file://" + log, IMAGE, "c-file", "/bin/busybox", "sh", "-c",
+                "echo to-out; echo to-err >&2");
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(log)
+                && Files.readString(log).contains("to-out") && Files.readString(log).contains("to-err"));
+
+        Path logger = tmp.resolve("logger.sh");
+        Path copied = tmp.resolve("copied");
+        Files.writeString(logger, """
+                #!/bin/sh
+                # $1 $2: the query's key and value; fd 3 stdout, fd 4 stderr, fd 5 ready
+                echo "$CONTAINER_NAMESPACE/$CONTAINER_ID $1=$2" > "$2.env"
+                exec 5>&-
+                cat <&3 > "$2.out" &
+                cat <&4 > "$2.err"
+                wait
+                """);
+        Files.setPosixFilePermissions(logger, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        ok("run", "--rm", "--log-uri", "binary://" + logger + "?dest=" + copied, IMAGE, "c-bin", "/bin/busybox", "sh",
+                "-c", "echo bin-out; echo bin-err >&2");
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(Path.of(copied + ".err"))
+                && Files.readString(Path.of(copied + ".out")).equals("bin-out\n")
+                && Files.readString(Path.of(copied + ".err")).equals("bin-err\n"));
+        assertEquals("default/c-bin dest=" + copied + "\n", Files.readString(Path.of(copied + ".env")));
+
+        Ctr bad = ctr("run", "--rm", "--log-uri", "syslog://x/y", IMAGE, "c-bad", "/bin/busybox", "true");
+        assertTrue(bad.code() != 0 && bad.out().contains("scheme syslog"), bad.out());
+        assertTrue(daemon.engine().runtime().find("default", "c-bad").isEmpty(), "no task for a refused log URI");
+    }
 }
