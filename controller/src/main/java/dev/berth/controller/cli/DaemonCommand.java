@@ -46,6 +46,11 @@ public final class DaemonCommand implements Runnable {
             d.close();
         }, "berth-shutdown"));
         // systemctl reload (ExecReload sends SIGHUP): the file is read again; containers are not touched
+        // (under nohup SIGHUP arrives ignored, and the JVM would then keep it so: reload would do nothing)
+        if (dev.berth.engine.sys.Sys.unignore(1)) {
+            LoggerFactory.getLogger(DaemonCommand.class).info("SIGHUP was ignored when the daemon started "
+                    + "(nohup?); it reloads the config now");
+        }
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reload(d, systemd));
         systemd.ready("serving on " + c.get(ControllerSettings.API_ADDRESS));
         d.awaitTermination();

@@ -15,6 +15,9 @@ public interface LibC {
     @SaveError
     int kill(int pid, int sig);
 
+    /** signal(2) with the handler as an address (0 = SIG_DFL, 1 = SIG_IGN); returns the previous one. */
+    long signal(int sig, long handler);
+
     @SaveError
     int mount(byte[] source, byte[] target, byte[] fstype, long flags, byte[] data);
 

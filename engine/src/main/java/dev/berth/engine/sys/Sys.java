@@ -67,6 +67,16 @@ public final class Sys {
         }
     }
 
+    /**
+     * Sets signal {@code signal} back to its default action and says whether it was ignored. A
+     * process started under {@code nohup} (or by a parent that ignores SIGHUP) inherits SIG_IGN, and
+     * the JVM then silently refuses to install a Java handler for it; a daemon that wants the signal
+     * calls this first.
+     */
+    public static boolean unignore(int signal) {
+        return LIBC.signal(signal, 0L) == 1L;
+    }
+
     /** mount(2). {@code source}, {@code fstype} and {@code data} may be null. */
     public static void mount(String source, Path target, String fstype, long flags, String data) {
         if (LIBC.mount(cstr(source), cstr(target), cstr(fstype), flags, cstr(data)) != 0) {
