@@ -175,8 +175,10 @@ public final class ImageRollout {
 
     private Duration rollBack(ObjectRef me, ImageStatus st, Rollout r, Container failed, Clock clock, List<Container> users) {
         ContainerStatus cs = failed.getStatus();
-        String why = cs == null ? "no status" : cs.condition(Condition.READY)
-                .map(c -> c.reason() + ": " + c.message()).orElse("phase " + cs.getPhase());
+        // a surge's new task is the one that failed; the old task's Ready condition is still its own
+        String why = cs == null ? "no status" : cs.getSurge() != null && r.to().equals(cs.getSurge().imageDigest())
+                ? cs.getSurge().reason() + ": " + cs.getSurge().message()
+                : cs.condition(Condition.READY).map(c -> c.reason() + ": " + c.message()).orElse("phase " + cs.getPhase());
         String message = "Container " + failed.getMetadata().getName() + " did not become Ready on " + r.to()
                 + " within its progress deadline of " + failed.getSpec().progressDeadline().toSeconds() + "s (" + why
                 + "); rolled back to " + r.from() + ", which stays pinned until the tag's digest changes again";

@@ -1,0 +1,81 @@
+package dev.berth.reconcilers.container;
+
+import dev.berth.engine.containers.ContainerInfo;
+import dev.berth.engine.containers.Containers;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Which runtime containers (engine container records, each with its task, log file, rootfs snapshot
+ * {@code container/<namespace>/<id>}, bundle and cgroup) belong to a Container object, and which of
+ * them is its current one. A Container starts as runtime id {@code <name>}; a surge rollout starts
+ * its new revision as {@code <name>_<the first 12 hex digits of the new digest>} (an underscore is
+ * in no Kubernetes object name, so no other Container's id looks like it), labelled
+ * {@value #SURGE_LABEL} until it is Ready and promoted. Of the unlabelled records the newest is the
+ * current one; an older unlabelled one is what a promotion cut by a daemon restart left to remove.
+ * Every place that maps a runtime id back to its Container (task exits, {@code berth logs}, the
+ * status's {@code containerID}) asks {@link #owner}. Stateless and thread-safe.
+ */
+public final class RuntimeIds {
+    /** Label on the record of a surge's new revision until it is promoted (value: the Container's name). */
+    public static final String SURGE_LABEL = "berth.dev/surge-of";
+
+    private RuntimeIds() {
+    }
+
+    /**
+     * The runtime containers of one Container.
+     *
+     * @param current the id its task runs as now ({@code <name>} when it has none yet)
+     * @param surge the record of a surge's new revision, if one is starting
+     * @param leftovers older revisions a cut promotion left behind (to be torn down)
+     */
+    public record Owned(String current, Optional<ContainerInfo> surge, List<ContainerInfo> leftovers) {
+    }
+
+    /** The Container name a runtime id belongs to. */
+    public static String owner(String id) {
+        int i = id.indexOf('_');
+        return i < 0 ? id : id.substring(0, i);
+    }
+
+    /** The runtime id of the revision of Container {@code name} that runs {@code digest} in a surge. */
+    public static String surgeId(String name, String digest) {
+        String hex = digest.substring(digest.indexOf(':') + 1);
+        return name + "_" + hex.substring(0, Math.min(12, hex.length()));
+    }
+
+    /** Whether {@code id} is a runtime id of Container {@code name}. */
+    public static boolean ownedBy(String id, String name) {
+        return id.equals(name) || id.startsWith(name + "_") && id.indexOf('_') == name.length();
+    }
+
+    /** The runtime containers of Container {@code namespace/name}. */
+    public static Owned of(Containers containers, String namespace, String name) {
+        List<ContainerInfo> mine = new ArrayList<>();
+        ContainerInfo surge = null;
+        for (ContainerInfo c : containers.list(namespace)) {
+            if (!ownedBy(c.id(), name)) {
+                continue;
+            }
+            if (name.equals(c.labels().get(SURGE_LABEL))) {
+                surge = c;
+            } else {
+                mine.add(c);
+            }
+        }
+        if (mine.isEmpty()) {
+            return new Owned(name, Optional.ofNullable(surge), List.of());
+        }
+        mine.sort(Comparator.comparing(ContainerInfo::createdAt).thenComparing(c -> c.updatedAt()));
+        ContainerInfo current = mine.remove(mine.size() - 1);
+        return new Owned(current.id(), Optional.ofNullable(surge), List.copyOf(mine));
+    }
+
+    /** The id Container {@code namespace/name}'s task runs as now (for logs and clients). */
+    public static String current(Containers containers, String namespace, String name) {
+        return of(containers, namespace, name).current();
+    }
+}
