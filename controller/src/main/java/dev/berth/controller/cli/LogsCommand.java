@@ -66,6 +66,10 @@ public final class LogsCommand extends EngineCommand {
         Path newest = Files.exists(plain) ? plain : null;
         try (var s = Files.newDirectoryStream(dir, id + "_*.log")) {
             for (Path p : s) {
+                String file = p.getFileName().toString();
+                if (!dev.berth.reconcilers.container.RuntimeIds.ownedBy(file.substring(0, file.length() - 4), id)) {
+                    continue; // a sandbox's <name>_pause, say
+                }
                 if (newest == null || Files.getLastModifiedTime(p).compareTo(Files.getLastModifiedTime(newest)) > 0) {
                     newest = p;
                 }

@@ -12,7 +12,8 @@ import java.util.Optional;
  * {@code container/<namespace>/<id>}, bundle and cgroup) belong to a Container object, and which of
  * them is its current one. A Container starts as runtime id {@code <name>}; a surge rollout starts
  * its new revision as {@code <name>_<the first 12 hex digits of the new digest>} (an underscore is
- * in no Kubernetes object name, so no other Container's id looks like it), labelled
+ * in no Kubernetes object name, so no other Container's id looks like it; a Sandbox's pause
+ * container {@code <sandbox>_pause} has no 12 hex digits after it, so it is nobody's revision), labelled
  * {@value #SURGE_LABEL} until it is Ready and promoted. Of the unlabelled records the newest is the
  * current one; an older unlabelled one is what a promotion cut by a daemon restart left to remove.
  * Every place that maps a runtime id back to its Container (task exits, {@code berth logs}, the
@@ -35,10 +36,13 @@ public final class RuntimeIds {
     public record Owned(String current, Optional<ContainerInfo> surge, List<ContainerInfo> leftovers) {
     }
 
+    /** A revision's suffix: {@code _} and 12 hex digits (a sandbox's {@code <name>_pause} is none). */
+    private static final java.util.regex.Pattern REVISION = java.util.regex.Pattern.compile("_[0-9a-f]{12}$");
+
     /** The Container name a runtime id belongs to. */
     public static String owner(String id) {
-        int i = id.indexOf('_');
-        return i < 0 ? id : id.substring(0, i);
+        java.util.regex.Matcher m = REVISION.matcher(id);
+        return m.find() ? id.substring(0, m.start()) : id;
     }
 
     /** The runtime id of the revision of Container {@code name} that runs {@code digest} in a surge. */
@@ -49,7 +53,8 @@ public final class RuntimeIds {
 
     /** Whether {@code id} is a runtime id of Container {@code name}. */
     public static boolean ownedBy(String id, String name) {
-        return id.equals(name) || id.startsWith(name + "_") && id.indexOf('_') == name.length();
+        return id.equals(name) || id.length() == name.length() + 13 && id.startsWith(name)
+                && REVISION.matcher(id).find() && owner(id).equals(name);
     }
 
     /** The runtime containers of Container {@code namespace/name}. */
