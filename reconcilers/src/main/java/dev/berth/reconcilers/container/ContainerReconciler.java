@@ -47,7 +47,8 @@ import java.util.Optional;
  *   <li>await dependencies: the Image (and the Sandbox, if named) Ready, else
  *       {@link Readiness#waiting} {@code WaitingForImage|WaitingForSandbox} and {@link Result#waitingFor};</li>
  *   <li>recreate if changed ({@link SpecChange}, image digest, snapshotter, sandbox instance, a lifted limit):
- *       stop, delete, new snapshot;</li>
+ *       stop, delete, new snapshot; a change of the image digest alone is rolled as a surge instead
+ *       ({@link Surges}: the new revision starts next to the running task, which goes once it is Ready);</li>
  *   <li>hold stopped: {@code spec.state: Stopped} stops the task (no crash) and reports {@code Stopped};</li>
  *   <li>apply restart policy: an exit is counted once, then kept down, backed off
  *       ({@link CrashLoopBackOff}) or restarted;</li>
@@ -57,8 +58,9 @@ import java.util.Optional;
  *   <li>probe ({@link Prober}, on its own threads): a failed liveness or startup probe stops the task,
  *       whose exit then restarts it as any crash; report: phase, runtime fields, the verdict's readiness.</li>
  * </ol>
- * The runtime task is {@code <namespace>/<name>}; the rootfs is the active snapshot
- * {@code container/<namespace>/<name>} mounted at the task bundle's {@code rootfs}.
+ * The runtime task is {@code <namespace>/<id>} with {@code id} the current revision's runtime id
+ * ({@link RuntimeIds}: {@code <name>}, or {@code <name>_<digest>} after a surge); the rootfs is the
+ * active snapshot {@code container/<namespace>/<id>} mounted at the task bundle's {@code rootfs}.
  * Thread-safe across objects (the dispatcher never runs two reconciles of one object at once).
  * Time decisions (backoff, status times) use the injected clock only; exits are timed when they are
  * observed, which with the daemon's exit-triggered reconciles is the moment they happen. Just over
@@ -248,22 +250,11 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
                 : SpecChange.recreateReasons(p.rec, p.spec, p.change, p.target, tasks.sandboxInstance(p.ref, p.spec));
         ContainerRecord rec = p.rec;
         Containers containers = engine.containers();
-        boolean surge = Surges.applies(p, why);
-        if (p.surge.isPresent() && !surge) {
-            boolean back = why.isEmpty();
-            surges.remove(p, why.isEmpty() ? "the Container goes back to " + p.target.digest()
-                    : String.join(", ", why) + " changed");
-            if (back) {
-                ContainerHistory.record(p.st, clock, p.gen, p.target.digest(), Rollouts.action(p.image,
-                        p.target.digest()), "removed the new task before it was Ready; " + p.ns + "/" + p.id
-                        + " kept running");
-            }
+        Optional<Outcome<ContainerStatus>> promoted = surges.roll(p, why);
+        if (promoted.isPresent()) {
+            return promoted;
         }
-        if (surge) {
-            Optional<Outcome<ContainerStatus>> promoted = surges.step(p);
-            if (promoted.isPresent()) {
-                return promoted;
-            }
+        if (p.surging) {
             why = List.of();
         }
         if (!why.isEmpty() || rec.appliedSpec() == null && (p.task.isPresent()
@@ -465,12 +456,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         String name = ref.name();
         probes.forget(ref);
         // every revision (a surge's new one too); the containers service removes each snapshot wherever it is
-        RuntimeIds.Owned owned = RuntimeIds.of(engine.containers(), ns, name);
-        java.util.List<String> ids = new java.util.ArrayList<>();
-        owned.surge().ifPresent(sc -> ids.add(sc.id()));
-        ids.add(owned.current());
-        owned.leftovers().forEach(l -> ids.add(l.id()));
-        for (String id : ids) {
+        for (String id : RuntimeIds.of(engine.containers(), ns, name).all()) {
             tasks.teardown(ref, id, engine.runtime().find(ns, id));
             states.delete(ns, id);
         }

@@ -34,6 +34,14 @@ public final class RuntimeIds {
      * @param leftovers older revisions a cut promotion left behind (to be torn down)
      */
     public record Owned(String current, Optional<ContainerInfo> surge, List<ContainerInfo> leftovers) {
+        /** Every runtime id: the surge's, the current one, the leftovers. */
+        public List<String> all() {
+            List<String> ids = new ArrayList<>();
+            surge.ifPresent(s -> ids.add(s.id()));
+            ids.add(current);
+            leftovers.forEach(l -> ids.add(l.id()));
+            return ids;
+        }
     }
 
     /** A revision's suffix: {@code _} and 12 hex digits (a sandbox's {@code <name>_pause} is none). */

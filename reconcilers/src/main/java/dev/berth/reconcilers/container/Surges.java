@@ -76,6 +76,26 @@ final class Surges {
     }
 
     /**
+     * What a change for {@code why} means for a surge: removes a surge the Container no longer goes
+     * to (recording the way back when it goes back to what it runs), then takes the surge's step
+     * when {@link #applies}. Empty unless a promotion ended the pass; {@code p.surging} says whether
+     * the current task is left running.
+     */
+    Optional<Outcome<ContainerStatus>> roll(ContainerPass p, java.util.List<String> why) throws Exception {
+        boolean surge = applies(p, why);
+        if (p.surge.isPresent() && !surge) {
+            remove(p, why.isEmpty() ? "the Container goes back to " + p.target.digest()
+                    : String.join(", ", why) + " changed");
+            if (why.isEmpty()) {
+                ContainerHistory.record(p.st, clock, p.gen, p.target.digest(), Rollouts.action(p.image,
+                        p.target.digest()), "removed the new task before it was Ready; " + p.ns + "/" + p.id
+                        + " kept running");
+            }
+        }
+        return surge ? step(p) : Optional.empty();
+    }
+
+    /**
      * One step of the surge to {@code p.target}: makes or starts the new revision, reads its probes'
      * verdict, promotes it when Ready. Empty while it is starting (the current task is reconciled on
      * as usual, {@code p.surging} set); an outcome once it was promoted (the next pass reports it).

@@ -41,9 +41,10 @@ import java.util.function.Consumer;
  *
  * <p>All of its state is in the Image's status (and the Containers' statuses it reads), so a daemon
  * killed in the middle resumes where the status says: the Container being rolled either becomes
- * Ready or runs out of its deadline, measured from the recorded start. Containers are recreated in
- * place (one task per Container at any time): the gap for a Container is its restart (stop, create,
- * start) plus the time its new task needs to become Ready. Thread-safe (one reconcile per Image at a
+ * Ready or runs out of its deadline, measured from the recorded start. A Container moves as a surge
+ * (its new task starts next to the old one, which goes only once the new one is Ready; see the
+ * Container reconciler's {@code Surges}), except a Container in a Sandbox, which is recreated in
+ * place: its gap is its restart (stop, create, start) plus the time its new task needs to be Ready. Thread-safe (one reconcile per Image at a
  * time; the Containers it wakes are reconciled on their own).
  */
 public final class ImageRollout {
