@@ -4,6 +4,7 @@ import dev.berth.crd.ObjectRef;
 import dev.berth.engine.Engine;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.container.ContainerReconciler;
+import dev.berth.reconcilers.container.RuntimeIds;
 import dev.berth.reconcilers.probe.NetnsDialer;
 import dev.berth.reconcilers.probe.Prober;
 import java.time.Clock;
@@ -31,9 +32,10 @@ final class ContainerWiring {
         closeables.add(prober);
         controller.register(new ContainerReconciler(engine, controller.lookup(), sink, clock,
                 ContainerReconciler.Options.DEFAULTS, prober));
-        // a task exit is a reason to look at its Container now, not at the next resync
+        // a task exit is a reason to look at its Container now, not at the next resync (a surge's
+        // new revision runs as <name>_<digest>: RuntimeIds says whose it is)
         closeables.add(engine.runtime().onExit(exit -> controller.enqueue(
-                new ObjectRef("Container", exit.namespace(), exit.id()))));
+                new ObjectRef("Container", exit.namespace(), RuntimeIds.owner(exit.id())))));
         return prober;
     }
 }

@@ -12,6 +12,7 @@ import dev.berth.engine.testing.HostCleanup;
 import dev.berth.engine.testing.OciImageBuilder;
 import dev.berth.engine.testing.RegistryProcess;
 import dev.berth.engine.testing.RootOnly;
+import dev.berth.reconcilers.container.RuntimeIds;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,10 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
- * SIGKILL the daemon while it rolls a new image digest out to three Containers (each takes a few
- * seconds to become Ready, so the rollout is long enough to be cut), start it again: the rollout
- * resumes from the Image's status and completes, every Container runs the new digest and is Ready,
- * and the node holds exactly one task per Container (none doubled, none lost).
+ * SIGKILL the daemon while it rolls a new image digest out to three Containers, at the moment the
+ * second one surges (its new task {@code web-b_<digest>} runs next to the old one and takes a few
+ * seconds to become Ready), start it again: the daemon adopts both tasks, the surge resumes from the
+ * container records and the rollout from the Image's status, and it completes: every Container runs
+ * the new digest and is Ready, and the node holds exactly one task per Container (none doubled, none
+ * lost), one container record, one bundle, one rootfs snapshot and one cgroup each, all of the new
+ * revision: nothing of the old tasks leaked.
  */
 @RootOnly("needs root for runc, overlay mounts and cgroups")
 class DaemonKillMidRolloutIT {
@@ -108,8 +112,15 @@ class DaemonKillMidRolloutIT {
 
             registry.pushRaw(v2, "berth/web", "live");
             Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> "Progressing".equals(rollout("phase")) && "web-b".equals(rollout("current")));
+                    .until(() -> "Progressing".equals(rollout("phase")) && "web-b".equals(rollout("current"))
+                            && !get("containers", "web-b").path("status").path("surge").path("containerID").asText().isEmpty());
+            String surge = get("containers", "web-b").path("status").path("surge").path("containerID").asText();
+            assertEquals(RuntimeIds.surgeId("web-b", d2), surge);
             daemon.kill();
+            try (Engine e = daemon.openEngine()) {
+                assertTrue(e.runtime().find("default", "web-b").orElseThrow().state() == TaskState.RUNNING);
+                assertTrue(e.runtime().find("default", surge).isPresent(), "killed with the surge's task made");
+            }
 
             daemon.start();
             Awaitility.await().atMost(Duration.ofSeconds(180)).until(() -> "Complete".equals(rollout("phase"))
@@ -125,11 +136,36 @@ class DaemonKillMidRolloutIT {
                         live.add(t.id());
                     }
                 }
-                assertEquals(NAMES, live.stream().sorted().toList(), "one running task per Container");
-                assertEquals(3, e.containers().list("default").size(), "one container record per Container");
-                for (String n : NAMES) {
-                    String image = e.containers().find("default", n).orElseThrow().image();
-                    assertEquals(registry.host() + "/berth/web:live", image, n + " runs from the tag's record");
+                List<String> ids = NAMES.stream().map(n -> RuntimeIds.surgeId(n, d2)).toList();
+                assertEquals(ids, live.stream().sorted().toList(), "one running task per Container");
+                assertEquals(ids, e.runtime().list("default").stream().map(TaskStatus::id).sorted().toList(),
+                        "no other task");
+                assertEquals(ids, e.containers().list("default").stream().map(c -> c.id()).toList(),
+                        "one container record per Container");
+                for (String id : ids) {
+                    String image = e.containers().find("default", id).orElseThrow().image();
+                    assertEquals(registry.host() + "/berth/web:live", image, id + " runs from the tag's record");
+                }
+                try (var dirs = Files.list(tmp.resolve("state/tasks/default"))) {
+                    assertEquals(ids, dirs.map(d -> d.getFileName().toString()).sorted().toList(), "bundles");
+                }
+                List<String> snaps = new ArrayList<>();
+                e.snapshotter().walk(i -> {
+                    if (i.name().startsWith("container/")) {
+                        snaps.add(i.name());
+                    }
+                });
+                assertEquals(ids.stream().map(id -> "container/default/" + id).toList(), snaps.stream().sorted().toList(),
+                        "rootfs snapshots");
+                for (Path h : Files.newDirectoryStream(Path.of("/sys/fs/cgroup"))) {
+                    Path ns = h.resolve(parent.substring(1)).resolve("default");
+                    if (Files.isDirectory(ns)) {
+                        try (var dirs = Files.list(ns)) {
+                            List<String> cg = dirs.filter(Files::isDirectory).map(d -> d.getFileName().toString())
+                                    .filter(n -> n.startsWith("web-")).sorted().toList();
+                            assertEquals(ids, cg, "cgroups under " + ns);
+                        }
+                    }
                 }
                 assertTrue(e.images().find(registry.host() + "/berth/web@" + d1).isPresent(), "v1 stays pinned");
             }

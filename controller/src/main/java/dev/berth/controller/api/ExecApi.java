@@ -38,7 +38,11 @@ public final class ExecApi {
         ExecRequest req = new ExecRequest(command, strings(body.path("env")),
                 body.path("workingDir").isMissingNode() ? null : body.path("workingDir").asText(),
                 timeout > 0 ? Duration.ofSeconds(timeout) : null);
-        ExecResult res = engine.runtime().exec(r.param("namespace"), r.param("name"), req);
+        // a Container's task runs as its current revision's runtime id (<name>_<digest> after a surge rollout)
+        String ns = r.param("namespace");
+        String id = engine.runtime().find(ns, r.param("name")).isPresent() ? r.param("name")
+                : dev.berth.reconcilers.container.RuntimeIds.current(engine.containers(), ns, r.param("name"));
+        ExecResult res = engine.runtime().exec(ns, id, req);
         return ApiResponse.ok(Map.of("exitCode", res.exitCode(), "stdout", res.stdout(), "stderr", res.stderr()));
     }
 

@@ -37,7 +37,7 @@ public final class LogsCommand extends EngineCommand {
         if (!dev.berth.controller.api.ApiClient.present(Clients.socket(c))) {
             return super.call();
         }
-        Path log = Path.of(c.get(dev.berth.engine.runtime.RuntimeSettings.LOG_DIR)).resolve(namespace).resolve(id + ".log");
+        Path log = newestRevision(Path.of(c.get(dev.berth.engine.runtime.RuntimeSettings.LOG_DIR)).resolve(namespace), id);
         if (!Files.exists(log)) {
             throw dev.berth.engine.errdefs.BerthException.notFound("container %s/%s has no log at %s (yet)", namespace, id, log);
         }
@@ -54,9 +54,39 @@ public final class LogsCommand extends EngineCommand {
         return 0;
     }
 
+    /**
+     * The log of Container (or runtime container) {@code id}: after a surge rollout a Container runs
+     * as {@code <name>_<digest>} (RuntimeIds), whose log is the newest of its revisions' logs.
+     */
+    static Path newestRevision(Path dir, String id) {
+        Path plain = dir.resolve(id + ".log");
+        if (id.indexOf('_') >= 0 || !Files.isDirectory(dir)) {
+            return plain;
+        }
+        Path newest = Files.exists(plain) ? plain : null;
+        try (var s = Files.newDirectoryStream(dir, id + "_*.log")) {
+            for (Path p : s) {
+                String file = p.getFileName().toString();
+                if (!dev.berth.reconcilers.container.RuntimeIds.ownedBy(file.substring(0, file.length() - 4), id)) {
+                    continue; // a sandbox's <name>_pause, say
+                }
+                if (newest == null || Files.getLastModifiedTime(p).compareTo(Files.getLastModifiedTime(newest)) > 0) {
+                    newest = p;
+                }
+            }
+        } catch (java.io.IOException e) {
+            return plain;
+        }
+        return newest == null ? plain : newest;
+    }
+
     @Override
     protected int run(Engine engine) {
         TaskRuntime rt = engine.runtime();
+        if (rt.find(namespace, id).isEmpty()) {
+            // a Container's name: its task runs as the current revision's runtime id
+            id = dev.berth.reconcilers.container.RuntimeIds.current(engine.containers(), namespace, id);
+        }
         Path log = rt.logPath(namespace, id);
         Optional<TaskStatus> task = rt.find(namespace, id);
         if (task.isEmpty() && !Files.exists(log)) {

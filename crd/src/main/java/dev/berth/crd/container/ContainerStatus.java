@@ -23,6 +23,7 @@ public class ContainerStatus extends BerthStatus {
     private Boolean started;
     private List<ProbeStatus> probes;
     private List<HistoryEntry> history;
+    private Surge surge;
 
     public ContainerPhase getPhase() {
         return phase;
@@ -36,6 +37,18 @@ public class ContainerStatus extends BerthStatus {
     @com.fasterxml.jackson.annotation.JsonIgnore
     public String phaseName() {
         return phase == null ? null : phase.name();
+    }
+
+    /**
+     * The new task of a surge rollout while it starts next to the running one (absent otherwise):
+     * the old task keeps serving, and this one replaces it once it is Ready (docs/rollouts.md).
+     */
+    public Surge getSurge() {
+        return surge;
+    }
+
+    public void setSurge(Surge surge) {
+        this.surge = surge;
     }
 
     /** Runtime id of the container (runc/conmon). */
@@ -195,6 +208,22 @@ public class ContainerStatus extends BerthStatus {
     }
 
     /**
+     * The second task of a surge rollout, started next to the running one on the rollout's digest.
+     *
+     * @param containerID its runtime id ({@code <name>_<12 hex digits of the digest>})
+     * @param imageDigest the digest it runs
+     * @param pid host pid of its init process while running
+     * @param startedAt when it was started
+     * @param ready whether its startup and readiness probes passed
+     * @param reason why it is (not) Ready: Starting, WaitingForProbe, ProbeFailed, Exited, Ready, Running
+     * @param message the probe's last output or the exit
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Surge(String containerID, String imageDigest, Integer pid, String startedAt, Boolean ready,
+            String reason, String message) {
+    }
+
+    /**
      * Limits in force: memory in bytes, CPU as quota and period in microseconds (quota absent =
      * unlimited), maximum pids. Absent fields are unlimited.
      */
@@ -212,12 +241,13 @@ public class ContainerStatus extends BerthStatus {
                 && Objects.equals(nextRestartAt, s.nextRestartAt)
                 && Objects.equals(cgroupPath, s.cgroupPath) && Objects.equals(limits, s.limits)
                 && Objects.equals(started, s.started) && Objects.equals(probes, s.probes)
-                && Objects.equals(history, s.history);
+                && Objects.equals(history, s.history) && Objects.equals(surge, s.surge);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(super.hashCode(), phase, containerID, imageDigest, pid, exitCode, reason,
-                restartCount, startedAt, finishedAt, nextRestartAt, cgroupPath, limits, started, probes, history);
+                restartCount, startedAt, finishedAt, nextRestartAt, cgroupPath, limits, started, probes, history,
+                surge);
     }
 }

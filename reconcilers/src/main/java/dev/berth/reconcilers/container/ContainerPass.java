@@ -22,6 +22,12 @@ final class ContainerPass {
     final Long gen;
     /** The status this reconcile returns (a copy of the last written one). */
     final ContainerStatus st;
+    /** The runtime id its current task runs as ({@link RuntimeIds}): {@code name}, or a surge's id after one. */
+    final String id;
+    /** A surge's new revision starting next to the current task, if any ({@link Surges}). */
+    Optional<dev.berth.engine.containers.ContainerInfo> surge;
+    /** Whether a surge is under way this pass (the current task keeps serving; the history entry is the surge's). */
+    boolean surging;
     ContainerRecord rec;
     Optional<TaskStatus> task;
     /** The Image it runs (once the dependencies are Ready). */
@@ -35,11 +41,14 @@ final class ContainerPass {
     Resources limits;
     ProbeVerdict verdict;
 
-    ContainerPass(Container c, ContainerStatus st, ContainerRecord rec, Optional<TaskStatus> task) {
+    ContainerPass(Container c, ContainerStatus st, RuntimeIds.Owned owned, ContainerRecord rec,
+            Optional<TaskStatus> task) {
         this.c = c;
         this.ref = ObjectRef.of(c);
         this.ns = ref.namespace();
         this.name = ref.name();
+        this.id = owned.current();
+        this.surge = owned.surge();
         this.spec = c.getSpec();
         this.gen = c.getMetadata().getGeneration();
         this.st = st;

@@ -33,8 +33,14 @@ final class ContainerProbes {
     }
 
     /** The probes' verdict on running task {@code ts} of {@code ref}, starting them if needed. */
-    ProbeVerdict verdict(ObjectRef ref, ContainerSpec spec, ImageTarget t, TaskStatus ts, String runningMessage) {
-        return prober.observe(ref, ref.namespace(), ref.name(), ts.pid(), plans(spec, t), runningMessage);
+    ProbeVerdict verdict(ObjectRef ref, String id, ContainerSpec spec, ImageTarget t, TaskStatus ts,
+            String runningMessage) {
+        return prober.observe(ref, ref.namespace(), id, ts.pid(), plans(spec, t), runningMessage);
+    }
+
+    /** Stops probing one task of {@code ref} (a revision that was replaced or rolled back). */
+    void forget(String namespace, String id) {
+        prober.forgetTask(namespace, id);
     }
 
     /** Stops probing {@code ref} (its task is not running). */

@@ -47,7 +47,8 @@ import java.util.Optional;
  *   <li>await dependencies: the Image (and the Sandbox, if named) Ready, else
  *       {@link Readiness#waiting} {@code WaitingForImage|WaitingForSandbox} and {@link Result#waitingFor};</li>
  *   <li>recreate if changed ({@link SpecChange}, image digest, snapshotter, sandbox instance, a lifted limit):
- *       stop, delete, new snapshot;</li>
+ *       stop, delete, new snapshot; a change of the image digest alone is rolled as a surge instead
+ *       ({@link Surges}: the new revision starts next to the running task, which goes once it is Ready);</li>
  *   <li>hold stopped: {@code spec.state: Stopped} stops the task (no crash) and reports {@code Stopped};</li>
  *   <li>apply restart policy: an exit is counted once, then kept down, backed off
  *       ({@link CrashLoopBackOff}) or restarted;</li>
@@ -57,8 +58,9 @@ import java.util.Optional;
  *   <li>probe ({@link Prober}, on its own threads): a failed liveness or startup probe stops the task,
  *       whose exit then restarts it as any crash; report: phase, runtime fields, the verdict's readiness.</li>
  * </ol>
- * The runtime task is {@code <namespace>/<name>}; the rootfs is the active snapshot
- * {@code container/<namespace>/<name>} mounted at the task bundle's {@code rootfs}.
+ * The runtime task is {@code <namespace>/<id>} with {@code id} the current revision's runtime id
+ * ({@link RuntimeIds}: {@code <name>}, or {@code <name>_<digest>} after a surge); the rootfs is the
+ * active snapshot {@code container/<namespace>/<id>} mounted at the task bundle's {@code rootfs}.
  * Thread-safe across objects (the dispatcher never runs two reconciles of one object at once).
  * Time decisions (backoff, status times) use the injected clock only; exits are timed when they are
  * observed, which with the daemon's exit-triggered reconciles is the moment they happen. Just over
@@ -94,6 +96,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
     private final ContainerTasks tasks;
     private final ContainerProbes probes;
     private final ContainerExits exits;
+    private final Surges surges;
     private final Steps<ContainerPass, ContainerStatus> steps = steps();
 
     public ContainerReconciler(Engine engine, ObjectLookup lookup, EventSink events, Clock clock) {
@@ -120,6 +123,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         this.tasks = new ContainerTasks(engine, lookup, events, clock, options.stopGrace(), states);
         this.probes = new ContainerProbes(engine, Objects.requireNonNull(prober, "prober"));
         this.exits = new ContainerExits(clock, backOff, states, events);
+        this.surges = new Surges(engine, tasks, states, probes, events, clock);
     }
 
     @Override
@@ -165,14 +169,19 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
     @Override
     public Outcome<ContainerStatus> reconcile(Container c, Context context) throws Exception {
         ObjectRef ref = ObjectRef.of(c);
-        return steps.run(new ContainerPass(c, Outcome.startFrom(c.getStatus(), ContainerStatus::new),
-                states.get(ref.namespace(), ref.name()).orElse(ContainerRecord.EMPTY),
-                engine.runtime().find(ref.namespace(), ref.name())));
+        RuntimeIds.Owned owned = RuntimeIds.of(engine.containers(), ref.namespace(), ref.name());
+        surges.removeLeftovers(ref, owned);
+        ContainerStatus st = Outcome.startFrom(c.getStatus(), ContainerStatus::new);
+        // a pass that finds a surge under way says so again; any other leaves status.surge empty
+        st.setSurge(null);
+        return steps.run(new ContainerPass(c, st, owned,
+                states.get(ref.namespace(), owned.current()).orElse(ContainerRecord.EMPTY),
+                engine.runtime().find(ref.namespace(), owned.current())));
     }
 
     /** A member whose sandbox is gone, being deleted or without pause stops its task ({@link SandboxMembers}). */
     private Optional<Outcome<ContainerStatus>> leaveGoneSandbox(ContainerPass p) {
-        p.task = tasks.leaveGoneSandbox(p.ref, p.spec, p.task);
+        p.task = tasks.leaveGoneSandbox(p.ref, p.id, p.spec, p.task);
         return Optional.empty();
     }
 
@@ -218,7 +227,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             return Optional.empty();
         }
         if (p.task.isEmpty()) {
-            ContainerStatuses.observed(p.st, ContainerPhase.Pending, p.name, p.rec, null, null);
+            ContainerStatuses.observed(p.st, ContainerPhase.Pending, p.id, p.rec, null, null);
         }
         Readiness.degraded("InvalidProbePort", String.join("; ", errors)).applyTo(p.st, p.gen, clock);
         p.st.setObservedGeneration(p.gen);
@@ -228,29 +237,38 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
 
     private Outcome<ContainerStatus> waiting(ContainerPass p, ObjectRef dependency, Readiness why) {
         if (p.task.isEmpty()) {
-            ContainerStatuses.observed(p.st, ContainerPhase.Pending, p.name, p.rec, null, null);
+            ContainerStatuses.observed(p.st, ContainerPhase.Pending, p.id, p.rec, null, null);
         }
         why.applyTo(p.st, p.gen, clock);
         return Outcome.waitingFor(p.st, dependency);
     }
 
     /** Spec edits (and image, snapshotter, sandbox changes) that need a new runtime container tear the old one down. */
-    private Optional<Outcome<ContainerStatus>> recreateIfChanged(ContainerPass p) {
+    private Optional<Outcome<ContainerStatus>> recreateIfChanged(ContainerPass p) throws Exception {
         p.change = SpecChange.between(p.rec.appliedSpec(), p.spec);
         List<String> why = p.rec.appliedSpec() == null ? List.of()
                 : SpecChange.recreateReasons(p.rec, p.spec, p.change, p.target, tasks.sandboxInstance(p.ref, p.spec));
         ContainerRecord rec = p.rec;
         Containers containers = engine.containers();
+        Optional<Outcome<ContainerStatus>> promoted = surges.roll(p, why);
+        if (promoted.isPresent()) {
+            return promoted;
+        }
+        if (p.surging) {
+            why = List.of();
+        }
         if (!why.isEmpty() || rec.appliedSpec() == null && (p.task.isPresent()
-                || containers.find(p.ns, p.name).isPresent() || containers.rootfsExists(p.ns, p.name))) {
+                || containers.find(p.ns, p.id).isPresent() || containers.rootfsExists(p.ns, p.id))) {
             if (!why.isEmpty()) {
-                events.normal(p.ref, "Recreating", String.join(", ", why) + " changed; recreating the container");
+                boolean digest = why.stream().anyMatch(w -> w.startsWith("image digest"));
+                events.normal(p.ref, "Recreating", String.join(", ", why) + " changed; recreating the container"
+                        + (digest ? " " + Surges.inPlaceReason(p) : ""));
                 ContainerHistory.record(p.st, clock, p.gen, p.target.digest(), why.size() == 1
                         && why.get(0).startsWith("image digest") ? Rollouts.action(p.image, p.target.digest())
                         : "Recreated", String.join(", ", why) + " changed");
             }
-            tasks.teardown(p.ref, p.task);
-            states.delete(p.ns, p.name);
+            tasks.teardown(p.ref, p.id, p.task);
+            states.delete(p.ns, p.id);
             p.rec = ContainerRecord.EMPTY;
             p.task = Optional.empty();
         }
@@ -269,7 +287,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         TaskStatus ts = p.task.get();
         if (ts.state() == TaskState.UNKNOWN) {
             throw BerthException.unavailable("cannot tell the state of task %s/%s (its runtime's state call "
-                    + "failed); see the daemon log", p.ns, p.name);
+                    + "failed); see the daemon log", p.ns, p.id);
         }
         if (ts.state() != TaskState.STOPPED) {
             return Optional.empty();
@@ -283,9 +301,9 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             if (!p.spec.restartPolicy().restartsAfter(code)) {
                 if (!p.spec.equals(p.rec.appliedSpec())) {
                     p.rec = p.rec.withSpec(p.spec);
-                    states.put(p.ns, p.name, p.rec);
+                    states.put(p.ns, p.id, p.rec);
                 }
-                ContainerStatuses.observed(p.st, ContainerPhase.Exited, p.name, p.rec, ts, null);
+                ContainerStatuses.observed(p.st, ContainerPhase.Exited, p.id, p.rec, ts, null);
                 String down = "exited with code " + code + "; restartPolicy " + p.spec.restartPolicy() + " keeps it down";
                 (code != 0 ? Readiness.degraded(p.rec.reason(), down) : Readiness.finished(p.rec.reason(), down))
                         .applyTo(p.st, p.gen, clock);
@@ -295,7 +313,7 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             RestartState rs = p.rec.restartState();
             if (!backOff.mayStart(rs)) {
                 Duration left = Duration.between(clock.instant(), rs.nextStartAt());
-                ContainerStatuses.observed(p.st, ContainerPhase.CrashLoopBackOff, p.name, p.rec, ts, null);
+                ContainerStatuses.observed(p.st, ContainerPhase.CrashLoopBackOff, p.id, p.rec, ts, null);
                 Readiness.degraded("CrashLoopBackOff", "back-off " + rs.delay().toSeconds()
                         + "s restarting the container (last exit code " + code + ", " + p.rec.reason() + ")")
                         .applyTo(p.st, p.gen, clock);
@@ -307,9 +325,9 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
             // written before the old task goes: a daemon killed between the delete and the new
             // task's record would otherwise see a vanished task and never count this restart
             p.rec = p.rec.restarted();
-            states.put(p.ns, p.name, p.rec);
+            states.put(p.ns, p.id, p.rec);
         }
-        engine.containers().deleteTask(p.ns, p.name, false);
+        engine.containers().deleteTask(p.ns, p.id, false);
         p.task = Optional.empty();
         return Optional.empty();
     }
@@ -320,32 +338,32 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         Containers containers = engine.containers();
         if (p.task.isPresent() && p.task.get().state() == TaskState.CREATED) {
             p.rec = p.rec.withSpec(p.spec).started(clock.instant());
-            states.put(p.ns, p.name, p.rec);
-            containers.start(p.ns, p.name);
-            events.normal(p.ref, "Started", "started task " + p.ns + "/" + p.name);
-            p.task = Optional.of(rt.state(p.ns, p.name));
+            states.put(p.ns, p.id, p.rec);
+            containers.start(p.ns, p.id);
+            events.normal(p.ref, "Started", "started task " + p.ns + "/" + p.id);
+            p.task = Optional.of(rt.state(p.ns, p.id));
         }
-        if (p.task.isPresent() && !containers.rootfsExists(p.ns, p.name)) {
-            events.drift(p.ref, Drift.SNAPSHOT, "rootfs snapshot " + snapshotKey(p.ns, p.name)
+        if (p.task.isPresent() && !containers.rootfsExists(p.ns, p.id)) {
+            events.drift(p.ref, Drift.SNAPSHOT, "rootfs snapshot " + snapshotKey(p.ns, p.id)
                     + " was removed; recreating the container");
-            tasks.teardown(p.ref, p.task);
+            tasks.teardown(p.ref, p.id, p.task);
             p.task = Optional.empty();
         }
         if (p.task.isEmpty()) {
             if (p.vanished) {
-                events.drift(p.ref, Drift.TASK, "task " + p.ns + "/" + p.name + " had disappeared; recreating it");
+                events.drift(p.ref, Drift.TASK, "task " + p.ns + "/" + p.id + " had disappeared; recreating it");
             }
             if (p.rec.appliedSpec() == null && (p.st.getHistory() == null || !ContainerHistory.PROGRESSING.equals(
                     p.st.getHistory().get(p.st.getHistory().size() - 1).outcome()))) {
                 ContainerHistory.record(p.st, clock, p.gen, p.target.digest(), "Created", "created from "
                         + p.target.imageName());
             }
-            p.rec = tasks.create(p.ref, p.spec, p.rec, p.target, p.restart);
-            p.task = Optional.of(rt.state(p.ns, p.name));
+            p.rec = tasks.create(p.ref, p.id, p.spec, p.rec, p.target, p.restart);
+            p.task = Optional.of(rt.state(p.ns, p.id));
         }
         if (p.task.get().state() == TaskState.STOPPED) {
             // exited right after the start; the exit trigger (or this requeue) handles it
-            ContainerStatuses.observed(p.st, ContainerPhase.Pending, p.name, p.rec, p.task.get(), null);
+            ContainerStatuses.observed(p.st, ContainerPhase.Pending, p.id, p.rec, p.task.get(), null);
             Readiness.progressing("Starting", "the task exited right after its start").applyTo(p.st, p.gen, clock);
             return Optional.of(Outcome.requeueAfter(p.st, Duration.ofMillis(200)));
         }
@@ -354,8 +372,8 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
 
     /** The rootfs is mounted on the bundle (remounted when something unmounted it). */
     private Optional<Outcome<ContainerStatus>> ensureMounts(ContainerPass p) {
-        if (engine.containers().remountRootfs(p.ns, p.name)) {
-            events.drift(p.ref, Drift.MOUNT, "rootfs " + engine.containers().find(p.ns, p.name)
+        if (engine.containers().remountRootfs(p.ns, p.id)) {
+            events.drift(p.ref, Drift.MOUNT, "rootfs " + engine.containers().find(p.ns, p.id)
                     .map(ContainerInfo::rootfs).orElse(null) + " was not mounted; mounted it again");
         }
         return Optional.empty();
@@ -365,11 +383,11 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
     private Optional<Outcome<ContainerStatus>> ensureLimits(ContainerPass p) {
         TaskRuntime rt = engine.runtime();
         Resources desired = RuntimeSpecs.resources(p.spec.resources());
-        p.limits = rt.limits(p.ns, p.name);
+        p.limits = rt.limits(p.ns, p.id);
         List<String> drift = RuntimeSpecs.drift(desired, p.limits);
         if (!drift.isEmpty()) {
-            rt.update(p.ns, p.name, desired);
-            p.limits = rt.limits(p.ns, p.name);
+            rt.update(p.ns, p.id, desired);
+            p.limits = rt.limits(p.ns, p.id);
             if (p.change.resources()) {
                 events.normal(p.ref, "Updated", "applied spec.resources to the running task: " + String.join(", ", drift));
             } else {
@@ -379,32 +397,35 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         }
         if (!p.spec.equals(p.rec.appliedSpec())) {
             p.rec = p.rec.withSpec(p.spec);
-            states.put(p.ns, p.name, p.rec);
+            states.put(p.ns, p.id, p.rec);
         }
         return Optional.empty();
     }
 
     /** The probes' verdict; a failed liveness or startup probe stops the task (its exit restarts it). */
     private Optional<Outcome<ContainerStatus>> probe(ContainerPass p) {
-        p.verdict = probes.verdict(p.ref, p.spec, p.target, p.task.get(), "task " + p.ns + "/" + p.name + " is running");
+        p.verdict = probes.verdict(p.ref, p.id, p.spec, p.target, p.task.get(), "task " + p.ns + "/" + p.id + " is running");
         if (p.verdict.kill() == null) {
             return Optional.empty();
         }
         events.warning(p.ref, "Killing", p.verdict.kill() + "; stopping the container (restartPolicy "
                 + p.spec.restartPolicy() + ")");
         probes.forget(p.ref);
-        tasks.stop(p.ns, p.name);
+        tasks.stop(p.ns, p.id);
         // the exit is counted (restartCount, CrashLoopBackOff) by the next reconcile, as any exit
         return Optional.of(Outcome.requeueAfter(p.st, Duration.ofMillis(1)));
     }
 
     private Outcome<ContainerStatus> report(ContainerPass p) {
-        ContainerStatuses.observed(p.st, ContainerPhase.Running, p.name, p.rec, p.task.get(), p.limits);
+        ContainerStatuses.observed(p.st, ContainerPhase.Running, p.id, p.rec, p.task.get(), p.limits);
         ContainerStatuses.probed(p.st, p.verdict);
-        ContainerHistory.settle(p.st, p.verdict.ready(), p.verdict.reason(), p.verdict.message());
+        if (!p.surging) {
+            // during a surge the newest history entry is the new task's, settled by its own verdict
+            ContainerHistory.settle(p.st, p.verdict.ready(), p.verdict.reason(), p.verdict.message());
+        }
         p.verdict.readiness().applyTo(p.st, p.gen, clock);
         p.st.setObservedGeneration(p.gen);
-        return Outcome.converged(p.st);
+        return p.surging ? Outcome.requeueAfter(p.st, Surges.TICK) : Outcome.converged(p.st);
     }
 
     /** spec.state Stopped: the task is stopped (an exit that is no crash) and the container reported Stopped. */
@@ -413,16 +434,16 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         ContainerRecord rec = p.rec;
         TaskStatus ts = p.task.orElse(null);
         if (ts != null && ts.state().alive()) {
-            ts = tasks.stop(p.ns, p.name);
-            events.normal(p.ref, "Killed", "stopped task " + p.ns + "/" + p.name + " (spec.state is Stopped), exit code "
+            ts = tasks.stop(p.ns, p.id);
+            events.normal(p.ref, "Killed", "stopped task " + p.ns + "/" + p.id + " (spec.state is Stopped), exit code "
                     + ts.exitCode());
             rec = rec.exited(ContainerExits.key(ts), ts.exitCode() == null ? 255 : ts.exitCode(), STOPPED, clock.instant(), null);
         }
         if (rec.appliedSpec() != null && (!p.spec.equals(rec.appliedSpec()) || ts != p.task.orElse(null))) {
             rec = rec.withSpec(p.spec);
-            states.put(p.ns, p.name, rec);
+            states.put(p.ns, p.id, rec);
         }
-        ContainerStatuses.observed(p.st, ContainerPhase.Stopped, p.name, rec, ts, null);
+        ContainerStatuses.observed(p.st, ContainerPhase.Stopped, p.id, rec, ts, null);
         Readiness.ready(STOPPED, "stopped as spec.state asks").applyTo(p.st, p.gen, clock);
         p.st.setObservedGeneration(p.gen);
         return Outcome.converged(p.st);
@@ -434,9 +455,11 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         String ns = ref.namespace();
         String name = ref.name();
         probes.forget(ref);
-        // the containers service removes the snapshot wherever it is (the record's, or any snapshotter's)
-        tasks.teardown(ref, engine.runtime().find(ns, name));
-        states.delete(ns, name);
+        // every revision (a surge's new one too); the containers service removes each snapshot wherever it is
+        for (String id : RuntimeIds.of(engine.containers(), ns, name).all()) {
+            tasks.teardown(ref, id, engine.runtime().find(ns, id));
+            states.delete(ns, id);
+        }
         return Result.converged();
     }
 }

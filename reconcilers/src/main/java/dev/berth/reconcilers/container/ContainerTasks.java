@@ -44,10 +44,16 @@ final class ContainerTasks {
         return engine.containers().stop(ns, name, stopGrace);
     }
 
-    ContainerRecord create(ObjectRef ref, ContainerSpec spec, ContainerRecord rec, ImageTarget t, boolean restart)
-            throws Exception {
+    /** Makes and starts runtime container {@code name} of Container {@code ref} (recorded first, see below). */
+    ContainerRecord create(ObjectRef ref, String name, ContainerSpec spec, ContainerRecord rec, ImageTarget t,
+            boolean restart) throws Exception {
+        return create(ref, name, spec, rec, t, restart, java.util.Map.of());
+    }
+
+    /** {@link #create} with {@code labels} on the new record (a surge's new revision is labelled). */
+    ContainerRecord create(ObjectRef ref, String name, ContainerSpec spec, ContainerRecord rec, ImageTarget t,
+            boolean restart, java.util.Map<String, String> labels) throws Exception {
         String ns = ref.namespace();
-        String name = ref.name();
         Containers containers = engine.containers();
         checkHostPaths(ref, spec);
         var runtimeSpec = withSandbox(ref, spec, RuntimeSpecs.toRuntime(spec));
@@ -55,13 +61,13 @@ final class ContainerTasks {
         // (not started yet: a task missing later counts as drift only once it had been started)
         rec = rec.applied(spec, t.digest(), t.imageName(), t.snapshotter()).notStarted()
                 .inSandbox(sandboxInstance(ref, spec).orElse(null));
-        ContainerConfig config = ContainerConfig.builder().image(t.imageName()).snapshotter(t.snapshotter())
-                .platform(t.platform()).spec(runtimeSpec).extension(ContainerStates.EXTENSION, states.encode(rec))
-                .build();
+        ContainerConfig.Builder config = ContainerConfig.builder().image(t.imageName()).snapshotter(t.snapshotter())
+                .platform(t.platform()).spec(runtimeSpec).extension(ContainerStates.EXTENSION, states.encode(rec));
+        labels.forEach(config::label);
         if (containers.find(ns, name).isPresent()) {
-            containers.recreateTask(ns, name, config);
+            containers.recreateTask(ns, name, config.build());
         } else {
-            containers.create(ns, name, config);
+            containers.create(ns, name, config.build());
         }
         events.normal(ref, "Created", "created task " + ns + "/" + name + " from " + t.imageName() + "@" + t.digest());
         try {
@@ -127,7 +133,7 @@ final class ContainerTasks {
      * process ({@link SandboxMembers#mustStop}); the container and its record stay, to be recreated
      * in the sandbox when it is back. The task as it is afterwards.
      */
-    Optional<TaskStatus> leaveGoneSandbox(ObjectRef ref, ContainerSpec spec, Optional<TaskStatus> task) {
+    Optional<TaskStatus> leaveGoneSandbox(ObjectRef ref, String id, ContainerSpec spec, Optional<TaskStatus> task) {
         if (spec.sandbox() == null || task.isEmpty()) {
             return task;
         }
@@ -137,18 +143,17 @@ final class ContainerTasks {
             return task;
         }
         if (task.get().state().alive()) {
-            TaskStatus s = stop(ref.namespace(), ref.name());
-            events.normal(ref, "Killed", why.get() + ": stopped task " + ref.namespace() + "/" + ref.name()
+            TaskStatus s = stop(ref.namespace(), id);
+            events.normal(ref, "Killed", why.get() + ": stopped task " + ref.namespace() + "/" + id
                     + " (exit code " + s.exitCode() + "); it starts again when the sandbox is back");
         }
-        engine.containers().deleteTask(ref.namespace(), ref.name(), true);
+        engine.containers().deleteTask(ref.namespace(), id, true);
         return Optional.empty();
     }
 
     /** Stops and deletes the task, then unmounts and removes the rootfs snapshot and the record. Idempotent. */
-    void teardown(ObjectRef ref, Optional<TaskStatus> task) {
+    void teardown(ObjectRef ref, String name, Optional<TaskStatus> task) {
         String ns = ref.namespace();
-        String name = ref.name();
         if (task.isPresent() && task.get().state().alive()) {
             TaskStatus s = stop(ns, name);
             events.normal(ref, "Killed", "stopped task " + ns + "/" + name + ", exit code " + s.exitCode());

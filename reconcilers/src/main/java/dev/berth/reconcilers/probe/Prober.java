@@ -44,7 +44,7 @@ public final class Prober implements AutoCloseable {
     private final EventSink events;
     private final Consumer<ObjectRef> onChange;
     private final ScheduledExecutorService scheduler;
-    private final Map<ObjectRef, TaskProbes> tasks = new ConcurrentHashMap<>();
+    private final Map<String, TaskProbes> tasks = new ConcurrentHashMap<>();
     private final AtomicLong attemptCount = new AtomicLong();
 
     /**
@@ -73,10 +73,10 @@ public final class Prober implements AutoCloseable {
     public ProbeVerdict observe(ObjectRef ref, String namespace, String id, long pid, List<ProbePlan> plans,
             String runningMessage) {
         if (plans.isEmpty()) {
-            forget(ref);
+            forgetTask(namespace, id);
             return ProbeVerdict.none(runningMessage);
         }
-        TaskProbes tp = tasks.compute(ref, (k, old) -> {
+        TaskProbes tp = tasks.compute(namespace + "/" + id, (k, old) -> {
             if (old != null && old.pid == pid && old.plans.equals(plans)) {
                 return old;
             }
@@ -91,9 +91,26 @@ public final class Prober implements AutoCloseable {
         return tp.verdict(runningMessage);
     }
 
-    /** Stops probing Container {@code ref}'s task (it stopped, is being recreated or deleted). Idempotent. */
+    /**
+     * Stops probing every task of Container {@code ref} (they stopped, are being recreated or
+     * deleted). Idempotent.
+     */
     public void forget(ObjectRef ref) {
-        TaskProbes tp = tasks.remove(ref);
+        tasks.values().removeIf(tp -> {
+            if (tp.ref.equals(ref)) {
+                tp.stop();
+                return true;
+            }
+            return false;
+        });
+    }
+
+    /**
+     * Stops probing task {@code namespace/id} only (one revision of a Container: the old one after a
+     * surge's new one took over, or the new one when it is rolled back). Idempotent.
+     */
+    public void forgetTask(String namespace, String id) {
+        TaskProbes tp = tasks.remove(namespace + "/" + id);
         if (tp != null) {
             tp.stop();
         }

@@ -41,9 +41,10 @@ import java.util.function.Consumer;
  *
  * <p>All of its state is in the Image's status (and the Containers' statuses it reads), so a daemon
  * killed in the middle resumes where the status says: the Container being rolled either becomes
- * Ready or runs out of its deadline, measured from the recorded start. Containers are recreated in
- * place (one task per Container at any time): the gap for a Container is its restart (stop, create,
- * start) plus the time its new task needs to become Ready. Thread-safe (one reconcile per Image at a
+ * Ready or runs out of its deadline, measured from the recorded start. A Container moves as a surge
+ * (its new task starts next to the old one, which goes only once the new one is Ready; see the
+ * Container reconciler's {@code Surges}), except a Container in a Sandbox, which is recreated in
+ * place: its gap is its restart (stop, create, start) plus the time its new task needs to be Ready. Thread-safe (one reconcile per Image at a
  * time; the Containers it wakes are reconciled on their own).
  */
 public final class ImageRollout {
@@ -175,8 +176,10 @@ public final class ImageRollout {
 
     private Duration rollBack(ObjectRef me, ImageStatus st, Rollout r, Container failed, Clock clock, List<Container> users) {
         ContainerStatus cs = failed.getStatus();
-        String why = cs == null ? "no status" : cs.condition(Condition.READY)
-                .map(c -> c.reason() + ": " + c.message()).orElse("phase " + cs.getPhase());
+        // a surge's new task is the one that failed; the old task's Ready condition is still its own
+        String why = cs == null ? "no status" : cs.getSurge() != null && r.to().equals(cs.getSurge().imageDigest())
+                ? cs.getSurge().reason() + ": " + cs.getSurge().message()
+                : cs.condition(Condition.READY).map(c -> c.reason() + ": " + c.message()).orElse("phase " + cs.getPhase());
         String message = "Container " + failed.getMetadata().getName() + " did not become Ready on " + r.to()
                 + " within its progress deadline of " + failed.getSpec().progressDeadline().toSeconds() + "s (" + why
                 + "); rolled back to " + r.from() + ", which stays pinned until the tag's digest changes again";

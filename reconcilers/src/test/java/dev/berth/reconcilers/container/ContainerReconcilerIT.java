@@ -303,7 +303,13 @@ class ContainerReconcilerIT {
         try {
             f.reconcileUntil(c, x -> phase(x, ContainerPhase.Running) && !x.getStatus().getPid().equals(pid));
             assertEquals(v2.target().digest().toString(), c.getStatus().getImageDigest());
-            assertTrue(f.reasons(name).contains("Recreating"), f.events.toString());
+            // a surge: the new task started next to the old one, which went once the new one was Ready
+            List<String> reasons = f.reasons(name);
+            assertTrue(reasons.indexOf("Surging") >= 0 && reasons.indexOf("SurgeComplete") > reasons.indexOf("Surging"),
+                    f.events.toString());
+            assertFalse(reasons.contains("Recreating"), f.events.toString());
+            assertEquals(RuntimeIds.surgeId(name, v2.target().digest().toString()), c.getStatus().getContainerID());
+            assertTrue(f.engine.runtime().find(NS, name).isEmpty(), "the old task is gone");
             // runc start returns before the init has exec'd the command (until then /proc shows runc's environment)
             Path environ = Path.of("/proc", c.getStatus().getPid().toString(), "environ");
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->

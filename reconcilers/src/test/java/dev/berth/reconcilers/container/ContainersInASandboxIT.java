@@ -126,6 +126,29 @@ class ContainersInASandboxIT {
         int recreatedPid = server.getStatus().getPid();
         f.reconcile(server);
         assertEquals(recreatedPid, server.getStatus().getPid(), "an unchanged sandbox leaves its containers alone");
+
+        // a new image digest: a member shares the sandbox's network namespace (and its host ports) with
+        // its old task, so it is recreated in place, never as a surge next to it
+        var v2 = dev.berth.engine.testing.OciImageBuilder.busybox().env("IMAGE_VERSION=2").build();
+        v2.writeTo(f.engine.content());
+        dev.berth.crd.image.Image img = (dev.berth.crd.image.Image) f.objects.get(
+                new dev.berth.crd.ObjectRef("Image", NS, ContainerFixture.IMAGE));
+        String old = img.getStatus().getDigest();
+        f.engine.images().put(dev.berth.engine.images.Image.of(f.imageRef, v2.target()));
+        img.getStatus().setDigest(v2.target().digest().toString());
+        try {
+            f.reconcileUntil(server, c -> c.getStatus().getPhase() == ContainerPhase.Running
+                    && v2.target().digest().toString().equals(c.getStatus().getImageDigest()));
+            assertEquals(server.getMetadata().getName(), server.getStatus().getContainerID());
+            assertTrue(f.events.stream().anyMatch(e -> e.startsWith(server.getMetadata().getName() + " Recreating: image"
+                    + " digest") && e.contains("in place: it shares Sandbox " + pod)), f.events.toString());
+            assertTrue(f.events.stream().noneMatch(e -> e.startsWith(server.getMetadata().getName() + " Surging")));
+            assertEquals(List.of(server.getMetadata().getName()), f.engine.runtime().list(NS).stream()
+                    .map(t -> t.id()).filter(id -> RuntimeIds.ownedBy(id, server.getMetadata().getName())).toList());
+        } finally {
+            f.engine.images().put(dev.berth.engine.images.Image.of(f.imageRef, f.image.target()));
+            img.getStatus().setDigest(old);
+        }
     }
 
     /**

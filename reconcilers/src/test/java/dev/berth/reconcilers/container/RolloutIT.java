@@ -42,9 +42,12 @@ import org.junit.jupiter.api.Test;
  * Image updates rolled out to real containers, against a real registry (docker-registry on
  * 127.0.0.1): three Containers on one Image with {@code pullPolicy: Always} and
  * {@code updateInterval}, a readiness probe that fails on the "bad" image. A new good image under
- * the same tag is rolled one Container at a time in name order (never more than one not Ready, one
- * task per Container throughout); a bad one is rolled back after its progress deadline, pinned, and
- * the Image says Degraded=RolledBack with the probe's output; a Container on another Image is never
+ * the same tag is rolled one Container at a time in name order, each as a surge: its new task
+ * (runtime id {@code <name>_<digest>}) starts next to the old one, which is removed only once the new
+ * one is Ready, so every status sample shows every Container Ready on a running task and never more
+ * than the old and the new task; a bad one is rolled back after its progress deadline by removing
+ * the new task (the old one never stopped: same pid, same start), pinned, and the Image says
+ * Degraded=RolledBack with the new task's probe output; a Container on another Image is never
  * touched. The settable clock decides when the tag is checked and when a deadline has passed; the
  * probes and the containers run in real time.
  */
@@ -157,16 +160,59 @@ class RolloutIT {
         return cs.stream().allMatch(c -> readyOn(c, digest));
     }
 
-    /** Every Container has exactly one task, and at most one of the rolled ones is not Ready. */
+    /**
+     * What every status sample of a surge rollout must show: each Container has its current task and
+     * at most the surge's new one (named in its status), and every rolled Container is Ready on a
+     * running task — there is no moment without a Ready task.
+     */
     private void oneAtATime(List<Container> rolled) {
         List<TaskStatus> tasks = f.engine.runtime().list(NS);
         for (Container c : containers) {
-            long n = tasks.stream().filter(t -> t.id().equals(c.getMetadata().getName())).count();
-            assertTrue(n <= 1, "two tasks for " + c.getMetadata().getName());
+            String name = c.getMetadata().getName();
+            List<String> mine = tasks.stream().map(TaskStatus::id).filter(id -> RuntimeIds.ownedBy(id, name)).toList();
+            assertTrue(mine.size() <= 2, "more than two tasks for " + name + ": " + mine);
+            if (mine.size() == 2) {
+                ContainerStatus.Surge s = c.getStatus().getSurge();
+                assertNotNull(s, name + " has two tasks " + mine + " but no surge in its status");
+                assertTrue(mine.contains(s.containerID()) && mine.contains(c.getStatus().getContainerID()), mine + " vs "
+                        + c.getStatus());
+            }
         }
-        long notReady = rolled.stream().filter(c -> c.getStatus() == null || !c.getStatus().isReady()).count();
-        assertTrue(notReady <= 1, "more than one Container not Ready at once: "
-                + rolled.stream().map(c -> c.getMetadata().getName() + "=" + c.getStatus().condition(Condition.READY)).toList());
+        for (Container c : rolled) {
+            ContainerStatus s = c.getStatus();
+            assertTrue(s != null && s.isReady(), "a Container was not Ready: " + c.getMetadata().getName() + "="
+                    + (s == null ? null : s.condition(Condition.READY)));
+            TaskStatus t = f.engine.runtime().find(NS, s.getContainerID()).orElse(null);
+            assertTrue(t != null && t.state() == dev.berth.engine.runtime.TaskState.RUNNING, "the Ready task "
+                    + s.getContainerID() + " of " + c.getMetadata().getName() + " is not running: " + t);
+            surgeSeen |= s.getSurge() != null;
+        }
+    }
+
+    boolean surgeSeen;
+
+    /** Only the current revision of each Container is left: one record, one task, one rootfs snapshot, one bundle. */
+    private void onlyCurrentRevisions() throws Exception {
+        for (Container c : containers) {
+            String name = c.getMetadata().getName();
+            String id = c.getStatus().getContainerID();
+            assertEquals(List.of(id), f.engine.containers().list(NS).stream().map(i -> i.id())
+                    .filter(i -> RuntimeIds.ownedBy(i, name)).toList(), "container records of " + name);
+            assertEquals(List.of(id), f.engine.runtime().list(NS).stream().map(TaskStatus::id)
+                    .filter(i -> RuntimeIds.ownedBy(i, name)).toList(), "tasks of " + name);
+            try (var dirs = java.nio.file.Files.list(f.tmp.resolve("state/tasks").resolve(NS))) {
+                assertEquals(List.of(id), dirs.map(d -> d.getFileName().toString())
+                        .filter(i -> RuntimeIds.ownedBy(i, name)).toList(), "bundles of " + name);
+            }
+            List<String> snaps = new ArrayList<>();
+            f.engine.snapshotter().walk(info -> {
+                if (info.name().startsWith("container/" + NS + "/") && RuntimeIds.ownedBy(
+                        info.name().substring(("container/" + NS + "/").length()), name)) {
+                    snaps.add(info.name());
+                }
+            });
+            assertEquals(List.of("container/" + NS + "/" + id), snaps, "rootfs snapshots of " + name);
+        }
     }
 
     private List<String> eventsOf(String reason) {
@@ -210,6 +256,14 @@ class RolloutIT {
                     }
                 });
         assertEquals(rolled.stream().map(c -> c.getMetadata().getName()).toList(), order);
+        assertTrue(surgeSeen, "no status sample showed a surge");
+        for (Container c : rolled) {
+            assertEquals(RuntimeIds.surgeId(c.getMetadata().getName(), digest(v2)), c.getStatus().getContainerID());
+            assertEquals(1, eventsOf("SurgeComplete").stream().filter(e -> e.startsWith(c.getMetadata().getName() + " "))
+                    .count(), f.events.toString());
+        }
+        assertFalse(f.events.stream().anyMatch(e -> e.contains(" Recreating: ")), "rolled in place: " + f.events);
+        onlyCurrentRevisions();
         assertEquals(3, eventsOf("RolledOut").size(), f.events.toString());
         assertEquals(1, eventsOf("RolloutStarted").size(), f.events.toString());
         assertEquals(1, eventsOf("RolloutComplete").size(), f.events.toString());
@@ -227,20 +281,33 @@ class RolloutIT {
         assertEquals(otherPid, other.getStatus().getPid());
         assertFalse(f.events.stream().anyMatch(e -> e.startsWith(other.getMetadata().getName() + " Recreating")));
 
-        // a bad image: the first Container fails readiness past its deadline; everything goes back to v2
+        // a bad image: the first Container's new task fails readiness past its deadline; it is removed
+        // and the old task, which never stopped, goes on
+        String aId = rolled.get(0).getStatus().getContainerID();
+        Integer aPid = rolled.get(0).getStatus().getPid();
+        String aStarted = rolled.get(0).getStatus().getStartedAt();
         registry.pushRaw(bad, "berth/app", "live");
         f.events.clear();
         f.clock.advance(Duration.ofSeconds(2));
         passUntil(() -> {
             ImageStatus.Rollout r = app.getStatus().getRollout();
             Condition ready = rolled.get(0).getStatus().condition(Condition.READY).orElse(null);
+            ContainerStatus.Surge s = rolled.get(0).getStatus().getSurge();
             return r.phase() == ImageStatus.RolloutPhase.Progressing && f.name("a").equals(r.current())
-                    && digest(bad).equals(rolled.get(0).getStatus().getImageDigest()) && ready != null
-                    && "ProbeFailed".equals(ready.reason());
+                    && s != null && digest(bad).equals(s.imageDigest()) && "ProbeFailed".equals(s.reason())
+                    && ready != null && ready.isTrue();
         }, () -> oneAtATime(rolled));
         f.clock.advance(Duration.ofSeconds(25));
         passUntil(() -> app.getStatus().getRollout().phase() == ImageStatus.RolloutPhase.RolledBack
                 && allReadyOn(rolled, digest(v2)), () -> oneAtATime(rolled));
+        assertEquals(aId, rolled.get(0).getStatus().getContainerID(), "the old task is still the current one");
+        assertEquals(aPid, rolled.get(0).getStatus().getPid(), "the old task never stopped");
+        assertEquals(aStarted, rolled.get(0).getStatus().getStartedAt());
+        assertTrue(f.engine.runtime().find(NS, aId).orElseThrow().state() == dev.berth.engine.runtime.TaskState.RUNNING);
+        assertFalse(f.events.stream().anyMatch(e -> e.startsWith(f.name("a") + " Killed") && e.contains(aId + ",")),
+                f.events.toString());
+        assertEquals(1, eventsOf("SurgeRemoved").size(), f.events.toString());
+        onlyCurrentRevisions();
         Condition degraded = app.getStatus().condition(Condition.DEGRADED).orElseThrow();
         assertTrue(degraded.isTrue());
         assertEquals("RolledBack", degraded.reason());
