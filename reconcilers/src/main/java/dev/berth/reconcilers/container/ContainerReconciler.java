@@ -63,9 +63,10 @@ import java.util.Optional;
  * active snapshot {@code container/<namespace>/<id>} mounted at the task bundle's {@code rootfs}.
  * Thread-safe across objects (the dispatcher never runs two reconciles of one object at once).
  * Time decisions (backoff, status times) use the injected clock only; exits are timed when they are
- * observed, which with the daemon's exit-triggered reconciles is the moment they happen. Just over
- * 400 lines: one short method per named step; exits, recreate reasons, statuses and tasks are in
- * {@link ContainerExits}, {@link SpecChange}, {@link ContainerStatuses} and {@link ContainerTasks}.
+ * observed, which with the daemon's exit-triggered reconciles is the moment they happen. About 460
+ * lines: one short method per named step, and the surge's hand-over between two revisions in the
+ * steps themselves; exits, recreate reasons, statuses, tasks and surges are in {@link ContainerExits},
+ * {@link SpecChange}, {@link ContainerStatuses}, {@link ContainerTasks} and {@link Surges}.
  */
 public final class ContainerReconciler implements Reconciler<Container>, Cleaner<Container> {
     /** Reason of the exit caused by {@code spec.state: Stopped}; such an exit never counts as a crash. */
