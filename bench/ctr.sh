@@ -120,9 +120,9 @@ detached() { # detached CTR...: total wall of N run -d in a row, in microseconds
 db=$(detached "${B[@]}"); dc=$(detached "${C[@]}")
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 berth_rss=$(rss "$BERTHD_PID")
-conmon_rss=$(for p in $(pgrep -x conmon); do grep -q "$W/berth" "/proc/$p/cmdline" 2>/dev/null && rss "$p"; done | awk '{s+=$1} END {print s+0}')
+conmon_rss=$(for p in $(pgrep -x conmon); do if grep -q "$W/berth" "/proc/$p/cmdline" 2>/dev/null; then rss "$p"; fi; done | awk '{s+=$1} END {print s+0}')
 ctrd_rss=$(rss "$CTRD_PID")
-shim_rss=$(for p in $(pgrep -f containerd-shim-runc-v2); do grep -q "$W/containerd" "/proc/$p/cmdline" 2>/dev/null && rss "$p"; done | awk '{s+=$1} END {print s+0}')
+shim_rss=$(for p in $(pgrep -f containerd-shim-runc-v2); do if grep -q "$W/containerd" "/proc/$p/cmdline" 2>/dev/null; then rss "$p"; fi; done | awk '{s+=$1} END {print s+0}')
 
 printf '\nctr 1.6 against both daemons, %s, %d cores, load %s\n' "$(date -u +%Y-%m-%d)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '| measure | containerd | Berth | ratio |\n|---|---|---|---|\n'

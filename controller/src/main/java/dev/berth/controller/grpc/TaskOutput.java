@@ -27,8 +27,12 @@ final class TaskOutput {
      * a copy stuck on a full pipe (a client that stopped reading) is cut at twice this after the exit.
      */
     private static final Duration STUCK = Duration.ofSeconds(5);
-    /** How often the log is looked at while the task runs (the exit cuts a wait short). */
-    private static final long POLL_MILLIS = 20;
+    /**
+     * How often the log and the task are looked at while the task runs and nothing wakes the copy:
+     * conmon's writes to the log wake it ({@link LogWakeups}), and so does the exit; this interval is
+     * only the safety net for a lost wake-up, so fifty quiet detached tasks cost no CPU.
+     */
+    private static final long IDLE_LOOK_MILLIS = 1000;
     /**
      * How often, once the exit is recorded, the copy looks whether conmon is gone: only for the moment
      * it takes conmon to drain the pipes and exit, and ctr waits for exactly this end before Tasks/Delete.
@@ -97,10 +101,31 @@ final class TaskOutput {
                 CLOSER.schedule(fifos::close, 2 * STUCK.toMillis(), TimeUnit.MILLISECONDS);
             }
         });
+        boolean[] written = {false};
+        AutoCloseable logListener = LogWakeups.get().onChange(log, () -> {
+            synchronized (wake) {
+                written[0] = true;
+                wake.notifyAll();
+            }
+        });
         CriLog.Pause pause = () -> {
             synchronized (wake) {
-                wake.wait(exited.get() ? DRAIN_POLL_MILLIS : POLL_MILLIS);
+                if (!written[0]) {
+                    wake.wait(exited.get() ? DRAIN_POLL_MILLIS : IDLE_LOOK_MILLIS);
+                }
+                written[0] = false;
             }
+        };
+        // the task's state is read when the exit was heard, else at the idle interval (a task that ended
+        // unheard, e.g. deleted), not at every write of a chatty container
+        long[] lookedAt = {System.nanoTime()};
+        java.util.function.BooleanSupplier done = () -> {
+            long now = System.nanoTime();
+            if (!exited.get() && now - lookedAt[0] < TimeUnit.MILLISECONDS.toNanos(IDLE_LOOK_MILLIS)) {
+                return false;
+            }
+            lookedAt[0] = now;
+            return drained(runtime, ns, id, deadSince);
         };
         Thread copy = new Thread(() -> {
             try {
@@ -111,7 +136,7 @@ final class TaskOutput {
                         fifos.write(e.stderr(), e.text() + "\n");
                     }
                 },
-                        () -> drained(runtime, ns, id, deadSince), pause);
+                        done, pause);
                 fifos.finish(ClientFifos.STALL, STUCK);
             } catch (RuntimeException e) {
                 LOG.warn("task {}/{}: copying its output to the client stopped: {}", ns, id, e.getMessage());
@@ -120,6 +145,7 @@ final class TaskOutput {
                 ended.complete(null);
                 try {
                     exitListener[0].close();
+                    logListener.close();
                 } catch (Exception e) {
                     // the listener is gone with the runtime
                 }

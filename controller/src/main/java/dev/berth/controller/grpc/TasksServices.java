@@ -58,6 +58,8 @@ final class TasksServices {
     /** Per client-made task ({@code ns/id}): the end of its output copy, which Wait answers after. */
     private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.CompletableFuture<Void>> outputs =
             new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per client-made task with a stdin FIFO ({@code ns/id}): the copy into the task's stdin. */
+    private final java.util.concurrent.ConcurrentMap<String, StdinRelay> inputs = new java.util.concurrent.ConcurrentHashMap<>();
 
     TasksServices(TaskRuntime runtime, dev.berth.engine.containers.Containers containers, Events events) {
         this.runtime = runtime;
@@ -136,13 +138,25 @@ final class TasksServices {
                 }
                 String ns = namespace();
                 String id = request.getContainerId();
+                java.nio.file.Path stdin = request.getStdin().isEmpty() ? null : StdinRelay.fifoPath(request.getStdin());
                 ClientFifos fifos = ClientFifos.open(ns, id, request.getStdout(), request.getStderr());
                 TaskStatus t;
+                dev.berth.engine.runtime.TaskInput input = null;
                 try {
-                    t = containers.createTask(ns, id, Protos.engineMounts(request.getRootfsList()));
+                    t = containers.createTask(ns, id, Protos.engineMounts(request.getRootfsList()),
+                            stdin == null ? TaskRuntime.Stdin.NULL : TaskRuntime.Stdin.PIPE);
+                    if (stdin != null) {
+                        input = runtime.openStdin(ns, id);
+                    }
                 } catch (RuntimeException e) {
                     fifos.close();
                     throw e;
+                }
+                if (input != null) {
+                    StdinRelay old = inputs.put(ns + "/" + id, StdinRelay.start(stdin, input, "task " + ns + "/" + id));
+                    if (old != null) {
+                        old.stop();
+                    }
                 }
                 outputs.put(ns + "/" + id, TaskOutput.attach(runtime, ns, id, fifos));
                 return dev.berth.api.containerd.services.tasks.v1.CreateTaskResponse.newBuilder().setContainerId(id)
@@ -227,6 +241,10 @@ final class TasksServices {
                 containers.deleteTask(namespace(), t.id(), false);
                 execs.forget(namespace(), t.id());
                 outputs.remove(namespace() + "/" + t.id());
+                StdinRelay in = inputs.remove(namespace() + "/" + t.id());
+                if (in != null) {
+                    in.stop();
+                }
                 return DeleteResponse.newBuilder().setId(t.id()).setPid((int) t.pid())
                         .setExitStatus(t.exitCode() == null ? 0 : t.exitCode()).setExitedAt(Protos.time(t.exitedAt())).build();
             });
@@ -254,6 +272,11 @@ final class TasksServices {
         public void closeIO(CloseIORequest request, StreamObserver<Empty> out) {
             Errors.unary(out, () -> {
                 control.closeIO(namespace(), request);
+                StdinRelay in = request.getExecId().isEmpty() && request.getStdin()
+                        ? inputs.get(namespace() + "/" + request.getContainerId()) : null;
+                if (in != null) {
+                    in.closeWhenDrained();
+                }
                 return Empty.getDefaultInstance();
             });
         }

@@ -237,6 +237,70 @@ class CtrTaskControlIT {
         ok("tasks", "kill", "-s", "SIGKILL", "tc-p");
     }
 
+    /** {@code ctr ARGS} with {@code input} on its stdin (then closed). */
+    private Ctr ctrWithInput(byte[] input, String... args) throws Exception {
+        Process p = new ProcessBuilder(argv(args)).redirectErrorStream(true).start();
+        started.add(p);
+        var out = new java.util.concurrent.CompletableFuture<byte[]>();
+        new Thread(() -> {
+            try {
+                out.complete(p.getInputStream().readAllBytes());
+            } catch (IOException e) {
+                out.completeExceptionally(e);
+            }
+        }).start();
+        try (var in = p.getOutputStream()) {
+            in.write(input);
+        }
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "ctr " + String.join(" ", args) + " did not finish");
+        return new Ctr(p.exitValue(), new String(out.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+    }
+
+    private static boolean relayThreadsOf(String id) {
+        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("berth-stdin")
+                && (t.getName().endsWith("/" + id) || t.getName().endsWith("-" + id)));
+    }
+
+    @Test
+    void runGivesTheTaskTheClientsStdin() throws Exception {
+        // echo hi | ctr run --rm IMAGE ID cat
+        Ctr hi = ctrWithInput("hi\n".getBytes(StandardCharsets.UTF_8), "run", "--rm", IMAGE, "tc-cat", "/bin/busybox", "cat");
+        assertEquals(0, hi.code(), hi.out());
+        assertEquals("hi\n", hi.out());
+
+        // 300 kB in many packets, in order and complete, and the process's own exit code back
+        byte[] big = new byte[300_000];
+        new java.util.Random(17).nextBytes(big);
+        String md5 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(big));
+        Ctr sum = ctrWithInput(big, "run", "--rm", IMAGE, "tc-md5", "/bin/busybox", "sh", "-c", "md5sum; exit 7");
+        assertEquals(7, sum.code(), sum.out());
+        assertTrue(sum.out().startsWith(md5 + "  -"), "md5 of what the task read: " + sum.out() + " want " + md5);
+
+        // a live stream: the task answers a line before the client writes the next
+        Process p = new ProcessBuilder(argv("run", "--rm", IMAGE, "tc-live", "/bin/busybox", "sh", "-c",
+                "read a; echo got-$a; read b; echo got-$b")).redirectErrorStream(true).start();
+        started.add(p);
+        var lines = new java.util.concurrent.LinkedBlockingQueue<String>();
+        new Thread(() -> new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                StandardCharsets.UTF_8)).lines().forEach(lines::add)).start();
+        var stdin = p.getOutputStream();
+        stdin.write("one\n".getBytes(StandardCharsets.UTF_8));
+        stdin.flush();
+        assertEquals("got-one", lines.poll(30, TimeUnit.SECONDS), "the first line is answered while stdin is open");
+        stdin.write("two\n".getBytes(StandardCharsets.UTF_8));
+        stdin.close();
+        assertEquals("got-two", lines.poll(30, TimeUnit.SECONDS));
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue());
+
+        // nothing is left: no task, no container, no copy thread
+        for (String id : List.of("tc-cat", "tc-md5", "tc-live")) {
+            assertTrue(daemon.engine().runtime().find("default", id).isEmpty(), id);
+            assertTrue(daemon.engine().containers().find("default", id).isEmpty(), id);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !relayThreadsOf(id));
+        }
+    }
+
     @Test
     void aTerminalIsRefusedByNameAndNothingIsLeft() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "needs util-linux script for a pty");

@@ -299,6 +299,12 @@ public final class ContainerService implements Containers {
 
     @Override
     public TaskStatus createTask(String ns, String id, List<dev.berth.engine.mount.Mount> mounts) {
+        return createTask(ns, id, mounts, dev.berth.engine.runtime.TaskRuntime.Stdin.NULL);
+    }
+
+    @Override
+    public TaskStatus createTask(String ns, String id, List<dev.berth.engine.mount.Mount> mounts,
+            dev.berth.engine.runtime.TaskRuntime.Stdin stdin) {
         ContainerInfo info = require(ns, id);
         String doc = info.extensions().get(CLIENT_SPEC);
         if (doc == null) {
@@ -325,7 +331,7 @@ public final class ContainerService implements Containers {
             spec.putObject("root").put("path", "rootfs").put("readonly", readonly);
             spec.withObjectProperty("linux").put("cgroupsPath", info.cgroupsPath());
             TaskStatus t = runtime.create(ns, id, RuntimeSpec.ofDocument(
-                    dev.berth.engine.oci.OciJson.MAPPER.writeValueAsBytes(spec), "the spec of container " + id));
+                    dev.berth.engine.oci.OciJson.MAPPER.writeValueAsBytes(spec), "the spec of container " + id), stdin);
             events.publishIn(ns, EngineEvent.TASK_CREATE, Map.of("container_id", id, "bundle", info.bundle().toString(),
                     "pid", Long.toString(t.pid())), Map.of());
             return t;

@@ -1,5 +1,6 @@
 package dev.berth.engine.containers;
 
+import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.runtime.TaskStatus;
 import java.time.Duration;
 import java.util.List;
@@ -109,6 +110,15 @@ public interface Containers extends ContainerExtensions {
      * task, INVALID_ARGUMENT without mounts.
      */
     TaskStatus createTask(String namespace, String id, List<dev.berth.engine.mount.Mount> rootfs);
+
+    /** {@link #createTask(String, String, List)} with the init's stdin chosen (a client's FIFO gets a pipe). */
+    default TaskStatus createTask(String namespace, String id, List<dev.berth.engine.mount.Mount> rootfs,
+            dev.berth.engine.runtime.TaskRuntime.Stdin stdin) {
+        if (stdin != dev.berth.engine.runtime.TaskRuntime.Stdin.NULL) {
+            throw BerthException.precondition("container %s/%s: this containers service gives tasks no stdin", namespace, id);
+        }
+        return createTask(namespace, id, rootfs);
+    }
 
     /** The labels of a container, replaced (containerd's Containers/Update of {@code labels}). */
     ContainerInfo setLabels(String namespace, String id, java.util.Map<String, String> labels);

@@ -15,7 +15,9 @@ import java.util.List;
 
 /**
  * The engine's metadata database: one SQLite file ({@code <root>/meta.db}) in WAL mode with
- * {@code synchronous=FULL}, shared by every domain (images, snapshots, containers, leases, specs).
+ * {@code synchronous=FULL}, shared by every domain (images, snapshots, containers, leases, specs); a
+ * transaction may ask for less ({@link Durability#PROCESS_CRASH}: no fsync) when its rows describe
+ * what a machine crash ends anyway.
  *
  * <p>Each domain owns its tables and brings them up to date with {@link #migrate(String, List)}: the
  * store remembers the last applied step per domain, so steps run once and in order. Work runs in
@@ -99,22 +101,65 @@ public final class MetadataStore implements AutoCloseable {
         });
     }
 
+    /**
+     * How far a commit must have gone before it returns. The database's default is {@link #POWER_LOSS};
+     * {@link #PROCESS_CRASH} is for rows that mirror state which a machine crash ends anyway.
+     */
+    public enum Durability {
+        /** fsync'd: the commit survives a power loss ({@code synchronous=FULL}). */
+        POWER_LOSS,
+        /**
+         * In the operating system's hands, not fsync'd: the commit survives a crash of this process but
+         * maybe not of the machine ({@code synchronous=NORMAL} in WAL mode, so the database itself stays
+         * consistent either way). For rows about processes and files on the tmpfs state directory (task
+         * pids and exits), which a machine crash ends as well; a task row lost that way reads as a task
+         * whose monitor is gone, which adoption settles.
+         */
+        PROCESS_CRASH
+    }
+
     /** Runs {@code work} in one transaction; commits on return, rolls back on any exception. */
-    public synchronized <T> T inTransaction(SqlWork<T> work) {
+    public <T> T inTransaction(SqlWork<T> work) {
+        return inTransaction(work, Durability.POWER_LOSS);
+    }
+
+    /** {@link #inTransaction(SqlWork)} whose commit returns once it has reached {@code durability}. */
+    public synchronized <T> T inTransaction(SqlWork<T> work, Durability durability) {
+        boolean relaxed = durability == Durability.PROCESS_CRASH;
         try {
-            connection.setAutoCommit(false);
+            if (relaxed) {
+                synchronous("NORMAL");
+            }
             try {
-                T result = work.run(connection);
-                connection.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
+                return transactionOnConnection(work);
             } finally {
-                connection.setAutoCommit(true);
+                if (relaxed) {
+                    synchronous("FULL");
+                }
             }
         } catch (SQLException e) {
             throw BerthException.internal("metadata database " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Sets the connection's commit mode (outside a transaction, where SQLite takes it). */
+    private void synchronous(String mode) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute("PRAGMA synchronous=" + mode);
+        }
+    }
+
+    private <T> T transactionOnConnection(SqlWork<T> work) throws SQLException {
+        connection.setAutoCommit(false);
+        try {
+            T result = work.run(connection);
+            connection.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
         }
     }
 

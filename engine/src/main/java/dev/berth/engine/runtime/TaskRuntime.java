@@ -42,6 +42,31 @@ public interface TaskRuntime extends AutoCloseable {
      */
     TaskStatus create(String namespace, String id, RuntimeSpec spec);
 
+    /** What a task's init process reads on stdin. */
+    enum Stdin {
+        /** {@code /dev/null}: every task Berth makes for itself. */
+        NULL,
+        /** A pipe its monitor keeps open, fed through {@link #openStdin} (a containerd client's stdin FIFO). */
+        PIPE
+    }
+
+    /** {@link #create(String, String, RuntimeSpec)} with the init's stdin chosen. */
+    default TaskStatus create(String namespace, String id, RuntimeSpec spec, Stdin stdin) {
+        if (stdin != Stdin.NULL) {
+            throw new dev.berth.engine.errdefs.BerthException(dev.berth.engine.errdefs.ErrorCategory.NOT_IMPLEMENTED,
+                    "task " + namespace + "/" + id + ": this runtime gives tasks no stdin");
+        }
+        return create(namespace, id, spec);
+    }
+
+    /**
+     * The write side of the stdin of a task created with {@link Stdin#PIPE}; FAILED_PRECONDITION for
+     * any other task. Open it once: closing it is the process's end of file.
+     */
+    default TaskInput openStdin(String namespace, String id) {
+        throw dev.berth.engine.errdefs.BerthException.precondition("task %s/%s has no stdin to write to", namespace, id);
+    }
+
     /**
      * Starts a CREATED task's process; returns it RUNNING with its pid, as the start left it (a
      * process that ends at once is STOPPED by the time a later {@link #state} reads it).

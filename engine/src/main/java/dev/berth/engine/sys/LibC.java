@@ -73,6 +73,23 @@ public interface LibC {
     int close(int fd);
 
     @SaveError
+    int connect(int fd, @In byte[] addr, int addrlen);
+
+    @SaveError
+    @ssize_t
+    long write(int fd, @In byte[] buf, @size_t long len);
+
+    @SaveError
+    @ssize_t
+    long read(int fd, @Out byte[] buf, @size_t long len);
+
+    @SaveError
+    int shutdown(int fd, int how);
+
+    @SaveError
+    int fcntl(int fd, int cmd, int arg);
+
+    @SaveError
     int ioctl(int fd, long request, @Out int[] value);
 
     @SaveError

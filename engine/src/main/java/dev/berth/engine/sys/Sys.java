@@ -346,6 +346,114 @@ public final class Sys {
         }
     }
 
+    private static final int SOCK_SEQPACKET = 5;
+    private static final int O_PATH = 010000000;
+    private static final int SHUT_WR = 1;
+
+    /**
+     * Connects a SOCK_SEQPACKET unix socket to {@code dir/name} (conmon's attach socket), through
+     * {@code /proc/self/fd} of {@code dir} opened with O_PATH, so a directory path longer than a
+     * socket address can hold still works. The JDK's unix-domain channels are stream-only.
+     *
+     * @return the connected socket's descriptor (close it with {@link #close(int)})
+     */
+    public static int connectSeqPacket(Path dir, String name) {
+        int dirFd = LIBC.open(cstr(dir), O_PATH | O_RDONLY_CLOEXEC);
+        if (dirFd < 0) {
+            throw error("open", dir.toString());
+        }
+        try {
+            byte[] path = ("/proc/self/fd/" + dirFd + "/" + name).getBytes(StandardCharsets.UTF_8);
+            byte[] addr = new byte[2 + path.length + 1];
+            java.nio.ByteBuffer.wrap(addr).order(java.nio.ByteOrder.nativeOrder()).putShort((short) AF_UNIX);
+            System.arraycopy(path, 0, addr, 2, path.length);
+            int fd = LIBC.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+            if (fd < 0) {
+                throw error("socket", dir.resolve(name).toString());
+            }
+            if (LIBC.connect(fd, addr, addr.length) != 0) {
+                SysException e = error("connect", dir.resolve(name).toString());
+                LIBC.close(fd);
+                throw e;
+            }
+            return fd;
+        } finally {
+            LIBC.close(dirFd);
+        }
+    }
+
+    /** write(2) of all of {@code len} bytes (one message per call on a packet socket). */
+    public static void write(int fd, byte[] buf, int len, String object) {
+        byte[] b = len == buf.length ? buf : java.util.Arrays.copyOf(buf, len);
+        long n = LIBC.write(fd, b, len);
+        if (n < 0) {
+            throw error("write", object);
+        }
+        if (n != len) {
+            throw new SysException("write", object, Errno.EINVAL, "short write of " + n + " of " + len + " bytes");
+        }
+    }
+
+    /** read(2) into {@code buf}; 0 at end of stream, -1 on an error (the peer is gone). */
+    public static int read(int fd, byte[] buf) {
+        return (int) LIBC.read(fd, buf, buf.length);
+    }
+
+    /** shutdown(2) of the sending side: the peer reads end-of-stream. */
+    public static void shutdownWrite(int fd) {
+        LIBC.shutdown(fd, SHUT_WR);
+    }
+
+    private static final int F_SETFL = 4;
+    private static final int ERRNO_EAGAIN = 11;
+    /** {@link #readFifo}: no data now, and a writer holds the FIFO open. */
+    public static final int FIFO_EMPTY = -2;
+
+    /** Opens FIFO {@code fifo} for reading without waiting for a writer; close it with {@link #close(int)}. */
+    public static int openFifoReader(Path fifo) {
+        int fd = LIBC.open(cstr(fifo), O_RDONLY_CLOEXEC | O_NONBLOCK);
+        if (fd < 0) {
+            throw error("open", fifo.toString());
+        }
+        return fd;
+    }
+
+    /**
+     * read(2) of a FIFO: the count read, 0 when no writer holds it open (end of file, or none came
+     * yet), {@link #FIFO_EMPTY} when a non-blocking descriptor has nothing to read yet.
+     */
+    public static int readFifo(int fd, byte[] buf, String object) {
+        long n = LIBC.read(fd, buf, buf.length);
+        if (n >= 0) {
+            return (int) n;
+        }
+        int errno = RUNTIME.getLastError();
+        if (errno == ERRNO_EAGAIN) {
+            return FIFO_EMPTY;
+        }
+        throw error(errno, "read", object);
+    }
+
+    /** Makes reads of {@code fd} wait for data (clears O_NONBLOCK). */
+    public static void setBlocking(int fd, String object) {
+        if (LIBC.fcntl(fd, F_SETFL, 0) != 0) {
+            throw error("fcntl(F_SETFL)", object);
+        }
+    }
+
+    private static final int O_WRONLY_CLOEXEC = 02000001;
+
+    /**
+     * Opens FIFO {@code fifo} for writing without blocking and closes it again: a reader blocked in
+     * opening it returns (and then reads end of file). Nothing happens when no reader has it open.
+     */
+    public static void releaseFifoReaders(Path fifo) {
+        int fd = LIBC.open(cstr(fifo), O_WRONLY_CLOEXEC | O_NONBLOCK);
+        if (fd >= 0) {
+            LIBC.close(fd);
+        }
+    }
+
     /** The C library's message for an errno. */
     public static String strerror(int errno) {
         return LIBC.strerror(errno);

@@ -64,6 +64,45 @@ class TableLayerTest {
         assertNull(LabelTable.problem(Map.of("k", "v")));
     }
 
+    /** PRAGMA synchronous: 2 is FULL, 1 NORMAL. */
+    private static int synchronous(MetadataStore md) {
+        return md.read(c -> {
+            try (var s = c.createStatement(); var rs = s.executeQuery("PRAGMA synchronous")) {
+                return rs.next() ? rs.getInt(1) : -1;
+            }
+        });
+    }
+
+    @Test
+    void aCommitWithoutFsyncIsStillATransactionAndLeavesTheDefaultInForce() {
+        try (MetadataStore md = open(tmp.resolve("meta.db"))) {
+            assertEquals(2, synchronous(md));
+            int seen = md.inTransaction(c -> {
+                try (var s = c.createStatement(); var rs = s.executeQuery("PRAGMA synchronous")) {
+                    rs.next();
+                    int mode = rs.getInt(1);
+                    s.executeUpdate("INSERT INTO things(name, size) VALUES('p', 1)");
+                    return mode;
+                }
+            }, MetadataStore.Durability.PROCESS_CRASH);
+            assertEquals(1, seen, "the relaxed commit runs with synchronous=NORMAL");
+            assertEquals(2, synchronous(md), "and FULL is back for every other transaction");
+            assertThrows(IllegalStateException.class, () -> md.inTransaction(c -> {
+                try (var s = c.createStatement()) {
+                    s.executeUpdate("DELETE FROM things WHERE name='p'");
+                }
+                throw new IllegalStateException("roll back");
+            }, MetadataStore.Durability.PROCESS_CRASH));
+            assertEquals(2, synchronous(md), "restored after a rollback too");
+            boolean kept = md.query(tx -> tx.exists("SELECT 1 FROM things WHERE name=?", "p"));
+            assertTrue(kept, "rolled back");
+        }
+        try (MetadataStore md = open(tmp.resolve("meta.db"))) {
+            boolean there = md.query(tx -> tx.exists("SELECT 1 FROM things WHERE name=?", "p"));
+            assertTrue(there, "the relaxed commit is in the database when it is opened again");
+        }
+    }
+
     @Test
     void aMirrorFollowsCommitsOnly() {
         try (MetadataStore md = open(tmp.resolve("meta.db"))) {

@@ -47,7 +47,7 @@ final class ConmonLauncher {
 
     /** conmon's command line for creating task {@code ns/id}. */
     static List<String> args(RuntimeOptions options, OciRuntimeCli cli, String ns, String id, Path bundle, Path log,
-            Path exitDir, Path socketsDir, boolean conmonRotates) {
+            Path exitDir, Path socketsDir, boolean conmonRotates, dev.berth.engine.runtime.TaskRuntime.Stdin stdin) {
         List<String> a = new ArrayList<>(List.of(options.conmonBinary(), "--api-version", "1",
                 "-c", id, "-u", java.util.UUID.randomUUID().toString().replace("-", ""), "-n", ns + "/" + id,
                 "-r", cli.binary(), "-b", bundle.toString(), "-p", bundle.resolve("init.pid").toString(),
@@ -65,6 +65,10 @@ final class ConmonLauncher {
         }
         if (options.systemdCgroup()) {
             a.add("-s");
+        }
+        if (stdin == dev.berth.engine.runtime.TaskRuntime.Stdin.PIPE) {
+            // conmon keeps a pipe to the container's stdin, fed through its attach socket (ConmonStdin)
+            a.add("--stdin");
         }
         for (String g : cli.globalArgs(ns)) {
             a.add("--runtime-arg");

@@ -12,6 +12,7 @@ import dev.berth.engine.runtime.ExecRequest;
 import dev.berth.engine.runtime.ExecResult;
 import dev.berth.engine.runtime.Signals;
 import dev.berth.engine.runtime.TaskExit;
+import dev.berth.engine.runtime.TaskInput;
 import dev.berth.engine.runtime.TaskProcess;
 import dev.berth.engine.runtime.TaskRuntime;
 import dev.berth.engine.runtime.TaskSamples;
@@ -148,6 +149,11 @@ public final class ConmonRuntime implements TaskRuntime {
 
     @Override
     public TaskStatus create(String ns, String id, RuntimeSpec spec) {
+        return create(ns, id, spec, Stdin.NULL);
+    }
+
+    @Override
+    public TaskStatus create(String ns, String id, RuntimeSpec spec, Stdin stdin) {
         validate(ns, id);
         if (spec.root() == null || spec.root().path() == null) {
             throw BerthException.invalid("runtime spec of task %s/%s has no root.path", ns, id);
@@ -188,7 +194,7 @@ public final class ConmonRuntime implements TaskRuntime {
             }
             long pid;
             try {
-                pid = ConmonLauncher.launch(ConmonLauncher.args(options, cli, ns, id, bundle, log, exitsDir.resolve(ns), socketsDir, conmonRotates), Map.of("PATH",
+                pid = ConmonLauncher.launch(ConmonLauncher.args(options, cli, ns, id, bundle, log, exitsDir.resolve(ns), socketsDir, conmonRotates, stdin), Map.of("PATH",
                         System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")), bundle.resolve("conmon.out"));
             } catch (BerthException e) {
                 failedCreates.cleanup(ns, id, bundle, cgroup);
@@ -201,6 +207,15 @@ public final class ConmonRuntime implements TaskRuntime {
             exits.track(row);
             return TaskStates.toStatus(row, TaskState.CREATED, pid);
         }
+    }
+
+    @Override
+    public TaskInput openStdin(String ns, String id) {
+        TaskRecords.Row r = row(ns, id);
+        if (r.exitCode() != null) {
+            throw BerthException.precondition("task %s/%s has exited (exit %d): no stdin to write to", ns, id, r.exitCode());
+        }
+        return ConmonStdin.attach(Path.of(r.bundle()), ns + "/" + id);
     }
 
     private TaskRecords.Row row(String ns, String id) {

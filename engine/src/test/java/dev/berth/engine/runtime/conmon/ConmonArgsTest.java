@@ -17,10 +17,15 @@ class ConmonArgsTest {
     }
 
     private static List<String> args(boolean systemd, long logMax, boolean rotates) {
+        return args(systemd, logMax, rotates, dev.berth.engine.runtime.TaskRuntime.Stdin.NULL);
+    }
+
+    private static List<String> args(boolean systemd, long logMax, boolean rotates,
+            dev.berth.engine.runtime.TaskRuntime.Stdin stdin) {
         RuntimeOptions o = options(systemd, logMax);
         OciRuntimeCli cli = new OciRuntimeCli(o.runtimeBinary(), Path.of("/run/b/runc"), systemd);
         return ConmonLauncher.args(o, cli, "ns1", "web", Path.of("/run/b/tasks/ns1/web"),
-                Path.of("/var/log/b/ns1/web.log"), Path.of("/run/b/exits/ns1"), Path.of("/run/b/s"), rotates);
+                Path.of("/var/log/b/ns1/web.log"), Path.of("/run/b/exits/ns1"), Path.of("/run/b/s"), rotates, stdin);
     }
 
     private static String after(List<String> a, String flag) {
@@ -42,6 +47,8 @@ class ConmonArgsTest {
         assertFalse(a.contains("--log-rotate"));
         assertFalse(a.contains("-s"));
         assertTrue(a.contains("--no-sync-log"));
+        assertFalse(a.contains("--stdin"), "stdin is /dev/null unless asked for");
+        assertTrue(args(false, 1024, false, dev.berth.engine.runtime.TaskRuntime.Stdin.PIPE).contains("--stdin"));
         assertEquals(List.of("--root=/run/b/runc/ns1", "--log=/run/b/tasks/ns1/web/log.json", "--log-format=json"),
                 runtimeArgs(a));
     }
