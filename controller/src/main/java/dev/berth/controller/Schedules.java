@@ -67,7 +67,7 @@ public final class Schedules implements AutoCloseable {
     /**
      * A task that runs when it is due rather than on a period: {@code untilDue} says how long from now
      * (empty: not until {@link Timer#rearm()}), read when the timer is made, after each run, and on
-     * each {@link Timer#rearm()}. One Quartz job with at most one pending one-shot trigger; an idle
+     * each {@link Timer#rearm()}. One Quartz job with at most one one-shot trigger ahead; an idle
      * daemon's scheduler threads sleep until the next due time instead of waking to ask.
      */
     public Timer timer(String name, java.util.function.Supplier<java.util.Optional<Duration>> untilDue, Runnable task) {
@@ -77,7 +77,7 @@ public final class Schedules implements AutoCloseable {
             try {
                 task.run();
             } finally {
-                t.ranThenRearm();
+                t.rearm();
             }
         });
         try {
@@ -105,29 +105,21 @@ public final class Schedules implements AutoCloseable {
 
         /** Reads the due time again and fires then, if that is earlier than the time already armed. */
         public synchronized void rearm() {
-            arm(false);
-        }
-
-        private synchronized void ranThenRearm() {
-            arm(true);
-        }
-
-        private void arm(boolean fired) {
-            // the trigger that fired is spent; one armed meanwhile for a later time is kept
-            if (fired && pending != null && pendingAt <= System.currentTimeMillis()) {
-                pending = null;
-            }
             java.util.Optional<Duration> due = untilDue.get();
             if (due.isEmpty()) {
                 return;
             }
+            long now = System.currentTimeMillis();
             // rounded up: a trigger a fraction of a millisecond early would find nothing due and re-arm
-            long at = System.currentTimeMillis() + Math.max(0, (due.get().toNanos() + 999_999) / 1_000_000);
-            if (pending != null && pendingAt <= at) {
+            long at = now + Math.max(0, (due.get().toNanos() + 999_999) / 1_000_000);
+            // a trigger whose time has come has fired or is firing (its run re-arms when it ends):
+            // only one still ahead can stand for this due time
+            boolean ahead = pending != null && pendingAt > now;
+            if (ahead && pendingAt <= at) {
                 return;
             }
             try {
-                if (pending != null) {
+                if (ahead) {
                     scheduler.unscheduleJob(pending);
                 }
                 pending = org.quartz.TriggerKey.triggerKey(name + "-" + seq++);

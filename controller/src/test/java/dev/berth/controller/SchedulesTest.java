@@ -60,4 +60,28 @@ class SchedulesTest {
             assertTrue(ran.tryAcquire(5, TimeUnit.SECONDS), "a later due time does not push back an armed one");
         }
     }
+
+    @Test
+    void aRearmWhileItRunsIsNotLostToTheTriggerThatIsFiring() throws Exception {
+        try (Schedules s = new Schedules()) {
+            AtomicReference<Optional<Duration>> due = new AtomicReference<>(Optional.of(Duration.ofMillis(50)));
+            AtomicReference<Schedules.Timer> timer = new AtomicReference<>();
+            AtomicInteger runs = new AtomicInteger();
+            Semaphore ran = new Semaphore(0);
+            timer.set(s.timer("t", due::get, () -> {
+                if (runs.incrementAndGet() == 1) {
+                    // a trigger arrives during the run (a store change), then the run consumes what was due
+                    due.set(Optional.of(Duration.ofMillis(200)));
+                    while (timer.get() == null) {
+                        Thread.onSpinWait();
+                    }
+                    timer.get().rearm();
+                    due.set(Optional.empty());
+                }
+                ran.release();
+            }));
+            assertTrue(ran.tryAcquire(5, TimeUnit.SECONDS), "first run");
+            assertTrue(ran.tryAcquire(5, TimeUnit.SECONDS), "the run armed during the first one");
+        }
+    }
 }
