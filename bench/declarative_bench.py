@@ -172,7 +172,8 @@ def cpu_ticks(pid):
 
 
 def thread_ticks(pid):
-    """CPU ticks per thread group of a JVM: reconcile workers, JIT compiler, GC, other."""
+    """CPU ticks per thread of a JVM, by thread id: {tid: (group, ticks)}; groups are reconcile
+    workers, JIT compiler, GC, other."""
     out = {}
     for t in os.listdir(f"/proc/{pid}/task"):
         try:
@@ -184,8 +185,22 @@ def thread_ticks(pid):
         fields = raw.rsplit(")", 1)[1].split()
         group = ("workers" if name.startswith("berth-worker") else "jit" if "Compiler" in name
                  else "gc" if name.startswith(("GC ", "G1 ", "VM Thread")) else "other")
-        out[group] = out.get(group, 0) + int(fields[11]) + int(fields[12])
+        out[t] = (group, int(fields[11]) + int(fields[12]))
     return out
+
+
+def thread_cpu(pid, before, own_before):
+    """CPU s per thread group since `before` (a thread_ticks result) and own CPU ticks `own_before`.
+    Threads are matched by id, so one that started in the span counts from zero; one that ended in
+    it is lost to /proc/PID/task, and its share shows as "ended" (the process's own CPU minus what
+    the live threads account for)."""
+    after = thread_ticks(pid)
+    own_after = cpu_ticks(pid)[0]
+    out = {}
+    for t, (group, ticks) in after.items():
+        out[group] = out.get(group, 0) + ticks - before.get(t, (group, 0))[1]
+    out["ended"] = (own_after - own_before) - sum(out.values())
+    return {k: round(v / TICK, 2) for k, v in out.items()}
 
 
 def cpu_s(pid):
@@ -197,13 +212,13 @@ def sample_cpu(pid, seconds, every=0.05):
     """Samples (monotonic time, CPU s incl. reaped children) of pid for `seconds`, reading /proc only
     (an API call would itself cost the daemon CPU), plus the CPU per thread group over the span."""
     th0 = thread_ticks(pid)
+    own0 = cpu_ticks(pid)[0]
     samples = []
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         samples.append((time.monotonic(), cpu_s(pid)))
         time.sleep(every)
-    th1 = thread_ticks(pid)
-    return samples, {k: round((th1.get(k, 0) - th0.get(k, 0)) / TICK, 2) for k in th1}
+    return samples, thread_cpu(pid, th0, own0)
 
 
 def bursts_of(samples):

@@ -19,7 +19,6 @@ import dev.berth.engine.Engine;
 import dev.berth.engine.EngineSettings;
 import dev.berth.engine.config.Config;
 import dev.berth.engine.gc.GcScheduler;
-import dev.berth.engine.gc.GcSettings;
 import dev.berth.reconcilers.EventSink;
 import dev.berth.reconcilers.image.ImageReconciler;
 import dev.berth.reconcilers.image.Registries;
@@ -172,24 +171,32 @@ public final class Daemon implements AutoCloseable {
             manifests.rescan();
             controller.resync();
         });
-        // garbage collection: containerd's policy (mutation/deletion thresholds, pause share), checked
-        // every second; object applies count as mutations, removals as deletions
+        // garbage collection: containerd's policy (mutation/deletion thresholds, pause share); object
+        // applies count as mutations, removals as deletions. The timer fires when the policy says a
+        // collection is due (each trigger re-arms it), not every second to ask: an idle daemon's
+        // scheduler sleeps until the next resync or gc_max_interval.
         GcScheduler gc = GcScheduler.from(config, clock);
-        store.addListener(e -> {
-            switch (e.cause()) {
-                case APPLY -> gc.mutated();
-                case REMOVAL -> gc.deleted();
-                default -> {
-                }
-            }
-        });
-        schedules.every("gc", Duration.ofSeconds(1), config.get(GcSettings.STARTUP_DELAY), () -> gc.runIfDue(engine.gc())
-                .ifPresent(r -> {
+        Schedules.Timer gcTimer = schedules.timer("gc", () -> gc.nextRun().map(at -> Duration.between(clock.instant(), at)),
+                () -> gc.runIfDue(engine.gc()).ifPresent(r -> {
                     if (!r.removed().isEmpty() || !r.failures().isEmpty()) {
                         LOG.info("garbage collection removed {} object(s), {} bytes, in {} ms{}", r.removed().size(),
                                 r.bytes(), r.took().toMillis(), r.failures().isEmpty() ? "" : "; failures: " + r.failures());
                     }
                 }));
+        store.addListener(e -> {
+            switch (e.cause()) {
+                case APPLY -> {
+                    gc.mutated();
+                    gcTimer.rearm();
+                }
+                case REMOVAL -> {
+                    gc.deleted();
+                    gcTimer.rearm();
+                }
+                default -> {
+                }
+            }
+        });
         // resume: everything is reconciled once at start
         controller.resync();
         LOG.info("berth daemon {} started: root={} state={} api={} manifests={} ({} objects)", BuildInfo.version(),

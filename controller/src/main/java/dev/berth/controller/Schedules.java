@@ -64,6 +64,84 @@ public final class Schedules implements AutoCloseable {
         }
     }
 
+    /**
+     * A task that runs when it is due rather than on a period: {@code untilDue} says how long from now
+     * (empty: not until {@link Timer#rearm()}), read when the timer is made, after each run, and on
+     * each {@link Timer#rearm()}. One Quartz job with at most one one-shot trigger ahead; an idle
+     * daemon's scheduler threads sleep until the next due time instead of waking to ask.
+     */
+    public Timer timer(String name, java.util.function.Supplier<java.util.Optional<Duration>> untilDue, Runnable task) {
+        Timer t = new Timer(name, untilDue);
+        JobDataMap data = new JobDataMap();
+        data.put(TASK, (Runnable) () -> {
+            try {
+                task.run();
+            } finally {
+                t.rearm();
+            }
+        });
+        try {
+            scheduler.addJob(JobBuilder.newJob(RunnableJob.class).withIdentity(name).usingJobData(data).storeDurably()
+                    .build(), false);
+        } catch (SchedulerException e) {
+            throw BerthException.internal("cannot schedule " + name + ": " + e.getMessage(), e);
+        }
+        t.rearm();
+        return t;
+    }
+
+    /** The handle of a {@link #timer}: thread-safe. */
+    public final class Timer {
+        private final String name;
+        private final java.util.function.Supplier<java.util.Optional<Duration>> untilDue;
+        private long seq;
+        private org.quartz.TriggerKey pending;
+        private long pendingAt;
+
+        private Timer(String name, java.util.function.Supplier<java.util.Optional<Duration>> untilDue) {
+            this.name = name;
+            this.untilDue = untilDue;
+        }
+
+        /** Reads the due time again and fires then, if that is earlier than the time already armed. */
+        public synchronized void rearm() {
+            java.util.Optional<Duration> due = untilDue.get();
+            if (due.isEmpty()) {
+                return;
+            }
+            long now = System.currentTimeMillis();
+            // rounded up: a trigger a fraction of a millisecond early would find nothing due and re-arm
+            long at = now + Math.max(0, (due.get().toNanos() + 999_999) / 1_000_000);
+            // a trigger whose time has come has fired or is firing (its run re-arms when it ends):
+            // only one still ahead can stand for this due time
+            boolean ahead = pending != null && pendingAt > now;
+            if (ahead && pendingAt <= at) {
+                return;
+            }
+            try {
+                if (ahead) {
+                    scheduler.unscheduleJob(pending);
+                }
+                pending = org.quartz.TriggerKey.triggerKey(name + "-" + seq++);
+                pendingAt = at;
+                scheduler.scheduleJob(TriggerBuilder.newTrigger().withIdentity(pending).forJob(name)
+                        .startAt(new java.util.Date(at)).build());
+            } catch (SchedulerException e) {
+                if (!shutDown()) {
+                    LOG.error("cannot arm {}: {}", name, e.toString());
+                }
+            }
+        }
+    }
+
+    private boolean shutDown() {
+        try {
+            return scheduler.isShutdown();
+        } catch (SchedulerException e) {
+            return true;
+        }
+    }
+
     private static org.quartz.Trigger trigger(String name, Duration period, Duration initialDelay) {
         return TriggerBuilder.newTrigger().withIdentity(name)
                 .startAt(new java.util.Date(System.currentTimeMillis() + initialDelay.toMillis()))

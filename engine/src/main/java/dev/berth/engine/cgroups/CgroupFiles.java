@@ -40,7 +40,8 @@ final class CgroupFiles {
             return null;
         }
         try {
-            return Long.parseLong(s.split("\\s+")[0]);
+            // the first word (cpu.max holds "quota period"); no regex: a resync reads these for every container
+            return Long.parseLong(firstWord(s));
         } catch (NumberFormatException e) {
             throw BerthException.unavailable("cgroup file %s holds '%s', not a number", file, s);
         }
@@ -53,12 +54,24 @@ final class CgroupFiles {
             return null;
         }
         for (String line : s.split("\n")) {
-            String[] kv = line.trim().split("\\s+");
+            String[] kv = WHITESPACE.split(line.trim());
             if (kv.length == 2 && kv[0].equals(key)) {
                 return Long.parseLong(kv[1]);
             }
         }
         return null;
+    }
+
+    private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
+
+    /** {@code s} up to its first whitespace ({@code s} is trimmed). */
+    private static String firstWord(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isWhitespace(s.charAt(i))) {
+                return s.substring(0, i);
+            }
+        }
+        return s;
     }
 
     /** Removes {@code dir}'s subdirectories depth-first, then {@code dir}; cgroup dirs hold only virtual files. */

@@ -26,6 +26,10 @@ public record Resources(
         @JsonProperty("cpusetCpus") String cpusetCpus,
         @JsonProperty("pidsLimit") Long pidsLimit) {
 
+    /** Compiled once: the limits read back from the cgroup files make one of these per container per resync. */
+    private static final java.util.regex.Pattern CPU_LIST = java.util.regex.Pattern.compile(
+            "[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*");
+
     /** No limits at all. */
     public static final Resources NONE = new Resources(null, null, null, null, null, null, null);
 
@@ -41,7 +45,7 @@ public record Resources(
         if (cpuPeriod != null && (cpuPeriod < 1000 || cpuPeriod > 1_000_000)) {
             throw BerthException.invalid("resources.cpuPeriod is %d; it must be between 1000 and 1000000 us", cpuPeriod);
         }
-        if (cpusetCpus != null && !cpusetCpus.matches("[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*")) {
+        if (cpusetCpus != null && !CPU_LIST.matcher(cpusetCpus).matches()) {
             throw BerthException.invalid("resources.cpusetCpus '%s' is not a CPU list such as 0-1,3", cpusetCpus);
         }
         if (pidsLimit != null && pidsLimit != -1 && pidsLimit < 1) {

@@ -106,7 +106,7 @@ public final class ContainerRootfs {
 
     /** Whether snapshot {@code key} exists in {@code snapshotter}. */
     public boolean exists(String snapshotter, String key) {
-        return stat(snapshotters.apply(snapshotter), key).isPresent();
+        return snapshotters.apply(snapshotter).exists(key);
     }
 
     /** Whether {@code target} is a mount point now. */

@@ -101,6 +101,12 @@ public abstract class LocalSnapshotter implements Snapshotter {
         return meta.store().read(c -> meta.find(c, key)).map(Row::info);
     }
 
+    /** One indexed lookup of the row (a full {@link #find} also walks the parent chain and reads the labels). */
+    @Override
+    public boolean exists(String key) {
+        return meta.store().read(c -> meta.exists(c, key));
+    }
+
     @Override
     public SnapshotInfo updateLabels(String key, Map<String, String> labels) {
         return meta.store().inTransaction(c -> meta.updateLabels(c, key, labels)).info();

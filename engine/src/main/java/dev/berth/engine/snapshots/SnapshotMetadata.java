@@ -143,6 +143,12 @@ public final class SnapshotMetadata {
     private record Record(long id, Long parentId, Kind kind, Instant created, Instant updated, Usage usage) {
     }
 
+    /** Whether {@code key} has a record. */
+    public boolean exists(Connection c, String key) throws SQLException {
+        return Tx.on(c).first("SELECT 1 FROM snapshots WHERE snapshotter=? AND key=?", rs -> Boolean.TRUE,
+                snapshotter, key).isPresent();
+    }
+
     /** The record of {@code key}, if there is one. */
     public Optional<Row> find(Connection c, String key) throws SQLException {
         Tx tx = Tx.on(c);

@@ -50,6 +50,14 @@ public interface Snapshotter extends AutoCloseable {
         }
     }
 
+    /**
+     * Whether snapshot {@code key} is recorded: {@link #find} without its parent chain and labels, for
+     * a reconcile that only asks whether a container's rootfs snapshot is still there.
+     */
+    default boolean exists(String key) {
+        return find(key).isPresent();
+    }
+
     /** Replaces the labels of {@code key}; returns the updated information. */
     SnapshotInfo updateLabels(String key, Map<String, String> labels);
 

@@ -122,22 +122,53 @@ public final class Processes {
      * a pid reused after the process died.
      */
     public static boolean alive(long pid, String comm) {
+        return startTicks(pid, comm) >= 0;
+    }
+
+    /**
+     * The start time (field 22 of {@code /proc/<pid>/stat}, clock ticks after boot) of {@code pid} when
+     * it is a live (not zombie) process named {@code comm}, else -1. A pid and its start time name one
+     * process for good: a reused pid starts at another time. One read of one file.
+     */
+    public static long startTicks(long pid, String comm) {
         if (pid <= 0) {
-            return false;
+            return -1;
         }
+        String stat;
         try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"),
+            stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"),
                     StandardCharsets.UTF_8);
-            int open = stat.indexOf('(');
-            int close = stat.lastIndexOf(')');
-            if (open < 0 || close < open) {
-                return false;
-            }
-            String name = stat.substring(open + 1, close);
-            char state = stat.length() > close + 2 ? stat.charAt(close + 2) : '?';
-            return name.equals(comm) && state != 'Z' && state != 'X';
         } catch (IOException e) {
-            return false;
+            return -1;
+        }
+        int open = stat.indexOf('(');
+        int close = stat.lastIndexOf(')');
+        if (open < 0 || close < open || !stat.regionMatches(open + 1, comm, 0, comm.length())
+                || close != open + 1 + comm.length()) {
+            return -1;
+        }
+        char state = stat.length() > close + 2 ? stat.charAt(close + 2) : '?';
+        if (state == 'Z' || state == 'X') {
+            return -1;
+        }
+        // fields after the name: state is field 3, start time field 22
+        int field = 3;
+        int i = close + 2;
+        while (field < 22 && i >= 0) {
+            i = stat.indexOf(' ', i);
+            if (i >= 0) {
+                i++;
+                field++;
+            }
+        }
+        if (i < 0) {
+            return -1;
+        }
+        int end = stat.indexOf(' ', i);
+        try {
+            return Long.parseLong(stat, i, end < 0 ? stat.length() : end, 10);
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 }

@@ -115,8 +115,11 @@ public abstract class SnapshotterContract {
         assertEquals(sn.stat("child"), sn.find("child").orElseThrow());
         assertEquals("base", sn.find("child").orElseThrow().parent());
         assertTrue(sn.find("extract-base").isEmpty());
+        assertTrue(sn.exists("base") && sn.exists("child"), "exists answers as find does");
+        assertFalse(sn.exists("extract-base"));
         sn.remove("child");
         assertTrue(sn.find("child").isEmpty());
+        assertFalse(sn.exists("child"));
     }
 
     @Test

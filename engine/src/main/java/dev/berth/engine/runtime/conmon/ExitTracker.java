@@ -46,6 +46,12 @@ final class ExitTracker implements AutoCloseable {
     /** Tasks whose exit one thread is recording now: the others leave it to that one. */
     private final java.util.Set<String> recording = ConcurrentHashMap.newKeySet();
     private final ExitMonitor monitor;
+    /** Per task key, the monitor process (pid and start time) whose command line was found to name the bundle. */
+    private final Map<String, MonitorProcess> verifiedMonitors = new ConcurrentHashMap<>();
+
+    /** One process for good: a pid with its start time in clock ticks. */
+    private record MonitorProcess(long pid, long startTicks) {
+    }
     /** Interval of the full scan of live tasks. */
     static final long SCAN_MILLIS = 10_000;
 
@@ -90,6 +96,7 @@ final class ExitTracker implements AutoCloseable {
     /** Forgets a task (deleted). */
     void forget(String key) {
         live.remove(key);
+        verifiedMonitors.remove(key);
         exitFutures.remove(key);
     }
 
@@ -212,16 +219,28 @@ final class ExitTracker implements AutoCloseable {
         recordExit(row, LOST_EXIT, clock.instant());
     }
 
-    /** Whether the task's monitor pid is a live conmon for this very task (its command line names the bundle). */
+    /**
+     * Whether the task's monitor pid is a live conmon for this very task (its command line names the
+     * bundle). The command line is read once per monitor process: a pid with the start time it had
+     * when its command line was checked is that same process (a reused pid starts at another time),
+     * so later checks (every exit scan and every status read) read /proc/PID/stat alone.
+     */
     private boolean monitors(TaskRecords.Row row) {
-        if (!TaskFiles.alive(row.monitorPid(), "conmon")) {
+        long started = dev.berth.engine.sys.Processes.startTicks(row.monitorPid(), "conmon");
+        if (started < 0) {
+            verifiedMonitors.remove(row.key());
             return false;
+        }
+        MonitorProcess seen = new MonitorProcess(row.monitorPid(), started);
+        if (seen.equals(verifiedMonitors.get(row.key()))) {
+            return true;
         }
         try {
             byte[] cmdline = Files.readAllBytes(Path.of("/proc", Long.toString(row.monitorPid()), "cmdline"));
             String bundle = bundleOf.apply(row).toString();
             for (String arg : new String(cmdline, java.nio.charset.StandardCharsets.UTF_8).split("\0")) {
                 if (arg.equals(bundle)) {
+                    verifiedMonitors.put(row.key(), seen);
                     return true;
                 }
             }
@@ -264,6 +283,7 @@ final class ExitTracker implements AutoCloseable {
         }
         boolean first = records.setExit(row.namespace(), row.id(), code, at, oom);
         live.remove(row.key());
+        verifiedMonitors.remove(row.key());
         TaskExit event = new TaskExit(row.namespace(), row.id(), code, at, oom);
         CompletableFuture<TaskExit> f = exitFutures.remove(row.key());
         if (f != null) {
