@@ -105,6 +105,8 @@ public final class PodSandboxes {
     private final Path state;
     private final EventBus events;
     private final java.time.Clock clock;
+    /** When each running sandbox (namespace/pause id) last passed a full CNI CHECK. */
+    private final java.util.Map<String, java.time.Instant> lastCheck = new java.util.concurrent.ConcurrentHashMap<>();
 
     public PodSandboxes(Containers containers, Cni cni, NetNamespaces netns, Supplier<Config> config, Path state,
             EventBus events, java.time.Clock clock) {
@@ -170,6 +172,8 @@ public final class PodSandboxes {
             containers.create(ns, id, cc);
             TaskStatus ts = containers.start(ns, id);
             events.publishIn(ns, EngineEvent.SANDBOX_START, Map.of("sandbox_id", id), Map.of());
+            // just made by ADD: the first full CHECK is one interval away
+            lastCheck.put(ns + "/" + id, clock.instant());
             return new Running(id, (int) ts.pid(), path, result, image.name(), image.digest(), r.applied());
         } catch (RuntimeException e) {
             try {
@@ -253,7 +257,11 @@ public final class PodSandboxes {
 
     /**
      * Why {@code running} no longer works, or empty: the pause process is gone, the namespace is no
-     * longer pinned, or CNI CHECK fails (a deleted veth, a removed address, flushed port rules).
+     * longer pinned, or an attachment drifted (a deleted veth, a removed address, flushed port
+     * rules). Attachments get the plugins' CNI CHECK when the last one of this sandbox is
+     * {@link SandboxSettings#CNI_CHECK_INTERVAL} old (and at the first look after a daemon start);
+     * the looks between use {@link Cni#look}, Berth's own probe, which starts no process for the
+     * plugins it knows and shares one iptables dump among all sandboxes.
      */
     public Optional<String> drift(String namespace, String name, Network network, Running running) {
         if (running.pid() == 0) {
@@ -265,18 +273,29 @@ public final class PodSandboxes {
         if (!NetNamespaces.isPinned(running.netns())) {
             return Optional.of("the network namespace " + running.netns() + " is no longer mounted");
         }
+        String key = namespace + "/" + running.id();
+        java.time.Instant now = clock.instant();
+        java.time.Instant last = lastCheck.get(key);
+        boolean full = last == null || !now.isBefore(last.plus(config.get().get(SandboxSettings.CNI_CHECK_INTERVAL)));
         for (ResultCache.Entry e : cni.cache().of(running.id())) {
             if (e.result().isEmpty()) {
                 return Optional.of("the CNI ADD of network " + e.list().name() + " never finished");
             }
             try {
-                cni.check(e.list(), e.attachment(), e.result().get());
+                if (full) {
+                    cni.check(e.list(), e.attachment(), e.result().get());
+                } else {
+                    cni.look(e.list(), e.attachment(), e.result().get(), running.pid());
+                }
             } catch (BerthException ex) {
                 return Optional.of(ex.getMessage());
             }
         }
         if (network == Network.CNI && running.result() == null) {
             return Optional.of("the sandbox has no CNI result for its network");
+        }
+        if (full) {
+            lastCheck.put(key, now);
         }
         return Optional.empty();
     }
@@ -288,6 +307,7 @@ public final class PodSandboxes {
      */
     public void remove(String namespace, String name) {
         String id = pauseId(name);
+        lastCheck.remove(namespace + "/" + id);
         List<RuntimeException> errors = new ArrayList<>();
         step(errors, () -> endPause(namespace, id));
         List<ResultCache.Entry> cached = new ArrayList<>(cni.cache().of(id));
