@@ -34,13 +34,19 @@ public final class Cni {
     public static final Duration PLUGIN_TIMEOUT = Duration.ofMinutes(2);
     private final List<Path> binDirs;
     private final ResultCache cache;
-    private final RuleDump rules = new RuleDump();
-    private final PluginProbes probes = new PluginProbes(rules, Path.of("/sys/class/net"),
-            Path.of("/proc/sys/net/ipv4"));
+    private final RuleDump rules;
+    private final PluginProbes probes;
 
     public Cni(List<Path> binDirs, ResultCache cache) {
+        this(binDirs, cache, new RuleDump());
+    }
+
+    /** A runtime sharing {@code rules} (the iptables dump of the probes) with other instances. */
+    public Cni(List<Path> binDirs, ResultCache cache, RuleDump rules) {
         this.binDirs = List.copyOf(binDirs);
         this.cache = cache;
+        this.rules = rules;
+        this.probes = new PluginProbes(rules, Path.of("/sys/class/net"), Path.of("/proc/sys/net/ipv4"));
     }
 
     /** The result cache this runtime keeps. */

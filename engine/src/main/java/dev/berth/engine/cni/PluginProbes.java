@@ -18,8 +18,8 @@ import tools.jackson.databind.node.ObjectNode;
  * process in the attachment's namespace (the pause), and the one shared {@link RuleDump} for
  * iptables rules. What each probe verifies:
  * <ul>
- *   <li>{@code bridge}: the bridge exists; the host-side veth of the result exists and is still a
- *       port of that bridge; the container interface exists in the namespace with every address of
+ *   <li>{@code bridge}: the bridge exists; the host-side veth of the result (the interface listed
+ *       just before the container's) exists and is still a port of that bridge; the container interface exists in the namespace with every address of
  *       the result on it (IPv4 from {@code fib_trie}'s local routes, IPv6 from {@code if_inet6});</li>
  *   <li>{@code loopback}: {@code lo} is up in the namespace (it is listed in {@code igmp} only then);</li>
  *   <li>{@code portmap} (IPv4): the jump from {@code CNI-HOSTPORT-DNAT} commented with the container
@@ -76,18 +76,22 @@ final class PluginProbes {
         if (!Files.isDirectory(sysClassNet.resolve(bridge))) {
             throw gone(list, "bridge", a, "bridge " + bridge + " is gone");
         }
-        for (CniResult.Interface i : result.interfaces()) {
-            if (!i.sandbox().isEmpty() || i.name().equals(bridge) || i.name().isEmpty()) {
+        // bridge's result lists the bridge, the host veth and the container interface, in that order;
+        // later plugins may add interfaces of their own (bandwidth's ifb device) after them
+        List<CniResult.Interface> ifs = result.interfaces();
+        for (int k = 1; k < ifs.size(); k++) {
+            CniResult.Interface i = ifs.get(k - 1);
+            if (!ifs.get(k).name().equals(a.ifName()) || ifs.get(k).sandbox().isEmpty() || !i.sandbox().isEmpty()
+                    || i.name().equals(bridge) || i.name().isEmpty()) {
                 continue;
             }
             Path veth = sysClassNet.resolve(i.name());
             if (!Files.isDirectory(veth)) {
                 throw gone(list, "bridge", a, "host interface " + i.name() + " is gone");
             }
-            Path master = veth.resolve("master");
             String on = "";
             try {
-                on = Files.readSymbolicLink(master).getFileName().toString();
+                on = Files.readSymbolicLink(veth.resolve("master")).getFileName().toString();
             } catch (IOException e) {
                 // not a port of any bridge
             }

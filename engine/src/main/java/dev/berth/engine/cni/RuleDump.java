@@ -12,9 +12,10 @@ import java.util.List;
  * ({@link #changed}), so a sandbox built a moment ago is never judged by rules read before its
  * portmap ran. A probe that finds rules missing in a reused dump asks again with {@code fresh}
  * before it reports drift, so a reused dump can delay noticing a flush (to the next look), never
- * invent one. Thread-safe: concurrent callers wait for the one dump in progress.
+ * invent one. One instance serves every {@link Cni} of an engine (a Cni is made per use).
+ * Thread-safe: concurrent callers wait for the one dump in progress.
  */
-final class RuleDump {
+public final class RuleDump {
     /** How long one dump serves: about one resync pass of many sandboxes. */
     static final Duration MAX_AGE = Duration.ofSeconds(3);
     private long generation;

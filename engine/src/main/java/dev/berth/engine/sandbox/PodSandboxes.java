@@ -105,12 +105,12 @@ public final class PodSandboxes {
     private final Path state;
     private final EventBus events;
     private final java.time.Clock clock;
-    /** When each running sandbox (namespace/pause id) last passed a full CNI CHECK. */
-    private final java.util.Map<String, java.time.Instant> lastCheck = new java.util.concurrent.ConcurrentHashMap<>();
+    private final CheckSchedule checks;
 
     public PodSandboxes(Containers containers, Cni cni, NetNamespaces netns, Supplier<Config> config, Path state,
-            EventBus events, java.time.Clock clock) {
+            EventBus events, java.time.Clock clock, CheckSchedule checks) {
         this.clock = clock;
+        this.checks = checks;
         this.containers = containers;
         this.cni = cni;
         this.netns = netns;
@@ -173,7 +173,7 @@ public final class PodSandboxes {
             TaskStatus ts = containers.start(ns, id);
             events.publishIn(ns, EngineEvent.SANDBOX_START, Map.of("sandbox_id", id), Map.of());
             // just made by ADD: the first full CHECK is one interval away
-            lastCheck.put(ns + "/" + id, clock.instant());
+            checks.checked(ns + "/" + id);
             return new Running(id, (int) ts.pid(), path, result, image.name(), image.digest(), r.applied());
         } catch (RuntimeException e) {
             try {
@@ -274,9 +274,7 @@ public final class PodSandboxes {
             return Optional.of("the network namespace " + running.netns() + " is no longer mounted");
         }
         String key = namespace + "/" + running.id();
-        java.time.Instant now = clock.instant();
-        java.time.Instant last = lastCheck.get(key);
-        boolean full = last == null || !now.isBefore(last.plus(config.get().get(SandboxSettings.CNI_CHECK_INTERVAL)));
+        boolean full = checks.due(key, config.get().get(SandboxSettings.CNI_CHECK_INTERVAL));
         for (ResultCache.Entry e : cni.cache().of(running.id())) {
             if (e.result().isEmpty()) {
                 return Optional.of("the CNI ADD of network " + e.list().name() + " never finished");
@@ -295,7 +293,7 @@ public final class PodSandboxes {
             return Optional.of("the sandbox has no CNI result for its network");
         }
         if (full) {
-            lastCheck.put(key, now);
+            checks.checked(key);
         }
         return Optional.empty();
     }
@@ -307,7 +305,7 @@ public final class PodSandboxes {
      */
     public void remove(String namespace, String name) {
         String id = pauseId(name);
-        lastCheck.remove(namespace + "/" + id);
+        checks.forget(namespace + "/" + id);
         List<RuntimeException> errors = new ArrayList<>();
         step(errors, () -> endPause(namespace, id));
         List<ResultCache.Entry> cached = new ArrayList<>(cni.cache().of(id));
