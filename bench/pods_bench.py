@@ -15,7 +15,8 @@ Then the 50-pod rows (--pods N, 0 to skip), one side after the other on the same
                         pairs from --podman-parallel workers; until every host port answers.
   podsN_memory          with the N pods running: PSS (and RSS) of the daemon + every conmon and pause
                         process of the N pods (podman: every conmon + pause, it has no daemon); the
-                        workload (sh + httpd, the same on both sides) is reported apart.
+                        workload (sh + httpd, the same on both sides) is reported apart; berth also
+                        reports the daemon's PSS before the pods and the marginal PSS per pod.
   podsN_resync_cpu      berth: CPU of one no-change resync of the N pods (daemon + reaped children:
                         the CNI CHECK execs and iptables-save), daemon at resync_interval
                         --resync-interval; podman: nothing periodic, its conmons' CPU over the window.
@@ -93,10 +94,20 @@ def pod_processes(marker):
     return overhead, workload, table
 
 
+_ports_given = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free TCP port on 127.0.0.1, never one this run handed out before (the kernel may offer the
+    same ephemeral port twice once the probing socket is closed, and two pods asking for one host
+    port is a HostPortConflict, not a benchmark)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
 
 
 def answers(port):
@@ -318,15 +329,20 @@ class PodBench(Bench):
         self.api.apply("apiVersion: berth.dev/v1alpha1\nkind: Image\nmetadata: {name: bb}\n"
                        f"spec: {{ref: \"{IMAGE_REF}\", pullPolicy: Never}}\n")
         self.wait_until(lambda: ready(self.api.get("images", "bb")[1] or {"metadata": {}}), 60, "Image bb Ready")
+        idle_pss = mem_kb(self.daemon_pid)[0]
         names, tb = self.berth_pods(n)
         log(f"{n} {impl} pods answering after {tb:.2f} s (load {os.getloadavg()[0]:.1f})")
         self.add(f"pods{n}_apply_to_ports", impl, [tb], "s", how="one POST of N Sandboxes + N Containers")
         time.sleep(3)
         state = os.path.join(self.bdir, "state")
         pss, rss, d_pss, d_rss, kinds, w = self.memory(impl, state, self.daemon_pid)
+        # per pod: the pod's own processes (conmon x2 + pause) and what the daemon grew by from 0 pods
+        per_pod = ((pss - d_pss) + (d_pss - idle_pss)) / n
+        log(f"{impl} daemon PSS with 0 pods {idle_pss / 1024:.1f} MiB, per pod {per_pod / 1024:.2f} MiB")
         self.add(f"pods{n}_memory", impl, [pss / 1024], "MiB PSS", rss_mib=round(rss / 1024, 1),
                  daemon_pss_mib=round(d_pss / 1024, 1), daemon_rss_mib=round(d_rss / 1024, 1), processes=kinds,
-                 workload_pss_mib=round(w / 1024, 1))
+                 workload_pss_mib=round(w / 1024, 1), daemon_idle_pss_mib=round(idle_pss / 1024, 1),
+                 per_pod_pss_mib=round(per_pod / 1024, 2))
         # the no-change resync: every sandbox's CNI CHECK (plugin execs + iptables-save) and every container
         pid = self.daemon_pid
         samples, threads = sample_cpu(pid, a.resync_interval * (a.resyncs + 1) + 1)
@@ -361,7 +377,7 @@ class PodBench(Bench):
         prun = os.path.join(self.work, "podman", "run")
         pss, rss, _, _, kinds, w = self.memory("podman", prun, None)
         self.add(f"pods{n}_memory", "podman", [pss / 1024], "MiB PSS", rss_mib=round(rss / 1024, 1), processes=kinds,
-                 workload_pss_mib=round(w / 1024, 1))
+                 workload_pss_mib=round(w / 1024, 1), per_pod_pss_mib=round(pss / 1024 / n, 2))
         c0, t0 = self.conmon_cpu_s(prun), time.monotonic()
         time.sleep(window)
         c1, t1 = self.conmon_cpu_s(prun), time.monotonic()
