@@ -178,6 +178,8 @@ class PodBench(Bench):
     def config(self, resync):
         path = super().config(resync)
         with open(path, "a") as f:
+            if self.a.workers is not None:  # still in Berth's own table, which the base config ends with
+                f.write(f"  reconcile_workers = {self.a.workers}\n")
             f.write(f'[plugins."io.containerd.cri.v1.images".pinned_images]\n  sandbox = "{PAUSE_REF}"\n'
                     f'[plugins."io.containerd.cri.v1.runtime".cni]\n  conf_dir = "{self.netdir}"\n')
         return path
@@ -444,6 +446,7 @@ def main():
     ap.add_argument("--resyncs", type=int, default=3, help="resync intervals sampled with N pods")
     ap.add_argument("--baseline", help="also run the N-pod rows on a baseline build first (a directory with"
                     " bin/berth and berth.jar, run with BERTH_HOME=DIR): rows 'berth-before'")
+    ap.add_argument("--workers", type=int, help="reconcile_workers for the daemons (default: the daemon's, 0 = 4 per CPU)")
     ap.add_argument("--no-podman", action="store_true", help="skip podman (Berth rows only)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "last-pods.json"))
     a = ap.parse_args()
