@@ -117,9 +117,7 @@ public final class Cni {
             return;
         }
         for (ObjectNode p : list.plugins()) {
-            if (PluginProbes.covers(p, result)) {
-                probes.probe(list, p, a, result, pid, false);
-            } else {
+            if (!PluginProbes.covers(p, result) || !probes.probe(list, p, a, result, pid, false)) {
                 exec("CHECK", list, p, a, result.json());
             }
         }

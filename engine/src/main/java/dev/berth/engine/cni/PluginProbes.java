@@ -54,13 +54,17 @@ final class PluginProbes {
 
     /**
      * Verifies {@code plugin}'s work for {@code a}; a BerthException naming the plugin says what is
-     * gone. {@code fresh} reads the iptables rules now instead of reusing a recent dump.
+     * gone. {@code fresh} reads the iptables rules now instead of reusing a recent dump. False when
+     * this node cannot be probed for it after all (the caller runs the plugin's CHECK).
      */
-    void probe(NetworkConfigList list, ObjectNode plugin, Attachment a, CniResult result, long pid, boolean fresh) {
+    boolean probe(NetworkConfigList list, ObjectNode plugin, Attachment a, CniResult result, long pid, boolean fresh) {
         Path procNet = Path.of("/proc", Long.toString(pid), "net");
         switch (plugin.path("type").asString()) {
             case "bridge" -> bridge(list, plugin, a, result, procNet);
             case "loopback" -> {
+                if (Files.isRegularFile(procNet.resolve("dev")) && !Files.exists(procNet.resolve("igmp"))) {
+                    return false; // a kernel without IPv4 multicast has no igmp file: the plugin's CHECK instead
+                }
                 if (!upInterfaces(procNet, list, "loopback", a).contains("lo")) {
                     throw gone(list, "loopback", a, "lo is down");
                 }
@@ -69,6 +73,7 @@ final class PluginProbes {
             case "firewall" -> firewall(list, a, result, fresh);
             default -> throw new IllegalArgumentException("no probe for plugin " + plugin.path("type").asString());
         }
+        return true;
     }
 
     private void bridge(NetworkConfigList list, ObjectNode plugin, Attachment a, CniResult result, Path procNet) {
