@@ -15,7 +15,8 @@ Then the 50-pod rows (--pods N, 0 to skip), one side after the other on the same
                         pairs from --podman-parallel workers; until every host port answers.
   podsN_memory          with the N pods running: PSS (and RSS) of the daemon + every conmon and pause
                         process of the N pods (podman: every conmon + pause, it has no daemon); the
-                        workload (sh + httpd, the same on both sides) is reported apart.
+                        workload (sh + httpd, the same on both sides) is reported apart; berth also
+                        reports the daemon's PSS before the pods and the marginal PSS per pod.
   podsN_resync_cpu      berth: CPU of one no-change resync of the N pods (daemon + reaped children:
                         the CNI CHECK execs and iptables-save), daemon at resync_interval
                         --resync-interval; podman: nothing periodic, its conmons' CPU over the window.
@@ -93,10 +94,20 @@ def pod_processes(marker):
     return overhead, workload, table
 
 
+_ports_given = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free TCP port on 127.0.0.1, never one this run handed out before (the kernel may offer the
+    same ephemeral port twice once the probing socket is closed, and two pods asking for one host
+    port is a HostPortConflict, not a benchmark)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
 
 
 def answers(port):
@@ -148,9 +159,27 @@ class PodBench(Bench):
         with open(self.podman_env["CONTAINERS_CONF"], "w") as f:
             f.write(f'[containers]\ndefault_ulimits = ["nofile={hard}:{hard}", "nproc=4096:4096"]\n')
 
+    def start_daemon(self, cfg, home=None):
+        """The daemon from this checkout, or (home) from a baseline build: home/bin/berth with
+        BERTH_HOME=home (its own launcher, its jars)."""
+        saved, env_saved = self.berth, os.environ.get("BERTH_HOME")
+        if home:
+            self.berth = os.path.join(home, "bin", "berth")
+            os.environ["BERTH_HOME"] = home
+        try:
+            super().start_daemon(cfg)
+        finally:
+            self.berth = saved
+            if env_saved is None:
+                os.environ.pop("BERTH_HOME", None)
+            else:
+                os.environ["BERTH_HOME"] = env_saved
+
     def config(self, resync):
         path = super().config(resync)
         with open(path, "a") as f:
+            if self.a.workers is not None:  # still in Berth's own table, which the base config ends with
+                f.write(f"  reconcile_workers = {self.a.workers}\n")
             f.write(f'[plugins."io.containerd.cri.v1.images".pinned_images]\n  sandbox = "{PAUSE_REF}"\n'
                     f'[plugins."io.containerd.cri.v1.runtime".cni]\n  conf_dir = "{self.netdir}"\n')
         return path
@@ -221,16 +250,21 @@ class PodBench(Bench):
         b, p = [], []
         for i in range(a.warmup + a.reps):
             tb = self.berth_round(i)
-            tp = self.podman_round(i)
+            tp = self.podman_round(i) if not a.no_podman else 0.0
             log(f"round {i}{' (warm-up)' if i < a.warmup else ''}: berth {tb:.3f} s, podman {tp:.3f} s")
             if i >= a.warmup:
                 b.append(tb)
                 p.append(tp)
         self.add("pod_apply_to_port", "berth", b, "s")
-        self.add("pod_apply_to_port", "podman", p, "s")
+        if not a.no_podman:
+            self.add("pod_apply_to_port", "podman", p, "s")
         self.stop_daemon()
         if a.pods:
-            self.fifty(a.pods)
+            if a.baseline:
+                self.fifty_berth(a.pods, "berth-before", a.baseline)
+            self.fifty_berth(a.pods, "berth", None)
+            if not a.no_podman:
+                self.fifty_podman(a.pods)
 
     # ------------------------------------------------------------ N pods at once
     def berth_pods(self, n):
@@ -290,33 +324,40 @@ class PodBench(Bench):
                 pass
         return total / TICK
 
-    def fifty(self, n):
+    def fifty_berth(self, n, impl, home):
         a = self.a
         cfg = self.config(f"{a.resync_interval}s")
-        self.start_daemon(cfg)
+        self.start_daemon(cfg, home)
         self.api.apply("apiVersion: berth.dev/v1alpha1\nkind: Image\nmetadata: {name: bb}\n"
                        f"spec: {{ref: \"{IMAGE_REF}\", pullPolicy: Never}}\n")
         self.wait_until(lambda: ready(self.api.get("images", "bb")[1] or {"metadata": {}}), 60, "Image bb Ready")
+        idle_pss = mem_kb(self.daemon_pid)[0]
         names, tb = self.berth_pods(n)
-        log(f"{n} berth pods answering after {tb:.2f} s")
-        self.add(f"pods{n}_apply_to_ports", "berth", [tb], "s", how="one POST of N Sandboxes + N Containers")
+        log(f"{n} {impl} pods answering after {tb:.2f} s (load {os.getloadavg()[0]:.1f})")
+        self.add(f"pods{n}_apply_to_ports", impl, [tb], "s", how="one POST of N Sandboxes + N Containers")
         time.sleep(3)
         state = os.path.join(self.bdir, "state")
-        pss, rss, d_pss, d_rss, kinds, w = self.memory("berth", state, self.daemon_pid)
-        self.add(f"pods{n}_memory", "berth", [pss / 1024], "MiB PSS", rss_mib=round(rss / 1024, 1),
+        pss, rss, d_pss, d_rss, kinds, w = self.memory(impl, state, self.daemon_pid)
+        # per pod: the pod's own processes (conmon x2 + pause) and what the daemon grew by from 0 pods
+        per_pod = ((pss - d_pss) + (d_pss - idle_pss)) / n
+        log(f"{impl} daemon PSS with 0 pods {idle_pss / 1024:.1f} MiB, per pod {per_pod / 1024:.2f} MiB")
+        self.add(f"pods{n}_memory", impl, [pss / 1024], "MiB PSS", rss_mib=round(rss / 1024, 1),
                  daemon_pss_mib=round(d_pss / 1024, 1), daemon_rss_mib=round(d_rss / 1024, 1), processes=kinds,
-                 workload_pss_mib=round(w / 1024, 1))
+                 workload_pss_mib=round(w / 1024, 1), daemon_idle_pss_mib=round(idle_pss / 1024, 1),
+                 per_pod_pss_mib=round(per_pod / 1024, 2))
         # the no-change resync: every sandbox's CNI CHECK (plugin execs + iptables-save) and every container
         pid = self.daemon_pid
         samples, threads = sample_cpu(pid, a.resync_interval * (a.resyncs + 1) + 1)
         bursts, rate = bursts_of(samples)
+        # the window of CPU samples, for podman's conmons over the same span
+        self.window = samples[-1][0] - samples[0][0]
         for dt, raw, net in bursts:
-            log(f"resync burst with {n} pods: {dt:.2f} s, {raw:.3f} CPU s raw, {net:.3f} net")
+            log(f"{impl} resync burst with {n} pods: {dt:.2f} s, {raw:.3f} CPU s raw, {net:.3f} net")
         if not bursts:
             raise RuntimeError("no complete resync burst seen")
         window = samples[-1][0] - samples[0][0]
         berth_cpu = samples[-1][1] - samples[0][1]
-        self.add(f"pods{n}_resync_cpu", "berth", [b[2] for b in bursts], "CPU s", durations=[round(b[0], 2) for b in bursts],
+        self.add(f"pods{n}_resync_cpu", impl, [b[2] for b in bursts], "CPU s", durations=[round(b[0], 2) for b in bursts],
                  idle_rate_pct=round(100 * rate, 2), window_s=round(window, 1), window_cpu_s=round(berth_cpu, 3),
                  window_pct=round(100 * berth_cpu / window, 2), thread_cpu_s=threads)
         self.berth_rm(names, timeout=900)
@@ -326,6 +367,10 @@ class PodBench(Bench):
                         f"deletion of {n} berth pods")
         self.stop_daemon()
 
+
+    def fifty_podman(self, n):
+        a = self.a
+        window = getattr(self, "window", a.resync_interval * (a.resyncs + 1) + 1)
         pnames, tp = self.podman_pods_at_once(n)
         log(f"{n} podman pods answering after {tp:.2f} s")
         self.add(f"pods{n}_apply_to_ports", "podman", [tp], "s",
@@ -334,7 +379,7 @@ class PodBench(Bench):
         prun = os.path.join(self.work, "podman", "run")
         pss, rss, _, _, kinds, w = self.memory("podman", prun, None)
         self.add(f"pods{n}_memory", "podman", [pss / 1024], "MiB PSS", rss_mib=round(rss / 1024, 1), processes=kinds,
-                 workload_pss_mib=round(w / 1024, 1))
+                 workload_pss_mib=round(w / 1024, 1), per_pod_pss_mib=round(pss / 1024 / n, 2))
         c0, t0 = self.conmon_cpu_s(prun), time.monotonic()
         time.sleep(window)
         c1, t1 = self.conmon_cpu_s(prun), time.monotonic()
@@ -370,18 +415,25 @@ TARGETS = {"pod_apply_to_port": 1.0, "apply_to_ports": 0.8, "memory": 0.5}
 def table(rows):
     lines = ["| metric | podman 4.3 | berth | berth/podman | target |", "|---|---|---|---|---|"]
     for metric, impls in rows.items():
-        p, b = impls.get("podman"), impls.get("berth")
-        if not (p and b):
-            lines.append(f"| {metric} | | | | |")
-            continue
-        target = next((t for k, t in TARGETS.items() if metric.endswith(k)), None)
-        ratio = b["median"] / p["median"] if p["median"] else None
-        verdict = "" if ratio is None or target is None else ("met" if ratio <= target else "NOT met")
-        unit = b.get("unit", "")
-        lines.append(f"| {metric} | {p['median']:.3f} {unit} | {b['median']:.3f} {unit} | "
-                     f"{f'{ratio:.2f}' if ratio is not None else 'n/a'} | "
-                     f"{f'≤ {target}×: {verdict}' if target else 'report'} |")
+        if "berth-before" in impls:
+            lines.append(row(metric + " (before)", impls.get("podman"), impls["berth-before"]))
+        lines.append(row(metric, impls.get("podman"), impls.get("berth")))
     return "\n".join(lines)
+
+
+def row(metric, p, b):
+    """One table line: berth row b against podman row p (either may be missing)."""
+    if not b:
+        return f"| {metric} | | | | |"
+    if not p:
+        return f"| {metric} | | {b['median']:.3f} {b.get('unit', '')} | | |"
+    target = next((t for k, t in TARGETS.items() if metric.split(" ")[0].endswith(k)), None)
+    ratio = b["median"] / p["median"] if p["median"] else None
+    verdict = "" if ratio is None or target is None else ("met" if ratio <= target else "NOT met")
+    unit = b.get("unit", "")
+    return (f"| {metric} | {p['median']:.3f} {unit} | {b['median']:.3f} {unit} | "
+            f"{f'{ratio:.2f}' if ratio is not None else 'n/a'} | "
+            f"{f'≤ {target}×: {verdict}' if target else 'report'} |")
 
 
 def main():
@@ -392,6 +444,10 @@ def main():
     ap.add_argument("--podman-parallel", type=int, default=8, help="podman CLI pairs run at a time for the N pods")
     ap.add_argument("--resync-interval", type=int, default=10, help="daemon resync_interval (s) for the N-pod rows")
     ap.add_argument("--resyncs", type=int, default=3, help="resync intervals sampled with N pods")
+    ap.add_argument("--baseline", help="also run the N-pod rows on a baseline build first (a directory with"
+                    " bin/berth and berth.jar, run with BERTH_HOME=DIR): rows 'berth-before'")
+    ap.add_argument("--workers", type=int, help="reconcile_workers for the daemons (default: the daemon's, 0 = 4 per CPU)")
+    ap.add_argument("--no-podman", action="store_true", help="skip podman (Berth rows only)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "last-pods.json"))
     a = ap.parse_args()
     execute(PodBench(a), a.out, table)

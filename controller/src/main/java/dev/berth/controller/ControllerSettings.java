@@ -44,10 +44,23 @@ public final class ControllerSettings {
             .validator(d -> d.compareTo(Duration.ofSeconds(1)) >= 0 ? null : "must be at least 1s")
             .build();
 
+    public static final Setting<Long> RECONCILE_WORKERS = Setting.berth(SettingType.INTEGER, "reconcile_workers")
+            .defaultValue(0L)
+            .doc("Reconciles run at once (objects in flight); 0 picks 4 per CPU, at least 4 and at most 32: a reconcile"
+                    + " mostly waits for the processes it starts (CNI plugins, conmon, runc) and for fsync.")
+            .validator(n -> n >= 0 && n <= 256 ? null : "must be 0 (from the CPU count) or 1..256")
+            .build();
+
+    /** The reconcile worker count {@link #RECONCILE_WORKERS} asks for, with 0 resolved from {@code cpus}. */
+    public static int reconcileWorkers(long configured, int cpus) {
+        return configured > 0 ? (int) configured : Math.max(4, Math.min(32, 4 * cpus));
+    }
+
     /** Every setting Berth reads, engine first, in {@code berth config default} order. */
     public static List<Setting<?>> schema() {
         List<Setting<?>> all = new ArrayList<>(EngineSettings.all());
-        all.addAll(List.of(API_ADDRESS, GRPC_ADDRESS, METRICS_ADDRESS, METRICS_GRPC_HISTOGRAM, MANIFEST_DIR, RESYNC_INTERVAL));
+        all.addAll(List.of(API_ADDRESS, GRPC_ADDRESS, METRICS_ADDRESS, METRICS_GRPC_HISTOGRAM, MANIFEST_DIR, RESYNC_INTERVAL,
+                RECONCILE_WORKERS));
         all.addAll(KubernetesSettings.all());
         return all;
     }

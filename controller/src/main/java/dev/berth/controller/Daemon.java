@@ -117,7 +117,9 @@ public final class Daemon implements AutoCloseable {
         EventSink sink = new RecorderSink(events, metrics);
         registries = new Registries(config);
         closeables.add(registries);
-        controller = new Controller(store, events, clock, 4, metrics.reconcile());
+        int workers = ControllerSettings.reconcileWorkers(config.get(ControllerSettings.RECONCILE_WORKERS),
+                Runtime.getRuntime().availableProcessors());
+        controller = new Controller(store, events, clock, workers, metrics.reconcile());
         closeables.add(controller);
         controller.register(new ImageReconciler(engine, registries, controller.lookup(), sink, IMAGE_REFRESH,
                 controller::enqueue));

@@ -59,6 +59,9 @@ public final class Engine implements AutoCloseable {
     private final EventBus events = new EventBus();
     private final dev.berth.engine.transfer.TransferObserver.Set transfers = new dev.berth.engine.transfer.TransferObserver.Set();
     private final HostPathPolicy hostPaths;
+    /** One iptables dump and one CHECK schedule for all sandboxes: {@link #cni} and {@link #sandboxes} are made per use. */
+    private final dev.berth.engine.cni.RuleDump ruleDump = new dev.berth.engine.cni.RuleDump();
+    private final dev.berth.engine.sandbox.CheckSchedule sandboxChecks;
     private Unpacker unpacker;
     private LeaseManager leases;
     private GarbageCollector gc;
@@ -75,6 +78,7 @@ public final class Engine implements AutoCloseable {
         this.lock = lock;
         this.metadata = metadata;
         this.hostPaths = HostPathPolicy.from(config, root, state);
+        this.sandboxChecks = new dev.berth.engine.sandbox.CheckSchedule(clock);
     }
 
     /** {@link #open(Config, Clock)} on the system clock in UTC. */
@@ -252,12 +256,13 @@ public final class Engine implements AutoCloseable {
      */
     public dev.berth.engine.cni.Cni cni() {
         return new dev.berth.engine.cni.Cni(SandboxSettings.cniBinDirs(config),
-                new dev.berth.engine.cni.ResultCache(root.resolve("cni").resolve("results")));
+                new dev.berth.engine.cni.ResultCache(root.resolve("cni").resolve("results")), ruleDump);
     }
 
     /** Pod sandboxes: netns, CNI, files and the pause container through {@link #containers()}. */
     public dev.berth.engine.sandbox.PodSandboxes sandboxes() {
-        return new dev.berth.engine.sandbox.PodSandboxes(containers(), cni(), netns(), this::config, state, events(), clock());
+        return new dev.berth.engine.sandbox.PodSandboxes(containers(), cni(), netns(), this::config, state, events(), clock(),
+                sandboxChecks);
     }
 
     /** The garbage collector over this root's content, images, snapshotters and leases. */

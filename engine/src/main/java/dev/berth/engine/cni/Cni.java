@@ -34,10 +34,19 @@ public final class Cni {
     public static final Duration PLUGIN_TIMEOUT = Duration.ofMinutes(2);
     private final List<Path> binDirs;
     private final ResultCache cache;
+    private final RuleDump rules;
+    private final PluginProbes probes;
 
     public Cni(List<Path> binDirs, ResultCache cache) {
+        this(binDirs, cache, new RuleDump());
+    }
+
+    /** A runtime sharing {@code rules} (the iptables dump of the probes) with other instances. */
+    public Cni(List<Path> binDirs, ResultCache cache, RuleDump rules) {
         this.binDirs = List.copyOf(binDirs);
         this.cache = cache;
+        this.rules = rules;
+        this.probes = new PluginProbes(rules, Path.of("/sys/class/net"), Path.of("/proc/sys/net/ipv4"));
     }
 
     /** The result cache this runtime keeps. */
@@ -55,6 +64,7 @@ public final class Cni {
         }
         cache.put(list, a, null);
         ObjectNode prev = null;
+        rules.changed();
         try {
             for (ObjectNode p : list.plugins()) {
                 prev = exec("ADD", list, p, a, prev).orElseThrow(() -> BerthException.unavailable(
@@ -67,6 +77,8 @@ public final class Cni {
                 e.addSuppressed(undo);
             }
             throw e;
+        } finally {
+            rules.changed();
         }
         CniResult r = CniResult.of(prev);
         cache.put(list, a, r);
@@ -76,18 +88,17 @@ public final class Cni {
     /**
      * CHECK of the cached attachment {@code a} on {@code list}: each plugin verifies that what it
      * made is still there. Fails (with the plugin's message) when something drifted; a list whose
-     * version has no CHECK, or that disables it, passes.
+     * version has no CHECK, or that disables it, passes. Debian's portmap 1.1.1 fails CHECK on every
+     * IPv4-only attachment ("could not check ipv6 dnat"), so its work is probed instead (its DNAT
+     * rules name the container, see {@link PluginProbes}).
      */
     public void check(NetworkConfigList list, Attachment a, CniResult result) {
         if (!list.supportsCheck()) {
             return;
         }
-        boolean ipv6 = result.ips().stream().anyMatch(ip -> !ip.ipv4());
         for (ObjectNode p : list.plugins()) {
-            if (p.path("type").asString().equals("portmap") && !ipv6) {
-                // portmap 1.1.1 (Debian 12) fails CHECK on every IPv4-only attachment ("could not check
-                // ipv6 dnat"), so its work is probed here instead: its DNAT rules name the container
-                checkPortmapRules(list, a, result);
+            if (p.path("type").asString().equals("portmap") && PluginProbes.covers(p, result)) {
+                probes.probe(list, p, a, result, 0, true);
                 continue;
             }
             exec("CHECK", list, p, a, result.json());
@@ -95,35 +106,20 @@ public final class Cni {
     }
 
     /**
-     * portmap's rules of {@code a}: a jump from CNI-HOSTPORT-DNAT commented with the container id
-     * to the container's own chain, and DNAT rules to its address in that chain.
+     * The cheap form of {@link #check}: the plugins Berth knows (bridge, loopback, portmap, firewall
+     * with iptables) are verified by {@link PluginProbes} from {@code /sys}, {@code /proc/<pid>/net}
+     * of {@code pid} (a process in the attachment's namespace) and one iptables dump shared by all
+     * attachments, without a process per plugin; every other plugin still gets its CHECK. Same
+     * failures and passes as {@link #check} for what it verifies.
      */
-    private static void checkPortmapRules(NetworkConfigList list, Attachment a, CniResult result) {
-        if (!a.capabilityArgs().containsKey("portMappings")) {
+    public void look(NetworkConfigList list, Attachment a, CniResult result, long pid) {
+        if (!list.supportsCheck()) {
             return;
         }
-        Processes.Result r = Processes.run(List.of("iptables-save", "-t", "nat"), null, PLUGIN_TIMEOUT);
-        if (!r.ok()) {
-            throw BerthException.unavailable("cannot read the nat table to check the port mappings of %s: %s",
-                    a.containerId(), r.message());
-        }
-        String comment = "id: \\\"" + a.containerId() + "\\\"";
-        String chain = null;
-        for (String line : r.stdout().split("\n")) {
-            int j = line.indexOf(" -j CNI-DN-");
-            if (line.contains(comment) && j >= 0) {
-                chain = line.substring(j + 4).split(" ")[0];
+        for (ObjectNode p : list.plugins()) {
+            if (!PluginProbes.covers(p, result) || !probes.probe(list, p, a, result, pid, false)) {
+                exec("CHECK", list, p, a, result.json());
             }
-        }
-        String to = "--to-destination " + result.primaryIp() + ":";
-        boolean dnat = false;
-        for (String line : r.stdout().split("\n")) {
-            dnat |= chain != null && line.startsWith("-A " + chain + " ") && line.contains(to);
-        }
-        if (!dnat) {
-            throw BerthException.unavailable("CNI plugin portmap of network %s (%s) failed CHECK for %s in %s: its DNAT"
-                    + " rules to %s are gone from the nat table", list.name(), where(list), a.containerId(), a.netns(),
-                    result.primaryIp());
         }
     }
 
@@ -154,6 +150,7 @@ public final class Cni {
         RuntimeException first = null;
         List<ObjectNode> reversed = new ArrayList<>(list.plugins());
         java.util.Collections.reverse(reversed);
+        rules.changed();
         for (ObjectNode p : reversed) {
             try {
                 exec("DEL", list, p, e.attachment(), list.cniVersion().startsWith("0.3.") ? null : prev);
@@ -165,6 +162,7 @@ public final class Cni {
                 }
             }
         }
+        rules.changed();
         if (first != null) {
             throw first;
         }

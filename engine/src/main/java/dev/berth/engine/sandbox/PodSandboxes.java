@@ -105,10 +105,12 @@ public final class PodSandboxes {
     private final Path state;
     private final EventBus events;
     private final java.time.Clock clock;
+    private final CheckSchedule checks;
 
     public PodSandboxes(Containers containers, Cni cni, NetNamespaces netns, Supplier<Config> config, Path state,
-            EventBus events, java.time.Clock clock) {
+            EventBus events, java.time.Clock clock, CheckSchedule checks) {
         this.clock = clock;
+        this.checks = checks;
         this.containers = containers;
         this.cni = cni;
         this.netns = netns;
@@ -170,6 +172,8 @@ public final class PodSandboxes {
             containers.create(ns, id, cc);
             TaskStatus ts = containers.start(ns, id);
             events.publishIn(ns, EngineEvent.SANDBOX_START, Map.of("sandbox_id", id), Map.of());
+            // just made by ADD: the first full CHECK is one interval away
+            checks.checked(ns + "/" + id);
             return new Running(id, (int) ts.pid(), path, result, image.name(), image.digest(), r.applied());
         } catch (RuntimeException e) {
             try {
@@ -253,7 +257,11 @@ public final class PodSandboxes {
 
     /**
      * Why {@code running} no longer works, or empty: the pause process is gone, the namespace is no
-     * longer pinned, or CNI CHECK fails (a deleted veth, a removed address, flushed port rules).
+     * longer pinned, or an attachment drifted (a deleted veth, a removed address, flushed port
+     * rules). Attachments get the plugins' CNI CHECK when the last one of this sandbox is
+     * {@link SandboxSettings#CNI_CHECK_INTERVAL} old (and at the first look after a daemon start);
+     * the looks between use {@link Cni#look}, Berth's own probe, which starts no process for the
+     * plugins it knows and shares one iptables dump among all sandboxes.
      */
     public Optional<String> drift(String namespace, String name, Network network, Running running) {
         if (running.pid() == 0) {
@@ -265,20 +273,44 @@ public final class PodSandboxes {
         if (!NetNamespaces.isPinned(running.netns())) {
             return Optional.of("the network namespace " + running.netns() + " is no longer mounted");
         }
+        String key = namespace + "/" + running.id();
+        boolean full = checks.due(key, config.get().get(SandboxSettings.CNI_CHECK_INTERVAL));
         for (ResultCache.Entry e : cni.cache().of(running.id())) {
             if (e.result().isEmpty()) {
                 return Optional.of("the CNI ADD of network " + e.list().name() + " never finished");
             }
             try {
-                cni.check(e.list(), e.attachment(), e.result().get());
+                if (full) {
+                    cni.check(e.list(), e.attachment(), e.result().get());
+                } else {
+                    cni.look(e.list(), e.attachment(), e.result().get(), running.pid());
+                }
             } catch (BerthException ex) {
+                if (!full && !runs(running.pid())) {
+                    // the probe reads the namespace through the pause process: it died since find() looked
+                    return Optional.of("the pause process of the sandbox is not running");
+                }
                 return Optional.of(ex.getMessage());
             }
         }
         if (network == Network.CNI && running.result() == null) {
             return Optional.of("the sandbox has no CNI result for its network");
         }
+        if (full) {
+            checks.checked(key);
+        }
         return Optional.empty();
+    }
+
+    /** Whether {@code pid} is a live process (not gone, not a zombie its monitor has yet to reap). */
+    private static boolean runs(int pid) {
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+            String after = stat.substring(stat.lastIndexOf(')') + 1).trim();
+            return !after.isEmpty() && after.charAt(0) != 'Z' && after.charAt(0) != 'X';
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /**
@@ -288,6 +320,7 @@ public final class PodSandboxes {
      */
     public void remove(String namespace, String name) {
         String id = pauseId(name);
+        checks.forget(namespace + "/" + id);
         List<RuntimeException> errors = new ArrayList<>();
         step(errors, () -> endPause(namespace, id));
         List<ResultCache.Entry> cached = new ArrayList<>(cni.cache().of(id));

@@ -35,6 +35,15 @@ public final class SandboxSettings {
             .doc("Directory of CNI network configurations.")
             .build();
 
+    public static final Setting<java.time.Duration> CNI_CHECK_INTERVAL = Setting.berth(SettingType.DURATION,
+                    "cni_check_interval")
+            .defaultValue(java.time.Duration.ofMinutes(5))
+            .doc("How often a running sandbox's CNI attachments get the plugins' own CHECK (a process per plugin);"
+                    + " the looks between (every resync) probe bridge, loopback, portmap and firewall from /proc, /sys and"
+                    + " one iptables-save shared by all sandboxes, and CHECK only other plugins. 0s: CHECK at every look.")
+            .validator(d -> d.isNegative() ? "must not be negative" : null)
+            .build();
+
     /** Where Debian's containernetworking-plugins puts the plugins; searched after {@link #CNI_BIN_DIR}. */
     public static final Path DEBIAN_CNI_DIR = Path.of("/usr/lib/cni");
 
@@ -49,6 +58,6 @@ public final class SandboxSettings {
     }
 
     public static List<Setting<?>> all() {
-        return List.of(SANDBOX_IMAGE, CNI_BIN_DIR, CNI_CONF_DIR);
+        return List.of(SANDBOX_IMAGE, CNI_BIN_DIR, CNI_CONF_DIR, CNI_CHECK_INTERVAL);
     }
 }

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A pod's life on a real node (Berth's pause, runc under conmon, Debian's CNI plugins on a bridge
  * and subnet of the test's own): each kind of drift the issue names (the pause process killed, the
- * netns unmounted, the container's address removed, portmap's rules flushed) is noticed by the
+ * netns unmounted, the container's address removed, portmap's rules flushed, route_localnet turned
+ * off on the bridge) is noticed by the
  * next reconcile, repaired by a rebuild, and the published port answers again from the recreated
  * Container, with one address reserved and one veth on the bridge; two Containers in one CNI
  * sandbox talk over 127.0.0.1; deleting a Sandbox stops its Containers first, removes everything it
@@ -91,7 +92,10 @@ class SandboxDriftIT {
                     String chain = TestNetwork.iptablesLinesWith(id).stream().filter(l -> l.contains(" -j CNI-DN-"))
                             .map(l -> l.substring(l.indexOf(" -j CNI-DN-") + 4).split(" ")[0]).findFirst().orElseThrow();
                     assertEquals(0, sh("iptables", "-t", "nat", "-F", chain));
-                }));
+                }),
+                // the rules are all there, but 127.0.0.1 is no longer routed across to the bridge
+                new Drift("route_localnet off", "route_localnet", (b, id) -> assertEquals(0, sh("sysctl", "-q", "-w",
+                        "net.ipv4.conf." + s.net.bridge() + ".route_localnet=0"))));
         for (Drift d : drifts) {
             int pausePid = sb.getStatus().getPid();
             int serverPid = web.getStatus().getPid();
