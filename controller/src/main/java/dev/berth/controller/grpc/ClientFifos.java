@@ -113,14 +113,22 @@ final class ClientFifos implements AutoCloseable {
             } else if (t - progressAt > stall.toNanos()) {
                 break;
             }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!nap()) {
                 break;
             }
         }
         close();
+    }
+
+    /** Sleeps 5 ms between two looks at a pipe; false (the interrupt kept) when interrupted. */
+    static boolean nap() {
+        try {
+            Thread.sleep(5);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private static int unread(Path fifo) {

@@ -125,10 +125,7 @@ final class StdinRelay {
                     break;
                 }
             }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!ClientFifos.nap()) {
                 break;
             }
         }
