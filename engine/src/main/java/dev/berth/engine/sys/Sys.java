@@ -12,7 +12,9 @@ import jnr.ffi.Runtime;
  * Native calls the JDK does not offer: mount(2), umount2(2), mknod(2), lchown(2), unix datagrams, extended attributes
  * without following symlinks, nanosecond times on symlinks, unshare(2). Every failure becomes a
  * {@link SysException} naming the call, the path and the errno text. Thread-safe (errno is per
- * thread).
+ * thread). About 500 lines: one short wrapper per call over the one {@link LibC} binding, each
+ * turning errno into that exception; split by area they would each need the binding and the
+ * errno helpers again.
  */
 public final class Sys {
     public static final long MS_RDONLY = 1;

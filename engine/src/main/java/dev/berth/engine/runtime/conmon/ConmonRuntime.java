@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * {@code <state>/exits/<namespace>/<id>}; Berth starts, signals, pauses, execs and deletes through
  * the runtime's CLI. Opening adopts what an earlier Berth left: recorded tasks whose exit file
  * appeared meanwhile get their exit recorded, live ones are watched again. This class is the task
- * lifecycle only (a little over 400 lines: one short method per {@link TaskRuntime} verb); bundle
+ * lifecycle only (about 500 lines: one short method per {@link TaskRuntime} verb, and the verbs grew with the gRPC API: stdin, exec kills, updates); bundle
  * files are {@link TaskBundles}', state observation {@link TaskStates}', the remains of failed
  * creates {@link FailedCreates}'. Thread-safe.
  */
