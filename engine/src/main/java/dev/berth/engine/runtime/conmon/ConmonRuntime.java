@@ -43,9 +43,9 @@ import org.slf4j.LoggerFactory;
  * {@code <state>/exits/<namespace>/<id>}; Berth starts, signals, pauses, execs and deletes through
  * the runtime's CLI. Opening adopts what an earlier Berth left: recorded tasks whose exit file
  * appeared meanwhile get their exit recorded, live ones are watched again. This class is the task
- * lifecycle only (about 500 lines: one short method per {@link TaskRuntime} verb, and the verbs grew with the gRPC API: stdin, exec kills, updates); bundle
- * files are {@link TaskBundles}', state observation {@link TaskStates}', the remains of failed
- * creates {@link FailedCreates}'. Thread-safe.
+ * lifecycle only (about 500 lines: one short method per {@link TaskRuntime} verb, and the verbs
+ * grew with the gRPC API: stdin, exec kills, updates); bundle files are {@link TaskBundles}', state
+ * observation {@link TaskStates}', the remains of failed creates {@link FailedCreates}'. Thread-safe.
  */
 public final class ConmonRuntime implements TaskRuntime {
     private static final Logger LOG = LoggerFactory.getLogger(ConmonRuntime.class);
