@@ -266,7 +266,7 @@ public final class Cni {
                 + (a.netns() == null ? "(no netns)" : a.netns()) + ": " + msg, null);
     }
 
-    private static String where(NetworkConfigList list) {
+    static String where(NetworkConfigList list) {
         return list.source() == null ? "cached configuration" : list.source().toString();
     }
 }

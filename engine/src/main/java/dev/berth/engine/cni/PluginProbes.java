@@ -273,12 +273,6 @@ final class PluginProbes {
 
     private static BerthException gone(NetworkConfigList list, String plugin, Attachment a, String what) {
         return BerthException.unavailable("CNI plugin %s of network %s (%s) failed Berth's probe for %s in %s: %s", plugin,
-                list.name(), list.source() == null ? "cached configuration" : list.source(), a.containerId(), a.netns(),
-                what);
-    }
-
-    /** The plugins of {@code list} that {@link #probe} verifies for {@code result}. */
-    static List<String> covered(NetworkConfigList list, CniResult result) {
-        return list.plugins().stream().filter(p -> covers(p, result)).map(p -> p.path("type").asString()).toList();
+                list.name(), Cni.where(list), a.containerId(), a.netns(), what);
     }
 }

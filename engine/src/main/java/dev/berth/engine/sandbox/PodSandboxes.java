@@ -286,7 +286,7 @@ public final class PodSandboxes {
                     cni.look(e.list(), e.attachment(), e.result().get(), running.pid());
                 }
             } catch (BerthException ex) {
-                if (!full && !runs(running.pid())) {
+                if (!full && !dev.berth.engine.sys.Processes.alive(running.pid())) {
                     // the probe reads the namespace through the pause process: it died since find() looked
                     return Optional.of("the pause process of the sandbox is not running");
                 }
@@ -300,17 +300,6 @@ public final class PodSandboxes {
             checks.checked(key);
         }
         return Optional.empty();
-    }
-
-    /** Whether {@code pid} is a live process (not gone, not a zombie its monitor has yet to reap). */
-    private static boolean runs(int pid) {
-        try {
-            String stat = java.nio.file.Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
-            String after = stat.substring(stat.lastIndexOf(')') + 1).trim();
-            return !after.isEmpty() && after.charAt(0) != 'Z' && after.charAt(0) != 'X';
-        } catch (java.io.IOException | RuntimeException e) {
-            return false;
-        }
     }
 
     /**

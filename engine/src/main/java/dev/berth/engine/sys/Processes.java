@@ -118,6 +118,55 @@ public final class Processes {
     }
 
     /**
+     * The fields of a {@code /proc/<pid>/stat} line that Berth reads: the command name (between the
+     * first '(' and the last ')'), the state letter (field 3) and the start time (field 22, clock
+     * ticks after boot). A pid and its start time name one process for good: a reused pid starts at
+     * another time.
+     */
+    public record Stat(String comm, char state, long startTicks) {
+        /** Not a zombie or dead: the process still runs (or sleeps). */
+        public boolean live() {
+            return state != 'Z' && state != 'X';
+        }
+    }
+
+    /**
+     * Parses one {@code /proc/<pid>/stat} line; the command name may itself hold spaces and
+     * parentheses, so fields count from the last ')'. Empty when the line is not in that shape.
+     */
+    public static java.util.Optional<Stat> parseStat(String line) {
+        int close = line.lastIndexOf(')');
+        if (close < 0 || close + 2 >= line.length()) {
+            return java.util.Optional.empty();
+        }
+        String[] fields = line.substring(close + 2).trim().split(" ");
+        // fields[0] is field 3 (state), so field 22 is fields[19]
+        if (fields.length < 20 || fields[0].length() != 1) {
+            return java.util.Optional.empty();
+        }
+        int open = line.indexOf('(');
+        String comm = open >= 0 && open < close ? line.substring(open + 1, close) : "";
+        try {
+            return java.util.Optional.of(new Stat(comm, fields[0].charAt(0), Long.parseLong(fields[19])));
+        } catch (NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** {@code /proc/<pid>/stat} of {@code pid}, read now; empty when there is no such process. One read of one file. */
+    public static java.util.Optional<Stat> stat(long pid) {
+        if (pid <= 0) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return parseStat(java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"),
+                    StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /**
      * Whether {@code pid} is a live (not zombie) process named {@code comm}; the name guards against
      * a pid reused after the process died.
      */
@@ -125,50 +174,16 @@ public final class Processes {
         return startTicks(pid, comm) >= 0;
     }
 
+    /** Whether {@code pid} is a live (not zombie) process, whatever its name. */
+    public static boolean alive(long pid) {
+        return stat(pid).map(Stat::live).orElse(false);
+    }
+
     /**
-     * The start time (field 22 of {@code /proc/<pid>/stat}, clock ticks after boot) of {@code pid} when
-     * it is a live (not zombie) process named {@code comm}, else -1. A pid and its start time name one
-     * process for good: a reused pid starts at another time. One read of one file.
+     * The start time of {@code pid} when it is a live (not zombie) process named {@code comm}, else
+     * -1 (see {@link Stat}).
      */
     public static long startTicks(long pid, String comm) {
-        if (pid <= 0) {
-            return -1;
-        }
-        String stat;
-        try {
-            stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"),
-                    StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return -1;
-        }
-        int open = stat.indexOf('(');
-        int close = stat.lastIndexOf(')');
-        if (open < 0 || close < open || !stat.regionMatches(open + 1, comm, 0, comm.length())
-                || close != open + 1 + comm.length()) {
-            return -1;
-        }
-        char state = stat.length() > close + 2 ? stat.charAt(close + 2) : '?';
-        if (state == 'Z' || state == 'X') {
-            return -1;
-        }
-        // fields after the name: state is field 3, start time field 22
-        int field = 3;
-        int i = close + 2;
-        while (field < 22 && i >= 0) {
-            i = stat.indexOf(' ', i);
-            if (i >= 0) {
-                i++;
-                field++;
-            }
-        }
-        if (i < 0) {
-            return -1;
-        }
-        int end = stat.indexOf(' ', i);
-        try {
-            return Long.parseLong(stat, i, end < 0 ? stat.length() : end, 10);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        return stat(pid).filter(st -> st.live() && st.comm().equals(comm)).map(Stat::startTicks).orElse(-1L);
     }
 }

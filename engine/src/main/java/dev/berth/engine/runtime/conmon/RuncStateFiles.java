@@ -233,25 +233,8 @@ final class RuncStateFiles {
         return Optional.of(new Init(pid, start, v1, v2));
     }
 
-    /**
-     * The state letter (field 3) and start time (field 22) of a {@code /proc/<pid>/stat} line; the
-     * command name in parentheses may itself hold spaces and parentheses, so fields count from the
-     * last ')'. Empty when the line is not in that shape.
-     */
+    /** The state letter and start time of a {@code /proc/<pid>/stat} line ({@link dev.berth.engine.sys.Processes#parseStat}). */
     static Optional<ProcStat> parseStat(String line) {
-        int close = line.lastIndexOf(')');
-        if (close < 0 || close + 2 >= line.length()) {
-            return Optional.empty();
-        }
-        String[] fields = line.substring(close + 2).trim().split(" ");
-        // fields[0] is field 3 (state), so field 22 is fields[19]
-        if (fields.length < 20 || fields[0].length() != 1) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(new ProcStat(fields[0].charAt(0), Long.parseLong(fields[19])));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
+        return dev.berth.engine.sys.Processes.parseStat(line).map(st -> new ProcStat(st.state(), st.startTicks()));
     }
 }
