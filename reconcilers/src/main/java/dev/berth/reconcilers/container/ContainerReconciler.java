@@ -261,11 +261,11 @@ public final class ContainerReconciler implements Reconciler<Container>, Cleaner
         if (!why.isEmpty() || rec.appliedSpec() == null && (p.task.isPresent()
                 || containers.find(p.ns, p.id).isPresent() || containers.rootfsExists(p.ns, p.id))) {
             if (!why.isEmpty()) {
-                boolean digest = why.stream().anyMatch(w -> w.startsWith("image digest"));
+                boolean digest = why.stream().anyMatch(SpecChange::isDigestChange);
                 events.normal(p.ref, "Recreating", String.join(", ", why) + " changed; recreating the container"
                         + (digest ? " " + Surges.inPlaceReason(p) : ""));
-                ContainerHistory.record(p.st, clock, p.gen, p.target.digest(), why.size() == 1
-                        && why.get(0).startsWith("image digest") ? Rollouts.action(p.image, p.target.digest())
+                ContainerHistory.record(p.st, clock, p.gen, p.target.digest(), SpecChange.onlyDigestChanged(why)
+                        ? Rollouts.action(p.image, p.target.digest())
                         : "Recreated", String.join(", ", why) + " changed");
             }
             tasks.teardown(p.ref, p.id, p.task);

@@ -82,6 +82,19 @@ public record SpecChange(boolean recreate, boolean resources, boolean state, Lis
         return !recreate && !resources && !state;
     }
 
+    /** How {@link #recreateReasons} begins the reason for a changed image digest. */
+    private static final String DIGEST_CHANGED = "image digest";
+
+    /** Whether {@code reason}, one of {@link #recreateReasons}, is the image digest's change. */
+    static boolean isDigestChange(String reason) {
+        return reason.startsWith(DIGEST_CHANGED);
+    }
+
+    /** Whether the image digest is all that changed among {@code reasons}. */
+    static boolean onlyDigestChanged(List<String> reasons) {
+        return reasons.size() == 1 && isDigestChange(reasons.get(0));
+    }
+
     /** Why the container applied as {@code rec} must be made again for {@code spec} (empty: it need not). */
     static List<String> recreateReasons(ContainerRecord rec, ContainerSpec spec, SpecChange change, ImageTarget t,
             Optional<String> sandboxInstance) {
@@ -90,7 +103,7 @@ public record SpecChange(boolean recreate, boolean resources, boolean state, Lis
             why.addAll(change.fields());
         }
         if (!Objects.equals(rec.imageDigest(), t.digest())) {
-            why.add("image digest (" + rec.imageDigest() + " → " + t.digest() + ")");
+            why.add(DIGEST_CHANGED + " (" + rec.imageDigest() + " → " + t.digest() + ")");
         }
         if (rec.sandboxInstance() != null && sandboxInstance.isPresent()
                 && !rec.sandboxInstance().equals(sandboxInstance.get())) {

@@ -61,8 +61,7 @@ final class Surges {
      * Container is in no Sandbox and is meant to run, and its current task runs (or a surge is on).
      */
     static boolean applies(ContainerPass p, java.util.List<String> why) {
-        boolean digestOnly = why.size() == 1 && why.get(0).startsWith("image digest");
-        return digestOnly && p.spec.sandbox() == null && p.spec.state() == DesiredState.Running
+        return SpecChange.onlyDigestChanged(why) && p.spec.sandbox() == null && p.spec.state() == DesiredState.Running
                 && (p.surge.isPresent() || p.task.isPresent() && p.task.get().state() == TaskState.RUNNING);
     }
 
