@@ -156,7 +156,7 @@ final class LogUris {
             } catch (IOException e) {
                 return -1;
             }
-        });
+        }, LogUris::readyThread);
         try {
             first.get(READY.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -174,6 +174,16 @@ final class LogUris {
             throw BerthException.unavailable("log binary %s exited with status %d before the task started", program,
                     p.exitValue());
         }
+    }
+
+    /**
+     * The ready read blocks until the binary acts (at most {@link #READY}, then it is killed), so it
+     * gets a thread of its own: on the common pool it would hold one of few shared workers.
+     */
+    private static void readyThread(Runnable read) {
+        Thread t = new Thread(read, "log-binary-ready");
+        t.setDaemon(true);
+        t.start();
     }
 
     private static void awaitExit(Process p, Path program) {
