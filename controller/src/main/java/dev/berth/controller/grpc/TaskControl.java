@@ -25,9 +25,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The Tasks methods that look into or adjust a live task rather than move it through its states:
  * ListPids (the task's cgroup, execs named), Metrics (cgroup v1 metrics from the engine's samples),
- * Update (resource limits through the runtime's {@code runc update}), CloseIO and ResizePty (Berth's
- * tasks and execs run with stdin on /dev/null and without a terminal), and Checkpoint (refused: no
- * CRIU). Everything goes through the engine's {@link TaskRuntime}. Thread-safe.
+ * Update (resource limits through the runtime's {@code runc update}), CloseIO, ResizePty (a task's
+ * terminal, through its runtime), and Checkpoint (refused: no CRIU). Everything goes through the engine's {@link TaskRuntime}. Thread-safe.
  */
 final class TaskControl {
     /** The Any type URL containerd gives OCI LinuxResources (ctr tasks update). */
@@ -152,15 +151,19 @@ final class TaskControl {
         }
     }
 
+    /**
+     * Resizes the terminal of a task created with one ({@code ctr run -t}), or of an exec started on
+     * one; FAILED_PRECONDITION for a process without a terminal or one that has exited.
+     */
     void resizePty(String ns, ResizePtyRequest request) {
         find(ns, request.getContainerId());
-        String what = request.getExecId().isEmpty() ? "task " + request.getContainerId()
-                : "process " + request.getExecId() + " of task " + request.getContainerId();
-        if (!request.getExecId().isEmpty()) {
-            execs.process(ns, request.getContainerId(), request.getExecId());
+        if (request.getExecId().isEmpty()) {
+            runtime.resizePty(ns, request.getContainerId(), request.getWidth(), request.getHeight());
+            return;
         }
-        throw BerthException.precondition("%s has no terminal to resize: Berth runs tasks and execs without one "
-                + "(ctr run -t and tasks exec -t are refused)", what);
+        execs.process(ns, request.getContainerId(), request.getExecId());
+        throw BerthException.precondition("process %s of task %s has no terminal to resize: Berth runs execs "
+                + "without one (tasks exec -t is refused)", request.getExecId(), request.getContainerId());
     }
 
     /**

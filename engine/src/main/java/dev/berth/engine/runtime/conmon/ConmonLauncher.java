@@ -66,7 +66,11 @@ final class ConmonLauncher {
         if (options.systemdCgroup()) {
             a.add("-s");
         }
-        if (stdin == dev.berth.engine.runtime.TaskRuntime.Stdin.PIPE) {
+        if (stdin == dev.berth.engine.runtime.TaskRuntime.Stdin.TERMINAL) {
+            // conmon takes the pty master from runc's console socket, feeds it from its attach socket
+            // (ConmonStdin), copies it to the log and resizes it on a line in <bundle>/ctl (ConmonConsole)
+            a.addAll(List.of("-t", "--stdin"));
+        } else if (stdin == dev.berth.engine.runtime.TaskRuntime.Stdin.PIPE) {
             // conmon keeps a pipe to the container's stdin, fed through its attach socket (ConmonStdin)
             a.add("--stdin");
         }
