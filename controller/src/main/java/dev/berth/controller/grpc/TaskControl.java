@@ -161,18 +161,7 @@ final class TaskControl {
             runtime.resizePty(ns, request.getContainerId(), request.getWidth(), request.getHeight());
             return;
         }
-        execs.process(ns, request.getContainerId(), request.getExecId());
-        throw BerthException.precondition("process %s of task %s has no terminal to resize: Berth runs execs "
-                + "without one (tasks exec -t is refused)", request.getExecId(), request.getContainerId());
-    }
-
-    /**
-     * Why a terminal is refused: Berth's tasks run under conmon without a console, whose relay (its
-     * attach socket and resize FIFO) the gRPC services do not bridge to a client's FIFOs.
-     */
-    static BerthException noTerminal(String what, String command) {
-        return new BerthException(ErrorCategory.NOT_IMPLEMENTED, "terminal: " + what + " asks for a terminal ("
-                + command + "), which Berth does not serve; run it without -t (output still reaches the client)");
+        execs.resize(ns, request.getContainerId(), request.getExecId(), request.getWidth(), request.getHeight());
     }
 
     static BerthException checkpointRefused(String id) {

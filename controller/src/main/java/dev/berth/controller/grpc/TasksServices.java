@@ -178,7 +178,7 @@ final class TasksServices {
                 StreamObserver<Empty> out) {
             Errors.unary(out, () -> {
                 execs.add(namespace(), find(request.getContainerId()).id(), request.getExecId(), request.getSpec(),
-                        request.getStdout(), request.getStderr(), request.getTerminal());
+                        request.getStdin(), request.getStdout(), request.getStderr(), request.getTerminal());
                 return Empty.getDefaultInstance();
             });
         }

@@ -90,6 +90,18 @@ class CtrTerminalIT {
         return new Session(Integer.parseInt(screen.substring(at + 6).trim()), screen);
     }
 
+    /** Runs ctr without a terminal; its exit code and output. */
+    private Session ctr(String... args) throws Exception {
+        List<String> argv = new ArrayList<>(List.of("ctr", "--address", sock.toString(), "--connect-timeout", "30s"));
+        argv.addAll(List.of(args));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        started.add(p);
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+        return new Session(p.exitValue(), out);
+    }
+
     /** A shell line that waits until the pty's size is not {@code notYet}, then prints {@code tag} and it. */
     private static String sizeOnceNot(String notYet, String tag) {
         return "send while [ \"$(busybox stty size)\" = \"" + notYet + "\" ]; do sleep 0.1; done; echo " + tag
@@ -121,5 +133,37 @@ class CtrTerminalIT {
         assertTrue(s.screen().matches("(?s)/dev/pts/[0-9]+\r+\nno newline at the end\nEXIT 7\n"), s.screen());
         // ctr's resize came after the exit: taken quietly, so ctr printed no error
         assertTrue(daemon.engine().runtime().find("default", "tty-out").isEmpty(), "ctr deleted its task");
+    }
+
+    @Test
+    void execDashTGivesTheExecAPtyOfItsOwnThatFollowsAResizeAndReturnsItsExitCode() throws Exception {
+        assertEquals(0, ctr("run", "-d", IMAGE, "tty-exec", "sleep", "1000").code());
+        try {
+            Session s = onTerminal(25, 90, List.of(
+                    "expect # ",
+                    sizeOnceNot("0 0", "FIRST"),
+                    "expect FIRST 25 90 /dev/pts/[0-9]+",
+                    "resize 50 160",
+                    sizeOnceNot("25 90", "THEN"),
+                    "expect THEN 50 160 /dev/pts/[0-9]+",
+                    "send exit 4"),
+                    "tasks", "exec", "-t", "--exec-id", "sh1", "tty-exec", "sh");
+            assertEquals(4, s.code(), s.screen());
+            // the task's init runs on, without a terminal; the exec's end left nothing running
+            assertEquals(0, ctr("tasks", "exec", "--exec-id", "plain", "tty-exec", "true").code());
+            assertTrue(daemon.engine().runtime().processes("default", "tty-exec").stream()
+                    .noneMatch(p -> p.execId() != null), "no exec listed as running");
+            // a second exec -t of the same id, after the first has ended
+            Session again = onTerminal(24, 80, List.of(), "tasks", "exec", "-t", "--exec-id", "sh1", "tty-exec",
+                    "sh", "-c", "busybox tty; exit 5");
+            assertEquals(5, again.code(), again.screen());
+            assertTrue(again.screen().contains("/dev/pts/"), again.screen());
+        } finally {
+            ctr("tasks", "kill", "-s", "SIGKILL", "tty-exec");
+            daemon.engine().runtime().waitForExit("default", "tty-exec", java.time.Duration.ofSeconds(30));
+            ctr("tasks", "delete", "tty-exec");
+            ctr("containers", "rm", "tty-exec");
+        }
+        assertTrue(daemon.engine().containers().find("default", "tty-exec").isEmpty(), "container removed");
     }
 }

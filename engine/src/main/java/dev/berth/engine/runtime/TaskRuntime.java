@@ -120,6 +120,16 @@ public interface TaskRuntime extends AutoCloseable {
     ExecResult exec(String namespace, String id, ExecRequest request);
 
     /**
+     * Starts a named process ({@link ExecRequest#name} required) inside the task on a pseudo-terminal
+     * of its own and returns at once; it is signalled with {@link #killExec} and listed by
+     * {@link #processes} as any named exec. NOT_IMPLEMENTED where the runtime has no terminals.
+     */
+    default TerminalProcess execOnTerminal(String namespace, String id, ExecRequest request) {
+        throw new dev.berth.engine.errdefs.BerthException(dev.berth.engine.errdefs.ErrorCategory.NOT_IMPLEMENTED,
+                "task " + namespace + "/" + id + ": this runtime runs no exec on a terminal");
+    }
+
+    /**
      * The processes in the task's cgroup now (init, what it started, and execs), each named exec
      * marked with its name; empty once the cgroup is gone. NOT_FOUND for an unknown task.
      */

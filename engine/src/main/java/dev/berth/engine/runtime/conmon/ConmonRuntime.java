@@ -15,6 +15,7 @@ import dev.berth.engine.runtime.TaskExit;
 import dev.berth.engine.runtime.TaskInput;
 import dev.berth.engine.runtime.TaskProcess;
 import dev.berth.engine.runtime.TaskRuntime;
+import dev.berth.engine.runtime.TerminalProcess;
 import dev.berth.engine.runtime.TaskSamples;
 import dev.berth.engine.runtime.TaskState;
 import dev.berth.engine.runtime.TaskStatus;
@@ -444,6 +445,24 @@ public final class ConmonRuntime implements TaskRuntime {
         } catch (IOException e) {
             throw BerthException.unavailable("exec in task %s/%s: %s", ns, id, e.getMessage());
         }
+    }
+
+    @Override
+    public TerminalProcess execOnTerminal(String ns, String id, ExecRequest request) {
+        if (request.name() == null) {
+            throw BerthException.invalid("an exec on a terminal needs a name (task %s/%s)", ns, id);
+        }
+        TaskStatus st = requireState(ns, id, "exec'd into", TaskState.CREATED, TaskState.RUNNING);
+        Path bundle = Path.of(st.bundle());
+        RuntimeSpec.Process p;
+        try {
+            p = TaskBundles.spec(bundle).process();
+        } catch (IOException e) {
+            throw BerthException.unavailable("exec in task %s/%s: %s", ns, id, e.getMessage());
+        }
+        RuntimeSpec.Process ep = p.withArgs(request.args()).withEnv(SpecGenerator.mergeEnv(p.env(), request.env()))
+                .withCwd(request.cwd() == null ? p.cwd() : request.cwd());
+        return ConmonTerminalExec.start(options, cli, socketsDir, ns, id, bundle, request.name(), ep);
     }
 
     @Override
