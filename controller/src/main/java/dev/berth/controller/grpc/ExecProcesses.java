@@ -19,8 +19,9 @@ import tools.jackson.databind.JsonNode;
 /**
  * containerd's exec processes (Tasks/Exec, Start, Wait, Get, DeleteProcess with an exec id) over the
  * runtime's exec: Exec records the client's process spec and FIFOs, Start runs it in the task (one
- * {@code runc exec}, on a thread of its own) and sends its output to the FIFOs when it ends, Wait
- * answers with its exit. Processes live in memory: a daemon restart forgets them, as the exec'd
+ * {@code runc exec}, on a thread of its own) and sends its output to the FIFOs when it ends, or, for
+ * an exec on a terminal, starts it under a monitor of its own and streams it ({@link TerminalExec});
+ * Wait answers with its exit. Processes live in memory: a daemon restart forgets them, as the exec'd
  * process of runtime exec does not outlive the call. Thread-safe.
  */
 final class ExecProcesses {
