@@ -117,10 +117,13 @@ class CtrTerminalIT {
                 "expect FIRST 30 100 /dev/pts/[0-9]+",
                 "resize 40 120",
                 sizeOnceNot("30 100", "THEN"),
-                "expect THEN 40 120 /dev/pts/[0-9]+",
+                "expect-winch THEN 40 120 /dev/pts/[0-9]+",
+                // an exec without -t beside the terminal: pipes, not the init's pty
+                "run ctr --address " + sock + " tasks exec --exec-id plain tty-run sh -c 'busybox tty; echo piped'",
                 "send exit 3"),
                 "run", "-t", "--rm", IMAGE, "tty-run", "sh");
         assertEquals(3, s.code(), s.screen());
+        assertTrue(s.screen().contains("RAN 0 not a tty\npiped\n"), s.screen());
         assertTrue(daemon.engine().runtime().find("default", "tty-run").isEmpty(), "ctr deleted its task");
         assertTrue(daemon.engine().containers().find("default", "tty-run").isEmpty(), "ctr --rm removed its container");
     }
@@ -145,7 +148,7 @@ class CtrTerminalIT {
                     "expect FIRST 25 90 /dev/pts/[0-9]+",
                     "resize 50 160",
                     sizeOnceNot("25 90", "THEN"),
-                    "expect THEN 50 160 /dev/pts/[0-9]+",
+                    "expect-winch THEN 50 160 /dev/pts/[0-9]+",
                     "send exit 4"),
                     "tasks", "exec", "-t", "--exec-id", "sh1", "tty-exec", "sh");
             assertEquals(4, s.code(), s.screen());

@@ -3,7 +3,11 @@
 usage: pty-driver.py ROWS COLS COMMAND...   (the dialogue comes on stdin, one step a line)
   send TEXT         types TEXT and a carriage return (as a user pressing Enter)
   expect REGEX      waits until what the terminal showed since the last expect matches
+  expect-winch REGEX  the same, sending the command SIGWINCH again each second while it waits: ctr
+                    installs its SIGWINCH handler only after its first resize call has returned, so
+                    a resize the kernel signalled before that is lost on ctr's side
   resize ROWS COLS  sets the terminal's size (the kernel sends the command SIGWINCH)
+  run SHELL-LINE    runs SHELL-LINE beside the command (not on its terminal), shows "RAN <code> <output>"
 Everything the terminal shows is copied to stdout; the last line is "EXIT <code>" (the command's
 exit status), or "TIMEOUT <step>" after 60 s on one step, with the command killed.
 """
@@ -12,6 +16,7 @@ import os
 import re
 import select
 import signal
+import subprocess
 import struct
 import sys
 import termios
@@ -65,10 +70,19 @@ def main():
         elif verb == "resize":
             r, c = arg.split()
             set_size(master, int(r), int(c))
-        elif verb == "expect":
+        elif verb == "run":
+            r = subprocess.run(arg, shell=True, stdin=subprocess.DEVNULL, capture_output=True, timeout=STEP_SECONDS)
+            out.write(b"\nRAN %d " % r.returncode + r.stdout + r.stderr + b"\n")
+            out.flush()
+        elif verb in ("expect", "expect-winch"):
             pattern = re.compile(arg.encode())
             deadline = time.monotonic() + STEP_SECONDS
+            winch_at = time.monotonic() + 1
             while not pattern.search(seen):
+                if verb == "expect-winch" and time.monotonic() > winch_at:
+                    os.kill(pid, signal.SIGWINCH)
+                    out.write(b"\n[SIGWINCH again]\n")
+                    winch_at = time.monotonic() + 1
                 if time.monotonic() > deadline or pump(0.2) is False:
                     if not pattern.search(seen):
                         out.write(("\nTIMEOUT " + step + "\n").encode())
