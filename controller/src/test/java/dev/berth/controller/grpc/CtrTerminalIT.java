@@ -142,6 +142,7 @@ class CtrTerminalIT {
     void execDashTGivesTheExecAPtyOfItsOwnThatFollowsAResizeAndReturnsItsExitCode() throws Exception {
         assertEquals(0, ctr("run", "-d", IMAGE, "tty-exec", "sleep", "1000").code());
         try {
+            Path bundle = daemon.engine().runtime().bundle("default", "tty-exec");
             Session s = onTerminal(25, 90, List.of(
                     "expect # ",
                     sizeOnceNot("0 0", "FIRST"),
@@ -152,6 +153,7 @@ class CtrTerminalIT {
                     "send exit 4"),
                     "tasks", "exec", "-t", "--exec-id", "sh1", "tty-exec", "sh");
             assertEquals(4, s.code(), s.screen());
+            assertTrue(Files.isDirectory(bundle.resolve("exec-sh1.d")), "the exec had a directory of its own");
             // the task's init runs on, without a terminal; the exec's end left nothing running
             assertEquals(0, ctr("tasks", "exec", "--exec-id", "plain", "tty-exec", "true").code());
             assertTrue(daemon.engine().runtime().processes("default", "tty-exec").stream()
@@ -167,6 +169,9 @@ class CtrTerminalIT {
             ctr("tasks", "delete", "tty-exec");
             ctr("containers", "rm", "tty-exec");
         }
+        assertTrue(daemon.engine().runtime().find("default", "tty-exec").isEmpty(), "task deleted");
+        // the exec's own directory went with the bundle
+        assertTrue(!Files.exists(daemon.engine().runtime().bundle("default", "tty-exec")), "bundle removed");
         assertTrue(daemon.engine().containers().find("default", "tty-exec").isEmpty(), "container removed");
     }
 }
