@@ -26,7 +26,8 @@ import tools.jackson.databind.JsonNode;
  * The Tasks methods that look into or adjust a live task rather than move it through its states:
  * ListPids (the task's cgroup, execs named), Metrics (cgroup v1 metrics from the engine's samples),
  * Update (resource limits through the runtime's {@code runc update}), CloseIO, ResizePty (a task's
- * terminal, through its runtime), and Checkpoint (refused: no CRIU). Everything goes through the engine's {@link TaskRuntime}. Thread-safe.
+ * terminal through its runtime, an exec's through {@link ExecProcesses}), and Checkpoint (refused: no
+ * CRIU). Everything goes through the engine's {@link TaskRuntime}. Thread-safe.
  */
 final class TaskControl {
     /** The Any type URL containerd gives OCI LinuxResources (ctr tasks update). */
