@@ -19,8 +19,9 @@ import tools.jackson.databind.JsonNode;
 /**
  * containerd's exec processes (Tasks/Exec, Start, Wait, Get, DeleteProcess with an exec id) over the
  * runtime's exec: Exec records the client's process spec and FIFOs, Start runs it in the task (one
- * {@code runc exec}, on a thread of its own) and sends its output to the FIFOs when it ends, Wait
- * answers with its exit. Processes live in memory: a daemon restart forgets them, as the exec'd
+ * {@code runc exec}, on a thread of its own) and sends its output to the FIFOs when it ends, or, for
+ * an exec on a terminal, starts it under a monitor of its own and streams it ({@link TerminalExec});
+ * Wait answers with its exit. Processes live in memory: a daemon restart forgets them, as the exec'd
  * process of runtime exec does not outlive the call. Thread-safe.
  */
 final class ExecProcesses {
@@ -34,11 +35,14 @@ final class ExecProcesses {
     }
 
     private record Exec(String container, String id, ExecRequest request, String stdout, String stderr,
-            java.util.concurrent.atomic.AtomicBoolean started, CompletableFuture<Exited> done) {
+            java.util.concurrent.atomic.AtomicBoolean started, CompletableFuture<Exited> done, boolean terminal,
+            java.nio.file.Path stdin) {
     }
 
     private final TaskRuntime runtime;
     private final Map<String, Exec> execs = new ConcurrentHashMap<>();
+    /** The started execs on a terminal ({@code tasks exec -t}), for ResizePty. */
+    private final Map<String, TerminalExec> terminals = new ConcurrentHashMap<>();
 
     ExecProcesses(TaskRuntime runtime) {
         this.runtime = runtime;
@@ -48,14 +52,17 @@ final class ExecProcesses {
         return ns + "/" + container + "/" + id;
     }
 
-    /** Records exec {@code id} of {@code container} from the client's process spec. */
-    void add(String ns, String container, String id, Any spec, String stdout, String stderr, boolean terminal) {
+    /**
+     * Records exec {@code id} of {@code container} from the client's process spec; on a terminal
+     * ({@code terminal}, {@code tasks exec -t}) with the client's stdin FIFO ({@code stdin}, empty for
+     * none), which only an exec on a terminal takes here.
+     */
+    void add(String ns, String container, String id, Any spec, String stdin, String stdout, String stderr,
+            boolean terminal) {
         if (id.isEmpty()) {
             throw BerthException.invalid("exec_id: required (ctr tasks exec --exec-id ID)");
         }
-        if (terminal) {
-            throw TaskControl.noTerminal("exec " + id + " of task " + container, "ctr tasks exec -t");
-        }
+        java.nio.file.Path stdinFifo = terminal && !stdin.isEmpty() ? StdinRelay.fifoPath(stdin) : null;
         if (!spec.getTypeUrl().equals(PROCESS_TYPE)) {
             throw BerthException.invalid("spec: type %s is not an OCI process spec (%s)", spec.getTypeUrl(), PROCESS_TYPE);
         }
@@ -70,7 +77,7 @@ final class ExecProcesses {
             throw BerthException.notFound("task %s: not running, so nothing can be exec'd in it", container);
         }
         Exec e = new Exec(container, id, req, stdout, stderr, new java.util.concurrent.atomic.AtomicBoolean(),
-                new CompletableFuture<>());
+                new CompletableFuture<>(), terminal, stdinFifo);
         if (execs.putIfAbsent(key(ns, container, id), e) != null) {
             throw BerthException.alreadyExists("exec %s of task %s already exists", id, container);
         }
@@ -91,6 +98,17 @@ final class ExecProcesses {
             throw BerthException.precondition("process %s of task %s was already started", id, container);
         }
         ClientFifos fifos = ClientFifos.open(ns, id, e.stdout(), e.stderr());
+        if (e.terminal()) {
+            TerminalExec t;
+            try {
+                t = TerminalExec.start(runtime, ns, container, e.request(), e.stdin(), fifos, e.done());
+            } catch (RuntimeException x) {
+                e.done().complete(new Exited(new ExecResult(255, "", ""), Instant.now()));
+                throw x;
+            }
+            terminals.put(key(ns, container, id), t);
+            return (int) t.pid();
+        }
         Thread t = new Thread(() -> {
             try (fifos) {
                 ExecResult r = runtime.exec(ns, container, e.request());
@@ -121,6 +139,17 @@ final class ExecProcesses {
         runtime.killExec(ns, container, id, signal);
     }
 
+    /** Resizes the terminal of a started exec on one; FAILED_PRECONDITION for an exec without one. */
+    void resize(String ns, String container, String id, int width, int height) {
+        find(ns, container, id);
+        TerminalExec t = terminals.get(key(ns, container, id));
+        if (t == null) {
+            throw BerthException.precondition("process %s of task %s has no terminal to resize (%s)", id, container,
+                    execs.get(key(ns, container, id)).terminal() ? "it was not started" : "it runs without one");
+        }
+        t.resize(width, height);
+    }
+
     /** The exec's exit, completing when it has exited. */
     CompletableFuture<Exited> exit(String ns, String container, String id) {
         return find(ns, container, id).done();
@@ -146,11 +175,22 @@ final class ExecProcesses {
         }
         Process p = process(ns, container, id);
         execs.remove(key(ns, container, id));
+        TerminalExec t = terminals.remove(key(ns, container, id));
+        if (t != null) {
+            t.stop();
+        }
         return p;
     }
 
     /** Forgets every exec of a task (its deletion). */
     void forget(String ns, String container) {
         execs.keySet().removeIf(k -> k.startsWith(ns + "/" + container + "/"));
+        terminals.entrySet().removeIf(t -> {
+            boolean of = t.getKey().startsWith(ns + "/" + container + "/");
+            if (of) {
+                t.getValue().stop();
+            }
+            return of;
+        });
     }
 }

@@ -25,8 +25,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The Tasks methods that look into or adjust a live task rather than move it through its states:
  * ListPids (the task's cgroup, execs named), Metrics (cgroup v1 metrics from the engine's samples),
- * Update (resource limits through the runtime's {@code runc update}), CloseIO and ResizePty (Berth's
- * tasks and execs run with stdin on /dev/null and without a terminal), and Checkpoint (refused: no
+ * Update (resource limits through the runtime's {@code runc update}), CloseIO, ResizePty (a task's
+ * terminal through its runtime, an exec's through {@link ExecProcesses}), and Checkpoint (refused: no
  * CRIU). Everything goes through the engine's {@link TaskRuntime}. Thread-safe.
  */
 final class TaskControl {
@@ -152,24 +152,17 @@ final class TaskControl {
         }
     }
 
+    /**
+     * Resizes the terminal of a task created with one ({@code ctr run -t}), or of an exec started on
+     * one; FAILED_PRECONDITION for a process without a terminal or one that has exited.
+     */
     void resizePty(String ns, ResizePtyRequest request) {
         find(ns, request.getContainerId());
-        String what = request.getExecId().isEmpty() ? "task " + request.getContainerId()
-                : "process " + request.getExecId() + " of task " + request.getContainerId();
-        if (!request.getExecId().isEmpty()) {
-            execs.process(ns, request.getContainerId(), request.getExecId());
+        if (request.getExecId().isEmpty()) {
+            runtime.resizePty(ns, request.getContainerId(), request.getWidth(), request.getHeight());
+            return;
         }
-        throw BerthException.precondition("%s has no terminal to resize: Berth runs tasks and execs without one "
-                + "(ctr run -t and tasks exec -t are refused)", what);
-    }
-
-    /**
-     * Why a terminal is refused: Berth's tasks run under conmon without a console, whose relay (its
-     * attach socket and resize FIFO) the gRPC services do not bridge to a client's FIFOs.
-     */
-    static BerthException noTerminal(String what, String command) {
-        return new BerthException(ErrorCategory.NOT_IMPLEMENTED, "terminal: " + what + " asks for a terminal ("
-                + command + "), which Berth does not serve; run it without -t (output still reaches the client)");
+        execs.resize(ns, request.getContainerId(), request.getExecId(), request.getWidth(), request.getHeight());
     }
 
     static BerthException checkpointRefused(String id) {

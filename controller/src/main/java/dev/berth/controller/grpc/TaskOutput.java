@@ -82,10 +82,21 @@ final class TaskOutput {
      * would be lost (containerd's shim has it in the FIFO before the exit is even reaped).
      */
     static java.util.concurrent.CompletableFuture<Void> attach(TaskRuntime runtime, String ns, String id, ClientFifos fifos) {
+        return attach(runtime, ns, id, fifos, false);
+    }
+
+    /**
+     * {@link #attach(TaskRuntime, String, String, ClientFifos)}; for a task on a terminal
+     * ({@code terminal}) the log's pieces go to the client as they come, partial ones (a shell's
+     * prompt) without waiting for their newline, so the client's terminal sees the bytes the pty gave.
+     */
+    static java.util.concurrent.CompletableFuture<Void> attach(TaskRuntime runtime, String ns, String id, ClientFifos fifos,
+            boolean terminal) {
         // what the log holds now (an earlier task of this id) is counted here, before Tasks/Create returns:
         // the copy thread may start after the container has already written its first lines
         java.nio.file.Path log = runtime.logPath(ns, id);
-        int earlier = java.nio.file.Files.exists(log) ? CriLog.read(log).size() : 0;
+        int earlier = !java.nio.file.Files.exists(log) ? 0
+                : terminal ? CriLog.readPieces(log).size() : CriLog.read(log).size();
         int[] skip = {earlier};
         long[] deadSince = {0};
         var ended = new java.util.concurrent.CompletableFuture<Void>();
@@ -129,14 +140,24 @@ final class TaskOutput {
         };
         Thread copy = new Thread(() -> {
             try {
-                CriLog.follow(log, -1, e -> {
-                    if (skip[0] > 0) {
-                        skip[0]--;
-                    } else {
-                        fifos.write(e.stderr(), e.text() + "\n");
-                    }
-                },
-                        done, pause);
+                if (terminal) {
+                    CriLog.followPieces(log, p -> {
+                        if (skip[0] > 0) {
+                            skip[0]--;
+                        } else {
+                            fifos.write(false, p.partial() ? p.text() : p.text() + "\n");
+                        }
+                    }, done, pause);
+                } else {
+                    CriLog.follow(log, -1, e -> {
+                        if (skip[0] > 0) {
+                            skip[0]--;
+                        } else {
+                            fifos.write(e.stderr(), e.text() + "\n");
+                        }
+                    },
+                            done, pause);
+                }
                 fifos.finish(ClientFifos.STALL, STUCK);
             } catch (RuntimeException e) {
                 LOG.warn("task {}/{}: copying its output to the client stopped: {}", ns, id, e.getMessage());

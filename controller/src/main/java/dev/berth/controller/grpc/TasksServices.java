@@ -130,9 +130,6 @@ final class TasksServices {
         public void create(dev.berth.api.containerd.services.tasks.v1.CreateTaskRequest request,
                 StreamObserver<dev.berth.api.containerd.services.tasks.v1.CreateTaskResponse> out) {
             Errors.unary(out, () -> {
-                if (request.getTerminal()) {
-                    throw TaskControl.noTerminal("task " + request.getContainerId(), "ctr run -t");
-                }
                 if (request.hasCheckpoint()) {
                     throw BerthException.invalid("checkpoint: restoring checkpoints is not served by Berth");
                 }
@@ -144,7 +141,8 @@ final class TasksServices {
                 dev.berth.engine.runtime.TaskInput input = null;
                 try {
                     t = containers.createTask(ns, id, Protos.engineMounts(request.getRootfsList()),
-                            stdin == null ? TaskRuntime.Stdin.NULL : TaskRuntime.Stdin.PIPE);
+                            request.getTerminal() ? TaskRuntime.Stdin.TERMINAL
+                                    : stdin == null ? TaskRuntime.Stdin.NULL : TaskRuntime.Stdin.PIPE);
                     if (stdin != null) {
                         input = runtime.openStdin(ns, id);
                     }
@@ -158,7 +156,7 @@ final class TasksServices {
                         old.stop();
                     }
                 }
-                outputs.put(ns + "/" + id, TaskOutput.attach(runtime, ns, id, fifos));
+                outputs.put(ns + "/" + id, TaskOutput.attach(runtime, ns, id, fifos, request.getTerminal()));
                 return dev.berth.api.containerd.services.tasks.v1.CreateTaskResponse.newBuilder().setContainerId(id)
                         .setPid((int) t.pid()).build();
             });
@@ -180,7 +178,7 @@ final class TasksServices {
                 StreamObserver<Empty> out) {
             Errors.unary(out, () -> {
                 execs.add(namespace(), find(request.getContainerId()).id(), request.getExecId(), request.getSpec(),
-                        request.getStdout(), request.getStderr(), request.getTerminal());
+                        request.getStdin(), request.getStdout(), request.getStderr(), request.getTerminal());
                 return Empty.getDefaultInstance();
             });
         }

@@ -301,22 +301,6 @@ class CtrTaskControlIT {
         }
     }
 
-    @Test
-    void aTerminalIsRefusedByNameAndNothingIsLeft() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "needs util-linux script for a pty");
-        // ctr run -t needs a console of its own: script(1) gives it one
-        String cmd = String.join(" ", argv("run", "-t", "--rm", IMAGE, "tc-tty", "/bin/busybox", "true"));
-        Process p = new ProcessBuilder("script", "-qec", cmd, "/dev/null").redirectErrorStream(true).start();
-        started.add(p);
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
-        assertEquals(1, p.exitValue(), out);
-        assertTrue(out.contains("asks for a terminal (ctr run -t), which Berth does not serve"), out);
-        assertTrue(daemon.engine().runtime().find("default", "tc-tty").isEmpty(), "no task was made");
-        assertTrue(daemon.engine().containers().find("default", "tc-tty").isEmpty(), "ctr --rm removed its container");
-    }
-
     /** Berth's generated Tasks stub on the daemon's socket, namespace {@code default}. */
     private static final class Stub implements AutoCloseable {
         private final EpollEventLoopGroup group = new EpollEventLoopGroup(1);

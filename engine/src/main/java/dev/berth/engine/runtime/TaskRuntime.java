@@ -47,7 +47,14 @@ public interface TaskRuntime extends AutoCloseable {
         /** {@code /dev/null}: every task Berth makes for itself. */
         NULL,
         /** A pipe its monitor keeps open, fed through {@link #openStdin} (a containerd client's stdin FIFO). */
-        PIPE
+        PIPE,
+        /**
+         * A pseudo-terminal its monitor holds the master of ({@code ctr run -t}; the spec's
+         * process.terminal must be true): the process's stdin, stdout and stderr; what is written
+         * through {@link #openStdin} reaches it as keystrokes, its output is the log's stdout, and
+         * {@link #resizePty} sets its size.
+         */
+        TERMINAL
     }
 
     /** {@link #create(String, String, RuntimeSpec)} with the init's stdin chosen. */
@@ -65,6 +72,14 @@ public interface TaskRuntime extends AutoCloseable {
      */
     default TaskInput openStdin(String namespace, String id) {
         throw dev.berth.engine.errdefs.BerthException.precondition("task %s/%s has no stdin to write to", namespace, id);
+    }
+
+    /**
+     * Sets the size of the terminal of a task created with {@link Stdin#TERMINAL} (the process gets
+     * SIGWINCH); FAILED_PRECONDITION for a task without one or one that has exited.
+     */
+    default void resizePty(String namespace, String id, int width, int height) {
+        throw dev.berth.engine.errdefs.BerthException.precondition("task %s/%s has no terminal to resize", namespace, id);
     }
 
     /**
@@ -103,6 +118,16 @@ public interface TaskRuntime extends AutoCloseable {
 
     /** Runs a process inside the task and waits for it; output is captured in full. */
     ExecResult exec(String namespace, String id, ExecRequest request);
+
+    /**
+     * Starts a named process ({@link ExecRequest#name} required) inside the task on a pseudo-terminal
+     * of its own and returns at once; it is signalled with {@link #killExec} and listed by
+     * {@link #processes} as any named exec. NOT_IMPLEMENTED where the runtime has no terminals.
+     */
+    default TerminalProcess execOnTerminal(String namespace, String id, ExecRequest request) {
+        throw new dev.berth.engine.errdefs.BerthException(dev.berth.engine.errdefs.ErrorCategory.NOT_IMPLEMENTED,
+                "task " + namespace + "/" + id + ": this runtime runs no exec on a terminal");
+    }
 
     /**
      * The processes in the task's cgroup now (init, what it started, and execs), each named exec

@@ -456,6 +456,23 @@ public final class Sys {
         }
     }
 
+    /**
+     * Writes {@code bytes} (at most a pipe's atomic size) to FIFO {@code fifo} in one write, opening
+     * it without blocking: when no process holds its read end (its reader is gone) the open fails with
+     * ENXIO instead of waiting.
+     */
+    public static void writeFifo(Path fifo, byte[] bytes) {
+        int fd = LIBC.open(cstr(fifo), O_WRONLY_CLOEXEC | O_NONBLOCK);
+        if (fd < 0) {
+            throw error("open", fifo.toString());
+        }
+        try {
+            write(fd, bytes, bytes.length, fifo.toString());
+        } finally {
+            LIBC.close(fd);
+        }
+    }
+
     /** The C library's message for an errno. */
     public static String strerror(int errno) {
         return LIBC.strerror(errno);

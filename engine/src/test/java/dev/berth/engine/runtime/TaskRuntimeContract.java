@@ -11,6 +11,7 @@ import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.runtime.logs.CriLog;
 import dev.berth.engine.runtime.spec.ContainerSpec;
+import dev.berth.engine.runtime.spec.RuntimeSpec;
 import dev.berth.engine.runtime.spec.SpecGenerator;
 import dev.berth.engine.testing.RootOnly;
 import java.nio.file.Files;
@@ -140,6 +141,67 @@ public abstract class TaskRuntimeContract {
         assertFalse(Cgroups.host().exists(cgroup(id)), "the cgroup goes with the task: " + cgroup(id));
         assertDriverView(id, null);
         assertTrue(Files.exists(rt().logPath(NS, id)), "the log stays");
+    }
+
+    /** The terminal's output so far: the log's pieces joined as the pty gave them. */
+    private static String screen(Path log) {
+        return CriLog.readPieces(log).stream().map(p -> p.partial() ? p.text() : p.text() + "\n")
+                .collect(Collectors.joining());
+    }
+
+    private static void awaitScreen(Path log, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!screen(log).contains(text)) {
+            assertTrue(System.nanoTime() < deadline, "no \"" + text + "\" on the terminal:\n" + screen(log));
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aTerminalTaskAndATerminalExecGetPtysThatTakeKeystrokesAndResizes() throws Exception {
+        String id = id("tty");
+        // the size is looked at only after a line was typed, and once the resize is through
+        String script = "read line; while [ \"$(busybox stty size)\" = \"0 0\" ]; do sleep 0.1; done; "
+                + "echo got $line size $(busybox stty size) on $(busybox tty); exit 4";
+        RuntimeSpec g = SpecGenerator.generate(id, sh(script), null, opened.rootfs(), rt().cgroupPaths().specPath(NS, id));
+        RuntimeSpec spec = new RuntimeSpec(g.ociVersion(), g.process().withTerminal(true), g.root(), g.hostname(),
+                g.mounts(), g.linux(), g.annotations());
+        assertCategory(ErrorCategory.INVALID_ARGUMENT, () -> rt().create(NS, id, spec, TaskRuntime.Stdin.PIPE));
+        rt().create(NS, id, spec, TaskRuntime.Stdin.TERMINAL);
+        // conmon holds the console from the create on, so a resize before the start is kept
+        rt().resizePty(NS, id, 100, 30);
+        TaskInput in = rt().openStdin(NS, id);
+        rt().start(NS, id);
+        in.write("hello\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), 6);
+        assertEquals(4, rt().waitForExit(NS, id, WAIT).exitCode());
+        awaitScreen(rt().logPath(NS, id), "got hello size 30 100 on /dev/pts/");
+        rt().resizePty(NS, id, 80, 24); // after the exit: nothing to do, and no error
+        in.close();
+        rt().delete(NS, id, false);
+
+        String host = id("ttyhost");
+        run(host, ContainerSpec.builder().args("sleep", "1000").build());
+        assertCategory(ErrorCategory.FAILED_PRECONDITION, () -> rt().resizePty(NS, host, 80, 24));
+        TerminalProcess p = rt().execOnTerminal(NS, host, new ExecRequest(List.of("sh", "-c", script.replace("4", "6")),
+                List.of(), null, null, "t1"));
+        assertTrue(rt().processes(NS, host).stream().anyMatch(x -> "t1".equals(x.execId())), "listed as a named exec");
+        p.resize(90, 25);
+        TaskInput execIn = p.openStdin();
+        execIn.write("there\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), 6);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (p.exit() == null) {
+            assertTrue(System.nanoTime() < deadline, "the exec did not end:\n" + screen(p.log()));
+            Thread.sleep(20);
+        }
+        assertEquals(6, p.exit().code());
+        assertTrue(screen(p.log()).contains("got there size 25 90 on /dev/pts/"), screen(p.log()));
+        execIn.close();
+        // the init's own output is untouched by the exec's terminal, and the exec is no longer listed
+        assertTrue(rt().processes(NS, host).stream().noneMatch(x -> x.execId() != null));
+        ExecResult plain = rt().exec(NS, host, ExecRequest.of("sh", "-c", "busybox tty || true"));
+        assertEquals("not a tty\n", plain.stdout());
+        rt().delete(NS, host, true);
+        assertFalse(Files.exists(rt().bundle(NS, host)), "the exec's directory goes with the bundle");
     }
 
     @Test

@@ -66,7 +66,11 @@ final class ConmonLauncher {
         if (options.systemdCgroup()) {
             a.add("-s");
         }
-        if (stdin == dev.berth.engine.runtime.TaskRuntime.Stdin.PIPE) {
+        if (stdin == dev.berth.engine.runtime.TaskRuntime.Stdin.TERMINAL) {
+            // conmon takes the pty master from runc's console socket, feeds it from its attach socket
+            // (ConmonStdin), copies it to the log and resizes it on a line in <bundle>/ctl (ConmonConsole)
+            a.addAll(List.of("-t", "--stdin"));
+        } else if (stdin == dev.berth.engine.runtime.TaskRuntime.Stdin.PIPE) {
             // conmon keeps a pipe to the container's stdin, fed through its attach socket (ConmonStdin)
             a.add("--stdin");
         }
@@ -75,6 +79,29 @@ final class ConmonLauncher {
             a.add(g);
         }
         a.addAll(List.of("--runtime-arg", "--log=" + bundle.resolve("log.json"), "--runtime-arg", "--log-format=json"));
+        return a;
+    }
+
+    /**
+     * conmon's command line for exec {@code name} on a terminal in task {@code ns/id}: conmon runs
+     * {@code runc exec --detach --console-socket} with {@code processJson} and takes the pty master
+     * as for a task; {@code dir} (the exec's own) gets its attach socket, control FIFO, log and exit
+     * file (named {@code id}); the exec's pid goes to {@code pidFile}.
+     */
+    static List<String> execArgs(RuntimeOptions options, OciRuntimeCli cli, String ns, String id, String name,
+            Path dir, Path pidFile, Path processJson, Path socketsDir) {
+        List<String> a = new ArrayList<>(List.of(options.conmonBinary(), "--api-version", "1",
+                "-c", id, "-u", java.util.UUID.randomUUID().toString().replace("-", ""), "-n", ns + "/" + id + "/" + name,
+                "-r", cli.binary(), "-b", dir.toString(), "-p", pidFile.toString(),
+                "--conmon-pidfile", dir.resolve("conmon.pid").toString(),
+                "-l", "k8s-file:" + dir.resolve("log"), "--exit-dir", dir.toString(),
+                "--socket-dir-path", socketsDir.toString(), "--log-level", "warning", "--no-sync-log",
+                "--exec", "--exec-process-spec", processJson.toString(), "-t", "--stdin"));
+        for (String g : cli.globalArgs(ns)) {
+            a.add("--runtime-arg");
+            a.add(g);
+        }
+        a.addAll(List.of("--runtime-arg", "--log=" + dir.resolve("log.json"), "--runtime-arg", "--log-format=json"));
         return a;
     }
 

@@ -15,6 +15,7 @@ import dev.berth.engine.runtime.TaskExit;
 import dev.berth.engine.runtime.TaskInput;
 import dev.berth.engine.runtime.TaskProcess;
 import dev.berth.engine.runtime.TaskRuntime;
+import dev.berth.engine.runtime.TerminalProcess;
 import dev.berth.engine.runtime.TaskSamples;
 import dev.berth.engine.runtime.TaskState;
 import dev.berth.engine.runtime.TaskStatus;
@@ -164,6 +165,7 @@ public final class ConmonRuntime implements TaskRuntime {
             throw BerthException.invalid("runtime spec of task %s/%s has no linux.cgroupsPath; give it "
                     + "cgroupPaths().specPath(namespace, id), as Engine.containers() does", ns, id);
         }
+        ConmonConsole.checkAgrees(ns + "/" + id, spec, stdin);
         String cgroup = CgroupPaths.toRelative(cgroupsPath);
         synchronized (lock(ns, id)) {
             Optional<TaskRecords.Row> existing = records.get(ns, id);
@@ -216,6 +218,20 @@ public final class ConmonRuntime implements TaskRuntime {
             throw BerthException.precondition("task %s/%s has exited (exit %d): no stdin to write to", ns, id, r.exitCode());
         }
         return ConmonStdin.attach(Path.of(r.bundle()), ns + "/" + id);
+    }
+
+    @Override
+    public void resizePty(String ns, String id, int width, int height) {
+        TaskRecords.Row r = row(ns, id);
+        Path bundle = Path.of(r.bundle());
+        if (!ConmonConsole.hasTerminal(bundle)) {
+            throw BerthException.precondition("task %s/%s has no terminal to resize (it was created without one)", ns, id);
+        }
+        if (r.exitCode() == null) {
+            // an exited task's terminal is gone and its size matters to nobody: ctr resizes right after
+            // Tasks/Start, often after a short command has ended, and containerd takes that quietly too
+            ConmonConsole.resize(bundle, "task " + ns + "/" + id, width, height);
+        }
     }
 
     private TaskRecords.Row row(String ns, String id) {
@@ -409,7 +425,8 @@ public final class ConmonRuntime implements TaskRuntime {
         try {
             RuntimeSpec.Process p = TaskBundles.spec(bundle).process();
             List<String> env = SpecGenerator.mergeEnv(p.env(), request.env());
-            RuntimeSpec.Process ep = p.withArgs(request.args()).withEnv(env)
+            // the init's terminal is its own: this exec runs on pipes
+            RuntimeSpec.Process ep = p.withArgs(request.args()).withEnv(env).withTerminal(null)
                     .withCwd(request.cwd() == null ? p.cwd() : request.cwd());
             Path pidFile = request.name() == null ? null : ExecPids.file(bundle, request.name());
             if (pidFile != null && Files.exists(pidFile)) {
@@ -428,6 +445,24 @@ public final class ConmonRuntime implements TaskRuntime {
         } catch (IOException e) {
             throw BerthException.unavailable("exec in task %s/%s: %s", ns, id, e.getMessage());
         }
+    }
+
+    @Override
+    public TerminalProcess execOnTerminal(String ns, String id, ExecRequest request) {
+        if (request.name() == null) {
+            throw BerthException.invalid("an exec on a terminal needs a name (task %s/%s)", ns, id);
+        }
+        TaskStatus st = requireState(ns, id, "exec'd into", TaskState.CREATED, TaskState.RUNNING);
+        Path bundle = Path.of(st.bundle());
+        RuntimeSpec.Process p;
+        try {
+            p = TaskBundles.spec(bundle).process();
+        } catch (IOException e) {
+            throw BerthException.unavailable("exec in task %s/%s: %s", ns, id, e.getMessage());
+        }
+        RuntimeSpec.Process ep = p.withArgs(request.args()).withEnv(SpecGenerator.mergeEnv(p.env(), request.env()))
+                .withCwd(request.cwd() == null ? p.cwd() : request.cwd());
+        return ConmonTerminalExec.start(options, cli, socketsDir, ns, id, bundle, request.name(), ep);
     }
 
     @Override

@@ -148,6 +148,56 @@ public final class CriLog {
      * between looks, e.g. one that an event cuts short (a task's exit).
      */
     public static void follow(Path file, int tail, Consumer<Entry> sink, BooleanSupplier done, Pause pause) {
+        Assembler asm = new Assembler();
+        followLines(file, lines -> lastEntries(lines, tail).forEach(sink), line -> {
+            Entry e = asm.add(line);
+            if (e != null) {
+                sink.accept(e);
+            }
+        }, done, pause);
+    }
+
+    /**
+     * {@link #follow(Path, int, Consumer, BooleanSupplier, Pause)} piece by piece as conmon wrote
+     * them, every piece in the file first: a terminal's output, where a prompt is a partial line
+     * that must reach the client before its newline does. Malformed lines are skipped.
+     */
+    public static void followPieces(Path file, Consumer<Piece> sink, BooleanSupplier done, Pause pause) {
+        Consumer<String> one = line -> {
+            Piece p = parseOrNull(line);
+            if (p != null) {
+                sink.accept(p);
+            }
+        };
+        followLines(file, lines -> lines.forEach(one), one, done, pause);
+    }
+
+    /** Every well-formed piece in the file; an absent file has none. */
+    public static List<Piece> readPieces(Path file) {
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(CriLog::parseOrNull)
+                    .filter(Objects::nonNull).toList();
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw BerthException.unavailable("cannot read log %s: %s", file, e.getMessage());
+        }
+    }
+
+    private static Piece parseOrNull(String line) {
+        if (line.isEmpty()) {
+            return null;
+        }
+        try {
+            return parse(line);
+        } catch (BerthException e) {
+            return null;
+        }
+    }
+
+    /** The follow loop over physical lines: those in the file now to {@code existing}, then each new one. */
+    private static void followLines(Path file, Consumer<List<String>> existing, Consumer<String> sink,
+            BooleanSupplier done, Pause pause) {
         // the tail and the position to follow from come from one read, so a line appended meanwhile
         // is neither lost nor sent twice
         long pos = 0;
@@ -164,14 +214,13 @@ public final class CriLog {
                 String text = new String(start, 0, end, StandardCharsets.UTF_8);
                 List<String> lines = text.isEmpty() ? List.of()
                         : List.of(text.substring(0, text.length() - 1).split("\n", -1));
-                lastEntries(lines, tail).forEach(sink);
+                existing.accept(lines);
             }
         } catch (NoSuchFileException e) {
             // appears later: followed from its start
         } catch (IOException e) {
             throw BerthException.unavailable("cannot read log %s: %s", file, e.getMessage());
         }
-        Assembler asm = new Assembler();
         ByteArrayOutputStream pending = new ByteArrayOutputStream();
         while (true) {
             boolean finished = done.getAsBoolean();
@@ -190,7 +239,7 @@ public final class CriLog {
                             int n = raf.read(buf);
                             if (n > 0) {
                                 pos += n;
-                                emit(buf, n, pending, asm, sink);
+                                emit(buf, n, pending, sink);
                             }
                         }
                         continue;
@@ -211,16 +260,13 @@ public final class CriLog {
         }
     }
 
-    private static void emit(byte[] buf, int n, ByteArrayOutputStream pending, Assembler asm, Consumer<Entry> sink) {
+    private static void emit(byte[] buf, int n, ByteArrayOutputStream pending, Consumer<String> sink) {
         int start = 0;
         for (int i = 0; i < n; i++) {
             if (buf[i] == '\n') {
                 pending.write(buf, start, i - start);
-                Entry e = asm.add(pending.toString(StandardCharsets.UTF_8));
+                sink.accept(pending.toString(StandardCharsets.UTF_8));
                 pending.reset();
-                if (e != null) {
-                    sink.accept(e);
-                }
                 start = i + 1;
             }
         }

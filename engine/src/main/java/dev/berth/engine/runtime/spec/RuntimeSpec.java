@@ -71,6 +71,15 @@ public record RuntimeSpec(
             return new Process(terminal, user, args, env, newCwd, capabilities, rlimits, noNewPrivileges);
         }
 
+        public Process withTerminal(Boolean newTerminal) {
+            return new Process(newTerminal, user, args, env, cwd, capabilities, rlimits, noNewPrivileges);
+        }
+
+        /** Whether the process runs on a terminal (process.terminal is true). */
+        public boolean hasTerminal() {
+            return Boolean.TRUE.equals(terminal);
+        }
+
         public Process withUser(User newUser) {
             return new Process(terminal, newUser, args, env, cwd, capabilities, rlimits, noNewPrivileges);
         }

@@ -63,6 +63,32 @@ class ConmonArgsTest {
         assertFalse(unlimited.contains("--log-size-max") || unlimited.contains("--log-rotate"));
     }
 
+    @Test
+    void aTerminalTaskRunsConmonWithAConsoleAndStdin() {
+        List<String> a = args(false, 0, false, dev.berth.engine.runtime.TaskRuntime.Stdin.TERMINAL);
+        assertTrue(a.contains("-t"), a.toString());
+        assertTrue(a.contains("--stdin"), a.toString());
+        assertFalse(args(false, 0, false, dev.berth.engine.runtime.TaskRuntime.Stdin.PIPE).contains("-t"));
+    }
+
+    @Test
+    void anExecOnATerminalHasItsOwnDirectoryAndTheNamedExecsPidFile() {
+        RuntimeOptions o = options(false, 0);
+        OciRuntimeCli cli = new OciRuntimeCli(o.runtimeBinary(), Path.of("/run/b/runc"), false);
+        Path bundle = Path.of("/run/b/tasks/ns1/web");
+        Path dir = ConmonTerminalExec.dir(bundle, "sh1");
+        List<String> a = ConmonLauncher.execArgs(o, cli, "ns1", "web", "sh1", dir, ExecPids.file(bundle, "sh1"),
+                dir.resolve("process.json"), Path.of("/run/b/s"));
+        assertEquals("web", after(a, "-c"), "runc exec names the container");
+        assertEquals("/run/b/tasks/ns1/web/exec-sh1.d", after(a, "-b"));
+        assertEquals("/run/b/tasks/ns1/web/exec-sh1.pid", after(a, "-p"));
+        assertEquals("/run/b/tasks/ns1/web/exec-sh1.d", after(a, "--exit-dir"));
+        assertEquals("k8s-file:/run/b/tasks/ns1/web/exec-sh1.d/log", after(a, "-l"));
+        assertEquals("/run/b/tasks/ns1/web/exec-sh1.d/process.json", after(a, "--exec-process-spec"));
+        assertTrue(a.containsAll(List.of("--exec", "-t", "--stdin")), a.toString());
+        assertEquals("--root=/run/b/runc/ns1", runtimeArgs(a).get(0));
+    }
+
     private static List<String> runtimeArgs(List<String> a) {
         List<String> out = new java.util.ArrayList<>();
         for (int i = 0; i < a.size(); i++) {

@@ -90,6 +90,26 @@ class CriLogTest {
         assertEquals(List.of("old", "half-done"), seen);
     }
 
+    @Test
+    void followPiecesSendsPartialPiecesAtOnceAndNoJoinedLine() throws Exception {
+        Path log = tmp.resolve("tty.log");
+        Files.writeString(log, "2026-01-01T00:00:00Z stdout F /dev/pts/0\r\n2026-01-01T00:00:01Z stdout P / # \n"
+                + "garbage\n");
+        assertEquals(2, CriLog.readPieces(log).size(), "the malformed line is no piece");
+        List<String> seen = new CopyOnWriteArrayList<>();
+        AtomicBoolean done = new AtomicBoolean();
+        Thread t = new Thread(() -> CriLog.followPieces(log, p -> seen.add((p.partial() ? "P:" : "F:") + p.text()),
+                done::get, () -> Thread.sleep(10)));
+        t.start();
+        // the prompt (a partial piece) is sent without waiting for the line it starts to end
+        waitFor(() -> seen.contains("P:/ # "));
+        Files.writeString(log, "2026-01-01T00:00:02Z stdout F ls\r\n", StandardOpenOption.APPEND);
+        waitFor(() -> seen.contains("F:ls\r"));
+        done.set(true);
+        t.join(10_000);
+        assertEquals(List.of("F:/dev/pts/0\r", "P:/ # ", "F:ls\r"), seen);
+    }
+
     private static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!c.getAsBoolean()) {
