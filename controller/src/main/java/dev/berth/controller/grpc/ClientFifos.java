@@ -74,11 +74,16 @@ final class ClientFifos implements AutoCloseable {
 
     /** Writes {@code text} to stdout or stderr; false once this side is closed (the rest is dropped). */
     boolean write(boolean stderr, String text) {
+        return write(stderr, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@link #write(boolean, String)} of bytes as they are (a terminal's output). */
+    boolean write(boolean stderr, byte[] bytes) {
         FileChannel c = stderr ? err : out;
         if (c == null) {
             return true;
         }
-        ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        ByteBuffer b = ByteBuffer.wrap(bytes);
         try {
             while (b.hasRemaining()) {
                 c.write(b);

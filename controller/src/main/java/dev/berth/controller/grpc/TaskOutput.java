@@ -75,6 +75,11 @@ final class TaskOutput {
         return now - deadSince[0] > STUCK.toNanos();
     }
 
+    /** What a terminal's log piece stands for: its bytes, and the newline conmon split a whole line at. */
+    static byte[] terminalBytes(CriLog.Piece p) {
+        return (p.partial() ? p.text() : p.text() + "\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
     /**
      * Starts copying task {@code ns/id}'s new log lines to {@code fifos}; the future completes once
      * the copy has ended (the client has the output, or stopped taking it). Tasks/Wait answers only
@@ -145,7 +150,7 @@ final class TaskOutput {
                         if (skip[0] > 0) {
                             skip[0]--;
                         } else {
-                            fifos.write(false, p.partial() ? p.text() : p.text() + "\n");
+                            fifos.write(false, TaskOutput.terminalBytes(p));
                         }
                     }, done, pause);
                 } else {

@@ -94,7 +94,7 @@ final class TerminalExec {
             }
         });
         try {
-            CriLog.followPieces(process.log(), p -> fifos.write(false, p.partial() ? p.text() : p.text() + "\n"),
+            CriLog.followPieces(process.log(), p -> fifos.write(false, TaskOutput.terminalBytes(p)),
                     () -> (exit[0] = process.exit()) != null, () -> {
                         synchronized (wake) {
                             if (!written[0]) {

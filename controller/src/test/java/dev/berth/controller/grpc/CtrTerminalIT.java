@@ -131,9 +131,10 @@ class CtrTerminalIT {
     @Test
     void aShortCommandOnATerminalGivesItsOutputAPartialLastLineIncludedAndItsExitCode() throws Exception {
         Session s = onTerminal(24, 80, List.of(), "run", "-t", "--rm", IMAGE, "tty-out", "sh", "-c",
-                "busybox tty; printf 'no newline at the end'; exit 7");
+                "busybox tty; printf 'caf\\303\\251, no newline at the end'; exit 7");
         assertEquals(7, s.code(), s.screen());
-        assertTrue(s.screen().matches("(?s)/dev/pts/[0-9]+\r+\nno newline at the end\nEXIT 7\n"), s.screen());
+        // the terminal's bytes as they were, UTF-8 included
+        assertTrue(s.screen().matches("(?s)/dev/pts/[0-9]+\r+\ncafé, no newline at the end\nEXIT 7\n"), s.screen());
         // ctr's resize came after the exit: taken quietly, so ctr printed no error
         assertTrue(daemon.engine().runtime().find("default", "tty-out").isEmpty(), "ctr deleted its task");
     }

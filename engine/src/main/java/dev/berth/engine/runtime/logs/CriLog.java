@@ -149,7 +149,7 @@ public final class CriLog {
      */
     public static void follow(Path file, int tail, Consumer<Entry> sink, BooleanSupplier done, Pause pause) {
         Assembler asm = new Assembler();
-        followLines(file, lines -> lastEntries(lines, tail).forEach(sink), line -> {
+        followLines(file, StandardCharsets.UTF_8, lines -> lastEntries(lines, tail).forEach(sink), line -> {
             Entry e = asm.add(line);
             if (e != null) {
                 sink.accept(e);
@@ -160,7 +160,10 @@ public final class CriLog {
     /**
      * {@link #follow(Path, int, Consumer, BooleanSupplier, Pause)} piece by piece as conmon wrote
      * them, every piece in the file first: a terminal's output, where a prompt is a partial line
-     * that must reach the client before its newline does. Malformed lines are skipped.
+     * that must reach the client before its newline does. A piece's text holds the bytes conmon
+     * wrote one char per byte (ISO-8859-1: {@code text().getBytes(ISO_8859_1)} gives them back), as a
+     * pty's output is cut wherever a read ended, also inside a multi-byte character. Malformed lines
+     * are skipped.
      */
     public static void followPieces(Path file, Consumer<Piece> sink, BooleanSupplier done, Pause pause) {
         Consumer<String> one = line -> {
@@ -169,13 +172,13 @@ public final class CriLog {
                 sink.accept(p);
             }
         };
-        followLines(file, lines -> lines.forEach(one), one, done, pause);
+        followLines(file, StandardCharsets.ISO_8859_1, lines -> lines.forEach(one), one, done, pause);
     }
 
-    /** Every well-formed piece in the file; an absent file has none. */
+    /** Every well-formed piece in the file, text as {@link #followPieces} gives it; an absent file has none. */
     public static List<Piece> readPieces(Path file) {
         try {
-            return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(CriLog::parseOrNull)
+            return Files.readAllLines(file, StandardCharsets.ISO_8859_1).stream().map(CriLog::parseOrNull)
                     .filter(Objects::nonNull).toList();
         } catch (NoSuchFileException e) {
             return List.of();
@@ -196,7 +199,8 @@ public final class CriLog {
     }
 
     /** The follow loop over physical lines: those in the file now to {@code existing}, then each new one. */
-    private static void followLines(Path file, Consumer<List<String>> existing, Consumer<String> sink,
+    private static void followLines(Path file, java.nio.charset.Charset charset, Consumer<List<String>> existing,
+            Consumer<String> sink,
             BooleanSupplier done, Pause pause) {
         // the tail and the position to follow from come from one read, so a line appended meanwhile
         // is neither lost nor sent twice
@@ -211,7 +215,7 @@ public final class CriLog {
                     end--;
                 }
                 pos = end;
-                String text = new String(start, 0, end, StandardCharsets.UTF_8);
+                String text = new String(start, 0, end, charset);
                 List<String> lines = text.isEmpty() ? List.of()
                         : List.of(text.substring(0, text.length() - 1).split("\n", -1));
                 existing.accept(lines);
@@ -239,7 +243,7 @@ public final class CriLog {
                             int n = raf.read(buf);
                             if (n > 0) {
                                 pos += n;
-                                emit(buf, n, pending, sink);
+                                emit(buf, n, pending, charset, sink);
                             }
                         }
                         continue;
@@ -260,12 +264,13 @@ public final class CriLog {
         }
     }
 
-    private static void emit(byte[] buf, int n, ByteArrayOutputStream pending, Consumer<String> sink) {
+    private static void emit(byte[] buf, int n, ByteArrayOutputStream pending, java.nio.charset.Charset charset,
+            Consumer<String> sink) {
         int start = 0;
         for (int i = 0; i < n; i++) {
             if (buf[i] == '\n') {
                 pending.write(buf, start, i - start);
-                sink.accept(pending.toString(StandardCharsets.UTF_8));
+                sink.accept(pending.toString(charset));
                 pending.reset();
                 start = i + 1;
             }

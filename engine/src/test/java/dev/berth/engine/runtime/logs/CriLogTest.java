@@ -110,6 +110,23 @@ class CriLogTest {
         assertEquals(List.of("F:/dev/pts/0\r", "P:/ # ", "F:ls\r"), seen);
     }
 
+    @Test
+    void aCharacterCutBetweenTwoPiecesComesBackWhole() throws Exception {
+        Path log = tmp.resolve("cut.log");
+        byte[] e = "é".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.write("2026-01-01T00:00:00Z stdout P caf".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        b.write(e[0]);
+        b.write("\n2026-01-01T00:00:01Z stdout F ".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        b.write(e[1]);
+        b.write('\n');
+        Files.write(log, b.toByteArray());
+        StringBuilder bytes = new StringBuilder();
+        CriLog.readPieces(log).forEach(p -> bytes.append(p.text()));
+        assertEquals("café", new String(bytes.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1),
+                java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     private static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!c.getAsBoolean()) {
