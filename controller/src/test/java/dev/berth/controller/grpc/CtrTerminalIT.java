@@ -141,9 +141,10 @@ class CtrTerminalIT {
 
     @Test
     void execDashTGivesTheExecAPtyOfItsOwnThatFollowsAResizeAndReturnsItsExitCode() throws Exception {
-        assertEquals(0, ctr("run", "-d", IMAGE, "tty-exec", "sleep", "1000").code());
+        // a container named as one of conmon's files in the exec's directory: its exit file keeps apart
+        assertEquals(0, ctr("run", "-d", IMAGE, "log", "sleep", "1000").code());
         try {
-            Path bundle = daemon.engine().runtime().bundle("default", "tty-exec");
+            Path bundle = daemon.engine().runtime().bundle("default", "log");
             Session s = onTerminal(25, 90, List.of(
                     "expect # ",
                     sizeOnceNot("0 0", "FIRST"),
@@ -152,27 +153,27 @@ class CtrTerminalIT {
                     sizeOnceNot("25 90", "THEN"),
                     "expect-winch THEN 50 160 /dev/pts/[0-9]+",
                     "send exit 4"),
-                    "tasks", "exec", "-t", "--exec-id", "sh1", "tty-exec", "sh");
+                    "tasks", "exec", "-t", "--exec-id", "sh1", "log", "sh");
             assertEquals(4, s.code(), s.screen());
             assertTrue(Files.isDirectory(bundle.resolve("exec-sh1.d")), "the exec had a directory of its own");
             // the task's init runs on, without a terminal; the exec's end left nothing running
-            assertEquals(0, ctr("tasks", "exec", "--exec-id", "plain", "tty-exec", "true").code());
-            assertTrue(daemon.engine().runtime().processes("default", "tty-exec").stream()
+            assertEquals(0, ctr("tasks", "exec", "--exec-id", "plain", "log", "true").code());
+            assertTrue(daemon.engine().runtime().processes("default", "log").stream()
                     .noneMatch(p -> p.execId() != null), "no exec listed as running");
             // a second exec -t of the same id, after the first has ended
-            Session again = onTerminal(24, 80, List.of(), "tasks", "exec", "-t", "--exec-id", "sh1", "tty-exec",
+            Session again = onTerminal(24, 80, List.of(), "tasks", "exec", "-t", "--exec-id", "sh1", "log",
                     "sh", "-c", "busybox tty; exit 5");
             assertEquals(5, again.code(), again.screen());
             assertTrue(again.screen().contains("/dev/pts/"), again.screen());
         } finally {
-            ctr("tasks", "kill", "-s", "SIGKILL", "tty-exec");
-            daemon.engine().runtime().waitForExit("default", "tty-exec", java.time.Duration.ofSeconds(30));
-            ctr("tasks", "delete", "tty-exec");
-            ctr("containers", "rm", "tty-exec");
+            ctr("tasks", "kill", "-s", "SIGKILL", "log");
+            daemon.engine().runtime().waitForExit("default", "log", java.time.Duration.ofSeconds(30));
+            ctr("tasks", "delete", "log");
+            ctr("containers", "rm", "log");
         }
-        assertTrue(daemon.engine().runtime().find("default", "tty-exec").isEmpty(), "task deleted");
+        assertTrue(daemon.engine().runtime().find("default", "log").isEmpty(), "task deleted");
         // the exec's own directory went with the bundle
-        assertTrue(!Files.exists(daemon.engine().runtime().bundle("default", "tty-exec")), "bundle removed");
-        assertTrue(daemon.engine().containers().find("default", "tty-exec").isEmpty(), "container removed");
+        assertTrue(!Files.exists(daemon.engine().runtime().bundle("default", "log")), "bundle removed");
+        assertTrue(daemon.engine().containers().find("default", "log").isEmpty(), "container removed");
     }
 }

@@ -85,8 +85,8 @@ final class ConmonLauncher {
     /**
      * conmon's command line for exec {@code name} on a terminal in task {@code ns/id}: conmon runs
      * {@code runc exec --detach --console-socket} with {@code processJson} and takes the pty master
-     * as for a task; {@code dir} (the exec's own) gets its attach socket, control FIFO, log and exit
-     * file (named {@code id}); the exec's pid goes to {@code pidFile}.
+     * as for a task; {@code dir} (the exec's own) gets its attach socket, control FIFO, log and, in
+     * {@link ConmonTerminalExec#exitDir}, its exit file (named {@code id}); the exec's pid goes to {@code pidFile}.
      */
     static List<String> execArgs(RuntimeOptions options, OciRuntimeCli cli, String ns, String id, String name,
             Path dir, Path pidFile, Path processJson, Path socketsDir) {
@@ -94,7 +94,7 @@ final class ConmonLauncher {
                 "-c", id, "-u", java.util.UUID.randomUUID().toString().replace("-", ""), "-n", ns + "/" + id + "/" + name,
                 "-r", cli.binary(), "-b", dir.toString(), "-p", pidFile.toString(),
                 "--conmon-pidfile", dir.resolve("conmon.pid").toString(),
-                "-l", "k8s-file:" + dir.resolve("log"), "--exit-dir", dir.toString(),
+                "-l", "k8s-file:" + dir.resolve("log"), "--exit-dir", ConmonTerminalExec.exitDir(dir).toString(),
                 "--socket-dir-path", socketsDir.toString(), "--log-level", "warning", "--no-sync-log",
                 "--exec", "--exec-process-spec", processJson.toString(), "-t", "--stdin"));
         for (String g : cli.globalArgs(ns)) {

@@ -44,6 +44,14 @@ final class ConmonTerminalExec implements TerminalProcess {
         return bundle.resolve("exec-" + name + ".d");
     }
 
+    /**
+     * Where conmon writes the exec's exit file, named after the container: a directory of its own, so
+     * that a container called {@code log}, {@code ctl} or {@code attach} does not meet conmon's files.
+     */
+    static Path exitDir(Path dir) {
+        return dir.resolve("exit");
+    }
+
     /** Starts {@code process} (its terminal set here) as exec {@code name} of task {@code ns/id}. */
     static ConmonTerminalExec start(RuntimeOptions options, OciRuntimeCli cli, Path socketsDir, String ns, String id,
             Path bundle, String name, RuntimeSpec.Process process) {
@@ -54,21 +62,15 @@ final class ConmonTerminalExec implements TerminalProcess {
             if (Files.exists(pidFile)) {
                 throw BerthException.alreadyExists("an exec named %s is already running in task %s/%s", name, ns, id);
             }
-            if (Files.isDirectory(dir)) {
-                // an earlier exec of this name that has ended: its files make way
-                try (var old = Files.list(dir)) {
-                    for (Path f : (Iterable<Path>) old::iterator) {
-                        Files.deleteIfExists(f);
-                    }
-                }
-            }
-            Files.createDirectories(dir);
+            // an earlier exec of this name that has ended: its files make way
+            dev.berth.engine.fs.FileTree.deleteRecursively(dir);
+            Files.createDirectories(exitDir(dir));
             Path spec = dir.resolve("process.json");
             Files.write(spec, OciJson.write(process.withTerminal(true)));
             long pid = ConmonLauncher.launch(ConmonLauncher.execArgs(options, cli, ns, id, name, dir, pidFile, spec,
                     socketsDir), Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")),
                     dir.resolve("conmon.out"));
-            return new ConmonTerminalExec(what, dir, pidFile, dir.resolve(id), pid, TaskFiles.readPid(dir.resolve("conmon.pid")));
+            return new ConmonTerminalExec(what, dir, pidFile, exitDir(dir).resolve(id), pid, TaskFiles.readPid(dir.resolve("conmon.pid")));
         } catch (IOException e) {
             throw BerthException.unavailable("%s: cannot prepare %s: %s", what, dir, e.getMessage());
         } catch (BerthException e) {

@@ -74,15 +74,8 @@ final class TaskFiles {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String n = p.getFileName().toString();
                 if (n.startsWith("exec-") || n.startsWith("update-")) {
-                    if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                        // a terminal exec's own directory (ConmonTerminalExec): files and FIFOs only
-                        try (var inner = Files.list(p)) {
-                            for (Path f : (Iterable<Path>) inner::iterator) {
-                                Files.deleteIfExists(f);
-                            }
-                        }
-                    }
-                    Files.deleteIfExists(p);
+                    // a terminal exec's own directory (ConmonTerminalExec) goes with what is in it
+                    dev.berth.engine.fs.FileTree.deleteRecursively(p);
                 }
             }
         } catch (NoSuchFileException e) {

@@ -82,7 +82,7 @@ class ConmonArgsTest {
         assertEquals("web", after(a, "-c"), "runc exec names the container");
         assertEquals("/run/b/tasks/ns1/web/exec-sh1.d", after(a, "-b"));
         assertEquals("/run/b/tasks/ns1/web/exec-sh1.pid", after(a, "-p"));
-        assertEquals("/run/b/tasks/ns1/web/exec-sh1.d", after(a, "--exit-dir"));
+        assertEquals("/run/b/tasks/ns1/web/exec-sh1.d/exit", after(a, "--exit-dir"));
         assertEquals("k8s-file:/run/b/tasks/ns1/web/exec-sh1.d/log", after(a, "-l"));
         assertEquals("/run/b/tasks/ns1/web/exec-sh1.d/process.json", after(a, "--exec-process-spec"));
         assertTrue(a.containsAll(List.of("--exec", "-t", "--stdin")), a.toString());
