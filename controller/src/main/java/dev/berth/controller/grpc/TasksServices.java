@@ -180,7 +180,7 @@ final class TasksServices {
                 StreamObserver<Empty> out) {
             Errors.unary(out, () -> {
                 execs.add(namespace(), find(request.getContainerId()).id(), request.getExecId(), request.getSpec(),
-                        request.getStdout(), request.getStderr(), request.getTerminal());
+                        request.getStdin(), request.getStdout(), request.getStderr(), request.getTerminal());
                 return Empty.getDefaultInstance();
             });
         }
@@ -276,6 +276,8 @@ final class TasksServices {
                         ? inputs.get(namespace() + "/" + request.getContainerId()) : null;
                 if (in != null) {
                     in.closeWhenDrained();
+                } else if (!request.getExecId().isEmpty() && request.getStdin()) {
+                    execs.closeStdin(namespace(), request.getContainerId(), request.getExecId());
                 }
                 return Empty.getDefaultInstance();
             });

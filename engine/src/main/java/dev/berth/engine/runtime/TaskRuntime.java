@@ -101,8 +101,18 @@ public interface TaskRuntime extends AutoCloseable {
 
     void resume(String namespace, String id);
 
-    /** Runs a process inside the task and waits for it; output is captured in full. */
+    /** Runs a process inside the task and waits for it; output is captured in full. Its stdin is empty. */
     ExecResult exec(String namespace, String id, ExecRequest request);
+
+    /**
+     * {@link #exec(String, String, ExecRequest)} with a pipe as the process's stdin: {@code stdin}
+     * receives its write side once the process runs (on the calling thread, before this waits), and
+     * the process reads end of file once that is closed. NOT_IMPLEMENTED where the runtime cannot.
+     */
+    default ExecResult exec(String namespace, String id, ExecRequest request, Consumer<TaskInput> stdin) {
+        throw new dev.berth.engine.errdefs.BerthException(dev.berth.engine.errdefs.ErrorCategory.NOT_IMPLEMENTED,
+                "task " + namespace + "/" + id + ": this runtime gives execs no stdin");
+    }
 
     /**
      * The processes in the task's cgroup now (init, what it started, and execs), each named exec

@@ -404,6 +404,11 @@ public final class ConmonRuntime implements TaskRuntime {
 
     @Override
     public ExecResult exec(String ns, String id, ExecRequest request) {
+        return exec(ns, id, request, null);
+    }
+
+    @Override
+    public ExecResult exec(String ns, String id, ExecRequest request, Consumer<TaskInput> stdin) {
         TaskStatus st = requireState(ns, id, "exec'd into", TaskState.CREATED, TaskState.RUNNING);
         Path bundle = Path.of(st.bundle());
         try {
@@ -418,7 +423,8 @@ public final class ConmonRuntime implements TaskRuntime {
             }
             Processes.Result r;
             try {
-                r = TaskBundles.withJsonFile(bundle, "exec", ep, file -> cli.exec(ns, id, file, pidFile, request.timeout()));
+                r = TaskBundles.withJsonFile(bundle, "exec", ep, file -> cli.exec(ns, id, file, pidFile, request.timeout(),
+                        stdin == null ? null : pipe -> stdin.accept(new ExecStdin(pipe, ns + "/" + id))));
             } finally {
                 if (pidFile != null) {
                     Files.deleteIfExists(pidFile);
