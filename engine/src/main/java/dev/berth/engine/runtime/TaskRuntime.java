@@ -68,6 +68,23 @@ public interface TaskRuntime extends AutoCloseable {
     }
 
     /**
+     * {@link #openStdin(String, String)} fed from {@code source} (a client's FIFO, named by its path
+     * and a descriptor of this process open on it, -1 for none), kept open across a restart of this
+     * process: until it is closed, the next runtime hands it back through {@link #reattachStdin}.
+     */
+    default TaskInput openStdin(String namespace, String id, String source, int sourceFd) {
+        return openStdin(namespace, id);
+    }
+
+    /**
+     * The stdin an earlier process opened with a source and never closed, and a fresh descriptor of
+     * that source; empty when there is none (or the task has exited: what kept it is then let go).
+     */
+    default Optional<TaskInput.Reattached> reattachStdin(String namespace, String id) {
+        return Optional.empty();
+    }
+
+    /**
      * Starts a CREATED task's process; returns it RUNNING with its pid, as the start left it (a
      * process that ends at once is STOPPED by the time a later {@link #state} reads it).
      */

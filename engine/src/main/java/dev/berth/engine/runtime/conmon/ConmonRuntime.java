@@ -211,11 +211,22 @@ public final class ConmonRuntime implements TaskRuntime {
 
     @Override
     public TaskInput openStdin(String ns, String id) {
+        return openStdin(ns, id, null, -1);
+    }
+
+    @Override
+    public TaskInput openStdin(String ns, String id, String source, int sourceFd) {
         TaskRecords.Row r = row(ns, id);
         if (r.exitCode() != null) {
             throw BerthException.precondition("task %s/%s has exited (exit %d): no stdin to write to", ns, id, r.exitCode());
         }
-        return ConmonStdin.attach(Path.of(r.bundle()), ns + "/" + id);
+        return ConmonStdin.attach(Path.of(r.bundle()), ns + "/" + id, source, sourceFd);
+    }
+
+    @Override
+    public Optional<TaskInput.Reattached> reattachStdin(String ns, String id) {
+        TaskRecords.Row r = row(ns, id);
+        return ConmonStdin.reattach(Path.of(r.bundle()), ns + "/" + id, states.status(r).state().alive());
     }
 
     private TaskRecords.Row row(String ns, String id) {
@@ -349,6 +360,7 @@ public final class ConmonRuntime implements TaskRuntime {
             exits.forget(key(ns, id));
             try {
                 Files.deleteIfExists(exitFile(ns, id));
+                ConmonStdin.end(Path.of(r.bundle()));
                 TaskBundles.remove(Path.of(r.bundle()));
             } catch (IOException e) {
                 throw BerthException.unavailable("task %s/%s deleted but its bundle %s remains: %s", ns, id,
