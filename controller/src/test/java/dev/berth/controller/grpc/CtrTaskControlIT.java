@@ -352,6 +352,34 @@ class CtrTaskControlIT {
         assertEquals(TaskState.RUNNING, daemon.engine().runtime().find("default", "tc-x").orElseThrow().state());
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces().keySet().stream()
                 .noneMatch(t -> t.getName().startsWith("berth-stdin-relay-exec")));
+
+        // CloseIO with the exec id ends its stdin while the client still holds its end of the FIFO
+        Path fifo = tmp.resolve("e5-stdin");
+        dev.berth.engine.sys.Sys.mknod(fifo, dev.berth.engine.sys.Sys.S_IFIFO | 0600, 0, 0);
+        String spec = "{\"args\":[\"/bin/busybox\",\"sh\",\"-c\",\"cat > /closeio; exit 3\"],\"cwd\":\"/\"}";
+        try (Stub stub = new Stub(sock)) {
+            stub.tasks().exec(dev.berth.api.containerd.services.tasks.v1.ExecProcessRequest.newBuilder()
+                    .setContainerId("tc-x").setExecId("e5").setStdin(fifo.toString())
+                    .setSpec(Any.newBuilder().setTypeUrl(ExecProcesses.PROCESS_TYPE).setValue(ByteString.copyFromUtf8(spec)))
+                    .build());
+            stub.tasks().start(dev.berth.api.containerd.services.tasks.v1.StartRequest.newBuilder().setContainerId("tc-x")
+                    .setExecId("e5").build());
+            try (var writer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new java.io.FileOutputStream(fifo.toFile());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).get(30, TimeUnit.SECONDS)) {
+                writer.write("x\n".getBytes(StandardCharsets.UTF_8));
+                writer.flush();
+                stub.tasks().closeIO(dev.berth.api.containerd.services.tasks.v1.CloseIORequest.newBuilder()
+                        .setContainerId("tc-x").setExecId("e5").setStdin(true).build());
+                assertEquals(3, stub.tasks().wait(dev.berth.api.containerd.services.tasks.v1.WaitRequest.newBuilder()
+                        .setContainerId("tc-x").setExecId("e5").build()).getExitStatus(), "the exec read end of file");
+            }
+        }
+        assertEquals("x\n", ok("tasks", "exec", "--exec-id", "e6", "tc-x", "/bin/busybox", "cat", "/closeio").out());
         ok("tasks", "kill", "-s", "SIGKILL", "tc-x");
     }
 
