@@ -226,7 +226,7 @@ public final class ConmonRuntime implements TaskRuntime {
     @Override
     public Optional<TaskInput.Reattached> reattachStdin(String ns, String id) {
         TaskRecords.Row r = row(ns, id);
-        return ConmonStdin.reattach(Path.of(r.bundle()), ns + "/" + id, states.status(r).state().alive());
+        return ConmonStdin.reattach(Path.of(r.bundle()), ns + "/" + id, () -> states.status(r).state().alive());
     }
 
     private TaskRecords.Row row(String ns, String id) {

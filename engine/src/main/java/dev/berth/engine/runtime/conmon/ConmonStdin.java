@@ -78,15 +78,15 @@ final class ConmonStdin implements TaskInput {
     /**
      * The stdin an earlier daemon attached and did not close, with its source (the keeper's second
      * descriptor, or -1), taken back from the keeper; empty (and the keeper ended) when there is none
-     * to take or {@code live} is false (the task has exited).
+     * to take or {@code live} says the task has exited (asked only when a keeper is recorded).
      */
-    static Optional<TaskInput.Reattached> reattach(Path bundle, String task, boolean live) {
+    static Optional<TaskInput.Reattached> reattach(Path bundle, String task, java.util.function.BooleanSupplier live) {
         Optional<Recorded> r = recorded(bundle);
         if (r.isEmpty()) {
             return Optional.empty();
         }
         FdKeeper.Kept k = r.get().keeper();
-        if (live && k.alive()) {
+        if (k.alive() && live.getAsBoolean()) {
             try {
                 int fd = FdKeeper.take(k, 0);
                 int src = r.get().source().isEmpty() ? -1 : FdKeeper.take(k, 1);
