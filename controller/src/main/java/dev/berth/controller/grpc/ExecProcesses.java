@@ -21,10 +21,13 @@ import tools.jackson.databind.JsonNode;
  * runtime's exec: Exec records the client's process spec and FIFOs, Start runs it in the task (one
  * {@code runc exec}, on a thread of its own) and sends its output to the FIFOs when it ends, or, for
  * an exec on a terminal, starts it under a monitor of its own and streams it ({@link TerminalExec});
- * Wait answers with its exit. Processes live in memory: a daemon restart forgets them, as the exec'd
+ * Wait answers with its exit. A stdin FIFO is copied into the process's stdin by a {@link StdinRelay},
+ * as a task's is, and CloseIO ends it once what the client wrote is through (on a terminal, its
+ * keystrokes go through the terminal's monitor). Processes live in memory: a daemon restart forgets them, as the exec'd
  * process of runtime exec does not outlive the call. Thread-safe.
  */
 final class ExecProcesses {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ExecProcesses.class);
     /** How long an exec's end waits for the client to read its last output. */
     private static final java.time.Duration OUTPUT_GRACE = java.time.Duration.ofSeconds(5);
     /** The Any type URL containerd gives OCI process specs. */
@@ -34,9 +37,35 @@ final class ExecProcesses {
     record Exited(ExecResult result, Instant at) {
     }
 
-    private record Exec(String container, String id, ExecRequest request, String stdout, String stderr,
-            java.util.concurrent.atomic.AtomicBoolean started, CompletableFuture<Exited> done, boolean terminal,
-            java.nio.file.Path stdin) {
+    private record Exec(String container, String id, ExecRequest request, java.nio.file.Path stdin, String stdout,
+            String stderr, java.util.concurrent.atomic.AtomicBoolean started, CompletableFuture<Exited> done,
+            StdinSlot input, boolean terminal) {
+    }
+
+    /** The copy into an exec's stdin once it runs, and a CloseIO that came before it did. */
+    private static final class StdinSlot {
+        private StdinRelay relay;
+        private boolean closeAsked;
+
+        synchronized void set(StdinRelay r) {
+            relay = r;
+        }
+
+        /** The relay to drain and close, or null: the exec has not started yet, and will close it when it does. */
+        synchronized StdinRelay closeAsked() {
+            closeAsked = true;
+            return relay;
+        }
+
+        synchronized boolean wasCloseAsked() {
+            return closeAsked;
+        }
+
+        synchronized void stop() {
+            if (relay != null) {
+                relay.stop();
+            }
+        }
     }
 
     private final TaskRuntime runtime;
@@ -53,16 +82,14 @@ final class ExecProcesses {
     }
 
     /**
-     * Records exec {@code id} of {@code container} from the client's process spec; on a terminal
-     * ({@code terminal}, {@code tasks exec -t}) with the client's stdin FIFO ({@code stdin}, empty for
-     * none), which only an exec on a terminal takes here.
+     * Records exec {@code id} of {@code container} from the client's process spec, with the client's
+     * stdin FIFO ({@code stdin}, empty for none); {@code terminal} for {@code tasks exec -t}.
      */
     void add(String ns, String container, String id, Any spec, String stdin, String stdout, String stderr,
             boolean terminal) {
         if (id.isEmpty()) {
             throw BerthException.invalid("exec_id: required (ctr tasks exec --exec-id ID)");
         }
-        java.nio.file.Path stdinFifo = terminal && !stdin.isEmpty() ? StdinRelay.fifoPath(stdin) : null;
         if (!spec.getTypeUrl().equals(PROCESS_TYPE)) {
             throw BerthException.invalid("spec: type %s is not an OCI process spec (%s)", spec.getTypeUrl(), PROCESS_TYPE);
         }
@@ -76,8 +103,9 @@ final class ExecProcesses {
         if (runtime.find(ns, container).filter(t -> t.state().alive()).isEmpty()) {
             throw BerthException.notFound("task %s: not running, so nothing can be exec'd in it", container);
         }
-        Exec e = new Exec(container, id, req, stdout, stderr, new java.util.concurrent.atomic.AtomicBoolean(),
-                new CompletableFuture<>(), terminal, stdinFifo);
+        java.nio.file.Path fifo = stdin.isEmpty() ? null : StdinRelay.fifoPath(stdin);
+        Exec e = new Exec(container, id, req, fifo, stdout, stderr, new java.util.concurrent.atomic.AtomicBoolean(),
+                new CompletableFuture<>(), new StdinSlot(), terminal);
         if (execs.putIfAbsent(key(ns, container, id), e) != null) {
             throw BerthException.alreadyExists("exec %s of task %s already exists", id, container);
         }
@@ -107,11 +135,20 @@ final class ExecProcesses {
                 throw x;
             }
             terminals.put(key(ns, container, id), t);
+            if (t.input() != null) {
+                // CloseIO of a terminal exec ends its keystrokes as it ends a plain exec's stdin
+                e.input().set(t.input());
+                if (e.input().wasCloseAsked()) {
+                    t.input().closeWhenDrained();
+                }
+            }
             return (int) t.pid();
         }
         Thread t = new Thread(() -> {
             try (fifos) {
-                ExecResult r = runtime.exec(ns, container, e.request());
+                ExecResult r = e.stdin() == null ? runtime.exec(ns, container, e.request())
+                        : runtime.exec(ns, container, e.request(), in -> relay(e, ns, in));
+                e.input().stop();
                 fifos.write(false, r.stdout());
                 fifos.write(true, r.stderr());
                 // the client's readers have the output before it hears of the exit (it cancels
@@ -120,6 +157,7 @@ final class ExecProcesses {
                 fifos.finish(ClientFifos.STALL, OUTPUT_GRACE);
                 e.done().complete(new Exited(r, exited));
             } catch (RuntimeException x) {
+                e.input().stop();
                 fifos.write(true, "berth: exec " + id + ": " + x.getMessage() + "\n");
                 e.done().complete(new Exited(new ExecResult(255, "", ""), Instant.now()));
             }
@@ -127,6 +165,32 @@ final class ExecProcesses {
         t.setDaemon(true);
         t.start();
         return 0;
+    }
+
+    private static void relay(Exec e, String ns, dev.berth.engine.runtime.TaskInput in) {
+        StdinRelay r;
+        try {
+            r = StdinRelay.start(e.stdin(), in, "exec " + ns + "/" + e.container() + "/" + e.id());
+        } catch (RuntimeException x) {
+            // the process runs on with its stdin at end of file (start closed it)
+            LOG.warn("exec {} of task {}/{}: {}", e.id(), ns, e.container(), x.getMessage());
+            return;
+        }
+        e.input().set(r);
+        if (e.input().wasCloseAsked()) {
+            r.closeWhenDrained();
+        }
+    }
+
+    /**
+     * Tasks/CloseIO of an exec's stdin: ends it once what the client wrote is through (at once when
+     * it has none); before the exec runs, it ends as soon as it does.
+     */
+    void closeStdin(String ns, String container, String id) {
+        StdinRelay r = find(ns, container, id).input().closeAsked();
+        if (r != null) {
+            r.closeWhenDrained();
+        }
     }
 
     /** Signals a running exec (ctr tasks kill --exec-id); NOT_FOUND once it has ended or before it runs. */
@@ -184,7 +248,13 @@ final class ExecProcesses {
 
     /** Forgets every exec of a task (its deletion). */
     void forget(String ns, String container) {
-        execs.keySet().removeIf(k -> k.startsWith(ns + "/" + container + "/"));
+        execs.entrySet().removeIf(x -> {
+            boolean of = x.getKey().startsWith(ns + "/" + container + "/");
+            if (of) {
+                x.getValue().input().stop();
+            }
+            return of;
+        });
         terminals.entrySet().removeIf(t -> {
             boolean of = t.getKey().startsWith(ns + "/" + container + "/");
             if (of) {

@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * client that never opens its end within {@link #NO_WRITER} (ctr cancels its open when its stdin is
  * already at end of file). Tasks/CloseIO ends the task's stdin too, once what the client wrote is
  * through (ctr sends CloseIO while it still holds the FIFO open); what comes after is dropped.
- * Thread-safe.
+ * A task's stdin outlives the daemon ({@link dev.berth.engine.runtime.TaskRuntime#openStdin(String,
+ * String, String, int)} keeps it and a descriptor of the FIFO open meanwhile), and the next daemon
+ * {@link #resume}s the copy from where it stopped. Thread-safe.
  */
 final class StdinRelay {
     private static final Logger LOG = LoggerFactory.getLogger(StdinRelay.class);
@@ -51,15 +53,38 @@ final class StdinRelay {
         return p;
     }
 
+    /** Opens {@code fifo} for reading without waiting for a writer: the descriptor {@link #start} copies from. */
+    static int open(Path fifo) {
+        try {
+            return Sys.openFifoReader(fifo);
+        } catch (RuntimeException e) {
+            throw BerthException.unavailable("stdin: cannot open %s: %s", fifo, e.getMessage());
+        }
+    }
+
     /** Starts copying {@code fifo} into {@code input}. */
     static StdinRelay start(Path fifo, TaskInput input, String what) {
         int fd;
         try {
-            fd = Sys.openFifoReader(fifo);
+            fd = open(fifo);
         } catch (RuntimeException e) {
             input.close();
-            throw BerthException.unavailable("stdin: cannot open %s: %s", fifo, e.getMessage());
+            throw e;
         }
+        return start(fifo, fd, input, what);
+    }
+
+    /**
+     * The copy of a task's stdin that an earlier daemon ran, from the FIFO descriptor kept for it (or
+     * the FIFO reopened by its path): what the client wrote meanwhile waits in the FIFO.
+     */
+    static StdinRelay resume(TaskInput.Reattached r, String what) {
+        Path fifo = Path.of(r.source());
+        return r.sourceFd() >= 0 ? start(fifo, r.sourceFd(), r.input(), what) : start(fifo, r.input(), what);
+    }
+
+    /** Starts copying from {@code fd}, a read end of {@code fifo}, into {@code input}; the copy closes it. */
+    static StdinRelay start(Path fifo, int fd, TaskInput input, String what) {
         StdinRelay r = new StdinRelay(fifo, input, what);
         Thread t = new Thread(() -> r.copy(fd), "berth-stdin-relay-" + what.replace(' ', '-'));
         t.setDaemon(true);

@@ -144,7 +144,10 @@ final class TaskControl {
         return n == 0 ? null : n;
     }
 
-    /** Berth's tasks and execs never hold the client's stdin (it is /dev/null), so it is already closed. */
+    /**
+     * Checks that CloseIO names a task (and exec) that exists; the stdin it ends is its
+     * {@link StdinRelay}'s (the caller's), and a process without one has nothing left to close.
+     */
     void closeIO(String ns, CloseIORequest request) {
         find(ns, request.getContainerId());
         if (!request.getExecId().isEmpty()) {

@@ -67,6 +67,21 @@ final class TasksServices {
         this.events = events;
         this.execs = new ExecProcesses(runtime);
         this.control = new TaskControl(runtime, execs);
+        resumeStdins();
+    }
+
+    /** The stdin copies of client-made tasks an earlier daemon left running (their stdin was kept open). */
+    private void resumeStdins() {
+        for (TaskStatus t : runtime.list(null)) {
+            String what = "task " + t.namespace() + "/" + t.id();
+            try {
+                runtime.reattachStdin(t.namespace(), t.id()).ifPresent(r -> inputs.put(t.namespace() + "/" + t.id(),
+                        StdinRelay.resume(r, what)));
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(TasksServices.class).warn("{}: its stdin is not resumed: {}", what,
+                        e.getMessage());
+            }
+        }
     }
 
     List<io.grpc.BindableService> services() {
@@ -139,19 +154,24 @@ final class TasksServices {
                 ClientFifos fifos = ClientFifos.open(ns, id, request.getStdout(), request.getStderr());
                 TaskStatus t;
                 dev.berth.engine.runtime.TaskInput input = null;
+                int stdinFd = -1;
                 try {
                     t = containers.createTask(ns, id, Protos.engineMounts(request.getRootfsList()),
                             request.getTerminal() ? TaskRuntime.Stdin.TERMINAL
                                     : stdin == null ? TaskRuntime.Stdin.NULL : TaskRuntime.Stdin.PIPE);
                     if (stdin != null) {
-                        input = runtime.openStdin(ns, id);
+                        stdinFd = StdinRelay.open(stdin);
+                        input = runtime.openStdin(ns, id, stdin.toString(), stdinFd);
                     }
                 } catch (RuntimeException e) {
+                    if (stdinFd >= 0) {
+                        dev.berth.engine.sys.Sys.close(stdinFd);
+                    }
                     fifos.close();
                     throw e;
                 }
                 if (input != null) {
-                    StdinRelay old = inputs.put(ns + "/" + id, StdinRelay.start(stdin, input, "task " + ns + "/" + id));
+                    StdinRelay old = inputs.put(ns + "/" + id, StdinRelay.start(stdin, stdinFd, input, "task " + ns + "/" + id));
                     if (old != null) {
                         old.stop();
                     }
@@ -274,6 +294,8 @@ final class TasksServices {
                         ? inputs.get(namespace() + "/" + request.getContainerId()) : null;
                 if (in != null) {
                     in.closeWhenDrained();
+                } else if (!request.getExecId().isEmpty() && request.getStdin()) {
+                    execs.closeStdin(namespace(), request.getContainerId(), request.getExecId());
                 }
                 return Empty.getDefaultInstance();
             });

@@ -37,6 +37,11 @@ final class TerminalExec {
         this.input = input;
     }
 
+    /** The copy of the client's stdin FIFO into the terminal; null without one. */
+    StdinRelay input() {
+        return input;
+    }
+
     /** Starts {@code request} on a terminal in {@code container}; errors (the runtime's refusal) come from here. */
     static TerminalExec start(TaskRuntime runtime, String ns, String container, ExecRequest request, Path stdin,
             ClientFifos fifos, CompletableFuture<ExecProcesses.Exited> done) {

@@ -301,6 +301,88 @@ class CtrTaskControlIT {
         }
     }
 
+    @Test
+    void execGivesTheProcessTheClientsStdin() throws Exception {
+        runDetached("tc-x");
+        // echo hi | ctr tasks exec --exec-id e1 ID cat
+        Ctr hi = ctrWithInput("hi\n".getBytes(StandardCharsets.UTF_8), "tasks", "exec", "--exec-id", "e1", "tc-x",
+                "/bin/busybox", "cat");
+        assertEquals(0, hi.code(), hi.out());
+        assertEquals("hi\n", hi.out());
+
+        // 300 kB complete and in order, CloseIO (sent while ctr still holds the FIFO) after all of it
+        byte[] big = new byte[300_000];
+        new java.util.Random(18).nextBytes(big);
+        String md5 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(big));
+        Ctr sum = ctrWithInput(big, "tasks", "exec", "--exec-id", "e2", "tc-x", "/bin/busybox", "sh", "-c",
+                "md5sum; exit 5");
+        assertEquals(5, sum.code(), sum.out());
+        assertTrue(sum.out().startsWith(md5 + "  -"), "md5 of what the exec read: " + sum.out() + " want " + md5);
+
+        // a line reaches the exec while the client's stdin is open (an exec's output reaches ctr when it
+        // ends, so the exec leaves the line in a file that a second exec reads), and it reads end of
+        // file when the client's stdin ends
+        Process p = new ProcessBuilder(argv("tasks", "exec", "--exec-id", "e3", "tc-x", "/bin/busybox", "sh", "-c",
+                "read a; echo $a > /first; while read l; do echo got-$l; done; echo eof")).redirectErrorStream(true)
+                .start();
+        started.add(p);
+        var out = new java.util.concurrent.CompletableFuture<String>();
+        new Thread(() -> {
+            try {
+                out.complete(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                out.completeExceptionally(e);
+            }
+        }).start();
+        var stdin = p.getOutputStream();
+        stdin.write("one\n".getBytes(StandardCharsets.UTF_8));
+        stdin.flush();
+        int[] n = {10};
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ctr("tasks", "exec", "--exec-id", "look" + n[0]++,
+                "tc-x", "/bin/busybox", "cat", "/first").out().equals("one\n"));
+        stdin.write("two\n".getBytes(StandardCharsets.UTF_8));
+        stdin.close();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue());
+        assertEquals("got-two\neof\n", out.get(10, TimeUnit.SECONDS));
+
+        // an exec without stdin (ctr exec < /dev/null) still runs; the task itself was never touched
+        assertEquals("done\n", ctrWithInput(new byte[0], "tasks", "exec", "--exec-id", "e4", "tc-x", "/bin/busybox",
+                "sh", "-c", "cat; echo done").out());
+        assertEquals(TaskState.RUNNING, daemon.engine().runtime().find("default", "tc-x").orElseThrow().state());
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().startsWith("berth-stdin-relay-exec")));
+
+        // CloseIO with the exec id ends its stdin while the client still holds its end of the FIFO
+        Path fifo = tmp.resolve("e5-stdin");
+        dev.berth.engine.sys.Sys.mknod(fifo, dev.berth.engine.sys.Sys.S_IFIFO | 0600, 0, 0);
+        String spec = "{\"args\":[\"/bin/busybox\",\"sh\",\"-c\",\"cat > /closeio; exit 3\"],\"cwd\":\"/\"}";
+        try (Stub stub = new Stub(sock)) {
+            stub.tasks().exec(dev.berth.api.containerd.services.tasks.v1.ExecProcessRequest.newBuilder()
+                    .setContainerId("tc-x").setExecId("e5").setStdin(fifo.toString())
+                    .setSpec(Any.newBuilder().setTypeUrl(ExecProcesses.PROCESS_TYPE).setValue(ByteString.copyFromUtf8(spec)))
+                    .build());
+            stub.tasks().start(dev.berth.api.containerd.services.tasks.v1.StartRequest.newBuilder().setContainerId("tc-x")
+                    .setExecId("e5").build());
+            try (var writer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new java.io.FileOutputStream(fifo.toFile());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).get(30, TimeUnit.SECONDS)) {
+                writer.write("x\n".getBytes(StandardCharsets.UTF_8));
+                writer.flush();
+                stub.tasks().closeIO(dev.berth.api.containerd.services.tasks.v1.CloseIORequest.newBuilder()
+                        .setContainerId("tc-x").setExecId("e5").setStdin(true).build());
+                assertEquals(3, stub.tasks().wait(dev.berth.api.containerd.services.tasks.v1.WaitRequest.newBuilder()
+                        .setContainerId("tc-x").setExecId("e5").build()).getExitStatus(), "the exec read end of file");
+            }
+        }
+        assertEquals("x\n", ok("tasks", "exec", "--exec-id", "e6", "tc-x", "/bin/busybox", "cat", "/closeio").out());
+        ok("tasks", "kill", "-s", "SIGKILL", "tc-x");
+    }
+
     /** Berth's generated Tasks stub on the daemon's socket, namespace {@code default}. */
     private static final class Stub implements AutoCloseable {
         private final EpollEventLoopGroup group = new EpollEventLoopGroup(1);

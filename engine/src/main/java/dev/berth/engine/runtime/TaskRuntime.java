@@ -83,6 +83,23 @@ public interface TaskRuntime extends AutoCloseable {
     }
 
     /**
+     * {@link #openStdin(String, String)} fed from {@code source} (a client's FIFO, named by its path
+     * and a descriptor of this process open on it, -1 for none), kept open across a restart of this
+     * process: until it is closed, the next runtime hands it back through {@link #reattachStdin}.
+     */
+    default TaskInput openStdin(String namespace, String id, String source, int sourceFd) {
+        return openStdin(namespace, id);
+    }
+
+    /**
+     * The stdin an earlier process opened with a source and never closed, and a fresh descriptor of
+     * that source; empty when there is none (or the task has exited: what kept it is then let go).
+     */
+    default Optional<TaskInput.Reattached> reattachStdin(String namespace, String id) {
+        return Optional.empty();
+    }
+
+    /**
      * Starts a CREATED task's process; returns it RUNNING with its pid, as the start left it (a
      * process that ends at once is STOPPED by the time a later {@link #state} reads it).
      */
@@ -116,7 +133,7 @@ public interface TaskRuntime extends AutoCloseable {
 
     void resume(String namespace, String id);
 
-    /** Runs a process inside the task and waits for it; output is captured in full. */
+    /** Runs a process inside the task and waits for it; output is captured in full. Its stdin is empty. */
     ExecResult exec(String namespace, String id, ExecRequest request);
 
     /**
@@ -127,6 +144,16 @@ public interface TaskRuntime extends AutoCloseable {
     default TerminalProcess execOnTerminal(String namespace, String id, ExecRequest request) {
         throw new dev.berth.engine.errdefs.BerthException(dev.berth.engine.errdefs.ErrorCategory.NOT_IMPLEMENTED,
                 "task " + namespace + "/" + id + ": this runtime runs no exec on a terminal");
+    }
+
+    /**
+     * {@link #exec(String, String, ExecRequest)} with a pipe as the process's stdin: {@code stdin}
+     * receives its write side once the process runs (on the calling thread, before this waits), and
+     * the process reads end of file once that is closed. NOT_IMPLEMENTED where the runtime cannot.
+     */
+    default ExecResult exec(String namespace, String id, ExecRequest request, Consumer<TaskInput> stdin) {
+        throw new dev.berth.engine.errdefs.BerthException(dev.berth.engine.errdefs.ErrorCategory.NOT_IMPLEMENTED,
+                "task " + namespace + "/" + id + ": this runtime gives execs no stdin");
     }
 
     /**

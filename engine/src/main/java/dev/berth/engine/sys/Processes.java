@@ -57,6 +57,28 @@ public final class Processes {
      * environment of the command, nothing inherited.
      */
     public static Result run(List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout) {
+        return start(argv, env, in -> {
+            try (in) {
+                if (stdin != null) {
+                    in.write(stdin);
+                }
+            } catch (IOException e) {
+                // the command closed its stdin early; its exit status tells the story
+            }
+        }, timeout);
+    }
+
+    /**
+     * {@link #run(List, byte[], Duration)} with the command's stdin handed to {@code stdin} once it
+     * runs, before its output is drained: the consumer writes and closes it, on this thread or later
+     * on another (an exec fed from a client's FIFO), and the command reads end of file once it is closed.
+     */
+    public static Result runFeeding(List<String> argv, java.util.function.Consumer<OutputStream> stdin, Duration timeout) {
+        return start(argv, null, stdin, timeout);
+    }
+
+    private static Result start(List<String> argv, Map<String, String> env, java.util.function.Consumer<OutputStream> stdin,
+            Duration timeout) {
         Process p;
         try {
             ProcessBuilder pb = new ProcessBuilder(argv);
@@ -71,14 +93,8 @@ public final class Processes {
                     + "; is it installed and on PATH?", e);
         }
         CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()), Processes::spawnThread);
-        try (OutputStream in = p.getOutputStream()) {
-            if (stdin != null) {
-                in.write(stdin);
-            }
-        } catch (IOException e) {
-            // the command closed its stdin early; its exit status tells the story
-        }
         CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> drain(p.getInputStream()), Processes::spawnThread);
+        stdin.accept(p.getOutputStream());
         boolean timedOut = false;
         try {
             if (timeout == null) {

@@ -213,11 +213,22 @@ public final class ConmonRuntime implements TaskRuntime {
 
     @Override
     public TaskInput openStdin(String ns, String id) {
+        return openStdin(ns, id, null, -1);
+    }
+
+    @Override
+    public TaskInput openStdin(String ns, String id, String source, int sourceFd) {
         TaskRecords.Row r = row(ns, id);
         if (r.exitCode() != null) {
             throw BerthException.precondition("task %s/%s has exited (exit %d): no stdin to write to", ns, id, r.exitCode());
         }
-        return ConmonStdin.attach(Path.of(r.bundle()), ns + "/" + id);
+        return ConmonStdin.attach(Path.of(r.bundle()), ns + "/" + id, source, sourceFd);
+    }
+
+    @Override
+    public Optional<TaskInput.Reattached> reattachStdin(String ns, String id) {
+        TaskRecords.Row r = row(ns, id);
+        return ConmonStdin.reattach(Path.of(r.bundle()), ns + "/" + id, () -> states.status(r).state().alive());
     }
 
     @Override
@@ -365,6 +376,7 @@ public final class ConmonRuntime implements TaskRuntime {
             exits.forget(key(ns, id));
             try {
                 Files.deleteIfExists(exitFile(ns, id));
+                ConmonStdin.end(Path.of(r.bundle()));
                 TaskBundles.remove(Path.of(r.bundle()));
             } catch (IOException e) {
                 throw BerthException.unavailable("task %s/%s deleted but its bundle %s remains: %s", ns, id,
@@ -420,6 +432,11 @@ public final class ConmonRuntime implements TaskRuntime {
 
     @Override
     public ExecResult exec(String ns, String id, ExecRequest request) {
+        return exec(ns, id, request, null);
+    }
+
+    @Override
+    public ExecResult exec(String ns, String id, ExecRequest request, Consumer<TaskInput> stdin) {
         TaskStatus st = requireState(ns, id, "exec'd into", TaskState.CREATED, TaskState.RUNNING);
         Path bundle = Path.of(st.bundle());
         try {
@@ -435,7 +452,8 @@ public final class ConmonRuntime implements TaskRuntime {
             }
             Processes.Result r;
             try {
-                r = TaskBundles.withJsonFile(bundle, "exec", ep, file -> cli.exec(ns, id, file, pidFile, request.timeout()));
+                r = TaskBundles.withJsonFile(bundle, "exec", ep, file -> cli.exec(ns, id, file, pidFile, request.timeout(),
+                        stdin == null ? null : pipe -> stdin.accept(new ExecStdin(pipe, ns + "/" + id))));
             } finally {
                 if (pidFile != null) {
                     Files.deleteIfExists(pidFile);

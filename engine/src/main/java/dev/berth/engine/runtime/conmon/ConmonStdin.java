@@ -2,33 +2,56 @@ package dev.berth.engine.runtime.conmon;
 
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.runtime.TaskInput;
+import dev.berth.engine.sys.FdKeeper;
 import dev.berth.engine.sys.Sys;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A task's stdin through its conmon's attach socket ({@code <bundle>/attach}, SOCK_SEQPACKET): with
  * {@code --stdin} conmon holds a pipe to the container's stdin and writes each message it receives
- * into it, and when the client's side ends (end of stream) it closes that pipe, which is the
- * process's end of file. conmon also sends the container's output to every attached client; that
- * copy is read and dropped here (Berth takes output from the log), so conmon never blocks on a full
- * socket, and the socket is closed only once conmon has closed its side (the container ended), so
- * conmon never writes to a closed peer. Thread-safe for one writer.
+ * into it, and when the client's side ends (end of stream, or the last descriptor of the connection
+ * closing) it closes that pipe, which is the process's end of file. conmon also sends the
+ * container's output to every attached client; that copy is read and dropped here (Berth takes
+ * output from the log), so conmon never blocks on a full socket, and the socket is closed only once
+ * conmon has closed its side (the container ended), so conmon never writes to a closed peer.
+ *
+ * <p>A daemon restart must not end the stdin, so the connection does not live in the daemon alone:
+ * a keeper process ({@link FdKeeper}) holds a duplicate of it (and of what feeds it, the client's
+ * FIFO, when given), recorded in {@code <bundle>/stdin.keeper} with the source's name, and
+ * {@link #reattach} takes both back in the next daemon. {@link #close} (end of file on purpose)
+ * ends the keeper and removes the record, so a closed stdin stays closed. Thread-safe for one writer.
  */
 final class ConmonStdin implements TaskInput {
+    private static final Logger LOG = LoggerFactory.getLogger(ConmonStdin.class);
     /** Well under conmon's receive buffer: a larger packet would be cut, not split. */
     private static final int PACKET = 4096;
+    private static final String RECORD = "stdin.keeper";
 
     private final int fd;
     private final String name;
+    private final Path bundle;
+    private final FdKeeper.Kept keeper;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ConmonStdin(int fd, String name) {
+    private ConmonStdin(int fd, Path bundle, FdKeeper.Kept keeper) {
         this.fd = fd;
-        this.name = name;
+        this.name = bundle.resolve("attach").toString();
+        this.bundle = bundle;
+        this.keeper = keeper;
     }
 
-    static ConmonStdin attach(Path bundle, String task) {
+    /**
+     * Connects to the task's stdin; {@code source} (a path, may be null) and {@code sourceFd} (-1 for
+     * none) name what feeds it, which the keeper holds too.
+     */
+    static ConmonStdin attach(Path bundle, String task, String source, int sourceFd) {
         int fd;
         try {
             fd = Sys.connectSeqPacket(bundle, "attach");
@@ -36,7 +59,72 @@ final class ConmonStdin implements TaskInput {
             throw BerthException.unavailable("task %s: cannot attach to its monitor's stdin socket %s: %s", task,
                     bundle.resolve("attach"), e.getMessage());
         }
-        ConmonStdin in = new ConmonStdin(fd, bundle.resolve("attach").toString());
+        FdKeeper.Kept keeper = null;
+        try {
+            keeper = sourceFd < 0 ? FdKeeper.keep(fd) : FdKeeper.keep(fd, sourceFd);
+            Files.writeString(bundle.resolve(RECORD), keeper.print() + "\n" + (sourceFd < 0 || source == null ? "" : source)
+                    + "\n", StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            // the stdin works; only a daemon restart would end it
+            LOG.warn("task {}: its stdin will not outlive this daemon: {}", task, e.getMessage());
+            if (keeper != null) {
+                FdKeeper.end(keeper);
+                keeper = null;
+            }
+        }
+        return start(new ConmonStdin(fd, bundle, keeper), task);
+    }
+
+    /**
+     * The stdin an earlier daemon attached and did not close, with its source (the keeper's second
+     * descriptor, or -1), taken back from the keeper; empty (and the keeper ended) when there is none
+     * to take or {@code live} says the task has exited (asked only when a keeper is recorded).
+     */
+    static Optional<TaskInput.Reattached> reattach(Path bundle, String task, java.util.function.BooleanSupplier live) {
+        Optional<Recorded> r = recorded(bundle);
+        if (r.isEmpty()) {
+            return Optional.empty();
+        }
+        FdKeeper.Kept k = r.get().keeper();
+        if (k.alive() && live.getAsBoolean()) {
+            try {
+                int fd = FdKeeper.take(k, 0);
+                int src = r.get().source().isEmpty() ? -1 : FdKeeper.take(k, 1);
+                return Optional.of(new TaskInput.Reattached(start(new ConmonStdin(fd, bundle, k), task),
+                        r.get().source(), src));
+            } catch (RuntimeException e) {
+                LOG.warn("task {}: cannot take its stdin back from keeper {}: {}", task, k.pid(), e.getMessage());
+            }
+        }
+        end(bundle);
+        return Optional.empty();
+    }
+
+    /** What {@code <bundle>/stdin.keeper} names: the keeper and the stdin's source. */
+    record Recorded(FdKeeper.Kept keeper, String source) {
+    }
+
+    static Optional<Recorded> recorded(Path bundle) {
+        try {
+            var lines = Files.readAllLines(bundle.resolve(RECORD), StandardCharsets.UTF_8);
+            return lines.isEmpty() ? Optional.empty() : FdKeeper.Kept.parse(lines.get(0))
+                    .map(k -> new Recorded(k, lines.size() > 1 ? lines.get(1) : ""));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Ends the recorded keeper of the task's stdin and removes the record (its deletion, its end). */
+    static void end(Path bundle) {
+        recorded(bundle).ifPresent(r -> FdKeeper.end(r.keeper()));
+        try {
+            Files.deleteIfExists(bundle.resolve(RECORD));
+        } catch (IOException e) {
+            // the bundle goes with the task
+        }
+    }
+
+    private static ConmonStdin start(ConmonStdin in, String task) {
         Thread drain = new Thread(in::drainUntilConmonCloses, "berth-stdin-" + task.replace('/', '-'));
         drain.setDaemon(true);
         drain.start();
@@ -49,6 +137,19 @@ final class ConmonStdin implements TaskInput {
             // the container's output, which the log already has
         }
         Sys.close(fd);
+        // conmon is gone with the container: nothing is left to keep
+        endKeeper();
+    }
+
+    private void endKeeper() {
+        if (keeper != null) {
+            FdKeeper.end(keeper);
+            try {
+                Files.deleteIfExists(bundle.resolve(RECORD));
+            } catch (IOException e) {
+                // the bundle goes with the task
+            }
+        }
     }
 
     @Override
@@ -70,6 +171,8 @@ final class ConmonStdin implements TaskInput {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            // the keeper first: a daemon that dies in between finds no stdin to take back
+            endKeeper();
             Sys.shutdownWrite(fd);
         }
     }

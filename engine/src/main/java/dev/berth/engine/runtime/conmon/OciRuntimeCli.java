@@ -134,12 +134,17 @@ final class OciRuntimeCli {
                 Processes.run(cmd(namespace, "update", "--resources", resourcesJson.toString(), id), null, TIMEOUT));
     }
 
-    /** Runs {@code runc exec --process <json>}; its exit status is the process's (128+signal on a signal). */
-    Processes.Result exec(String namespace, String id, Path processJson, Path pidFile, Duration timeout) {
+    /**
+     * Runs {@code runc exec --process <json>}; its exit status is the process's (128+signal on a
+     * signal). runc hands the process its own stdin, which {@code stdin} writes and closes (null:
+     * closed at once).
+     */
+    Processes.Result exec(String namespace, String id, Path processJson, Path pidFile, Duration timeout,
+            java.util.function.Consumer<java.io.OutputStream> stdin) {
         List<String> argv = pidFile == null
                 ? cmd(namespace, "exec", "--process", processJson.toString(), id)
                 : cmd(namespace, "exec", "--process", processJson.toString(), "--pid-file", pidFile.toString(), id);
-        return Processes.run(argv, null, timeout);
+        return stdin == null ? Processes.run(argv, null, timeout) : Processes.runFeeding(argv, stdin, timeout);
     }
 
     private static boolean notFound(Processes.Result r) {
