@@ -52,13 +52,7 @@ final class ConmonStdin implements TaskInput {
      * none) name what feeds it, which the keeper holds too.
      */
     static ConmonStdin attach(Path bundle, String task, String source, int sourceFd) {
-        int fd;
-        try {
-            fd = Sys.connectSeqPacket(bundle, "attach");
-        } catch (RuntimeException e) {
-            throw BerthException.unavailable("task %s: cannot attach to its monitor's stdin socket %s: %s", task,
-                    bundle.resolve("attach"), e.getMessage());
-        }
+        int fd = connect(bundle, task);
         FdKeeper.Kept keeper = null;
         try {
             keeper = sourceFd < 0 ? FdKeeper.keep(fd) : FdKeeper.keep(fd, sourceFd);
@@ -73,6 +67,23 @@ final class ConmonStdin implements TaskInput {
             }
         }
         return start(new ConmonStdin(fd, bundle, keeper), task);
+    }
+
+    /**
+     * Connects to the stdin of {@code bundle}'s monitor without a keeper: it ends with this daemon
+     * (an exec's terminal, which a restart forgets anyway).
+     */
+    static ConmonStdin attach(Path bundle, String task) {
+        return start(new ConmonStdin(connect(bundle, task), bundle, null), task);
+    }
+
+    private static int connect(Path bundle, String task) {
+        try {
+            return Sys.connectSeqPacket(bundle, "attach");
+        } catch (RuntimeException e) {
+            throw BerthException.unavailable("task %s: cannot attach to its monitor's stdin socket %s: %s", task,
+                    bundle.resolve("attach"), e.getMessage());
+        }
     }
 
     /**
