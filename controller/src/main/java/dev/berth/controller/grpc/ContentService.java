@@ -43,6 +43,21 @@ final class ContentService extends ContentGrpc.ContentImplBase {
     /** Bytes per Read message (containerd sends 1 MiB chunks; well under the 16 MiB message limit). */
     private static final int CHUNK = 1 << 20;
 
+    /**
+     * The largest read answered where the request arrived ({@link CallExecutors}: Read runs on the
+     * event loop): a manifest, an index or a config, which clients read many times per command.
+     * Anything larger streams from a thread of {@link #LARGE_READS}, so a layer does not hold up the
+     * transport.
+     */
+    static final long INLINE_READ_MAX = 256 << 10;
+
+    private static final java.util.concurrent.ExecutorService LARGE_READS = java.util.concurrent.Executors
+            .newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "berth-grpc-content-read");
+                t.setDaemon(true);
+                return t;
+            });
+
     private final ContentStore store;
     private final LeaseManager leases;
 
@@ -113,6 +128,21 @@ final class ContentService extends ContentGrpc.ContentImplBase {
                 throw Errors.invalid("offset %d is past the end of %s (%d bytes)", offset, digest, size);
             }
             long left = request.getSize() > 0 ? Math.min(request.getSize(), size - offset) : size - offset;
+            if (left > INLINE_READ_MAX) {
+                long from = offset;
+                io.grpc.Context ctx = io.grpc.Context.current();
+                LARGE_READS.execute(ctx.wrap(() -> stream(request, digest, from, left, out)));
+                return;
+            }
+            stream(request, digest, offset, left, out);
+        } catch (RuntimeException e) {
+            out.onError(Errors.toStatus(e));
+        }
+    }
+
+    private void stream(ReadContentRequest request, dev.berth.engine.oci.Digest digest, long offset, long left,
+            StreamObserver<ReadContentResponse> out) {
+        try {
             try (InputStream in = store.open(digest, offset)) {
                 byte[] buf = new byte[(int) Math.min(CHUNK, Math.max(left, 1))];
                 while (left > 0) {

@@ -123,7 +123,8 @@ public final class GrpcServer implements AutoCloseable {
             StagedSocket.bind(socket, staged -> {
                 NettyServerBuilder b = NettyServerBuilder.forAddress(new DomainSocketAddress(staged.toString()))
                         .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loop)
-                        .workerEventLoopGroup(loop).maxInboundMessageSize(maxMessageBytes);
+                        .workerEventLoopGroup(loop).maxInboundMessageSize(maxMessageBytes)
+                        .callExecutor(new CallExecutors());
                 CallTimes times = new CallTimes();
                 for (BindableService s : services) {
                     ServerServiceDefinition def = s.bindService();

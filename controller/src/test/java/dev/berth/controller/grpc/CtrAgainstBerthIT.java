@@ -162,6 +162,19 @@ class CtrAgainstBerthIT {
         // content read streams the blob
         String manifest = ok("content", "get", image.target().digest().toString()).out();
         assertTrue(manifest.contains("\"layers\""), manifest);
+        // the largest blob (a layer) is past the size a Read answers in place: it streams from a thread
+        // of its own, whole
+        var layer = daemon.engine().content().list(ContentFilters.all()).stream().max(java.util.Comparator.comparingLong(i -> i.size())).orElseThrow();
+        assertTrue(layer.size() > ContentService.INLINE_READ_MAX, "the fixture's layer is " + layer.size() + " bytes");
+        Process get = new ProcessBuilder("ctr", "--address", sock.toString(), "content", "get", layer.digest().toString())
+                .redirectErrorStream(true).start();
+        get.getOutputStream().close();
+        byte[] blob = get.getInputStream().readAllBytes();
+        assertTrue(get.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, get.exitValue(), new String(blob, StandardCharsets.UTF_8));
+        assertEquals(layer.size(), blob.length);
+        assertEquals(layer.digest().toString(), "sha256:" + java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(blob)));
     }
 
     @Test
