@@ -36,6 +36,15 @@ final class CtrDaemons {
                 .with(ControllerSettings.MANIFEST_DIR, manifests.toString());
     }
 
+    /** Imports Berth's busybox test image into the store of {@code config} as {@code name}, before a daemon starts. */
+    static void importBusybox(Config config, Path tmp, String name) throws Exception {
+        dev.berth.engine.testing.OciImageBuilder.busybox().build().writeLayout(tmp.resolve("layout"), "latest");
+        try (var e = dev.berth.engine.Engine.open(config)) {
+            new dev.berth.engine.images.archive.ImageImporter(e.content(), e.images(), e.leases())
+                    .importFrom(tmp.resolve("layout"), dev.berth.engine.images.archive.ImportOptions.defaults().withName(name));
+        }
+    }
+
     /**
      * Stops the daemon, then removes every task through a fresh engine (a reconciler still creating a
      * task while the daemon ran would add it after any earlier listing), the mounts under

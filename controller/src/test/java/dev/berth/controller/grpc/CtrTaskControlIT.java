@@ -13,10 +13,7 @@ import dev.berth.api.containerd.services.tasks.v1.UpdateTaskRequest;
 import dev.berth.controller.Daemon;
 import dev.berth.engine.cgroups.CgroupPaths;
 import dev.berth.engine.config.Config;
-import dev.berth.engine.images.archive.ImageImporter;
-import dev.berth.engine.images.archive.ImportOptions;
 import dev.berth.engine.runtime.TaskState;
-import dev.berth.engine.testing.OciImageBuilder;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
@@ -73,11 +70,7 @@ class CtrTaskControlIT {
         assumeTrue(Files.isDirectory(CGROUP_ROOT.resolve("memory")), "checks cgroup v1 files (this build's hosts)");
         sock = CtrDaemons.socket(tmp);
         config = CtrDaemons.config(tmp, cgroupParent, Files.createDirectories(tmp.resolve("manifests")));
-        OciImageBuilder.busybox().build().writeLayout(tmp.resolve("layout"), "latest");
-        try (var e = dev.berth.engine.Engine.open(config)) {
-            new ImageImporter(e.content(), e.images(), e.leases()).importFrom(tmp.resolve("layout"),
-                    ImportOptions.defaults().withName(IMAGE));
-        }
+        CtrDaemons.importBusybox(config, tmp, IMAGE);
         daemon = Daemon.start(config);
     }
 

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.controller.Daemon;
 import dev.berth.engine.config.Config;
-import dev.berth.engine.images.archive.ImageImporter;
-import dev.berth.engine.images.archive.ImportOptions;
-import dev.berth.engine.testing.OciImageBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -50,11 +47,7 @@ class CtrTerminalIT {
         assumeTrue(new ProcessBuilder("python3", "-c", "import pty").start().waitFor() == 0, "needs python3 for a pty");
         sock = CtrDaemons.socket(tmp);
         config = CtrDaemons.config(tmp, cgroupParent, Files.createDirectories(tmp.resolve("manifests")));
-        OciImageBuilder.busybox().build().writeLayout(tmp.resolve("layout"), "latest");
-        try (var e = dev.berth.engine.Engine.open(config)) {
-            new ImageImporter(e.content(), e.images(), e.leases()).importFrom(tmp.resolve("layout"),
-                    ImportOptions.defaults().withName(IMAGE));
-        }
+        CtrDaemons.importBusybox(config, tmp, IMAGE);
         daemon = Daemon.start(config);
     }
 
