@@ -124,7 +124,10 @@ public final class GrpcServer implements AutoCloseable {
                 NettyServerBuilder b = NettyServerBuilder.forAddress(new DomainSocketAddress(staged.toString()))
                         .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loop)
                         .workerEventLoopGroup(loop).maxInboundMessageSize(maxMessageBytes)
-                        .callExecutor(new CallExecutors());
+                        .callExecutor(new CallExecutors())
+                        // grpc-java asks every accepted channel for TCP keepalive, which a unix socket has
+                        // not: netty warned once per connection (each ctr command). null drops the option.
+                        .withChildOption(io.grpc.netty.shaded.io.netty.channel.ChannelOption.SO_KEEPALIVE, null);
                 CallTimes times = new CallTimes();
                 for (BindableService s : services) {
                     ServerServiceDefinition def = s.bindService();
