@@ -106,32 +106,14 @@ final class TaskOutput {
         long[] deadSince = {0};
         var ended = new java.util.concurrent.CompletableFuture<Void>();
         java.util.concurrent.atomic.AtomicBoolean exited = new java.util.concurrent.atomic.AtomicBoolean();
-        Object wake = new Object();
-        AutoCloseable[] exitListener = new AutoCloseable[1];
-        exitListener[0] = runtime.onExit(x -> {
+        LogPause pause = new LogPause(log, () -> exited.get() ? DRAIN_POLL_MILLIS : IDLE_LOOK_MILLIS);
+        AutoCloseable exitListener = runtime.onExit(x -> {
             if (x.namespace().equals(ns) && x.id().equals(id)) {
-                synchronized (wake) {
-                    exited.set(true);
-                    wake.notifyAll();
-                }
+                exited.set(true);
+                pause.wake();
                 CLOSER.schedule(fifos::close, 2 * STUCK.toMillis(), TimeUnit.MILLISECONDS);
             }
         });
-        boolean[] written = {false};
-        AutoCloseable logListener = LogWakeups.get().onChange(log, () -> {
-            synchronized (wake) {
-                written[0] = true;
-                wake.notifyAll();
-            }
-        });
-        CriLog.Pause pause = () -> {
-            synchronized (wake) {
-                if (!written[0]) {
-                    wake.wait(exited.get() ? DRAIN_POLL_MILLIS : IDLE_LOOK_MILLIS);
-                }
-                written[0] = false;
-            }
-        };
         // the task's state is read when the exit was heard, else at the idle interval (a task that ended
         // unheard, e.g. deleted), not at every write of a chatty container
         long[] lookedAt = {System.nanoTime()};
@@ -169,9 +151,9 @@ final class TaskOutput {
             } finally {
                 fifos.close();
                 ended.complete(null);
+                pause.close();
                 try {
-                    exitListener[0].close();
-                    logListener.close();
+                    exitListener.close();
                 } catch (Exception e) {
                     // the listener is gone with the runtime
                 }

@@ -89,25 +89,11 @@ final class TerminalExec {
     }
 
     private void copy(ClientFifos fifos, CompletableFuture<ExecProcesses.Exited> done, String what) {
-        Object wake = new Object();
-        boolean[] written = {false};
         TerminalProcess.Exit[] exit = {null};
-        AutoCloseable logListener = LogWakeups.get().onChange(process.log(), () -> {
-            synchronized (wake) {
-                written[0] = true;
-                wake.notifyAll();
-            }
-        });
+        LogPause pause = new LogPause(process.log(), () -> EXIT_LOOK_MILLIS);
         try {
             CriLog.followPieces(process.log(), p -> fifos.write(false, TaskOutput.terminalBytes(p)),
-                    () -> (exit[0] = process.exit()) != null, () -> {
-                        synchronized (wake) {
-                            if (!written[0]) {
-                                wake.wait(EXIT_LOOK_MILLIS);
-                            }
-                            written[0] = false;
-                        }
-                    });
+                    () -> (exit[0] = process.exit()) != null, pause);
             fifos.finish(ClientFifos.STALL, OUTPUT_GRACE);
         } catch (RuntimeException e) {
             LOG.warn("{}: copying its terminal to the client stopped: {}", what, e.getMessage());
@@ -116,11 +102,7 @@ final class TerminalExec {
             if (input != null) {
                 input.stop();
             }
-            try {
-                logListener.close();
-            } catch (Exception e) {
-                // gone with the watcher
-            }
+            pause.close();
             TerminalProcess.Exit x = exit[0] != null ? exit[0] : process.exit();
             done.complete(x == null ? new ExecProcesses.Exited(new ExecResult(255, "", ""), java.time.Instant.now())
                     : new ExecProcesses.Exited(new ExecResult(x.code(), "", ""), x.at()));

@@ -21,8 +21,6 @@ import java.nio.file.Path;
  */
 final class ConmonConsole {
     private static final int RESIZE = 1;
-    /** open(2) of a FIFO for writing without blocking when no process reads it. */
-    private static final int ENXIO = 6;
 
     private ConmonConsole() {
     }
@@ -61,7 +59,7 @@ final class ConmonConsole {
         try {
             Sys.writeFifo(bundle.resolve("ctl"), line);
         } catch (SysException e) {
-            if (e.errno() == ENXIO) {
+            if (e.errno() == dev.berth.engine.sys.Errno.ENXIO) {
                 return; // conmon is gone, and the process with it: its exit is on its way
             }
             throw BerthException.precondition("%s: its monitor (conmon) does not take a resize now: %s", what,

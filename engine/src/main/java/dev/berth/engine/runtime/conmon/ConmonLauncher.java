@@ -82,6 +82,11 @@ final class ConmonLauncher {
         return a;
     }
 
+    /** conmon's environment: only the daemon's PATH, so conmon and runc are found as the daemon finds them. */
+    static java.util.Map<String, String> env() {
+        return java.util.Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
+    }
+
     /**
      * conmon's command line for exec {@code name} on a terminal in task {@code ns/id}: conmon runs
      * {@code runc exec --detach --console-socket} with {@code processJson} and takes the pty master

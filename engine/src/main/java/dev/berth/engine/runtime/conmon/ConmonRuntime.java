@@ -196,8 +196,8 @@ public final class ConmonRuntime implements TaskRuntime {
             }
             long pid;
             try {
-                pid = ConmonLauncher.launch(ConmonLauncher.args(options, cli, ns, id, bundle, log, exitsDir.resolve(ns), socketsDir, conmonRotates, stdin), Map.of("PATH",
-                        System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")), bundle.resolve("conmon.out"));
+                pid = ConmonLauncher.launch(ConmonLauncher.args(options, cli, ns, id, bundle, log, exitsDir.resolve(ns), socketsDir, conmonRotates, stdin), ConmonLauncher.env(),
+                        bundle.resolve("conmon.out"));
             } catch (BerthException e) {
                 failedCreates.cleanup(ns, id, bundle, cgroup);
                 throw e.wrap("creating task " + ns + "/" + id + " with " + cli.binary());

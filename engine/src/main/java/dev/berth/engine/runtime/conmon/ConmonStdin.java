@@ -128,6 +128,10 @@ final class ConmonStdin implements TaskInput {
     /** Ends the recorded keeper of the task's stdin and removes the record (its deletion, its end). */
     static void end(Path bundle) {
         recorded(bundle).ifPresent(r -> FdKeeper.end(r.keeper()));
+        removeRecord(bundle);
+    }
+
+    private static void removeRecord(Path bundle) {
         try {
             Files.deleteIfExists(bundle.resolve(RECORD));
         } catch (IOException e) {
@@ -155,11 +159,7 @@ final class ConmonStdin implements TaskInput {
     private void endKeeper() {
         if (keeper != null) {
             FdKeeper.end(keeper);
-            try {
-                Files.deleteIfExists(bundle.resolve(RECORD));
-            } catch (IOException e) {
-                // the bundle goes with the task
-            }
+            removeRecord(bundle);
         }
     }
 

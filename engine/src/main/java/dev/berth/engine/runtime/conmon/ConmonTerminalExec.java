@@ -8,7 +8,6 @@ import dev.berth.engine.runtime.spec.RuntimeSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * An exec on a terminal, run by a conmon of its own in exec mode ({@code --exec -t}): the same
@@ -18,8 +17,8 @@ import java.util.Map;
  * to its own stdio and sizes it from its own stdin, which is no terminal here, and with it someone
  * must hold the console socket and the master for the process's life, which is conmon's job and
  * outlives the daemon. The exec's files live in {@code <bundle>/exec-<name>.d/} (the process spec,
- * conmon's sockets, FIFOs and pid file, {@code log}, and the exit file conmon names after the
- * container id); its pid is {@link ExecPids#file}, as for every named exec, removed once the exit is
+ * conmon's sockets, FIFOs and pid file, {@code log}, and in {@link #exitDir} the exit file conmon names
+ * after the container id); its pid is {@link ExecPids#file}, as for every named exec, removed once the exit is
  * seen. Thread-safe.
  */
 final class ConmonTerminalExec implements TerminalProcess {
@@ -68,8 +67,7 @@ final class ConmonTerminalExec implements TerminalProcess {
             Path spec = dir.resolve("process.json");
             Files.write(spec, OciJson.write(process.withTerminal(true)));
             long pid = ConmonLauncher.launch(ConmonLauncher.execArgs(options, cli, ns, id, name, dir, pidFile, spec,
-                    socketsDir), Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")),
-                    dir.resolve("conmon.out"));
+                    socketsDir), ConmonLauncher.env(), dir.resolve("conmon.out"));
             return new ConmonTerminalExec(what, dir, pidFile, exitDir(dir).resolve(id), pid, TaskFiles.readPid(dir.resolve("conmon.pid")));
         } catch (IOException e) {
             throw BerthException.unavailable("%s: cannot prepare %s: %s", what, dir, e.getMessage());
