@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The same client against both daemons (issue 17): Debian's ctr 1.6 against a private containerd
 # and against a private Berth daemon's gRPC socket, in one run on one machine.
-#   run --rm   `ctr run --rm IMAGE ID /bin/busybox true`, BENCH_RUN_REPS times each, alternating,
-#              one warm-up each: median wall (target Berth <= 1.1 x containerd)
+#   warm-up    BENCH_WARMUP rounds of the alternation below right after both daemons started: a
+#              JVM daemon compiles its hot paths over its first few hundred calls, containerd is
+#              compiled ahead of time, so the steady state is measured after it; the warm-up's own
+#              first BENCH_RUN_REPS rounds are reported too ("just started" rows), not hidden
+#   run --rm   `ctr run --rm IMAGE ID /bin/busybox true`, BENCH_RUN_REPS times each, alternating:
+#              median wall (target Berth <= 1.1 x containerd)
 #   berth run  `berth run --rm IMAGE ID /bin/busybox true` through the daemon (issue 16), in the same
 #              alternation: median wall (target <= 2 x `ctr run --rm` against containerd)
 #   run -d x N N x `ctr run -d IMAGE ID /bin/busybox sleep 600` in a row: total wall (target <= 1.0 x)
@@ -11,12 +15,15 @@
 # The image is Berth's example busybox (bin/build-example-image), exported from Berth through ctr
 # and imported into containerd. Everything is removed at the end (tasks, containers, both daemons,
 # their directories and cgroups). Needs root, containerd, ctr, runc, conmon, busybox-static, python3.
-# Knobs: BENCH_RUN_REPS (20), BENCH_CONTAINERS (50), BENCH_DIR (/tmp/berth-bench-ctr).
+# Knobs: BENCH_RUN_REPS (20), BENCH_WARMUP (60, at least BENCH_RUN_REPS), BENCH_CONTAINERS (50),
+# BENCH_DIR (/tmp/berth-bench-ctr).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 BENCH_DIR=${BENCH_DIR:-/tmp/berth-bench-ctr}
 REPS=${BENCH_RUN_REPS:-20}
+WARMUP=${BENCH_WARMUP:-60}
+((WARMUP >= REPS)) || WARMUP=$REPS
 N=${BENCH_CONTAINERS:-50}
 IMG=localhost/berth/busybox:latest
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -102,13 +109,24 @@ run_rm() { # run_rm ENGINE ID
     *) timed "${C[@]}" run --rm "$IMG" "$2" /bin/busybox true ;;
   esac
 }
-run_rm berth warm-b >/dev/null; run_rm containerd warm-c >/dev/null; run_rm berthcli warm-l >/dev/null
 declare -a RB RC RL
-for i in $(seq "$REPS"); do
-  if ((i % 2)); then RB+=("$(run_rm berth rb$i)"); RC+=("$(run_rm containerd rc$i)"); RL+=("$(run_rm berthcli rl$i)")
-  else RL+=("$(run_rm berthcli rl$i)"); RC+=("$(run_rm containerd rc$i)"); RB+=("$(run_rm berth rb$i)"); fi
-done
-mb=$(printf '%s\n' "${RB[@]}" | median); mc=$(printf '%s\n' "${RC[@]}" | median); ml=$(printf '%s\n' "${RL[@]}" | median)
+rounds() { # rounds N PREFIX: N rounds of the alternation, times appended to RB, RC, RL
+  local i
+  for i in $(seq "$1"); do
+    if ((i % 2)); then RB+=("$(run_rm berth "$2b$i")"); RC+=("$(run_rm containerd "$2c$i")"); RL+=("$(run_rm berthcli "$2l$i")")
+    else RL+=("$(run_rm berthcli "$2l$i")"); RC+=("$(run_rm containerd "$2c$i")"); RB+=("$(run_rm berth "$2b$i")"); fi
+  done
+}
+medians() { # medians: of RB, RC, RL into mb, mc, ml
+  mb=$(printf '%s\n' "${RB[@]}" | median); mc=$(printf '%s\n' "${RC[@]}" | median); ml=$(printf '%s\n' "${RL[@]}" | median)
+}
+log "warm-up: $WARMUP rounds"
+rounds "$REPS" cold; medians; cb=$mb; cc=$mc; cl=$ml
+RB=() RC=() RL=()
+rounds $((WARMUP - REPS)) warm
+RB=() RC=() RL=()
+log "measuring: $REPS rounds"
+rounds "$REPS" r; medians
 
 detached() { # detached CTR...: total wall of N run -d in a row, in microseconds
   local t0 t1
@@ -126,8 +144,10 @@ shim_rss=$(for p in $(pgrep -f containerd-shim-runc-v2); do if grep -q "$W/conta
 
 printf '\nctr 1.6 against both daemons, %s, %d cores, load %s\n' "$(date -u +%Y-%m-%d)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '| measure | containerd | Berth | ratio |\n|---|---|---|---|\n'
-awk -v b="$mb" -v c="$mc" -v n="$REPS" 'BEGIN { printf "| `ctr run --rm IMAGE ID true`, median of %d | %.3f s | %.3f s | %.2f |\n", n, c/1e6, b/1e6, b/c }'
+awk -v b="$mb" -v c="$mc" -v n="$REPS" -v w="$WARMUP" 'BEGIN { printf "| `ctr run --rm IMAGE ID true`, median of %d after %d rounds of warm-up | %.3f s | %.3f s | %.2f |\n", n, w, c/1e6, b/1e6, b/c }'
 awk -v b="$ml" -v c="$mc" -v n="$REPS" 'BEGIN { printf "| `berth run --rm IMAGE ID true` through the daemon (Berth column) vs `ctr run --rm` against containerd, median of %d | %.3f s | %.3f s | %.2f |\n", n, c/1e6, b/1e6, b/c }'
+awk -v b="$cb" -v c="$cc" -v n="$REPS" 'BEGIN { printf "| just started: `ctr run --rm`, median of the first %d rounds | %.3f s | %.3f s | %.2f |\n", n, c/1e6, b/1e6, b/c }'
+awk -v b="$cl" -v c="$cc" -v n="$REPS" 'BEGIN { printf "| just started: `berth run --rm` vs `ctr run --rm` against containerd, first %d rounds | %.3f s | %.3f s | %.2f |\n", n, c/1e6, b/1e6, b/c }'
 awk -v b="$db" -v c="$dc" -v n="$N" 'BEGIN { printf "| %d x `ctr run -d` in a row | %.2f s | %.2f s | %.2f |\n", n, c/1e6, b/1e6, b/c }'
 printf '| RSS after %d running | containerd %d MiB + shims %d MiB | daemon %d MiB + conmons %d MiB | %.2f |\n' "$N" \
   $((ctrd_rss / 1024)) $((shim_rss / 1024)) $((berth_rss / 1024)) $((conmon_rss / 1024)) \
