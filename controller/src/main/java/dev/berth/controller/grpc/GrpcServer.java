@@ -108,7 +108,7 @@ public final class GrpcServer implements AutoCloseable {
             return all;
         };
         List<BindableService> services = new ArrayList<>(new InspectServices(parts.version(), parts.revision(),
-                parts.root(), plugins(parts), namespaces, parts.namespaceStore(), parts.inUse(), ns::forget).services());
+                parts.root(), plugins(parts), namespaces, n -> ns.used().contains(n), parts.namespaceStore(), parts.inUse(), ns::forget).services());
         services.add(events);
         services.add(new ImagesService(parts.images()));
         services.add(new ContentService(parts.content(), parts.leases()));

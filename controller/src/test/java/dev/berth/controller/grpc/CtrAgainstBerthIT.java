@@ -195,6 +195,9 @@ class CtrAgainstBerthIT {
         assertTrue(busy.out().contains("must be empty"), busy.out());
         ok("namespaces", "rm", "team-a");
         assertTrue(ok("namespaces", "ls").out().lines().noneMatch(l -> l.startsWith("team-a")));
+        Ctr gone = ctr("namespaces", "label", "team-a", "k=v");
+        assertEquals(1, gone.code());
+        assertTrue(gone.out().contains("not found"), gone.out());
         Ctr bad = ctr("namespaces", "create", "Bad Name");
         assertEquals(1, bad.code());
         assertTrue(bad.out().contains("invalid"), bad.out());

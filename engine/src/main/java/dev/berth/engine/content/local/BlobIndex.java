@@ -2,9 +2,11 @@ package dev.berth.engine.content.local;
 
 import dev.berth.engine.content.Info;
 import dev.berth.engine.errdefs.BerthException;
-import dev.berth.engine.metadata.MetadataStore;
-import dev.berth.engine.oci.Digest;
 import dev.berth.engine.metadata.LabelTable;
+import dev.berth.engine.metadata.MemoryMirror;
+import dev.berth.engine.metadata.MetadataStore;
+import dev.berth.engine.metadata.Tx;
+import dev.berth.engine.oci.Digest;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -15,12 +17,17 @@ import java.util.Set;
 
 /**
  * Blob records and labels in the metadata store (tables {@code content_blobs} and
- * {@code content_labels}, domain {@code content}). Thread-safe through the metadata store.
+ * {@code content_labels}, domain {@code content}), read from a {@link MemoryMirror} of both: a
+ * client checks a blob's info on every step of a pull or run (ctr makes ~20 Content Info and Read
+ * calls per {@code ctr run}), and a blob's record changes only when it is written, relabelled or
+ * removed. Thread-safe.
  */
 final class BlobIndex {
     private static final LabelTable LABELS = new LabelTable("content_labels", "digest", "key", "value");
+    private static final String SELECT = "SELECT digest, size, created_at, updated_at FROM content_blobs";
 
     private final MetadataStore md;
+    private final MemoryMirror<String, Info> mirror;
 
     BlobIndex(MetadataStore md) {
         this.md = md;
@@ -29,6 +36,9 @@ final class BlobIndex {
                         + "created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
                 "CREATE TABLE content_labels (digest TEXT NOT NULL REFERENCES content_blobs(digest) ON DELETE CASCADE, "
                         + "key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (digest, key))"));
+        Map<String, Map<String, String>> labels = md.query(LABELS::all);
+        this.mirror = MemoryMirror.load(md, SELECT, rs -> row(rs, labels.getOrDefault(rs.getString(1), Map.of())),
+                i -> i.digest().toString());
     }
 
     static void validateLabels(Map<String, String> labels) {
@@ -37,33 +47,31 @@ final class BlobIndex {
 
     /** Inserts (or refreshes) the record of a committed blob, adding {@code labels}. */
     void put(Digest d, long size, Instant now, Map<String, String> labels) {
-        md.transaction(tx -> {
+        mirror.write(() -> md.transaction(tx -> {
             tx.update("INSERT INTO content_blobs(digest, size, created_at, updated_at) VALUES(?,?,?,?) "
                     + "ON CONFLICT(digest) DO UPDATE SET size=excluded.size", d.toString(), size, now, now);
             LABELS.merge(tx, d.toString(), labels);
-            return null;
-        });
+            return read(tx, d).orElseThrow();
+        }), (info, changes) -> changes.put(info));
     }
 
     Optional<Info> get(Digest d) {
-        return md.query(tx -> {
-            Optional<Info> bare = tx.first("SELECT digest, size, created_at, updated_at FROM content_blobs WHERE digest=?",
-                    rs -> row(rs, Map.of()), d.toString());
-            if (bare.isEmpty()) {
-                return bare;
-            }
-            Info i = bare.get();
-            return Optional.of(new Info(i.digest(), i.size(), i.createdAt(), i.updatedAt(), LABELS.get(tx, d.toString())));
-        });
+        return mirror.get(d.toString());
     }
 
     /** All records, by digest. */
     List<Info> all() {
-        return md.query(tx -> {
-            Map<String, Map<String, String>> labels = LABELS.all(tx);
-            return tx.query("SELECT digest, size, created_at, updated_at FROM content_blobs ORDER BY digest",
-                    rs -> row(rs, labels.getOrDefault(rs.getString(1), Map.of())));
-        });
+        return mirror.list(i -> true);
+    }
+
+    /** The record as the transaction sees it. */
+    private static Optional<Info> read(Tx tx, Digest d) throws SQLException {
+        Optional<Info> bare = tx.first(SELECT + " WHERE digest=?", rs -> row(rs, Map.of()), d.toString());
+        if (bare.isEmpty()) {
+            return bare;
+        }
+        Info i = bare.get();
+        return Optional.of(new Info(i.digest(), i.size(), i.createdAt(), i.updatedAt(), LABELS.get(tx, d.toString())));
     }
 
     /** Applies a label update (see ContentManager#update); empty when the blob has no record. */
@@ -75,9 +83,9 @@ final class BlobIndex {
                 throw BerthException.invalid("cannot update field \"%s\" of content %s: only labels are mutable", p, d);
             }
         }
-        boolean found = md.transaction(tx -> {
+        return mirror.write(() -> md.transaction(tx -> {
             if (tx.update("UPDATE content_blobs SET updated_at=? WHERE digest=?", now, d.toString()) == 0) {
-                return false;
+                return Optional.<Info>empty();
             }
             if (replaceAll) {
                 LABELS.replace(tx, d.toString(), labels);
@@ -92,13 +100,17 @@ final class BlobIndex {
                     }
                 }
             }
-            return true;
-        });
-        return found ? get(d) : Optional.empty();
+            return read(tx, d);
+        }), (info, changes) -> info.ifPresent(changes::put));
     }
 
     boolean delete(Digest d) {
-        return md.transaction(tx -> tx.update("DELETE FROM content_blobs WHERE digest=?", d.toString()) > 0);
+        return mirror.write(() -> md.transaction(tx -> tx.update("DELETE FROM content_blobs WHERE digest=?", d.toString()) > 0),
+                (deleted, changes) -> {
+                    if (deleted) {
+                        changes.remove(d.toString());
+                    }
+                });
     }
 
     private static Info row(ResultSet rs, Map<String, String> labels) throws SQLException {

@@ -155,6 +155,26 @@ class LocalContentStoreIT extends ContentStoreContract {
     }
 
     @Test
+    void recordsServedFromMemoryAreTheDatabasesAfterReopen() {
+        Descriptor a = Content.writeBytes(store, "a", blob(20), Map.of("keep", "1", "drop", "2"));
+        Descriptor b = Content.writeBytes(store, "b", blob(21), Map.of());
+        Descriptor c = Content.writeBytes(store, "c", blob(22), Map.of("x", "y"));
+        clock.advance(Duration.ofMinutes(1));
+        store.update(a.digest(), Map.of("new", "3"), java.util.Set.of("labels.drop", "labels.new"));
+        store.update(b.digest(), Map.of("only", "this"), java.util.Set.of());
+        store.delete(c.digest());
+        Content.writeBytes(store, "a-again", blob(20), Map.of("more", "4"));
+        var live = store.list(i -> true);
+        assertEquals(Map.of("keep", "1", "new", "3", "more", "4"), store.info(a.digest()).labels());
+        assertEquals(Map.of("only", "this"), store.info(b.digest()).labels());
+        assertFalse(store.list(i -> true).stream().anyMatch(i -> i.digest().equals(c.digest())));
+        md.close();
+        md = MetadataStore.open(root.resolve("meta.db"));
+        store = LocalContentStore.open(root.resolve("content"), md, clock);
+        assertEquals(live, store.list(i -> true));
+    }
+
+    @Test
     void staleIngestsAreCleanedUp() {
         try (ContentWriter w = store.writer("old")) {
             w.write(new byte[3], 0, 3);
