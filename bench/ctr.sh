@@ -53,7 +53,13 @@ cleanup() {
   for p in $BERTHD_PID $CTRD_PID; do kill "$p" 2>/dev/null; done
   for p in $BERTHD_PID $CTRD_PID; do for _ in $(seq 100); do [[ -d /proc/$p ]] || break; sleep 0.1; done; done
   for m in $(findmnt -rn -o TARGET | grep "^$W/" | sort -r); do umount -l "$m"; done
-  for d in $(find /sys/fs/cgroup -depth -type d -path "*$CG*" 2>/dev/null); do rmdir "$d" 2>/dev/null; done
+  # a killed task's processes may still be leaving their cgroups: retry for up to 10 s
+  for _ in $(seq 100); do
+    local left=0
+    for d in $(find /sys/fs/cgroup -depth -type d -path "*$CG*" 2>/dev/null); do rmdir "$d" 2>/dev/null || left=1; done
+    ((left)) || break
+    sleep 0.1
+  done
   for d in $(find /sys/fs/cgroup -depth -type d -path "*/bench/*" -newer "$W" 2>/dev/null); do rmdir "$d" 2>/dev/null; done
   rm -rf "$W"
 }
