@@ -3,9 +3,9 @@ package dev.berth.engine.oci;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.berth.engine.errdefs.BerthException;
+import dev.berth.engine.sys.NativeDigest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
@@ -54,22 +54,14 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
         return new Digest(algorithm, HexFormat.of().formatHex(digest));
     }
 
-    /** A fresh sha256 hasher. */
+    /** A fresh sha256 hasher (libcrypto's where it loads, {@link NativeDigest}). */
     public static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
+        return NativeDigest.sha256();
     }
 
     /** A fresh hasher for this digest's algorithm. */
     public MessageDigest newHasher() {
-        try {
-            return MessageDigest.getInstance(algorithm.equals("sha512") ? "SHA-512" : "SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no " + algorithm, e);
-        }
+        return algorithm.equals("sha512") ? NativeDigest.sha512() : NativeDigest.sha256();
     }
 
     /** First 12 hex characters, as short ids are shown. */
