@@ -61,7 +61,10 @@ class CtrStdinAcrossRestartIT {
         HostCleanup.under(tmp).runcRoot("runc", tmp.resolve("state/runc"), true).cgroup(parent).then(() -> {
             started.forEach(Process::destroyForcibly);
             if (daemon != null) {
+                // keepers the running daemon has not recorded (yet) would outlive it
+                List<ProcessHandle> unrecorded = daemon.process() == null ? List.of() : keeperProcesses(daemon.process().pid());
                 daemon.kill();
+                unrecorded.forEach(ProcessHandle::destroyForcibly);
                 try (Engine e = daemon.openEngine()) {
                     for (TaskStatus t : e.runtime().list(null)) {
                         e.runtime().delete(t.namespace(), t.id(), true);
@@ -104,6 +107,18 @@ class CtrStdinAcrossRestartIT {
         Optional<FdKeeper.Kept> k = FdKeeper.Kept.parse(Files.readAllLines(f).get(0));
         k.ifPresent(keepers::add);
         return k;
+    }
+
+    /** The daemon's child processes that are keepers ({@code sleep infinity}). */
+    private static List<ProcessHandle> keeperProcesses(long daemonPid) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.parent().map(q -> q.pid() == daemonPid).orElse(false))
+                .filter(p -> p.info().commandLine().orElse("").contains("sleep infinity"))
+                .toList();
+    }
+
+    private static long keepersOf(long daemonPid) {
+        return keeperProcesses(daemonPid).size();
     }
 
     private boolean stopped(String id) throws Exception {
@@ -164,6 +179,9 @@ class CtrStdinAcrossRestartIT {
         ok("run", "-d", DaemonProcess.BUSYBOX, "rs-det", "/bin/busybox", "sh", "-c", "cat; echo eof; exec sleep 600");
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> log("rs-det").contains("eof"));
         assertTrue(keeper("rs-det").isEmpty(), "a closed stdin keeps nothing");
+        // the keeper, started beside Tasks/Create, has ended too (the daemon reaps its keepers)
+        long pid = daemon.process().pid();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> keepersOf(pid) == 0);
 
         daemon.kill();
         daemon.start();

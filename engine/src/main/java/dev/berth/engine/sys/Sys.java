@@ -436,6 +436,17 @@ public final class Sys {
         throw error(errno, "read", object);
     }
 
+    private static final int F_DUPFD_CLOEXEC = 1030;
+
+    /** A close-on-exec duplicate of {@code fd} (fcntl F_DUPFD_CLOEXEC); close it with {@link #close}. */
+    public static int dup(int fd, String object) {
+        int copy = LIBC.fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (copy < 0) {
+            throw error("fcntl(F_DUPFD_CLOEXEC)", object);
+        }
+        return copy;
+    }
+
     /** Makes reads of {@code fd} wait for data (clears O_NONBLOCK). */
     public static void setBlocking(int fd, String object) {
         if (LIBC.fcntl(fd, F_SETFL, 0) != 0) {

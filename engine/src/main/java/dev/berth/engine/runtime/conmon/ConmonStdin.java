@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,20 +27,34 @@ import org.slf4j.LoggerFactory;
  * <p>A daemon restart must not end the stdin, so the connection does not live in the daemon alone:
  * a keeper process ({@link FdKeeper}) holds a duplicate of it (and of what feeds it, the client's
  * FIFO, when given), recorded in {@code <bundle>/stdin.keeper} with the source's name, and
- * {@link #reattach} takes both back in the next daemon. {@link #close} (end of file on purpose)
- * ends the keeper and removes the record, so a closed stdin stays closed. Thread-safe for one writer.
+ * {@link #reattach} takes both back in the next daemon. The keeper is started off the caller's
+ * path (spawning it and seeing it run takes ~1.5 ms, which Tasks/Create need not wait for), from
+ * duplicates of both descriptors taken at once, so a descriptor closed and reused meanwhile cannot
+ * be the one kept; a daemon that dies in the few milliseconds before the record is written leaves a
+ * stdin that ends with it, as before a keeper existed. {@link #close} (end of file on purpose) ends
+ * the keeper and removes the record, and a keeper that comes up after that is ended at once, so a
+ * closed stdin stays closed. Thread-safe for one writer.
  */
 final class ConmonStdin implements TaskInput {
     private static final Logger LOG = LoggerFactory.getLogger(ConmonStdin.class);
     /** Well under conmon's receive buffer: a larger packet would be cut, not split. */
     private static final int PACKET = 4096;
     private static final String RECORD = "stdin.keeper";
+    /** Starts keepers one after another, off the paths that attach. */
+    private static final ExecutorService KEEPING = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "berth-stdin-keeper");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final int fd;
     private final String name;
     private final Path bundle;
-    private final FdKeeper.Kept keeper;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Guarded by this: the keeper, once started and recorded. */
+    private FdKeeper.Kept keeper;
+    /** Guarded by this: closed, or conmon gone; nothing is kept after that. */
+    private boolean ended;
 
     private ConmonStdin(int fd, Path bundle, FdKeeper.Kept keeper) {
         this.fd = fd;
@@ -53,20 +69,53 @@ final class ConmonStdin implements TaskInput {
      */
     static ConmonStdin attach(Path bundle, String task, String source, int sourceFd) {
         int fd = connect(bundle, task);
-        FdKeeper.Kept keeper = null;
+        ConmonStdin in = start(new ConmonStdin(fd, bundle, null), task);
+        int[] copies = new int[sourceFd < 0 ? 1 : 2];
+        int n = 0;
         try {
-            keeper = sourceFd < 0 ? FdKeeper.keep(fd) : FdKeeper.keep(fd, sourceFd);
-            Files.writeString(bundle.resolve(RECORD), keeper.print() + "\n" + (sourceFd < 0 || source == null ? "" : source)
-                    + "\n", StandardCharsets.UTF_8);
-        } catch (IOException | RuntimeException e) {
+            copies[n] = Sys.dup(fd, in.name);
+            n++;
+            if (sourceFd >= 0) {
+                copies[n] = Sys.dup(sourceFd, source);
+                n++;
+            }
+            String from = sourceFd < 0 || source == null ? "" : source;
+            KEEPING.execute(() -> in.keep(copies, from, task));
+        } catch (RuntimeException e) {
+            for (int i = 0; i < n; i++) {
+                Sys.close(copies[i]);
+            }
+            LOG.warn("task {}: its stdin will not outlive this daemon: {}", task, e.getMessage());
+        }
+        return in;
+    }
+
+    /** Starts the keeper of {@code copies} (closed here) and records it, unless the stdin has ended meanwhile. */
+    private void keep(int[] copies, String source, String task) {
+        FdKeeper.Kept k;
+        try {
+            k = FdKeeper.keep(copies);
+        } catch (RuntimeException e) {
             // the stdin works; only a daemon restart would end it
             LOG.warn("task {}: its stdin will not outlive this daemon: {}", task, e.getMessage());
-            if (keeper != null) {
-                FdKeeper.end(keeper);
-                keeper = null;
+            return;
+        } finally {
+            for (int c : copies) {
+                Sys.close(c);
             }
         }
-        return start(new ConmonStdin(fd, bundle, keeper), task);
+        synchronized (this) {
+            if (!ended) {
+                try {
+                    Files.writeString(bundle.resolve(RECORD), k.print() + "\n" + source + "\n", StandardCharsets.UTF_8);
+                    keeper = k;
+                    return;
+                } catch (IOException e) {
+                    LOG.warn("task {}: its stdin will not outlive this daemon: {}", task, e.getMessage());
+                }
+            }
+        }
+        FdKeeper.end(k);
     }
 
     /**
@@ -157,8 +206,14 @@ final class ConmonStdin implements TaskInput {
     }
 
     private void endKeeper() {
-        if (keeper != null) {
-            FdKeeper.end(keeper);
+        FdKeeper.Kept k;
+        synchronized (this) {
+            ended = true;
+            k = keeper;
+            keeper = null;
+        }
+        if (k != null) {
+            FdKeeper.end(k);
             removeRecord(bundle);
         }
     }
