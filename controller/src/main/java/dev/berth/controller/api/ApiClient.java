@@ -44,8 +44,7 @@ public final class ApiClient implements AutoCloseable {
     /** Connects to the daemon at {@code socket}; fails with UNAVAILABLE when none listens there. */
     public static ApiClient connect(Path socket) {
         if (!Files.exists(socket)) {
-            throw new BerthException(ErrorCategory.UNAVAILABLE, "no Berth daemon at " + socket
-                    + " (start one with `berth daemon`)");
+            throw new BerthException(ErrorCategory.UNAVAILABLE, ApiSocket.missing(socket));
         }
         try {
             HttpClient http = new HttpClient();

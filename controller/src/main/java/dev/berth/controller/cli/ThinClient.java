@@ -1,5 +1,7 @@
 package dev.berth.controller.cli;
 
+import dev.berth.controller.BuildInfo;
+import dev.berth.controller.api.ApiSocket;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -102,6 +104,12 @@ public final class ThinClient {
             ch = SocketChannel.open(StandardProtocolFamily.UNIX);
             ch.connect(UnixDomainSocketAddress.of(socket));
         } catch (IOException e) {
+            if (plainVersion(sent) && !Files.exists(socket)) {
+                // what VersionCommand prints then, without loading picocli and the config stack for it
+                System.out.print(versionReport("not reachable: " + ApiSocket.missing(socket)));
+                System.out.flush();
+                return 0;
+            }
             return null; // no daemon: Main runs the engine in-process or says how to start one
         }
         try (ch) {
@@ -188,6 +196,26 @@ public final class ThinClient {
             }
         }
         return out;
+    }
+
+    /** {@code berth [-c FILE] version} and nothing else. */
+    private static boolean plainVersion(List<String> args) {
+        int i = 0;
+        if (i < args.size() && (args.get(i).equals("-c") || args.get(i).equals("--config"))) {
+            i += 2;
+        } else if (i < args.size() && args.get(i).startsWith("--config=")) {
+            i++;
+        }
+        return args.size() == i + 1 && args.get(i).equals("version");
+    }
+
+    /**
+     * {@code berth version}'s output, given its line about the server. JDK classes and {@link BuildInfo}
+     * only, so the no-daemon answer needs nothing more on this start-up path.
+     */
+    static String versionReport(String server) {
+        return "Client:\n  Version:  " + BuildInfo.version() + "\n  Revision: " + BuildInfo.revision()
+                + "\n  Java:     " + Runtime.version() + "\nServer:\n  " + server + "\n";
     }
 
     private static Path configOf(List<String> args) {

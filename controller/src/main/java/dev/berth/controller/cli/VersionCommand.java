@@ -17,12 +17,7 @@ public final class VersionCommand implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().getOut().println("Client:");
-        spec.commandLine().getOut().println("  Version:  " + clientVersion());
-        spec.commandLine().getOut().println("  Revision: " + BuildInfo.revision());
-        spec.commandLine().getOut().println("  Java:     " + Runtime.version());
-        spec.commandLine().getOut().println("Server:");
-        spec.commandLine().getOut().println("  " + DaemonProbe.describe(GlobalOptions.of(spec).load()));
+        spec.commandLine().getOut().print(ThinClient.versionReport(DaemonProbe.describe(GlobalOptions.of(spec).load())));
     }
 
     /**
