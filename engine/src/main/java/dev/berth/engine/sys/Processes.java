@@ -135,14 +135,20 @@ public final class Processes {
 
     /**
      * The fields of a {@code /proc/<pid>/stat} line that Berth reads: the command name (between the
-     * first '(' and the last ')'), the state letter (field 3) and the start time (field 22, clock
-     * ticks after boot). A pid and its start time name one process for good: a reused pid starts at
-     * another time.
+     * first '(' and the last ')'), the state letter (field 3), the kernel's flags (field 9) and the
+     * start time (field 22, clock ticks after boot). A pid and its start time name one process for
+     * good: a reused pid starts at another time.
      */
-    public record Stat(String comm, char state, long startTicks) {
-        /** Not a zombie or dead: the process still runs (or sleeps). */
+    public record Stat(String comm, char state, long flags, long startTicks) {
+        /** PF_EXITING: set as a process starts to exit, before it gives up its memory and namespaces. */
+        static final long EXITING = 0x4;
+
+        /**
+         * Not exiting, a zombie or dead: the process still runs (or sleeps). One that is exiting
+         * still shows a running state for a moment, while its namespaces are already unreadable.
+         */
         public boolean live() {
-            return state != 'Z' && state != 'X';
+            return state != 'Z' && state != 'X' && (flags & EXITING) == 0;
         }
     }
 
@@ -163,7 +169,9 @@ public final class Processes {
         int open = line.indexOf('(');
         String comm = open >= 0 && open < close ? line.substring(open + 1, close) : "";
         try {
-            return java.util.Optional.of(new Stat(comm, fields[0].charAt(0), Long.parseLong(fields[19])));
+            // fields[6] is field 9 (flags)
+            return java.util.Optional.of(new Stat(comm, fields[0].charAt(0), Long.parseUnsignedLong(fields[6]),
+                    Long.parseLong(fields[19])));
         } catch (NumberFormatException e) {
             return java.util.Optional.empty();
         }

@@ -34,4 +34,16 @@ class ProcessesTest {
         assertEquals(-1, Processes.startTicks(Integer.MAX_VALUE, comm));
         assertFalse(Processes.alive(SELF, "conmon"));
     }
+
+    @Test
+    void aProcessThatIsExitingOrAZombieIsNotLive() {
+        // field 9 is the kernel's flags: 0x400100 a sleeping process's usual ones, 0x404 once it exits
+        String running = "4242 (pause) S 4240 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 875263 1 2 3";
+        String exiting = running.replace(" 4194560 ", " 4194564 ");
+        assertTrue(Processes.parseStat(running).orElseThrow().live());
+        assertEquals(875263, Processes.parseStat(running).orElseThrow().startTicks());
+        assertFalse(Processes.parseStat(exiting).orElseThrow().live());
+        assertFalse(Processes.parseStat(running.replace(") S ", ") Z ")).orElseThrow().live());
+        assertTrue(Processes.alive(SELF));
+    }
 }
