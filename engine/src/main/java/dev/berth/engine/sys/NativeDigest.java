@@ -52,17 +52,23 @@ public final class NativeDigest extends MessageDigest {
         int EVP_MD_CTX_copy_ex(Pointer out, Pointer in);
     }
 
-    private static final class Lib {
-        static final Optional<Crypto> C = load(LIBRARY);
+    /** The loaded library with its two digest types (static tables in libcrypto, looked up once). */
+    record Loaded(Crypto c, Pointer sha256, Pointer sha512) {
     }
 
-    static Optional<Crypto> load(String library) {
+    private static final class Lib {
+        static final Optional<Loaded> C = load(LIBRARY);
+    }
+
+    static Optional<Loaded> load(String library) {
         try {
             Crypto c = LibraryLoader.create(Crypto.class).failImmediately().load(library);
-            if (c.EVP_sha256() == null || c.EVP_sha512() == null) {
+            Pointer sha256 = c.EVP_sha256();
+            Pointer sha512 = c.EVP_sha512();
+            if (sha256 == null || sha512 == null) {
                 throw new UnsatisfiedLinkError("EVP_sha256 or EVP_sha512 returned NULL");
             }
-            return Optional.of(c);
+            return Optional.of(new Loaded(c, sha256, sha512));
         } catch (LinkageError | RuntimeException e) {
             String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             LOG.warn("{} cannot be loaded ({}): hashing with the JDK's digests, which are slow without C2", library, why);
@@ -85,7 +91,7 @@ public final class NativeDigest extends MessageDigest {
         return Lib.C.isPresent();
     }
 
-    static MessageDigest create(String algorithm, Optional<Crypto> crypto) {
+    static MessageDigest create(String algorithm, Optional<Loaded> crypto) {
         if (crypto.isEmpty()) {
             try {
                 return MessageDigest.getInstance(algorithm);
@@ -93,9 +99,9 @@ public final class NativeDigest extends MessageDigest {
                 throw new IllegalStateException("the JDK has no " + algorithm, e);
             }
         }
-        Crypto c = crypto.get();
+        Crypto c = crypto.get().c();
         boolean sha512 = algorithm.equals("SHA-512");
-        Pointer type = sha512 ? c.EVP_sha512() : c.EVP_sha256();
+        Pointer type = sha512 ? crypto.get().sha512() : crypto.get().sha256();
         NativeDigest d = new NativeDigest(algorithm, sha512 ? 64 : 32, c, type, newContext(c));
         d.init();
         return d;

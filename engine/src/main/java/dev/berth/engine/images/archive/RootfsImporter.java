@@ -108,7 +108,7 @@ public final class RootfsImporter {
         if (lease != null) {
             lease.add(LeaseResource.ingest(ref));
         }
-        MessageDigest diff = sha256();
+        MessageDigest diff = Digest.newSha256();
         ContentWriter w = Content.openWriter(content, ref, null, Duration.ofMinutes(1));
         try (w) {
             OutputStream sink = new CloseShieldOutputStream(w.asOutputStream());
@@ -150,10 +150,6 @@ public final class RootfsImporter {
         byte[] b = new byte[8];
         random.nextBytes(b);
         return b;
-    }
-
-    private static MessageDigest sha256() {
-        return Digest.newSha256();
     }
 
     private static String blankToNull(String s) {
