@@ -86,7 +86,23 @@ public final class Main implements Runnable {
         if (tasks != null) {
             tasks.getSubcommands().get("exec").setStopAtPositional(true);
         }
+        withHelp(cl);
         return cl;
+    }
+
+    /**
+     * Gives every command of the tree {@code -h}/{@code --help} (only {@code --help} where a command
+     * uses -h itself), as the root has it: {@code berth get --help} prints get's usage and exits 0, as
+     * kubectl and ctr do, instead of failing as an unknown option.
+     */
+    private static void withHelp(CommandLine c) {
+        CommandLine.Model.CommandSpec spec = c.getCommandSpec();
+        if (spec.findOption("--help") == null) {
+            String[] names = spec.findOption("-h") == null ? new String[] {"-h", "--help"} : new String[] {"--help"};
+            spec.addOption(CommandLine.Model.OptionSpec.builder(names).usageHelp(true)
+                    .description("Show this help message and exit.").build());
+        }
+        c.getSubcommands().values().stream().distinct().forEach(Main::withHelp);
     }
 
     /** The top-level command the arguments name, or null when they name none (or ask for help). */

@@ -30,6 +30,23 @@ class CommandTreeTest {
     }
 
     @Test
+    void everyCommandAnswersHelpWithItsUsageAndExitZero() {
+        List<CommandLine> all = new ArrayList<>();
+        collect(Main.fullTree(), all);
+        for (CommandLine c : all) {
+            String name = c.getCommandSpec().qualifiedName();
+            List<String> args = new ArrayList<>(List.of(name.split(" ")).subList(1, name.split(" ").length));
+            args.add("--help");
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = Main.run(new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
+            assertEquals(0, code, args + ": " + err);
+            assertTrue(out.toString().contains("Usage: " + name), args + ": " + out);
+            assertEquals("", err.toString(), args.toString());
+        }
+    }
+
+    @Test
     void aNamedCommandGetsATreeWithJustThatCommand() {
         assertEquals(ImagesCommand.class, Main.invoked("images", "ls"));
         assertEquals(ImagesCommand.class, Main.invoked("--config", "/x.toml", "image", "ls"));
