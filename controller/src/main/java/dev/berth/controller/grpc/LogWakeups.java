@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * {@link WatchService} for every log directory), so a client's output copy ({@link TaskOutput})
  * sleeps until there is something to copy instead of looking at the file every few milliseconds:
  * fifty detached {@code ctr run -d} containers cost no CPU while they are quiet. A wake-up can be
- * lost (inotify's queue overflows, a directory appears late), so followers still look on their own
- * at a slow interval. One instance per process; thread-safe.
+ * lost when a directory cannot be watched (it appears late), so followers of such a log look on
+ * their own at a short interval ({@link #watches}); an overflow of inotify's queue wakes every
+ * follower of the directory. One instance per process; thread-safe.
  */
 final class LogWakeups {
     private static final Logger LOG = LoggerFactory.getLogger(LogWakeups.class);
@@ -55,6 +56,11 @@ final class LogWakeups {
             l.remove(wake);
             return l.isEmpty() ? null : l;
         });
+    }
+
+    /** Whether writes to {@code file} wake its followers: its directory is being watched. */
+    boolean watches(Path file) {
+        return watchedDirs.containsKey(file.toAbsolutePath().getParent());
     }
 
     private void watchDir(Path dir) throws IOException {

@@ -28,11 +28,15 @@ final class TaskOutput {
      */
     private static final Duration STUCK = Duration.ofSeconds(5);
     /**
-     * How often the log and the task are looked at while the task runs and nothing wakes the copy:
-     * conmon's writes to the log wake it ({@link LogWakeups}), and so does the exit; this interval is
-     * only the safety net for a lost wake-up, so fifty quiet detached tasks cost no CPU.
+     * How often the log and the task itself (its runc state, cgroup and processes: a few hundred
+     * microseconds) are looked at while the task runs and nothing woke the copy. conmon's writes to
+     * the log wake it (an overflow of inotify's queue wakes every follower; a log that cannot be
+     * watched is looked at every {@link LogPause#UNWATCHED_MILLIS}), and so does the exit, which comes
+     * through the runtime's exit listeners, whose own full scan catches a lost exit file. This look is
+     * only for a task that ends with no exit heard at all. At one second, fifty quiet detached tasks
+     * cost the daemon 2 % of a core.
      */
-    private static final long IDLE_LOOK_MILLIS = 1000;
+    private static final long IDLE_LOOK_MILLIS = 10_000;
     /**
      * How often, once the exit is recorded, the copy looks whether conmon is gone: only for the moment
      * it takes conmon to drain the pipes and exit, and ctr waits for exactly this end before Tasks/Delete.
@@ -114,8 +118,8 @@ final class TaskOutput {
                 CLOSER.schedule(fifos::close, 2 * STUCK.toMillis(), TimeUnit.MILLISECONDS);
             }
         });
-        // the task's state is read when the exit was heard, else at the idle interval (a task that ended
-        // unheard, e.g. deleted), not at every write of a chatty container
+        // the task's state is read when the exit was heard, else at IDLE_LOOK_MILLIS (a task that ended
+        // unheard), not at every write of a chatty container nor at every idle look of the log
         long[] lookedAt = {System.nanoTime()};
         java.util.function.BooleanSupplier done = () -> {
             long now = System.nanoTime();
