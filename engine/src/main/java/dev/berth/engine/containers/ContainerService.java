@@ -320,8 +320,10 @@ public final class ContainerService implements Containers {
         Path target = info.rootfs();
         boolean mounted = false;
         try {
+            // a directory made just now is no mount point: no need to read the mount table
+            boolean made = !Files.exists(target);
             Files.createDirectories(target);
-            if (!ContainerRootfs.isMounted(target)) {
+            if (made || !ContainerRootfs.isMounted(target)) {
                 dev.berth.engine.mount.Mount.mountAll(mounts, target);
                 mounted = true;
             }

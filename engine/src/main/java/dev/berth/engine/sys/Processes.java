@@ -4,19 +4,17 @@ import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs short-lived external commands (runc, CNI plugins) from argument arrays and captures their
- * output. Stateless and thread-safe.
+ * output; they start through {@link NativeSpawn} with the three pipes as their only descriptors.
+ * Stateless and thread-safe.
  */
 public final class Processes {
     /**
@@ -79,57 +77,100 @@ public final class Processes {
 
     private static Result start(List<String> argv, Map<String, String> env, java.util.function.Consumer<OutputStream> stdin,
             Duration timeout) {
-        Process p;
+        Map<String, String> childEnv = new java.util.LinkedHashMap<>(env != null ? env : System.getenv());
+        SYSTEMD_ONLY_FOR_US.forEach(childEnv::remove);
+        int[] in = NativeSpawn.pipe();
+        int[] out = NativeSpawn.pipe();
+        int[] err = NativeSpawn.pipe();
+        int pid;
         try {
-            ProcessBuilder pb = new ProcessBuilder(argv);
-            if (env != null) {
-                pb.environment().clear();
-                pb.environment().putAll(env);
-            }
-            SYSTEMD_ONLY_FOR_US.forEach(pb.environment()::remove);
-            p = pb.start();
-        } catch (IOException e) {
+            pid = NativeSpawn.spawn(argv, childEnv, null, List.of(new NativeSpawn.ChildFd.Inherit(in[0]),
+                    new NativeSpawn.ChildFd.Inherit(out[1]), new NativeSpawn.ChildFd.Inherit(err[1])), false);
+        } catch (SysException e) {
+            Sys.close(in[1]);
+            Sys.close(out[0]);
+            Sys.close(err[0]);
             throw new BerthException(ErrorCategory.UNAVAILABLE, "cannot run " + argv.get(0) + ": " + e.getMessage()
                     + "; is it installed and on PATH?", e);
+        } finally {
+            // the child has its copies; ours would keep its stdin open and its output from ending
+            Sys.close(in[0]);
+            Sys.close(out[1]);
+            Sys.close(err[1]);
         }
-        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()), Processes::spawnThread);
-        CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> drain(p.getInputStream()), Processes::spawnThread);
-        stdin.accept(p.getOutputStream());
+        CompletableFuture<byte[]> errBytes = CompletableFuture.supplyAsync(() -> drain(err[0]), IO);
+        CompletableFuture<byte[]> outBytes = CompletableFuture.supplyAsync(() -> drain(out[0]), IO);
+        stdin.accept(new FdOutput(in[1]));
         boolean timedOut = false;
-        try {
-            if (timeout == null) {
-                p.waitFor();
-            } else if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                timedOut = true;
-                p.destroyForcibly();
-                p.waitFor();
-            }
-            String o = new String(out.join(), StandardCharsets.UTF_8);
-            String e = new String(err.join(), StandardCharsets.UTF_8);
-            if (timedOut) {
-                e = e + "\n(killed after " + timeout + ")";
-            }
-            return new Result(p.exitValue(), o, e);
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new BerthException(ErrorCategory.DEADLINE_EXCEEDED, "interrupted while running " + argv.get(0), e);
+        java.util.OptionalInt code = NativeSpawn.waitExit(pid, timeout);
+        if (code.isEmpty()) {
+            timedOut = true;
+            Sys.kill(pid, 9);
+            code = NativeSpawn.waitExit(pid, null);
         }
+        String o = new String(outBytes.join(), StandardCharsets.UTF_8);
+        String e = new String(errBytes.join(), StandardCharsets.UTF_8);
+        if (timedOut) {
+            e = e + "\n(killed after " + timeout + ")";
+        }
+        return new Result(code.getAsInt(), o, e);
     }
 
-    private static void spawnThread(Runnable r) {
+    /** Threads that drain commands' output: idle ones are kept a while, so most commands start none. */
+    private static final java.util.concurrent.ExecutorService IO = java.util.concurrent.Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "berth-process-io");
         t.setDaemon(true);
-        t.start();
+        return t;
+    });
+
+    /** Reads {@code fd} to end of file (every write end closed) and closes it. */
+    private static byte[] drain(int fd) {
+        try {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            byte[] chunk = new byte[8192];
+            int n;
+            while ((n = Sys.read(fd, chunk)) > 0) {
+                buf.write(chunk, 0, n);
+            }
+            return buf.toByteArray();
+        } finally {
+            Sys.close(fd);
+        }
     }
 
-    private static byte[] drain(InputStream in) {
-        try (in) {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            in.transferTo(buf);
-            return buf.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** The write end of a child's stdin; closing it is the child's end of file. Not thread-safe. */
+    private static final class FdOutput extends OutputStream {
+        private final int fd;
+        private boolean closed;
+
+        FdOutput(int fd) {
+            this.fd = fd;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (closed) {
+                throw new IOException("stdin of the command is closed");
+            }
+            try {
+                Sys.write(fd, off == 0 ? b : java.util.Arrays.copyOfRange(b, off, off + len), len, "the command's stdin");
+            } catch (SysException e) {
+                // the command has exited or closed its stdin (EPIPE)
+                throw new IOException(e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                Sys.close(fd);
+            }
         }
     }
 

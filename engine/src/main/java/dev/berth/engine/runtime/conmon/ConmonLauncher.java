@@ -3,21 +3,18 @@ package dev.berth.engine.runtime.conmon;
 import dev.berth.engine.errdefs.BerthException;
 import dev.berth.engine.errdefs.ErrorCategory;
 import dev.berth.engine.oci.OciJson;
+import dev.berth.engine.sys.NativeSpawn;
 import dev.berth.engine.sys.Sys;
+import dev.berth.engine.sys.SysException;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Starts conmon for a container create and reads its answer from the sync pipe.
@@ -25,22 +22,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>conmon reports on the file descriptor named by {@code _OCI_SYNCPIPE}: one JSON line
  * {@code {"data": <container pid>}} once the runtime has created the container, or
  * {@code {"data": -1, "message": "<runtime stderr>"}} when it failed. The report comes from conmon's
- * daemonized child, possibly after the process Berth started has exited, so it cannot travel through
- * that process's stdout pipe: the JDK's process reaper drains and closes a child's stdout pipe when
- * the child exits, and a report written after that is lost ("conmon exited without reporting"). It
- * travels through a FIFO in the bundle instead ({@code sync.fifo}): a fixed {@code /bin/sh} line
- * opens it as fd 3 and execs conmon ({@link ProcessBuilder} hands a child only fds 0-2 and closes
- * every other descriptor of the JVM in the child, so the long-lived monitor holds none of the
- * daemon's files or sockets); conmon's stdout and stderr go to a file in the bundle that keeps its own
- * early errors. conmon's arguments travel as {@code "$@"}, never through the shell's parser.
- * (jnr-posix's posix_spawn would do the same without the shell but costs seconds of class generation
- * on first use, which every CLI invocation would pay.) The first conmon process exits at once after
- * writing its pid file; its daemonized child supervises the container. Thread-safe.
+ * daemonized child, possibly after the process Berth started has exited, so it travels through a
+ * pipe of its own, given to conmon as fd 3 ({@link NativeSpawn}: the JDK's {@link ProcessBuilder}
+ * passes only fds 0-2, and its reaper drains and closes a child's stdout pipe when the child exits,
+ * which lost a late report). conmon gets no other descriptor of the daemon's; its stdout and stderr
+ * go to a file in the bundle that keeps its own early errors. The first conmon process exits at once
+ * after writing its pid file, and is reaped here; its daemonized child supervises the container.
+ * Thread-safe.
  */
 final class ConmonLauncher {
     private static final int SYNC_FD = 3;
-    /** $1 is the FIFO, the rest conmon's command line. */
-    private static final String OPEN_FIFO_AS_FD3 = "f=$1; shift; exec \"$@\" 3>\"$f\"";
 
     private ConmonLauncher() {
     }
@@ -118,72 +109,51 @@ final class ConmonLauncher {
      */
     static long launch(List<String> argv, Map<String, String> env, Path outputFile) {
         Path bundle = outputFile.toAbsolutePath().getParent();
-        Path fifo = bundle.resolve("sync.fifo");
+        Map<String, String> childEnv = new java.util.LinkedHashMap<>(env);
+        childEnv.put("_OCI_SYNCPIPE", Integer.toString(SYNC_FD));
+        int[] sync = NativeSpawn.pipe();
+        int pid;
         try {
-            Files.deleteIfExists(fifo);
-        } catch (IOException e) {
-            throw BerthException.unavailable("cannot remove %s: %s", fifo, e.getMessage());
-        }
-        Sys.mknod(fifo, Sys.S_IFIFO | 0600, 0, 0);
-        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", OPEN_FIFO_AS_FD3, "berth-conmon", fifo.toString()));
-        cmd.addAll(argv);
-        // conmon writes its "oom" marker into its working directory: make that the bundle (beside conmon.out)
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory(bundle.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(outputFile.toFile()))
-                .redirectError(ProcessBuilder.Redirect.appendTo(outputFile.toFile()));
-        pb.environment().clear();
-        pb.environment().putAll(env);
-        pb.environment().put("_OCI_SYNCPIPE", Integer.toString(SYNC_FD));
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
+            // conmon writes its "oom" marker into its working directory: make that the bundle (beside conmon.out)
+            pid = NativeSpawn.spawn(argv, childEnv, bundle, List.of(new NativeSpawn.ChildFd.DevNull(),
+                    new NativeSpawn.ChildFd.Append(outputFile), new NativeSpawn.ChildFd.Append(outputFile),
+                    new NativeSpawn.ChildFd.Inherit(sync[1])), false);
+        } catch (SysException e) {
+            Sys.close(sync[0]);
             throw new BerthException(ErrorCategory.UNAVAILABLE, "cannot start " + argv.get(0) + ": " + e.getMessage(), e);
-        }
-        // opening the FIFO for reading waits for the shell to open it for writing; should the shell die
-        // before that, a writer opened here (and closed at once) releases the wait with an empty report
-        AtomicBoolean opened = new AtomicBoolean();
-        p.onExit().thenRun(() -> {
-            if (!opened.get()) {
-                try (FileOutputStream release = new FileOutputStream(fifo.toFile())) {
-                    // nothing to write
-                } catch (IOException e) {
-                    // the reader is gone too
-                }
-            }
-        });
-        String reply;
-        try (InputStream in = new FileInputStream(fifo.toFile())) {
-            opened.set(true);
-            reply = readLine(in);
-        } catch (IOException e) {
-            p.destroyForcibly();
-            throw BerthException.unavailable("reading conmon's sync FIFO %s: %s", fifo, e.getMessage());
         } finally {
-            try {
-                Files.deleteIfExists(fifo);
-            } catch (IOException e) {
-                // a leftover FIFO is replaced by the next create
-            }
+            // conmon holds its own copy: the read end sees end of file once conmon and its children let go
+            Sys.close(sync[1]);
         }
+        String reply;
         try {
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            reply = readLine(sync[0]);
+        } finally {
+            Sys.close(sync[0]);
+        }
+        if (NativeSpawn.waitExit(pid, Duration.ofSeconds(30)).isEmpty()) {
+            Sys.kill(pid, 9);
+            NativeSpawn.waitExit(pid, Duration.ofSeconds(5));
         }
         return parse(reply, outputFile);
     }
 
-    /** Reads up to the first newline or EOF (the write end closes when conmon exits). */
-    private static String readLine(InputStream in) throws IOException {
+    /** Reads up to the first newline or end of file (every write end closed), or an error. */
+    private static String readLine(int fd) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        int b;
-        while ((b = in.read()) >= 0 && b != '\n') {
-            buf.write(b);
+        byte[] chunk = new byte[256];
+        int n;
+        while ((n = Sys.read(fd, chunk)) > 0) {
+            int nl = -1;
+            for (int i = 0; i < n && nl < 0; i++) {
+                if (chunk[i] == '\n') {
+                    nl = i;
+                }
+            }
+            buf.write(chunk, 0, nl < 0 ? n : nl);
+            if (nl >= 0) {
+                break;
+            }
         }
         return buf.toString(StandardCharsets.UTF_8).trim();
     }

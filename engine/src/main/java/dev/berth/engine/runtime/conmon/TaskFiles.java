@@ -11,7 +11,10 @@ import java.util.List;
 
 /** The files of one task outside the database: bundle files, the exit file, pid files. Stateless. */
 final class TaskFiles {
-    /** Files Berth, conmon and the runtime leave in a bundle. {@code rootfs} is never touched here. */
+    /**
+     * Files Berth, conmon and the runtime leave in a bundle ({@code sync.fifo}: by Berth before
+     * 2026-12-07). {@code rootfs} is never touched here.
+     */
     static final List<String> BUNDLE_FILES = List.of("config.json", "init.pid", "conmon.pid", "log.json",
             "conmon.out", "oom", "attach", "ctl", "winsz", "exit", "sync.fifo");
 
