@@ -8,7 +8,8 @@ import java.util.function.LongSupplier;
  * The pause between two looks of a log follower ({@link CriLog.Pause}) that copies a log to a
  * client: it sleeps until conmon writes the log ({@link LogWakeups}), {@link #wake} is called, or the
  * interval {@code waitMillis} gives at that moment has passed (at most {@link #UNWATCHED_MILLIS} for
- * a log whose writes cannot wake it); a write since the last look skips the sleep. {@link #close} stops the log's wake-ups. Thread-safe.
+ * a log whose writes cannot wake it); a write since the last look skips the sleep. {@link #close}
+ * stops the log's wake-ups. Thread-safe.
  */
 final class LogPause implements CriLog.Pause, AutoCloseable {
     /** The longest sleep when the log's writes cannot wake it (its directory is not watched). */
@@ -29,7 +30,6 @@ final class LogPause implements CriLog.Pause, AutoCloseable {
         });
         this.woken = LogWakeups.get().watches(log);
     }
-
 
     @Override
     public void pause() throws InterruptedException {

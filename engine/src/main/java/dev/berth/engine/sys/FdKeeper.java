@@ -15,7 +15,6 @@ import java.util.Map;
  * child, hence {@link NativeSpawn} here. Stateless and thread-safe.
  */
 public final class FdKeeper {
-    private static final long SYS_PIDFD_OPEN = 434;
     private static final long SYS_PIDFD_GETFD = 438;
     private static final String COMM = "sleep";
 
@@ -79,7 +78,7 @@ public final class FdKeeper {
             throw new SysException("pidfd_open", "keeper " + k.pid(), Errno.ESRCH, "the keeper is gone");
         }
         NativeSpawn.C c = NativeSpawn.Lib.C;
-        int pidfd = (int) c.syscall(SYS_PIDFD_OPEN, k.pid(), 0, 0);
+        int pidfd = (int) c.syscall(NativeSpawn.SYS_PIDFD_OPEN, k.pid(), 0, 0);
         if (pidfd < 0) {
             int errno = NativeSpawn.Lib.RT.getLastError();
             throw new SysException("pidfd_open", "keeper " + k.pid(), errno, c.strerror(errno));

@@ -34,7 +34,7 @@ public final class NativeSpawn {
     private static final int O_CLOEXEC = 02000000;
     private static final int WNOHANG = 1;
     private static final short POLLIN = 1;
-    private static final long SYS_PIDFD_OPEN = 434;
+    static final long SYS_PIDFD_OPEN = 434;
     private static final int SIGKILL = 9;
     private static final int SIGSTOP = 19;
     /** Larger than glibc's posix_spawn_file_actions_t, posix_spawnattr_t and sigset_t. */
@@ -115,9 +115,9 @@ public final class NativeSpawn {
 
     /**
      * Starts {@code argv} ({@code argv[0]} is the program: a path, or a name looked up on this
-     * process's PATH) with {@code fds} as its
-     * descriptors 0, 1, … and none other, {@code env} as its whole environment, in {@code dir} (null:
-     * ours), in a session of its own when {@code newSession}; returns its pid.
+     * process's PATH) with {@code fds} as its descriptors 0, 1, … and none other, {@code env} as its
+     * whole environment, in {@code dir} (null: ours), in a session of its own when {@code newSession};
+     * returns its pid.
      *
      * @throws SysException when the program cannot be started (ENOENT, EACCES, …)
      */

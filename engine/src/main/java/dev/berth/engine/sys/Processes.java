@@ -101,10 +101,9 @@ public final class Processes {
         CompletableFuture<byte[]> errBytes = CompletableFuture.supplyAsync(() -> drain(err[0]), IO);
         CompletableFuture<byte[]> outBytes = CompletableFuture.supplyAsync(() -> drain(out[0]), IO);
         stdin.accept(new FdOutput(in[1]));
-        boolean timedOut = false;
         java.util.OptionalInt code = NativeSpawn.waitExit(pid, timeout);
-        if (code.isEmpty()) {
-            timedOut = true;
+        boolean timedOut = code.isEmpty();
+        if (timedOut) {
             Sys.kill(pid, 9);
             code = NativeSpawn.waitExit(pid, null);
         }
